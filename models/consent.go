@@ -1,0 +1,196 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/netip"
+	"time"
+	"unicode/utf8"
+)
+
+// ConsentStatus is a customer's consent for one topic.
+type ConsentStatus string
+
+// Consent statuses. StatusNone is never stored: it means "no record".
+const (
+	ConsentNone     ConsentStatus = "none"
+	ConsentPending  ConsentStatus = "pending"
+	ConsentOptedIn  ConsentStatus = "opted_in"
+	ConsentOptedOut ConsentStatus = "opted_out"
+)
+
+// ConsentSource says where a consent change came from.
+type ConsentSource string
+
+// Consent sources.
+const (
+	SourceAPI              ConsentSource = "api"
+	SourceCRM              ConsentSource = "crm"
+	SourceImport           ConsentSource = "import"
+	SourcePreferenceCenter ConsentSource = "preference_center"
+	SourceOneClick         ConsentSource = "one_click"
+	SourceDoubleOptIn      ConsentSource = "double_opt_in"
+)
+
+// APISources are the sources an API client may claim. The others are
+// recorded only by Candor itself, when the customer acted on a Candor page.
+var APISources = []ConsentSource{SourceAPI, SourceCRM, SourceImport}
+
+// Evidence documents how consent was obtained. IP and UserAgent are PII:
+// the hash chain covers only their salted digests, so erasure can delete
+// the raw values while the chain still verifies.
+type Evidence struct {
+	Text        string `json:"text,omitempty"`
+	FormVersion string `json:"form_version,omitempty"`
+	IP          string `json:"ip,omitempty"`
+	UserAgent   string `json:"user_agent,omitempty"`
+
+	Salt            string `json:"-"`
+	IPDigest        string `json:"-"`
+	UserAgentDigest string `json:"-"`
+}
+
+// ConsentInput is the body of PUT /v1/customers/{id}/consents/{topic}.
+type ConsentInput struct {
+	Status   ConsentStatus `json:"status"`
+	Source   ConsentSource `json:"source"`
+	Evidence Evidence      `json:"evidence"`
+}
+
+// Validate checks an API consent change. An empty source means "api".
+func (in *ConsentInput) Validate() error {
+	var p Problems
+	if in.Status != ConsentOptedIn && in.Status != ConsentOptedOut {
+		p.Add("/status", "enum", "must be opted_in or opted_out, got %q", in.Status)
+	}
+	if in.Source == "" {
+		in.Source = SourceAPI
+	}
+	allowed := false
+	for _, s := range APISources {
+		allowed = allowed || s == in.Source
+	}
+	if !allowed {
+		p.Add("/source", "enum", "must be api, crm or import (other sources are recorded by Candor's own pages), got %q", in.Source)
+	}
+	ValidateEvidence(&p, in.Evidence)
+	return p.Err()
+}
+
+// ValidateEvidence checks the size and shape of consent evidence.
+func ValidateEvidence(p *Problems, ev Evidence) {
+	if utf8.RuneCountInString(ev.Text) > 10000 {
+		p.Add("/evidence/text", "max_length", "must be at most 10000 characters")
+	}
+	if utf8.RuneCountInString(ev.FormVersion) > 100 {
+		p.Add("/evidence/form_version", "max_length", "must be at most 100 characters")
+	}
+	if ev.IP != "" {
+		if _, err := netip.ParseAddr(ev.IP); err != nil {
+			p.Add("/evidence/ip", "ip_address", "must be an IPv4 or IPv6 address")
+		}
+	}
+	if utf8.RuneCountInString(ev.UserAgent) > 1000 {
+		p.Add("/evidence/user_agent", "max_length", "must be at most 1000 characters")
+	}
+}
+
+// ConsentEvent is one entry of a customer's append-only consent ledger.
+// Seq numbers a customer's events 1, 2, 3, ... (unique per customer) and
+// Hash chains each event to the previous one.
+type ConsentEvent struct {
+	ID         int64         `json:"-"`
+	CustomerID int64         `json:"-"`
+	Seq        int64         `json:"seq"`
+	Topic      string        `json:"topic"`
+	Status     ConsentStatus `json:"status"`
+	Source     ConsentSource `json:"source"`
+	Evidence   Evidence      `json:"evidence"`
+	CreatedAt  time.Time     `json:"created_at"`
+	PrevHash   string        `json:"prev_hash"`
+	Hash       string        `json:"hash"`
+}
+
+// Consent is the current state of one (customer, topic) pair.
+type Consent struct {
+	Topic     string        `json:"topic"`
+	Status    ConsentStatus `json:"status"`
+	Source    ConsentSource `json:"source,omitempty"`
+	UpdatedAt *time.Time    `json:"updated_at,omitempty"`
+}
+
+// ChainStatus reports whether a consent ledger verifies.
+type ChainStatus struct {
+	Verified bool   `json:"verified"`
+	Length   int    `json:"length"`
+	BrokenAt int64  `json:"broken_at,omitempty"` // seq of the first bad event
+	Reason   string `json:"reason,omitempty"`
+}
+
+// ConsentLedger is the answer of GET /v1/customers/{id}/consents.
+type ConsentLedger struct {
+	Current []Consent      `json:"current"`
+	History []ConsentEvent `json:"history"`
+	Chain   ChainStatus    `json:"chain"`
+}
+
+// TimeFormat is the canonical UTC timestamp format at microsecond
+// precision, used in hashes and wherever times are stored as text.
+const TimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// DigestPII returns the salted SHA-256 of a PII value ("" for "").
+func DigestPII(salt, value string) string {
+	if value == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(salt + "\x00" + value))
+	return hex.EncodeToString(sum[:])
+}
+
+// SealEvidence fills the salted digests of ev's PII from its raw values.
+func SealEvidence(ev *Evidence, salt string) {
+	ev.Salt = salt
+	ev.IPDigest = DigestPII(salt, ev.IP)
+	ev.UserAgentDigest = DigestPII(salt, ev.UserAgent)
+}
+
+// ComputeHash returns the SHA-256 (hex) of the event's canonical content:
+// a JSON array of every field in fixed order, the UTC timestamp at
+// microsecond precision, PII as salted digests, and the previous hash.
+func (e *ConsentEvent) ComputeHash() string {
+	canonical, _ := json.Marshal([]any{
+		"candor-consent-v1", e.CustomerID, e.Seq, e.Topic, string(e.Status), string(e.Source),
+		e.Evidence.Text, e.Evidence.FormVersion, e.Evidence.IPDigest, e.Evidence.UserAgentDigest,
+		e.CreatedAt.UTC().Format(TimeFormat), e.PrevHash,
+	})
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
+}
+
+// VerifyChain checks a customer's events in seq order: consecutive seq
+// numbers from 1, each PrevHash equal to the previous Hash, each Hash equal
+// to the recomputed hash, and raw PII (where not erased) matching its digest.
+func VerifyChain(events []ConsentEvent) ChainStatus {
+	prev := ""
+	for i := range events {
+		e := &events[i]
+		broken := func(reason string) ChainStatus {
+			return ChainStatus{Verified: false, Length: len(events), BrokenAt: e.Seq, Reason: reason}
+		}
+		switch {
+		case e.Seq != int64(i+1):
+			return broken("sequence gap or duplicate")
+		case e.PrevHash != prev:
+			return broken("prev_hash does not match the previous event")
+		case e.ComputeHash() != e.Hash:
+			return broken("content does not match its hash")
+		case e.Evidence.IP != "" && DigestPII(e.Evidence.Salt, e.Evidence.IP) != e.Evidence.IPDigest:
+			return broken("evidence ip does not match its digest")
+		case e.Evidence.UserAgent != "" && DigestPII(e.Evidence.Salt, e.Evidence.UserAgent) != e.Evidence.UserAgentDigest:
+			return broken("evidence user_agent does not match its digest")
+		}
+		prev = e.Hash
+	}
+	return ChainStatus{Verified: true, Length: len(events)}
+}

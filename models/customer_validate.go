@@ -1,0 +1,158 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // IANA zones must resolve even in a minimal container.
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+)
+
+var (
+	externalIDRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@+\-]{0,199}$`)
+	e164RE         = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	attributeKeyRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+)
+
+// Limits on free-form customer attributes, so one customer cannot bloat
+// segment evaluation or the database.
+const (
+	MaxAttributesBytes = 16 * 1024
+	MaxAttributesDepth = 5
+)
+
+// ValidExternalID reports whether id is an acceptable external id: 1-200
+// characters of letters, digits and . _ : @ + -, starting alphanumeric.
+func ValidExternalID(id string) bool { return externalIDRE.MatchString(id) }
+
+// Normalize trims surrounding white space, lower-cases the email's domain
+// and canonicalises the locale so equal inputs are stored equally.
+func (in *CustomerInput) Normalize() {
+	in.ExternalID = strings.TrimSpace(in.ExternalID)
+	in.Email = strings.TrimSpace(in.Email)
+	if at := strings.LastIndexByte(in.Email, '@'); at > 0 {
+		in.Email = in.Email[:at] + strings.ToLower(in.Email[at:])
+	}
+	in.Phone = strings.TrimSpace(in.Phone)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Locale = strings.TrimSpace(in.Locale)
+	if tag, err := language.Parse(in.Locale); err == nil && in.Locale != "" {
+		in.Locale = tag.String()
+	}
+	in.Timezone = strings.TrimSpace(in.Timezone)
+	if in.PreferredWindows == nil {
+		in.PreferredWindows = []Window{}
+	}
+	if in.Attributes == nil {
+		in.Attributes = map[string]any{}
+	}
+}
+
+// Validate checks every field and returns an EINVALID error listing all
+// problems, or nil. Call Normalize first.
+func (in *CustomerInput) Validate() error {
+	var p Problems
+	if !ValidExternalID(in.ExternalID) {
+		p.Add("/external_id", "format", "must be 1-200 letters, digits or . _ : @ + - and start with a letter or digit")
+	}
+	if in.Email != "" {
+		addr, err := mail.ParseAddress(in.Email)
+		if err != nil || addr.Address != in.Email || len(in.Email) > 254 || addr.Name != "" {
+			p.Add("/email", "email", "must be a plain email address such as ada@example.com")
+		}
+	}
+	if in.Phone != "" && !e164RE.MatchString(in.Phone) {
+		p.Add("/phone", "e164", "must be an E.164 phone number such as +14155550123")
+	}
+	if utf8.RuneCountInString(in.Name) > 200 {
+		p.Add("/name", "max_length", "must be at most 200 characters")
+	} else if strings.IndexFunc(in.Name, unicode.IsControl) >= 0 {
+		p.Add("/name", "printable", "must not contain control characters")
+	}
+	if in.Locale != "" {
+		if _, err := language.Parse(in.Locale); err != nil {
+			p.Add("/locale", "bcp47", "must be a BCP 47 language tag such as en-US or de-AT")
+		}
+	}
+	if in.Timezone != "" && !ValidTimezone(in.Timezone) {
+		p.Add("/timezone", "iana_timezone", "must be an IANA time zone such as Europe/Berlin, got %q", in.Timezone)
+	}
+	switch in.PreferredChannel {
+	case ChannelEmail:
+		if in.Email == "" {
+			p.Add("/email", "required_for_channel", "is required because preferred_channel is email")
+		}
+	case ChannelSMS:
+		if in.Phone == "" {
+			p.Add("/phone", "required_for_channel", "is required because preferred_channel is sms")
+		}
+	case ChannelWebhook:
+	case "":
+		p.Add("/preferred_channel", "required", "is required: one of email, sms, webhook")
+	default:
+		p.Add("/preferred_channel", "enum", "must be one of email, sms, webhook; got %q", in.PreferredChannel)
+	}
+	ValidateWindows(&p, "/preferred_windows", in.PreferredWindows)
+	ValidateCadence(&p, "/cadence", in.Cadence)
+	validateAttributes(&p, in.Attributes)
+	return p.Err()
+}
+
+// ValidTimezone reports whether name is an IANA zone name. "Local" and
+// the empty name are rejected: they depend on the server, not the customer.
+func ValidTimezone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+func validateAttributes(p *Problems, attrs map[string]any) {
+	raw, err := json.Marshal(attrs)
+	if err != nil {
+		p.Add("/attributes", "json", "must be a JSON object")
+		return
+	}
+	if len(raw) > MaxAttributesBytes {
+		p.Add("/attributes", "max_size", "must be at most %d bytes of JSON, got %d", MaxAttributesBytes, len(raw))
+		return
+	}
+	walkAttributes(p, "/attributes", attrs, 1)
+}
+
+func walkAttributes(p *Problems, at string, v any, depth int) {
+	switch v := v.(type) {
+	case map[string]any:
+		if depth > MaxAttributesDepth {
+			p.Add(at, "max_depth", "attributes may nest at most %d objects deep", MaxAttributesDepth)
+			return
+		}
+		for k, child := range v {
+			if !attributeKeyRE.MatchString(k) {
+				p.Add(at+"/"+escapePointer(k), "attribute_key", "keys must be 1-64 letters, digits or underscores so segments can address them")
+				continue
+			}
+			walkAttributes(p, at+"/"+k, child, depth+1)
+		}
+	case []any:
+		if depth > MaxAttributesDepth {
+			p.Add(at, "max_depth", "attributes may nest at most %d levels deep", MaxAttributesDepth)
+			return
+		}
+		for i, child := range v {
+			walkAttributes(p, fmt.Sprintf("%s/%d", at, i), child, depth+1)
+		}
+	}
+}
+
+// escapePointer escapes a JSON pointer reference token (RFC 6901).
+func escapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}

@@ -1,0 +1,118 @@
+// Package secrets derives Candor's per-purpose keys from CANDOR_SECRET_KEY
+// and implements what they are used for: signed customer tokens, address
+// fingerprints, API key hashing and encryption of stored secrets.
+//
+// Subkeys are derived with HKDF-SHA256, one per purpose, so a leak of one
+// derived key does not expose the others. Token keys rotate (the previous
+// secret still verifies tokens); the fingerprint key is derived from the
+// current secret only and must never rotate, or erased addresses would no
+// longer be recognised.
+package secrets
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// MinSecretLength is the minimum length of CANDOR_SECRET_KEY.
+const MinSecretLength = 32
+
+// Keys holds the derived subkeys.
+type Keys struct {
+	token       [][]byte // current first, then previous
+	fingerprint []byte
+	encryption  []byte
+}
+
+// New derives the subkeys from secret and, if set, previous (which only
+// verifies tokens). It fails if a secret is shorter than MinSecretLength.
+func New(secret, previous string) (*Keys, error) {
+	if len(secret) < MinSecretLength {
+		return nil, fmt.Errorf("secret key must be at least %d characters", MinSecretLength)
+	}
+	k := &Keys{
+		token:       [][]byte{derive(secret, "candor customer tokens v1")},
+		fingerprint: derive(secret, "candor suppression fingerprints v1"),
+		encryption:  derive(secret, "candor secret encryption v1"),
+	}
+	if previous != "" {
+		if len(previous) < MinSecretLength {
+			return nil, fmt.Errorf("previous secret key must be at least %d characters", MinSecretLength)
+		}
+		k.token = append(k.token, derive(previous, "candor customer tokens v1"))
+	}
+	return k, nil
+}
+
+func derive(secret, purpose string) []byte {
+	key, err := hkdf.Key(sha256.New, []byte(secret), nil, purpose, 32)
+	if err != nil {
+		panic(err) // only possible for an output length HKDF cannot produce
+	}
+	return key
+}
+
+// GenerateSecret returns a new random secret suitable for CANDOR_SECRET_KEY.
+func GenerateSecret() string {
+	return base64.RawURLEncoding.EncodeToString(randomBytes(32))
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return b
+}
+
+// RandomHex returns n random bytes, hex encoded (salts, ids).
+func RandomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
+
+// Fingerprint returns a keyed hash of an address (email or phone) that
+// recognises the address again without storing it. Emails are compared
+// case-insensitively.
+func (k *Keys) Fingerprint(kind, value string) string {
+	if kind == "email" {
+		value = strings.ToLower(value)
+	}
+	mac := hmac.New(sha256.New, k.fingerprint)
+	mac.Write([]byte(kind + "\x00" + value))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// Encrypt seals plaintext with AES-256-GCM under the encryption subkey.
+func (k *Keys) Encrypt(plaintext []byte) []byte {
+	gcm := k.gcm()
+	nonce := randomBytes(gcm.NonceSize())
+	return gcm.Seal(nonce, nonce, plaintext, nil)
+}
+
+// Decrypt opens a value sealed by Encrypt.
+func (k *Keys) Decrypt(sealed []byte) ([]byte, error) {
+	gcm := k.gcm()
+	if len(sealed) < gcm.NonceSize() {
+		return nil, errors.New("sealed value too short")
+	}
+	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
+}
+
+func (k *Keys) gcm() cipher.AEAD {
+	block, err := aes.NewCipher(k.encryption)
+	if err != nil {
+		panic(err)
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return gcm
+}
