@@ -46,9 +46,24 @@ type Evidence struct {
 	IP          string `json:"ip,omitempty"`
 	UserAgent   string `json:"user_agent,omitempty"`
 
+	// Set by Candor, never by clients (so not decoded from JSON).
 	Salt            string `json:"-"`
 	IPDigest        string `json:"-"`
 	UserAgentDigest string `json:"-"`
+}
+
+// MarshalJSON adds the digests to the output so anyone holding a ledger
+// can re-check its chain. The salt stays private, so a digest cannot be
+// used to test guesses of an erased IP address.
+func (e Evidence) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Text            string `json:"text,omitempty"`
+		FormVersion     string `json:"form_version,omitempty"`
+		IP              string `json:"ip,omitempty"`
+		UserAgent       string `json:"user_agent,omitempty"`
+		IPDigest        string `json:"ip_digest,omitempty"`
+		UserAgentDigest string `json:"user_agent_digest,omitempty"`
+	}{e.Text, e.FormVersion, e.IP, e.UserAgent, e.IPDigest, e.UserAgentDigest})
 }
 
 // ConsentInput is the body of PUT /v1/customers/{id}/consents/{topic}.

@@ -89,3 +89,17 @@ func TestConsentInputValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestEvidenceJSONShowsDigestsButNeverTheSalt(t *testing.T) {
+	ev := models.Evidence{IP: "192.0.2.1"}
+	models.SealEvidence(&ev, "secret-salt")
+	b, err := ev.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	want := `{"ip":"192.0.2.1","ip_digest":"` + ev.IPDigest + `"}`
+	if got != want {
+		t.Errorf("JSON = %s, want %s", got, want)
+	}
+}

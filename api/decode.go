@@ -1,0 +1,240 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/candor/candor/models"
+	"github.com/gin-gonic/gin"
+)
+
+// decodeJSON reads the request body into dst strictly. It returns
+// codeUnsupportedMediaType for a non-JSON Content-Type, ETOOLARGE for a body
+// over the limit, EMALFORMED for an empty body, a syntax error or trailing
+// data (saying where), and EINVALID with field pointers for unknown fields
+// (rule "unknown_field") and values of the wrong JSON type (rule "type").
+func decodeJSON(c *gin.Context, dst any) error {
+	if err := requireJSON(c.GetHeader("Content-Type")); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return models.Errorf(models.ETOOLARGE, "The request body is larger than %d bytes.", tooLarge.Limit)
+	} else if err != nil {
+		return models.Errorf(models.EMALFORMED, "The request body could not be read.")
+	}
+	return decodeStrict(body, dst)
+}
+
+// requireJSON returns codeUnsupportedMediaType unless contentType is
+// application/json or a +json type: a form or text body is a client
+// mistake worth naming, not a syntax error.
+func requireJSON(contentType string) error {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return models.Errorf(codeUnsupportedMediaType, "Send the body as JSON with Content-Type: application/json (got %q).", contentType)
+}
+
+// decodeStrict decodes one JSON value from body into dst. It checks the
+// document against dst's type before decoding, because encoding/json names
+// neither the path of an unknown field nor every wrong type it meets.
+func decodeStrict(body []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return syntaxError(err, len(body))
+	}
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return models.Errorf(models.EMALFORMED, "Unexpected data at byte offset %d after the JSON value; send exactly one JSON object.", len(body)-len(rest))
+	}
+	t := reflect.TypeOf(dst).Elem()
+	var p models.Problems
+	if doc == nil {
+		p.Add("", "type", "must be a JSON object, not null")
+	} else {
+		checkType(&p, "", doc, t)
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			p.Add("/"+strings.ReplaceAll(te.Field, ".", "/"), "type", "cannot hold %s", te.Value)
+			return p.Err()
+		}
+		return models.Errorf(models.EMALFORMED, "The JSON body could not be decoded.")
+	}
+	return nil
+}
+
+func syntaxError(err error, size int) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF):
+		return models.Errorf(models.EMALFORMED, "The request body is empty; send a JSON object.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return models.Errorf(models.EMALFORMED, "The JSON body ends unexpectedly at byte offset %d.", size)
+	case errors.As(err, &se):
+		// Offset counts the bytes read including the bad one; report its index.
+		return models.Errorf(models.EMALFORMED, "Malformed JSON at byte offset %d: %s.", se.Offset-1, strings.TrimPrefix(se.Error(), "json: "))
+	}
+	return models.Errorf(models.EMALFORMED, "The request body is not valid JSON.")
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// checkType records a problem, in key order, for every value of doc (decoded with
+// UseNumber) that t cannot hold and every object key t does not declare.
+// JSON null is accepted anywhere below the root, as encoding/json does.
+func checkType(p *models.Problems, at string, v any, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v == nil || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			p.Add(at, "type", "must be an object")
+			return
+		}
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
+			child := obj[key]
+			f, ok := jsonField(t, key)
+			if !ok {
+				p.Add(at+"/"+escapePointer(key), "unknown_field", "is not a known field")
+				continue
+			}
+			checkType(p, at+"/"+escapePointer(key), child, f.Type)
+		}
+	case reflect.Map:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			p.Add(at, "type", "must be an object")
+			return
+		}
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
+			checkType(p, at+"/"+escapePointer(key), obj[key], t.Elem())
+		}
+	case reflect.Slice, reflect.Array:
+		arr, ok := v.([]any)
+		if !ok {
+			p.Add(at, "type", "must be an array")
+			return
+		}
+		for i, child := range arr {
+			checkType(p, at+"/"+strconv.Itoa(i), child, t.Elem())
+		}
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			p.Add(at, "type", "must be a string")
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			p.Add(at, "type", "must be a boolean")
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := v.(json.Number)
+		if !ok {
+			p.Add(at, "type", "must be an integer")
+		} else if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
+			p.Add(at, "type", "must be an integer that fits in %d bits", t.Bits())
+		}
+	case reflect.Float32, reflect.Float64:
+		checkNumber(p, at, v)
+	case reflect.Interface:
+		if n, ok := v.(json.Number); ok {
+			checkNumber(p, at, n)
+		} else if obj, ok := v.(map[string]any); ok {
+			checkType(p, at, obj, reflect.TypeFor[map[string]any]())
+		} else if arr, ok := v.([]any); ok {
+			checkType(p, at, arr, reflect.TypeFor[[]any]())
+		}
+	}
+}
+
+func checkNumber(p *models.Problems, at string, v any) {
+	n, ok := v.(json.Number)
+	if !ok {
+		p.Add(at, "type", "must be a number")
+	} else if _, err := n.Float64(); err != nil {
+		p.Add(at, "range", "is too large to be represented as a number")
+	}
+}
+
+// jsonField finds the field of struct t that encodes as key. Matching is
+// exact: encoding/json would also accept "EMAIL" for "email", which hides typos.
+func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if name == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// escapePointer escapes a JSON pointer reference token (RFC 6901).
+func escapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// pageOf reads ?limit= and ?cursor=. A limit that is not a whole number in
+// 1..MaxPageLimit is EINVALID on field "limit"; an absent one means the
+// default. The cursor is opaque here: the store rejects a bad one.
+func pageOf(c *gin.Context) (models.Page, error) {
+	page := models.Page{Limit: models.DefaultPageLimit, Cursor: c.Query("cursor")}
+	if raw, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > models.MaxPageLimit {
+			var p models.Problems
+			p.Add("limit", "range", "must be a whole number from 1 to %d, got %q", models.MaxPageLimit, raw)
+			return page, p.Err()
+		}
+		page.Limit = n
+	}
+	return page, nil
+}
+
+// list is the shape of every list response. NextCursor is null on the last page.
+type list[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func newList[T any](items []T, next string) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	l := list[T]{Items: items}
+	if next != "" {
+		l.NextCursor = &next
+	}
+	return l
+}

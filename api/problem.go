@@ -1,0 +1,93 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/candor/candor/models"
+	"github.com/gin-gonic/gin"
+)
+
+// Codes that exist only at the HTTP layer: they describe how a request was
+// sent rather than anything the domain decides, so models has no name for them.
+const (
+	codeUnsupportedMediaType = "unsupported_media_type"
+	codeMethodNotAllowed     = "method_not_allowed"
+)
+
+// problemTypeBase prefixes the code to form a problem's type URI (RFC 9457).
+const problemTypeBase = "https://candor.dev/problems/"
+
+// problem is an RFC 9457 problem details document.
+type problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail"`
+	Instance  string              `json:"instance"`
+	RequestID string              `json:"request_id"`
+	Errors    []models.FieldError `json:"errors,omitempty"`
+}
+
+// statusOf maps an error code to its HTTP status. It is the only place that
+// does: handlers return coded errors and never choose statuses for failures.
+func statusOf(code string) int {
+	switch code {
+	case models.EINVALID:
+		return http.StatusUnprocessableEntity
+	case models.EMALFORMED:
+		return http.StatusBadRequest
+	case models.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case models.EFORBIDDEN:
+		return http.StatusForbidden
+	case models.ENOTFOUND:
+		return http.StatusNotFound
+	case models.ECONFLICT:
+		return http.StatusConflict
+	case models.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case models.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	case codeUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
+	case codeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError aborts the request with err as problem+json. Errors without a
+// known code become a 500 whose detail is generic; the real error is logged
+// (it may name tables or hosts, never something a client should see).
+func (s *server) writeError(c *gin.Context, err error) {
+	code := models.ErrorCode(err)
+	status := statusOf(code)
+	detail := models.ErrorMessage(err)
+	if status == http.StatusInternalServerError {
+		code, detail = models.EINTERNAL, "Something went wrong on our side. Quote the request id when reporting it."
+		s.logger.ErrorContext(c.Request.Context(), "request failed",
+			slog.String("request_id", requestID(c)), slog.String("route", routeOf(c)), slog.Any("error", err))
+	}
+	if status == http.StatusUnauthorized {
+		// RFC 6750: tell the client which scheme to use.
+		c.Header("WWW-Authenticate", `Bearer realm="candor"`)
+	}
+	p := problem{
+		Type:      problemTypeBase + code,
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    detail,
+		Instance:  c.Request.URL.Path,
+		RequestID: requestID(c),
+		Errors:    models.ErrorFields(err),
+	}
+	body, mErr := json.Marshal(p)
+	if mErr != nil {
+		// A problem holds only strings and ints; this cannot fail in practice.
+		body = []byte(`{"title":"Internal Server Error","status":500}`)
+	}
+	c.Abort()
+	c.Data(status, "application/problem+json", body)
+}

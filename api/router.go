@@ -1,0 +1,189 @@
+// Package api is Candor's HTTP layer: a gin engine with every route, its
+// role, strict JSON decoding and RFC 9457 problem responses. Handlers decode,
+// validate, make one store call and respond; they hold no business rules.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
+	"github.com/candor/candor/web"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Store is what the API needs from storage.
+type Store interface {
+	models.CustomerService
+	models.TopicService
+	models.ConsentService
+	models.APIKeyService
+	Ping(context.Context) error
+}
+
+// Options configure the HTTP handler.
+type Options struct {
+	Store        Store
+	Keys         *secrets.Keys
+	PublicURL    string // base of links, no trailing slash
+	MaxBodyBytes int64  // 0 => 1 MiB
+	MetricsToken string // if set, /metrics needs "Authorization: Bearer <token>"
+	// Checks are run by /readyz by name ("database", "redis", ...). A
+	// "database" check pinging Store is added when missing.
+	Checks   map[string]func(context.Context) error
+	Registry *prometheus.Registry // nil => a new one; /metrics serves it
+	Logger   *slog.Logger         // nil => slog.Default()
+	Version  string
+}
+
+// DefaultMaxBodyBytes is the body limit when Options.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 1 << 20
+
+// public marks a route that needs no API key (it may guard itself, as
+// /metrics and the signed-token pages do).
+const public models.Role = ""
+
+// route is one endpoint and the weakest role that may call it.
+type route struct {
+	method  string
+	path    string
+	role    models.Role
+	handler gin.HandlerFunc
+}
+
+// routes lists every endpoint of the API in one place.
+func (s *server) routes() []route {
+	return []route{
+		{http.MethodGet, "/healthz", public, s.healthz},
+		{http.MethodGet, "/readyz", public, s.readyz},
+		{http.MethodGet, "/metrics", public, s.metricsHandler},
+		{http.MethodGet, "/openapi.json", public, s.openAPI},
+		{http.MethodGet, "/u/:token", public, s.unsubscribePage},
+		{http.MethodPost, "/u/:token", public, s.unsubscribe},
+
+		{http.MethodGet, "/v1/customers", models.RoleViewer, s.listCustomers},
+		{http.MethodPost, "/v1/customers/batch", models.RoleEditor, s.batchCustomers},
+		{http.MethodGet, "/v1/customers/:external_id", models.RoleViewer, s.getCustomer},
+		{http.MethodPut, "/v1/customers/:external_id", models.RoleEditor, s.putCustomer},
+		{http.MethodDelete, "/v1/customers/:external_id", models.RoleEditor, s.eraseCustomer},
+		{http.MethodGet, "/v1/customers/:external_id/export", models.RoleViewer, s.exportCustomer},
+		{http.MethodGet, "/v1/customers/:external_id/links", models.RoleViewer, s.customerLinks},
+		{http.MethodGet, "/v1/customers/:external_id/consents", models.RoleViewer, s.getConsents},
+		{http.MethodPut, "/v1/customers/:external_id/consents/:topic", models.RoleEditor, s.putConsent},
+
+		{http.MethodGet, "/v1/topics", models.RoleViewer, s.listTopics},
+		{http.MethodPost, "/v1/topics", models.RoleAdmin, s.createTopic},
+		{http.MethodGet, "/v1/topics/:key", models.RoleViewer, s.getTopic},
+		{http.MethodPatch, "/v1/topics/:key", models.RoleAdmin, s.updateTopic},
+		{http.MethodDelete, "/v1/topics/:key", models.RoleAdmin, s.deleteTopic},
+
+		{http.MethodPost, "/v1/api-keys", models.RoleAdmin, s.createAPIKey},
+		{http.MethodGet, "/v1/api-keys", models.RoleAdmin, s.listAPIKeys},
+		{http.MethodDelete, "/v1/api-keys/:id", models.RoleAdmin, s.revokeAPIKey},
+	}
+}
+
+// server holds what the handlers share.
+type server struct {
+	store        Store
+	keys         *secrets.Keys
+	publicURL    string
+	maxBody      int64
+	metricsToken string
+	checks       map[string]func(context.Context) error
+	registry     *prometheus.Registry
+	metrics      *httpMetrics
+	promHTTP     http.Handler
+	logger       *slog.Logger
+	version      string
+	pages        *web.Pages
+	openapi      []byte
+}
+
+// New builds the HTTP handler: a gin engine in release mode with every
+// route of routes(), request ids, access logs, metrics, body limits and
+// panic recovery. It fails when a required option is missing.
+func New(opts Options) (http.Handler, error) {
+	e, err := newEngine(opts)
+	if err != nil {
+		return nil, err // a nil *gin.Engine would make a non-nil http.Handler
+	}
+	return e, nil
+}
+
+func newEngine(opts Options) (*gin.Engine, error) {
+	s, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	// A trailing-slash redirect would turn a mistyped PUT into a GET-able
+	// 301/307; a clear 404 problem is better for API clients.
+	e.RedirectTrailingSlash = false
+	e.HandleMethodNotAllowed = true
+	if err := e.SetTrustedProxies(nil); err != nil {
+		return nil, err
+	}
+	e.Use(withRequestID, s.observe, s.recoverPanic, s.limitBody)
+	e.NoRoute(s.notFound)
+	e.NoMethod(s.methodNotAllowed)
+	for _, r := range s.routes() {
+		handlers := []gin.HandlerFunc{r.handler}
+		if r.role != public {
+			handlers = append([]gin.HandlerFunc{s.requireRole(r.role)}, handlers...)
+		}
+		e.Handle(r.method, r.path, handlers...)
+	}
+	return e, nil
+}
+
+func newServer(opts Options) (*server, error) {
+	if opts.Store == nil || opts.Keys == nil {
+		return nil, errors.New("api: Options.Store and Options.Keys are required")
+	}
+	s := &server{
+		store:        opts.Store,
+		keys:         opts.Keys,
+		publicURL:    strings.TrimRight(opts.PublicURL, "/"),
+		maxBody:      opts.MaxBodyBytes,
+		metricsToken: opts.MetricsToken,
+		checks:       map[string]func(context.Context) error{},
+		registry:     opts.Registry,
+		logger:       opts.Logger,
+		version:      opts.Version,
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	for name, check := range opts.Checks {
+		s.checks[name] = check
+	}
+	if _, ok := s.checks["database"]; !ok {
+		s.checks["database"] = opts.Store.Ping
+	}
+	var err error
+	if s.metrics, err = newHTTPMetrics(s.registry); err != nil {
+		return nil, err
+	}
+	s.promHTTP = promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	if s.pages, err = web.Load(); err != nil {
+		return nil, err
+	}
+	if s.openapi, err = openAPIJSON(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/candor/candor/configs"
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
+	"github.com/candor/candor/store"
+	"github.com/redis/go-redis/v9"
+)
+
+// configError carries one line per configuration problem; main prints
+// them and exits with status 2.
+type configError struct{ lines []string }
+
+func (e *configError) Error() string { return strings.Join(e.lines, "; ") }
+
+// app holds what every command shares: configuration, logger, keys, the
+// store and (for serving commands) the Redis URL.
+type app struct {
+	cfg      *configs.Config
+	log      *slog.Logger
+	keys     *secrets.Keys
+	store    *store.Store
+	redisURL string
+	mini     *miniredis.Miniredis
+	redis    *redis.Client
+}
+
+// loadConfig loads and validates the configuration.
+func loadConfig(getenv func(string) string, mode configs.Mode) (*configs.Config, error) {
+	cfg, err := configs.Load(getenv)
+	if err == nil {
+		err = cfg.Validate(mode)
+	}
+	if err != nil {
+		return nil, &configError{lines: strings.Split(err.Error(), "\n")}
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// openApp loads config, opens the store (migrating it in embedded mode)
+// and, with withRedis, connects to Redis or starts the embedded one.
+// configs.ModeReal refuses the embedded mode (api and worker commands).
+func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, command string, mode configs.Mode, withRedis bool) (*app, error) {
+	cfg, err := loadConfig(getenv, mode)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: newLogger(logOut, cfg.LogLevel).With("command", command)}
+	secret := cfg.SecretKey
+	if cfg.Embedded() {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		if secret == "" {
+			if secret, err = embeddedSecret(cfg.DataDir); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if a.keys, err = secrets.New(secret, cfg.SecretKeyPrevious); err != nil {
+		return nil, &configError{lines: []string{"CANDOR_SECRET_KEY: " + err.Error()}}
+	}
+	sqlitePath := filepath.Join(cfg.DataDir, "candor.db")
+	a.store, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Logger: a.log})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if cfg.Embedded() {
+		if err := a.store.Migrate(ctx); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("migrate embedded database: %w", err)
+		}
+	}
+	if !cfg.Embedded() && command != "migrate" {
+		if err := a.checkSchema(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	if cfg.AdminAPIKey != "" {
+		if err := a.store.EnsureAPIKey(ctx, "admin (CANDOR_ADMIN_API_KEY)", cfg.AdminAPIKey, models.RoleAdmin); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("ensure CANDOR_ADMIN_API_KEY: %w", err)
+		}
+	}
+	if withRedis {
+		if err := a.openRedis(); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	if cfg.Embedded() {
+		a.log.Info("embedded mode: SQLite database and in-process Redis; for trying Candor and for tests, not for production",
+			"database", sqlitePath, "data_dir", cfg.DataDir)
+	}
+	return a, nil
+}
+
+// checkSchema refuses to start against a database whose migrations are
+// not all applied: with several processes, only `candor migrate` changes
+// the schema, and a process on an old schema would fail on every request.
+func (a *app) checkSchema(ctx context.Context) error {
+	states, err := a.store.MigrationStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("read migration status: %w", err)
+	}
+	pending := 0
+	for _, m := range states {
+		if !m.Applied {
+			pending++
+		}
+	}
+	if pending > 0 {
+		return fmt.Errorf("the database has %d pending migration(s): run `candor migrate` first", pending)
+	}
+	return nil
+}
+
+func (a *app) openRedis() error {
+	a.redisURL = a.cfg.RedisURL
+	if a.cfg.Embedded() {
+		a.mini = miniredis.NewMiniRedis()
+		a.mini.ClockTTL(true) // asynq relies on expiring keys (leases, locks)
+		if err := a.mini.StartAddr("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("start embedded redis: %w", err)
+		}
+		a.redisURL = "redis://" + a.mini.Addr()
+	}
+	opt, err := redis.ParseURL(a.redisURL)
+	if err != nil {
+		return &configError{lines: []string{"CANDOR_REDIS_URL: " + err.Error()}}
+	}
+	a.redis = redis.NewClient(opt)
+	return nil
+}
+
+// pingRedis is the /readyz check for Redis.
+func (a *app) pingRedis(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return a.redis.Ping(ctx).Err()
+}
+
+// Close releases everything openApp acquired.
+func (a *app) Close() {
+	if a.redis != nil {
+		a.redis.Close()
+	}
+	if a.mini != nil {
+		a.mini.Close()
+	}
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Warn("close database", "error", err.Error())
+		}
+	}
+}
+
+// embeddedSecret reads the data dir's generated secret key, creating it
+// on first start, so links stay valid across restarts of the embedded mode.
+func embeddedSecret(dir string) (string, error) {
+	path := filepath.Join(dir, "secret.key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	secret := secrets.GenerateSecret()
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return secret, nil
+}

@@ -1,0 +1,182 @@
+// Package configs loads Candor's settings: built-in defaults, then an
+// optional YAML file named by CANDOR_CONFIG, then CANDOR_* environment
+// variables, each overriding the one before.
+//
+// Validate reports every bad setting at once, one line each, named by its
+// environment variable, so an operator fixes a broken deployment in one
+// round trip instead of one restart per mistake. Secrets never appear in
+// error messages or in the config's log and string forms.
+package configs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/candor/candor/models"
+	"golang.org/x/time/rate"
+)
+
+// Config holds every setting. Each leaf field names its environment
+// variable (env tag), its key in the YAML file (yaml tag) and a one-line
+// description (desc tag), so Vars, the loaders and the redacting log form
+// all read one list. A redact tag keeps a value out of logs: "value" hides
+// it, "url" hides credentials and query, "origin" keeps scheme and host only.
+type Config struct {
+	HTTPAddr          string `env:"CANDOR_HTTP_ADDR" yaml:"http_addr" desc:"Address the HTTP server listens on."`
+	DatabaseURL       string `env:"CANDOR_DATABASE_URL" yaml:"database_url" redact:"url" desc:"PostgreSQL URL (postgres://...). Empty, together with CANDOR_REDIS_URL: embedded SQLite under CANDOR_DATA_DIR."`
+	RedisURL          string `env:"CANDOR_REDIS_URL" yaml:"redis_url" redact:"url" desc:"Redis URL (redis:// or rediss://). Empty, together with CANDOR_DATABASE_URL: in-process Redis."`
+	DataDir           string `env:"CANDOR_DATA_DIR" yaml:"data_dir" desc:"Directory of the embedded database and of the generated secret key (embedded mode)."`
+	SecretKey         string `env:"CANDOR_SECRET_KEY" yaml:"secret_key" redact:"value" desc:"At least 32 characters; signs customer links and keys address fingerprints. Required with PostgreSQL; generated in CANDOR_DATA_DIR if unset in embedded mode."`
+	SecretKeyPrevious string `env:"CANDOR_SECRET_KEY_PREVIOUS" yaml:"secret_key_previous" redact:"value" desc:"The previous CANDOR_SECRET_KEY during a rotation: links signed with it still verify."`
+	AdminAPIKey       string `env:"CANDOR_ADMIN_API_KEY" yaml:"admin_api_key" redact:"value" desc:"If set, this key (cnd_..., at least 24 characters) exists as an admin API key at start."`
+	PublicURL         string `env:"CANDOR_PUBLIC_URL" yaml:"public_url" desc:"Absolute http(s) base of the links put into messages; a trailing slash is removed."`
+
+	DefaultTimezone        string `env:"CANDOR_DEFAULT_TIMEZONE" yaml:"default_timezone" desc:"IANA time zone for customers without one. Unset: such customers are excluded."`
+	DefaultWindows         string `env:"CANDOR_DEFAULT_WINDOWS" yaml:"default_windows" desc:"Send windows for customers without any, e.g. \"mon-fri 09:00-17:00; sat 10:00-12:00\". Unset: such customers are excluded."`
+	MaxMessagesPerCustomer string `env:"CANDOR_MAX_MESSAGES_PER_CUSTOMER" yaml:"max_messages_per_customer" desc:"Service-wide cap per customer, \"N/<n>d\" or \"N/<n>h\" such as \"4/30d\"; the stricter of this and the customer's own cadence applies. Unset: no global cap."`
+
+	SMTP              SMTP   `yaml:"smtp"`
+	SMS               SMS    `yaml:"sms"`
+	WebhookChannelURL string `env:"CANDOR_WEBHOOK_CHANNEL_URL" yaml:"webhook_channel_url" redact:"origin" desc:"Endpoint that receives the messages of customers who prefer the webhook channel."`
+
+	EmailRate           string `env:"CANDOR_EMAIL_RATE" yaml:"email_rate" desc:"Most emails sent, \"N/s\" or \"N/m\"."`
+	SMSRate             string `env:"CANDOR_SMS_RATE" yaml:"sms_rate" desc:"Most text messages sent, \"N/s\" or \"N/m\"."`
+	WebhookRate         string `env:"CANDOR_WEBHOOK_RATE" yaml:"webhook_rate" desc:"Most webhook-channel messages sent, \"N/s\" or \"N/m\"."`
+	WebhookAllowPrivate bool   `env:"CANDOR_WEBHOOK_ALLOW_PRIVATE" yaml:"webhook_allow_private" desc:"Allow webhook URLs that resolve to private, loopback or link-local addresses. For local testing only."`
+
+	MetricsToken      string        `env:"CANDOR_METRICS_TOKEN" yaml:"metrics_token" redact:"value" desc:"If set, /metrics requires \"Authorization: Bearer <token>\"."`
+	WorkerConcurrency int           `env:"CANDOR_WORKER_CONCURRENCY" yaml:"worker_concurrency" desc:"Tasks one worker process runs at once (1-1000). Sends wait on the network, not the CPU, so this is well above the core count."`
+	MaxBodyBytes      int64         `env:"CANDOR_MAX_BODY_BYTES" yaml:"max_body_bytes" desc:"Largest accepted request body in bytes (1 KiB to 64 MiB)."`
+	ShutdownTimeout   time.Duration `env:"CANDOR_SHUTDOWN_TIMEOUT" yaml:"shutdown_timeout" desc:"How long shutdown waits for requests and sends in flight (1s to 10m)."`
+	LogLevel          string        `env:"CANDOR_LOG_LEVEL" yaml:"log_level" desc:"debug, info, warn or error."`
+}
+
+// SMTP holds the email channel's server settings. Email goes through SMTP
+// only when Host is set.
+type SMTP struct {
+	Host     string `env:"CANDOR_SMTP_HOST" yaml:"host" desc:"SMTP server host name. Unset: the email channel has no transport of its own."`
+	Port     int    `env:"CANDOR_SMTP_PORT" yaml:"port" desc:"SMTP server port."`
+	Username string `env:"CANDOR_SMTP_USERNAME" yaml:"username" desc:"SMTP user name; empty for no authentication."`
+	Password string `env:"CANDOR_SMTP_PASSWORD" yaml:"password" redact:"value" desc:"SMTP password."`
+	From     string `env:"CANDOR_SMTP_FROM" yaml:"from" desc:"Sender address, e.g. \"Candor <news@example.com>\". Required with CANDOR_SMTP_HOST."`
+	TLS      string `env:"CANDOR_SMTP_TLS" yaml:"tls" desc:"starttls, tls (implicit TLS, usually port 465) or none."`
+}
+
+// SMS holds the text message channel's HTTP provider settings. Text
+// messages go through the provider only when URL is set.
+type SMS struct {
+	URL   string `env:"CANDOR_SMS_URL" yaml:"url" redact:"origin" desc:"HTTP endpoint of the SMS provider. Unset: the sms channel has no transport of its own."`
+	Token string `env:"CANDOR_SMS_TOKEN" yaml:"token" redact:"value" desc:"Bearer token for the SMS provider."`
+	From  string `env:"CANDOR_SMS_FROM" yaml:"from" desc:"Sender: an E.164 number or an alphanumeric sender id of up to 11 characters."`
+}
+
+// Defaults returns the configuration used when neither the file nor the
+// environment sets anything: embedded backends, local URLs.
+func Defaults() *Config {
+	return &Config{
+		HTTPAddr:          ":8080",
+		DataDir:           "./data",
+		PublicURL:         "http://localhost:8080",
+		SMTP:              SMTP{Port: 587, TLS: "starttls"},
+		EmailRate:         "50/s",
+		SMSRate:           "10/s",
+		WebhookRate:       "50/s",
+		WorkerConcurrency: 20,
+		MaxBodyBytes:      1 << 20,
+		ShutdownTimeout:   20 * time.Second,
+		LogLevel:          "info",
+	}
+}
+
+// Mode says which backends a command accepts.
+type Mode int
+
+const (
+	// ModeEmbedded accepts either backend pair: embedded SQLite and
+	// in-process Redis when both URLs are empty, else PostgreSQL and Redis
+	// (candor run).
+	ModeEmbedded Mode = iota
+	// ModeReal requires PostgreSQL and Redis (candor api, candor worker):
+	// an in-process Redis cannot be shared between processes.
+	ModeReal
+)
+
+// Embedded reports whether the config selects the embedded backends,
+// that is, neither CANDOR_DATABASE_URL nor CANDOR_REDIS_URL is set.
+func (c *Config) Embedded() bool { return c.DatabaseURL == "" && c.RedisURL == "" }
+
+// ChannelConfigured reports whether ch has transport settings of its own
+// (SMTP host, SMS provider URL, webhook channel URL). In embedded mode a
+// channel without them writes to the outbox instead.
+func (c *Config) ChannelConfigured(ch models.Channel) bool {
+	switch ch {
+	case models.ChannelEmail:
+		return c.SMTP.Host != ""
+	case models.ChannelSMS:
+		return c.SMS.URL != ""
+	case models.ChannelWebhook:
+		return c.WebhookChannelURL != ""
+	}
+	return false
+}
+
+// Rate returns the send rate of ch in messages per second, or 0 for an
+// unknown channel or an invalid rate (Validate reports those).
+func (c *Config) Rate(ch models.Channel) rate.Limit {
+	spec := map[models.Channel]string{
+		models.ChannelEmail:   c.EmailRate,
+		models.ChannelSMS:     c.SMSRate,
+		models.ChannelWebhook: c.WebhookRate,
+	}[ch]
+	r, err := ParseRate(spec)
+	if err != nil {
+		return 0
+	}
+	return r
+}
+
+// ParsedDefaultWindows returns CANDOR_DEFAULT_WINDOWS parsed, or nil when
+// it is unset or invalid (Validate reports the latter).
+func (c *Config) ParsedDefaultWindows() []models.Window {
+	if c.DefaultWindows == "" {
+		return nil
+	}
+	ws, err := models.ParseWindowsSpec(c.DefaultWindows)
+	if err != nil {
+		return nil
+	}
+	return ws
+}
+
+// ParsedMaxMessages returns CANDOR_MAX_MESSAGES_PER_CUSTOMER parsed, or
+// nil when it is unset or invalid (Validate reports the latter).
+func (c *Config) ParsedMaxMessages() *models.Cadence {
+	if c.MaxMessagesPerCustomer == "" {
+		return nil
+	}
+	cad, err := models.ParseCadenceSpec(c.MaxMessagesPerCustomer)
+	if err != nil {
+		return nil
+	}
+	return cad
+}
+
+// maxRate bounds N in a rate so a typo such as "50000000/s" cannot turn
+// the limiter off by accident.
+const maxRate = 1_000_000
+
+// ParseRate parses a send rate, "N/s" or "N/m" with N a whole number from
+// 1 to 1,000,000, into messages per second.
+func ParseRate(spec string) (rate.Limit, error) {
+	count, unit, _ := strings.Cut(spec, "/")
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 || n > maxRate || (unit != "s" && unit != "m") {
+		return 0, fmt.Errorf(`must be "N/s" or "N/m" with N a whole number from 1 to %d, got %q`, maxRate, spec)
+	}
+	if unit == "m" {
+		return rate.Limit(float64(n) / 60), nil
+	}
+	return rate.Limit(n), nil
+}

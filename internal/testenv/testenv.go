@@ -1,0 +1,205 @@
+// Package testenv gives tests their database backends: always embedded
+// SQLite, plus PostgreSQL when CANDOR_TEST_DATABASE_URL is set.
+//
+// `go test ./...` runs packages in parallel, so each package works in its
+// own PostgreSQL database (created from template0, dropped by Main) and
+// each test in its own schema inside it. A configured server that cannot
+// be reached fails the test: silently skipping would report a green run
+// that never touched PostgreSQL.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvDatabaseURL names the variable that enables the PostgreSQL backend.
+const EnvDatabaseURL = "CANDOR_TEST_DATABASE_URL"
+
+// Backend names, as returned by Backends.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+var (
+	mainCalled bool
+
+	mu        sync.Mutex
+	packageDB string // database created for this test binary
+	createErr error
+)
+
+// Backends returns the database backends this test run covers: always
+// "sqlite", plus "postgres" when CANDOR_TEST_DATABASE_URL is set.
+func Backends() []string {
+	if os.Getenv(EnvDatabaseURL) != "" {
+		return []string{SQLite, Postgres}
+	}
+	return []string{SQLite}
+}
+
+// Main runs the package's tests and then drops the PostgreSQL database
+// they used. Call it from TestMain: func TestMain(m *testing.M) { testenv.Main(m) }.
+func Main(m *testing.M) {
+	mainCalled = true
+	code := m.Run()
+	if err := dropPackageDB(); err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// DatabaseURL returns BackendURL for the backend named by the test: a
+// test or any of its parents named "postgres" (tests run each backend as
+// a subtest, t.Run(backend, ...)) gets PostgreSQL, any other test "".
+func DatabaseURL(tb testing.TB) string {
+	tb.Helper()
+	return BackendURL(tb, backendOf(tb))
+}
+
+// BackendURL returns, for backend "postgres", the URL of a fresh empty
+// schema (search_path) inside this package's database; the schema is
+// dropped when the test ends. For "sqlite" it returns "": use SQLitePath.
+// An unreachable configured server fails the test.
+func BackendURL(tb testing.TB, backend string) string {
+	tb.Helper()
+	switch backend {
+	case SQLite:
+		return ""
+	case Postgres:
+	default:
+		tb.Fatalf("testenv: unknown backend %q", backend)
+	}
+	base := os.Getenv(EnvDatabaseURL)
+	if base == "" {
+		tb.Fatalf("testenv: backend postgres needs %s", EnvDatabaseURL)
+	}
+	if !mainCalled {
+		tb.Fatalf("testenv: call testenv.Main(m) from TestMain so the package database is dropped after the run")
+	}
+	dbURL, err := ensurePackageDB(base)
+	if err != nil {
+		tb.Fatalf("testenv: %s is set but PostgreSQL is not usable: %v", EnvDatabaseURL, err)
+	}
+	schema := "t_" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := execOn(ctx, dbURL, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("testenv: create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		// Runs after the test's own cleanups (LIFO), so its store is closed.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := execOn(ctx, dbURL, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("testenv: drop schema: %v", err)
+		}
+	})
+	u, _ := url.Parse(dbURL)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// SQLitePath returns a database file path in the test's temporary
+// directory.
+func SQLitePath(tb testing.TB) string {
+	tb.Helper()
+	return filepath.Join(tb.TempDir(), "candor.db")
+}
+
+// backendOf reads the backend from the test name, so helpers need not be
+// told: tests run each backend as a subtest named after it.
+func backendOf(tb testing.TB) string {
+	for _, part := range strings.Split(tb.Name(), "/") {
+		if part == Postgres {
+			return Postgres
+		}
+	}
+	return SQLite
+}
+
+var unsafeName = regexp.MustCompile(`[^a-z0-9_]+`)
+
+// ensurePackageDB creates this test binary's database once and returns
+// its URL.
+func ensurePackageDB(base string) (string, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if createErr != nil {
+		return "", createErr
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		createErr = fmt.Errorf("%s must be a postgres:// URL", EnvDatabaseURL)
+		return "", createErr
+	}
+	if packageDB == "" {
+		pkg := strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
+		name := "candor_" + unsafeName.ReplaceAllString(strings.ToLower(pkg), "_")
+		if len(name) > 40 {
+			name = name[:40]
+		}
+		name += "_" + randomHex(4)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := execOn(ctx, base, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
+			createErr = err
+			return "", err
+		}
+		packageDB = name
+	}
+	u.Path = "/" + packageDB
+	return u.String(), nil
+}
+
+func dropPackageDB() error {
+	mu.Lock()
+	defer mu.Unlock()
+	if packageDB == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// FORCE ends connections a test may have leaked (PostgreSQL 13+).
+	if err := execOn(ctx, os.Getenv(EnvDatabaseURL), "DROP DATABASE IF EXISTS "+packageDB+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop test database %s: %w", packageDB, err)
+	}
+	packageDB = ""
+	return nil
+}
+
+// execOn runs one statement on its own connection; CREATE DATABASE cannot
+// run inside a transaction or a pool we keep around.
+func execOn(ctx context.Context, dbURL, stmt string) error {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(ctx, stmt)
+	return err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
+)
+
+// lastUsedGranularity bounds how often authentication writes last_used_at,
+// so an API key in busy use does not turn every request into a write.
+const lastUsedGranularity = time.Minute
+
+// apiKeyRow is a row of api_keys. Only the hash of a key is stored.
+type apiKeyRow struct {
+	ID         int64
+	Name       string
+	Role       string
+	Prefix     string
+	Hash       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+func (apiKeyRow) TableName() string { return "api_keys" }
+
+func (r *apiKeyRow) model() *models.APIKey {
+	return &models.APIKey{
+		ID:         r.ID,
+		Name:       r.Name,
+		Role:       models.Role(r.Role),
+		Prefix:     r.Prefix,
+		CreatedAt:  r.CreatedAt.UTC(),
+		LastUsedAt: utcPtr(r.LastUsedAt),
+		RevokedAt:  utcPtr(r.RevokedAt),
+	}
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// CreateAPIKey creates a key and returns it with the plain key, which is
+// never retrievable again. EINVALID for a bad name or role.
+func (s *Store) CreateAPIKey(ctx context.Context, in *models.APIKeyInput) (*models.APIKey, string, error) {
+	if in == nil {
+		return nil, "", models.Errorf(models.EINVALID, "An API key name and role are required.")
+	}
+	if err := in.Validate(); err != nil {
+		return nil, "", err
+	}
+	plain := secrets.NewAPIKey()
+	row := apiKeyRow{
+		Name:      in.Name,
+		Role:      string(in.Role),
+		Prefix:    secrets.DisplayPrefix(plain),
+		Hash:      secrets.HashAPIKey(plain),
+		CreatedAt: s.now(),
+	}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return nil, "", mapError(err, "API key")
+	}
+	return row.model(), plain, nil
+}
+
+// EnsureAPIKey makes sure the given plain key exists with the role (for
+// CANDOR_ADMIN_API_KEY): it creates the key, or renames, re-roles and
+// un-revokes an existing one. EINVALID for a bad name, role or empty key.
+func (s *Store) EnsureAPIKey(ctx context.Context, name, plain string, role models.Role) error {
+	in := models.APIKeyInput{Name: name, Role: role}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if plain == "" {
+		return models.Errorf(models.EINVALID, "The API key to ensure is empty.")
+	}
+	row := apiKeyRow{
+		Name:      name,
+		Role:      string(role),
+		Prefix:    secrets.DisplayPrefix(plain),
+		Hash:      secrets.HashAPIKey(plain),
+		CreatedAt: s.now(),
+	}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "hash"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"name":       name,
+			"role":       string(role),
+			"revoked_at": nil,
+		}),
+	}).Create(&row).Error
+	return mapError(err, "API key")
+}
+
+// APIKeys lists all keys, newest first, revoked ones included.
+func (s *Store) APIKeys(ctx context.Context) ([]*models.APIKey, error) {
+	var rows []apiKeyRow
+	if err := s.db.WithContext(ctx).Order("created_at DESC, id DESC").Find(&rows).Error; err != nil {
+		return nil, mapError(err, "API keys")
+	}
+	out := make([]*models.APIKey, len(rows))
+	for i := range rows {
+		out[i] = rows[i].model()
+	}
+	return out, nil
+}
+
+// RevokeAPIKey revokes a key; revoking it again keeps the first revocation
+// time. ENOTFOUND.
+func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var row apiKeyRow
+		if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+			return err
+		}
+		if row.RevokedAt != nil {
+			return nil
+		}
+		return tx.Model(&apiKeyRow{}).Where("id = ?", id).Update("revoked_at", s.now()).Error
+	})
+	return mapError(err, "API key")
+}
+
+// AuthenticateAPIKey returns the active key matching plain and records its
+// use (at most once a minute). EUNAUTHORIZED if it is unknown or revoked.
+func (s *Store) AuthenticateAPIKey(ctx context.Context, plain string) (*models.APIKey, error) {
+	if plain == "" {
+		return nil, models.Errorf(models.EUNAUTHORIZED, "An API key is required.")
+	}
+	db := s.db.WithContext(ctx)
+	var rows []apiKeyRow
+	if err := db.Where("hash = ?", secrets.HashAPIKey(plain)).Limit(1).Find(&rows).Error; err != nil {
+		return nil, mapError(err, "API key")
+	}
+	if len(rows) == 0 {
+		return nil, models.Errorf(models.EUNAUTHORIZED, "The API key is not valid.")
+	}
+	row := &rows[0]
+	if row.RevokedAt != nil {
+		return nil, models.Errorf(models.EUNAUTHORIZED, "The API key has been revoked.")
+	}
+	now := s.now()
+	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) >= lastUsedGranularity {
+		// The condition repeats the check so that concurrent requests
+		// write once between them.
+		res := db.Model(&apiKeyRow{}).
+			Where("id = ? AND (last_used_at IS NULL OR last_used_at <= ?)", row.ID, now.Add(-lastUsedGranularity)).
+			Update("last_used_at", now)
+		if res.Error != nil {
+			// Bookkeeping must not turn a valid key into a failed request.
+			s.log.WarnContext(ctx, "record api key use", "api_key_id", row.ID, "error", res.Error)
+		} else if res.RowsAffected > 0 {
+			row.LastUsedAt = &now
+		}
+	}
+	return row.model(), nil
+}

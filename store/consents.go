@@ -1,0 +1,354 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
+)
+
+// consentEventRow is a row of consent_events, the append-only ledger. The
+// raw evidence columns are NULL after erasure; the digests stay.
+type consentEventRow struct {
+	ID                  int64
+	CustomerID          int64
+	Seq                 int64
+	Topic               string
+	Status              string
+	Source              string
+	EvidenceText        string
+	EvidenceFormVersion string
+	EvidenceIP          *string `gorm:"column:evidence_ip"`
+	EvidenceUserAgent   *string `gorm:"column:evidence_user_agent"`
+	EvidenceSalt        *string `gorm:"column:evidence_salt"`
+	IPDigest            string  `gorm:"column:ip_digest"`
+	UserAgentDigest     string  `gorm:"column:user_agent_digest"`
+	CreatedAt           time.Time
+	PrevHash            string
+	Hash                string
+}
+
+func (consentEventRow) TableName() string { return "consent_events" }
+
+func (r *consentEventRow) model() models.ConsentEvent {
+	return models.ConsentEvent{
+		ID:         r.ID,
+		CustomerID: r.CustomerID,
+		Seq:        r.Seq,
+		Topic:      r.Topic,
+		Status:     models.ConsentStatus(r.Status),
+		Source:     models.ConsentSource(r.Source),
+		Evidence: models.Evidence{
+			Text:            r.EvidenceText,
+			FormVersion:     r.EvidenceFormVersion,
+			IP:              deref(r.EvidenceIP),
+			UserAgent:       deref(r.EvidenceUserAgent),
+			Salt:            deref(r.EvidenceSalt),
+			IPDigest:        r.IPDigest,
+			UserAgentDigest: r.UserAgentDigest,
+		},
+		CreatedAt: r.CreatedAt.UTC(),
+		PrevHash:  r.PrevHash,
+		Hash:      r.Hash,
+	}
+}
+
+// consentRow is a row of consents: the current state of one
+// (customer, topic) pair, kept in step with the ledger.
+type consentRow struct {
+	CustomerID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Topic      string `gorm:"primaryKey"`
+	Status     string
+	Source     string
+	Seq        int64
+	UpdatedAt  time.Time
+}
+
+func (consentRow) TableName() string { return "consents" }
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// validateConsent checks a change recorded by Candor itself or by an API
+// client (whose narrower rules models.ConsentInput.Validate enforces).
+func validateConsent(status models.ConsentStatus, source models.ConsentSource, ev models.Evidence) error {
+	var p models.Problems
+	switch status {
+	case models.ConsentOptedIn, models.ConsentOptedOut, models.ConsentPending:
+	default:
+		p.Add("/status", "enum", "must be opted_in, opted_out or pending, got %q", status)
+	}
+	switch source {
+	case models.SourceAPI, models.SourceCRM, models.SourceImport,
+		models.SourcePreferenceCenter, models.SourceOneClick, models.SourceDoubleOptIn:
+	default:
+		p.Add("/source", "enum", "is not a known consent source: %q", source)
+	}
+	models.ValidateEvidence(&p, ev)
+	return p.Err()
+}
+
+// SetConsent appends a consent event for (customer, topic) unless the
+// current status already equals in.Status; then changed is false and
+// nothing is written. EINVALID for a bad status, source or evidence;
+// ENOTFOUND for an unknown customer or topic; ECONFLICT for an opt-in from
+// api, crm or import while the customer is suppressed.
+func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *models.ConsentInput) (*models.Consent, bool, error) {
+	if in == nil {
+		return nil, false, models.Errorf(models.EINVALID, "A consent change is required.")
+	}
+	source := in.Source
+	if source == "" {
+		source = models.SourceAPI
+	}
+	if err := validateConsent(in.Status, source, in.Evidence); err != nil {
+		return nil, false, err
+	}
+	var out *models.Consent
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		cust, err := liveCustomer(tx, externalID)
+		if err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&topicRow{}).Where("key = ?", topic).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return models.Errorf(models.ENOTFOUND, "Topic %q not found.", topic)
+		}
+		// Read before locking: a repeated request (the common retry case)
+		// then costs no write at all.
+		if cur, err := currentConsent(tx, cust.ID, topic); err != nil {
+			return err
+		} else if cur.Status == in.Status {
+			out = cur
+			return errNoChange
+		}
+		seq, suppressed, err := nextSeq(tx, cust.ID)
+		if err != nil {
+			return err
+		}
+		// Another writer may have made the same change while we waited.
+		if cur, err := currentConsent(tx, cust.ID, topic); err != nil {
+			return err
+		} else if cur.Status == in.Status {
+			out = cur
+			return errNoChange
+		}
+		if suppressed && in.Status == models.ConsentOptedIn && isBulkSource(source) {
+			return models.Errorf(models.ECONFLICT,
+				"This customer's address belonged to an erased customer, so consent cannot be given on their behalf (source %s); the customer must opt in again themselves through the preference center.", source)
+		}
+		out, err = s.appendConsent(tx, cust.ID, deref(cust.ExternalID), seq, topic, in.Status, source, in.Evidence)
+		return err
+	})
+	if errors.Is(err, errNoChange) {
+		return out, false, nil
+	}
+	if err != nil {
+		return nil, false, mapError(err, "Consent")
+	}
+	return out, true, nil
+}
+
+func isBulkSource(src models.ConsentSource) bool {
+	for _, s := range models.APISources {
+		if s == src {
+			return true
+		}
+	}
+	return false
+}
+
+// currentConsent returns the stored state of one pair, status none if
+// there is no record.
+func currentConsent(tx *gorm.DB, customerID int64, topic string) (*models.Consent, error) {
+	var rows []consentRow
+	if err := tx.Where("customer_id = ? AND topic = ?", customerID, topic).Limit(1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return &models.Consent{Topic: topic, Status: models.ConsentNone}, nil
+	}
+	return rows[0].model(), nil
+}
+
+func (r *consentRow) model() *models.Consent {
+	t := r.UpdatedAt.UTC()
+	return &models.Consent{Topic: r.Topic, Status: models.ConsentStatus(r.Status), Source: models.ConsentSource(r.Source), UpdatedAt: &t}
+}
+
+// nextSeq reserves the customer's next ledger seq. The UPDATE locks the
+// customer row until commit, which serialises concurrent writers of one
+// customer's chain; it also returns the suppression flag under that lock.
+// ENOTFOUND if the customer was erased meanwhile.
+func nextSeq(tx *gorm.DB, customerID int64) (int64, bool, error) {
+	var res struct {
+		ConsentSeq int64
+		Suppressed bool
+	}
+	err := tx.Raw("UPDATE customers SET consent_seq = consent_seq + 1 WHERE id = ? AND erased_at IS NULL RETURNING consent_seq, suppressed", customerID).
+		Scan(&res).Error
+	if err != nil {
+		return 0, false, err
+	}
+	if res.ConsentSeq == 0 {
+		return 0, false, models.Errorf(models.ENOTFOUND, "Customer not found.")
+	}
+	return res.ConsentSeq, res.Suppressed, nil
+}
+
+// appendConsent writes ledger event seq (reserved by nextSeq), the
+// current state and the outbox event, all in tx.
+func (s *Store) appendConsent(tx *gorm.DB, customerID int64, externalID string, seq int64, topic string,
+	status models.ConsentStatus, source models.ConsentSource, ev models.Evidence) (*models.Consent, error) {
+	prev := ""
+	if seq > 1 {
+		var hashes []string
+		if err := tx.Model(&consentEventRow{}).Where("customer_id = ? AND seq = ?", customerID, seq-1).Pluck("hash", &hashes).Error; err != nil {
+			return nil, err
+		}
+		if len(hashes) != 1 {
+			return nil, errors.New("store: consent ledger has no event before the reserved seq")
+		}
+		prev = hashes[0]
+	}
+	models.SealEvidence(&ev, secrets.RandomHex(16))
+	e := models.ConsentEvent{
+		CustomerID: customerID, Seq: seq, Topic: topic, Status: status, Source: source,
+		Evidence: ev, CreatedAt: s.now(), PrevHash: prev,
+	}
+	e.Hash = e.ComputeHash()
+	row := consentEventRow{
+		CustomerID: customerID, Seq: seq, Topic: topic, Status: string(status), Source: string(source),
+		EvidenceText: ev.Text, EvidenceFormVersion: ev.FormVersion,
+		EvidenceIP: nullable(ev.IP), EvidenceUserAgent: nullable(ev.UserAgent), EvidenceSalt: nullable(ev.Salt),
+		IPDigest: ev.IPDigest, UserAgentDigest: ev.UserAgentDigest,
+		CreatedAt: e.CreatedAt, PrevHash: e.PrevHash, Hash: e.Hash,
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return nil, err
+	}
+	err := tx.Exec(`INSERT INTO consents (customer_id, topic, status, source, seq, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (customer_id, topic) DO UPDATE SET status = excluded.status, source = excluded.source,
+		seq = excluded.seq, updated_at = excluded.updated_at`,
+		customerID, topic, string(status), string(source), seq, e.CreatedAt).Error
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"external_id": externalID, "topic": topic, "status": status, "source": source}
+	if err := s.writeEvent(tx, models.EventConsentChanged, &customerID, data); err != nil {
+		return nil, err
+	}
+	t := e.CreatedAt
+	return &models.Consent{Topic: topic, Status: status, Source: source, UpdatedAt: &t}, nil
+}
+
+// Consents returns the current state for every topic (none where there is
+// no record), the full history in seq order and whether the hash chain
+// verifies. ENOTFOUND.
+func (s *Store) Consents(ctx context.Context, externalID string) (*models.ConsentLedger, error) {
+	db := s.db.WithContext(ctx)
+	cust, err := liveCustomer(db, externalID)
+	if err != nil {
+		return nil, err
+	}
+	return s.ledger(db, cust.ID)
+}
+
+func (s *Store) ledger(tx *gorm.DB, customerID int64) (*models.ConsentLedger, error) {
+	keys, err := allTopicKeys(tx)
+	if err != nil {
+		return nil, mapError(err, "Topics")
+	}
+	var current []consentRow
+	if err := tx.Where("customer_id = ?", customerID).Find(&current).Error; err != nil {
+		return nil, mapError(err, "Consents")
+	}
+	var events []consentEventRow
+	if err := tx.Where("customer_id = ?", customerID).Order("seq").Find(&events).Error; err != nil {
+		return nil, mapError(err, "Consents")
+	}
+	byTopic := make(map[string]*consentRow, len(current))
+	for i := range current {
+		byTopic[current[i].Topic] = &current[i]
+	}
+	l := &models.ConsentLedger{Current: make([]models.Consent, 0, len(keys)), History: make([]models.ConsentEvent, 0, len(events))}
+	for _, k := range keys {
+		if r, ok := byTopic[k]; ok {
+			l.Current = append(l.Current, *r.model())
+		} else {
+			l.Current = append(l.Current, models.Consent{Topic: k, Status: models.ConsentNone})
+		}
+	}
+	for i := range events {
+		l.History = append(l.History, events[i].model())
+	}
+	l.Chain = models.VerifyChain(l.History)
+	return l, nil
+}
+
+// OptOutAll opts a live customer out of every topic that is not already
+// opted out, including topics with no record (opting out of those is still
+// a preference worth recording), and returns how many changed. A second
+// call changes nothing. EINVALID for a bad source or evidence; ENOTFOUND.
+func (s *Store) OptOutAll(ctx context.Context, customerID int64, source models.ConsentSource, ev models.Evidence) (int, error) {
+	if err := validateConsent(models.ConsentOptedOut, source, ev); err != nil {
+		return 0, err
+	}
+	changed := 0
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		changed = 0
+		// Lock before reading state so two concurrent calls cannot both
+		// see a topic as not yet opted out.
+		res := tx.Exec("UPDATE customers SET consent_seq = consent_seq WHERE id = ? AND erased_at IS NULL", customerID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.Errorf(models.ENOTFOUND, "Customer not found.")
+		}
+		var cust customerRow
+		if err := tx.Where("id = ?", customerID).Take(&cust).Error; err != nil {
+			return err
+		}
+		l, err := s.ledger(tx, customerID)
+		if err != nil {
+			return err
+		}
+		for _, c := range l.Current {
+			if c.Status == models.ConsentOptedOut {
+				continue
+			}
+			seq, _, err := nextSeq(tx, customerID)
+			if err != nil {
+				return err
+			}
+			if _, err := s.appendConsent(tx, customerID, deref(cust.ExternalID), seq, c.Topic, models.ConsentOptedOut, source, ev); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, mapError(err, "Customer")
+	}
+	return changed, nil
+}

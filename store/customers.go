@@ -1,0 +1,375 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/candor/candor/models"
+)
+
+// customerRow is a row of the customers table. JSON columns are strings:
+// jsonb on Postgres, TEXT on SQLite (where bytes would be stored as BLOB
+// and be opaque to json_extract).
+type customerRow struct {
+	ID                int64
+	ExternalID        *string // NULL once erased
+	Email             string
+	Phone             string
+	Name              string
+	Locale            string
+	Timezone          string
+	PreferredChannel  string
+	PreferredWindows  string
+	Cadence           *string
+	Attributes        string
+	PreferenceVersion int
+	Suppressed        bool
+	ConsentSeq        int64
+	ErasedAt          *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (customerRow) TableName() string { return "customers" }
+
+// customerWritable are the columns PutCustomer replaces on update.
+var customerWritable = []string{
+	"external_id", "email", "phone", "name", "locale", "timezone", "preferred_channel",
+	"preferred_windows", "cadence", "attributes", "preference_version", "suppressed", "updated_at",
+}
+
+func (r *customerRow) model() (*models.Customer, error) {
+	c := &models.Customer{
+		ID:                r.ID,
+		Email:             r.Email,
+		Phone:             r.Phone,
+		Name:              r.Name,
+		Locale:            r.Locale,
+		Timezone:          r.Timezone,
+		PreferredChannel:  models.Channel(r.PreferredChannel),
+		PreferenceVersion: r.PreferenceVersion,
+		Suppressed:        r.Suppressed,
+		CreatedAt:         r.CreatedAt.UTC(),
+		UpdatedAt:         r.UpdatedAt.UTC(),
+	}
+	if r.ExternalID != nil {
+		c.ExternalID = *r.ExternalID
+	}
+	if r.ErasedAt != nil {
+		t := r.ErasedAt.UTC()
+		c.ErasedAt = &t
+	}
+	if err := json.Unmarshal([]byte(r.PreferredWindows), &c.PreferredWindows); err != nil {
+		return nil, fmt.Errorf("store: customer %d: preferred_windows: %w", r.ID, err)
+	}
+	if r.Cadence != nil {
+		if err := json.Unmarshal([]byte(*r.Cadence), &c.Cadence); err != nil {
+			return nil, fmt.Errorf("store: customer %d: cadence: %w", r.ID, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Attributes), &c.Attributes); err != nil {
+		return nil, fmt.Errorf("store: customer %d: attributes: %w", r.ID, err)
+	}
+	if c.PreferredWindows == nil {
+		c.PreferredWindows = []models.Window{}
+	}
+	if c.Attributes == nil {
+		c.Attributes = map[string]any{}
+	}
+	return c, nil
+}
+
+// apply copies every writable field of in, because a PUT replaces the
+// whole profile.
+func (r *customerRow) apply(in *models.CustomerInput) error {
+	windows, err := json.Marshal(in.PreferredWindows)
+	if err != nil {
+		return fmt.Errorf("store: encode preferred_windows: %w", err)
+	}
+	attrs, err := json.Marshal(in.Attributes)
+	if err != nil {
+		return fmt.Errorf("store: encode attributes: %w", err)
+	}
+	r.Cadence = nil
+	if in.Cadence != nil {
+		raw, err := json.Marshal(in.Cadence)
+		if err != nil {
+			return fmt.Errorf("store: encode cadence: %w", err)
+		}
+		s := string(raw)
+		r.Cadence = &s
+	}
+	id := in.ExternalID
+	r.ExternalID = &id
+	r.Email, r.Phone, r.Name = in.Email, in.Phone, in.Name
+	r.Locale, r.Timezone = in.Locale, in.Timezone
+	r.PreferredChannel = string(in.PreferredChannel)
+	r.PreferredWindows, r.Attributes = string(windows), string(attrs)
+	return nil
+}
+
+// liveCustomer loads a customer that has not been erased, by external id.
+// ENOTFOUND otherwise. Pass s.forUpdate(tx) to lock the row until the
+// transaction ends.
+func liveCustomer(tx *gorm.DB, externalID string) (*customerRow, error) {
+	var row customerRow
+	// Erased customers have a NULL external id, so they never match.
+	if err := tx.Where("external_id = ?", externalID).Take(&row).Error; err != nil {
+		return nil, mapError(err, "Customer")
+	}
+	return &row, nil
+}
+
+// Customer returns the customer with the given external id. ENOTFOUND if
+// there is none or it was erased.
+func (s *Store) Customer(ctx context.Context, externalID string) (*models.Customer, error) {
+	row, err := liveCustomer(s.db.WithContext(ctx), externalID)
+	if err != nil {
+		return nil, err
+	}
+	return row.model()
+}
+
+// CustomerByID returns a customer by internal id (from a signed token).
+// ENOTFOUND if there is none or it was erased.
+func (s *Store) CustomerByID(ctx context.Context, id int64) (*models.Customer, error) {
+	var row customerRow
+	err := s.db.WithContext(ctx).Where("id = ? AND erased_at IS NULL", id).Take(&row).Error
+	if err != nil {
+		return nil, mapError(err, "Customer")
+	}
+	return row.model()
+}
+
+// Customers lists live customers in creation order, one page at a time.
+// EINVALID for a bad cursor.
+func (s *Store) Customers(ctx context.Context, page models.Page) ([]*models.Customer, string, error) {
+	after, err := decodeIDCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(page.Limit)
+	var rows []customerRow
+	err = s.db.WithContext(ctx).Where("id > ? AND erased_at IS NULL", after).
+		Order("id").Limit(limit + 1).Find(&rows).Error
+	if err != nil {
+		return nil, "", mapError(err, "Customers")
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
+	}
+	items := make([]*models.Customer, 0, len(rows))
+	for i := range rows {
+		c, err := rows[i].model()
+		if err != nil {
+			return nil, "", err
+		}
+		items = append(items, c)
+	}
+	return items, next, nil
+}
+
+// PutCustomer creates or replaces the customer named by in.ExternalID and
+// reports whether it was created. It bumps the preference version when
+// channel, windows, zone or cadence change, and marks the customer
+// suppressed when an address matches an erased customer's fingerprint.
+// EINVALID for input that breaks the validation rules.
+func (s *Store) PutCustomer(ctx context.Context, in *models.CustomerInput) (*models.Customer, bool, error) {
+	if in == nil {
+		return nil, false, models.Errorf(models.EINVALID, "A customer is required.")
+	}
+	norm := *in
+	norm.Normalize()
+	if err := norm.Validate(); err != nil {
+		return nil, false, err
+	}
+	var (
+		out     *models.Customer
+		created bool
+	)
+	// Two PUTs of one new external id both see "absent"; the loser's
+	// insert violates the unique index and its retry updates instead.
+	err := s.tx(ctx, true, func(tx *gorm.DB) error {
+		// The lock makes concurrent PUTs of one customer queue, so no
+		// preference version bump is lost.
+		row, err := liveCustomer(s.forUpdate(tx), norm.ExternalID)
+		created = models.ErrorCode(err) == models.ENOTFOUND
+		if err != nil && !created {
+			return err
+		}
+		now := s.now()
+		if created {
+			row = &customerRow{PreferenceVersion: 1, CreatedAt: now}
+		} else {
+			old, err := row.model()
+			if err != nil {
+				return err
+			}
+			if models.PreferencesDiffer(old, &norm) {
+				row.PreferenceVersion++
+			}
+		}
+		if err := row.apply(&norm); err != nil {
+			return err
+		}
+		row.UpdatedAt = now
+		wasSuppressed := row.Suppressed
+		hit, err := s.suppressed(tx, norm.Email, norm.Phone)
+		if err != nil {
+			return err
+		}
+		// Suppression is sticky: consent given to an erased address must
+		// not come back by changing the address again.
+		row.Suppressed = row.Suppressed || hit
+
+		typ := models.EventCustomerUpdated
+		if created {
+			typ = models.EventCustomerCreated
+			err = tx.Create(row).Error
+		} else {
+			// consent_seq belongs to the consent ledger: writing back the
+			// value read above could undo a concurrent SetConsent.
+			err = tx.Model(&customerRow{}).Where("id = ?", row.ID).Select(customerWritable).Updates(row).Error
+		}
+		if err != nil {
+			return err
+		}
+		data := map[string]any{"external_id": norm.ExternalID, "preference_version": row.PreferenceVersion}
+		if err := s.writeEvent(tx, typ, &row.ID, data); err != nil {
+			return err
+		}
+		if row.Suppressed && !wasSuppressed {
+			if err := s.writeEvent(tx, models.EventCustomerSuppressed, &row.ID, map[string]any{"external_id": norm.ExternalID}); err != nil {
+				return err
+			}
+		}
+		out, err = row.model()
+		return err
+	})
+	if err != nil {
+		return nil, false, mapError(err, "Customer")
+	}
+	return out, created, nil
+}
+
+// suppressed reports whether email or phone matches the fingerprint of an
+// erased customer's address.
+func (s *Store) suppressed(tx *gorm.DB, email, phone string) (bool, error) {
+	fps := s.fingerprints(email, phone)
+	if len(fps) == 0 {
+		return false, nil
+	}
+	var n int64
+	if err := tx.Model(&suppressionRow{}).Where("fingerprint IN ?", keysOf(fps)).Count(&n).Error; err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// suppressionRow is a row of the suppressions table: a keyed hash of an
+// erased address, never the address.
+type suppressionRow struct {
+	Fingerprint string `gorm:"primaryKey"`
+	Kind        string
+	CreatedAt   time.Time
+}
+
+func (suppressionRow) TableName() string { return "suppressions" }
+
+// fingerprints maps the fingerprint of each non-empty address to its kind.
+func (s *Store) fingerprints(email, phone string) map[string]string {
+	out := map[string]string{}
+	if email != "" {
+		out[s.keys.Fingerprint("email", email)] = "email"
+	}
+	if phone != "" {
+		out[s.keys.Fingerprint("phone", phone)] = "phone"
+	}
+	return out
+}
+
+func keysOf(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// EraseCustomer removes the customer's PII and attributes, keeps
+// suppression fingerprints of email and phone, deletes raw PII from the
+// consent evidence (the digests stay, so the chain still verifies) and
+// frees the external id. ENOTFOUND if there is no such live customer.
+func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		row, err := liveCustomer(s.forUpdate(tx), externalID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for fp, kind := range s.fingerprints(row.Email, row.Phone) {
+			sup := suppressionRow{Fingerprint: fp, Kind: kind, CreatedAt: now}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sup).Error; err != nil {
+				return err
+			}
+		}
+		err = tx.Model(&customerRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+			"external_id":       nil,
+			"email":             "",
+			"phone":             "",
+			"name":              "",
+			"locale":            "",
+			"timezone":          "",
+			"preferred_windows": "[]",
+			"cadence":           nil,
+			"attributes":        "{}",
+			"erased_at":         now,
+			"updated_at":        now,
+		}).Error
+		if err != nil {
+			return err
+		}
+		err = tx.Model(&consentEventRow{}).Where("customer_id = ?", row.ID).Updates(map[string]any{
+			"evidence_ip":         nil,
+			"evidence_user_agent": nil,
+			"evidence_salt":       nil,
+		}).Error
+		if err != nil {
+			return err
+		}
+		// The CRM already knows the external id; nothing else is sent.
+		return s.writeEvent(tx, models.EventCustomerErased, &row.ID, map[string]any{"external_id": externalID})
+	})
+	return mapError(err, "Customer")
+}
+
+// CustomerExport returns everything held about a live customer: profile,
+// consent ledger and outbox events. ENOTFOUND.
+func (s *Store) CustomerExport(ctx context.Context, externalID string) (*models.CustomerExport, error) {
+	db := s.db.WithContext(ctx)
+	row, err := liveCustomer(db, externalID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := row.model()
+	if err != nil {
+		return nil, err
+	}
+	ledger, err := s.ledger(db, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	events, err := customerEvents(db, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &models.CustomerExport{Customer: c, Consents: ledger, Events: events}, nil
+}

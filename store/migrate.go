@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// migrations holds one directory of goose SQL files per dialect. The two
+// dialects keep the same version numbers so `candor migrate` reports the
+// same state on either backend.
+//
+//go:embed migrations
+var migrations embed.FS
+
+// MigrationState is the applied state of one migration file.
+type MigrationState struct {
+	Version int64
+	Name    string
+	Applied bool
+}
+
+// Migrate applies every pending migration. It is idempotent, and safe when
+// several processes start at once on PostgreSQL: a session advisory lock
+// lets one migrate while the others wait, then find nothing to do.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.migrationProvider(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// MigrationStatus lists every known migration and whether it is applied.
+func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
+	p, err := s.migrationProvider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migration status: %w", err)
+	}
+	out := make([]MigrationState, 0, len(st))
+	for _, m := range st {
+		out = append(out, MigrationState{
+			Version: m.Source.Version,
+			Name:    m.Source.Path,
+			Applied: m.State == goose.StateApplied,
+		})
+	}
+	return out, nil
+}
+
+func (s *Store) migrationProvider(ctx context.Context) (*goose.Provider, error) {
+	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == DialectPostgres {
+		dir, dialect = "migrations/postgres", goose.DialectPostgres
+		id, err := s.migrationLockID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		// Poll every second rather than goose's default five, for up to
+		// five minutes: a second process starting alongside should not
+		// idle long once the first has finished.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return nil, fmt.Errorf("store: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(dialect, s.sqlDB, sub, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// migrationLockID derives the advisory lock from the schema being
+// migrated. Advisory locks are database-wide, so one fixed id would make
+// unrelated schemas (tests run one per test) queue behind each other.
+func (s *Store) migrationLockID(ctx context.Context) (int64, error) {
+	var schema string
+	if err := s.sqlDB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return 0, fmt.Errorf("store: migration lock: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("candor-migrate\x00" + schema))
+	return int64(h.Sum64() >> 1), nil
+}

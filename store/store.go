@@ -1,0 +1,282 @@
+// Package store keeps Candor's state in PostgreSQL (production) or an
+// embedded SQLite file (trying Candor, tests) through gorm. Every query of
+// the service lives here; callers see only models types and coded errors.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
+)
+
+// Dialect names returned by Store.Dialect.
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// Options configure Open.
+type Options struct {
+	// DatabaseURL is a postgres:// URL; empty selects SQLite at SQLitePath.
+	DatabaseURL string
+	// SQLitePath is the file of the embedded database; its directory is
+	// created if needed.
+	SQLitePath string
+	// Keys fingerprint addresses for suppression. Required.
+	Keys *secrets.Keys
+	// Now is the clock; nil means time.Now. The store always writes UTC
+	// truncated to microseconds, whatever the clock returns.
+	Now func() time.Time
+	// Logger receives slow-query warnings (SQL without parameters, so no
+	// PII); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store implements the models service interfaces on a gorm database.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	keys    *secrets.Keys
+	clock   func() time.Time
+	log     *slog.Logger
+}
+
+var (
+	_ models.CustomerService = (*Store)(nil)
+	_ models.TopicService    = (*Store)(nil)
+	_ models.ConsentService  = (*Store)(nil)
+	_ models.APIKeyService   = (*Store)(nil)
+)
+
+// Open connects to the database described by opts and checks that it
+// answers. It does not migrate: call Migrate. EINVALID for bad options,
+// EUNAVAILABLE when the database cannot be reached.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Keys == nil {
+		return nil, models.Errorf(models.EINVALID, "store: Options.Keys is required")
+	}
+	s := &Store{keys: opts.Keys, clock: opts.Now, log: opts.Logger}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	cfg := &gorm.Config{
+		// Explicit transactions wrap every multi-statement change; a
+		// single statement is atomic on its own.
+		SkipDefaultTransaction: true,
+		NowFunc:                s.now,
+		Logger: logger.New(slog.NewLogLogger(s.log.Handler(), slog.LevelWarn), logger.Config{
+			SlowThreshold:             500 * time.Millisecond,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			// Parameters carry emails and phone numbers: never log them.
+			ParameterizedQueries: true,
+		}),
+	}
+
+	var dialector gorm.Dialector
+	if opts.DatabaseURL != "" {
+		if !strings.HasPrefix(opts.DatabaseURL, "postgres://") && !strings.HasPrefix(opts.DatabaseURL, "postgresql://") {
+			return nil, models.Errorf(models.EINVALID, "store: database URL must start with postgres:// or postgresql://")
+		}
+		s.dialect = DialectPostgres
+		dialector = postgres.New(postgres.Config{DSN: opts.DatabaseURL})
+	} else {
+		if opts.SQLitePath == "" {
+			return nil, models.Errorf(models.EINVALID, "store: either a database URL or an SQLite path is required")
+		}
+		if err := os.MkdirAll(filepath.Dir(opts.SQLitePath), 0o700); err != nil {
+			return nil, fmt.Errorf("store: create data directory: %w", err)
+		}
+		s.dialect = DialectSQLite
+		dialector = sqlite.Open(sqliteDSN(opts.SQLitePath))
+	}
+
+	db, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, models.Errorf(models.EUNAVAILABLE, "store: cannot open %s database: %v", s.dialect, redact(err))
+	}
+	s.db = db
+	if s.sqlDB, err = db.DB(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if s.dialect == DialectPostgres {
+		s.sqlDB.SetMaxOpenConns(20)
+		s.sqlDB.SetMaxIdleConns(5)
+		s.sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN turns a file path into a DSN: WAL lets readers proceed during a
+// write, busy_timeout waits for the lock instead of failing, and
+// _txlock=immediate takes the write lock at BEGIN so two transactions never
+// deadlock upgrading from read to write ("database is locked").
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// redact drops the connection string from driver errors, which may quote
+// it with its password.
+func redact(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "postgres"); i >= 0 && strings.Contains(msg[i:], "://") {
+		return "connection failed (details withheld: they contain the database URL)"
+	}
+	return msg
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Ping checks that the database answers (for /readyz). EUNAVAILABLE if not.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return models.Errorf(models.EUNAVAILABLE, "%s database is not reachable: %v", s.dialect, redact(err))
+	}
+	return nil
+}
+
+// Dialect returns "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB returns the gorm handle, for later store files that add resources.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// now returns the current time as the store writes it: UTC at microsecond
+// precision, because SQLite compares times as text and the consent hash
+// covers microseconds only.
+func (s *Store) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+// forUpdate locks the rows tx reads next until the transaction ends. Only
+// Postgres needs it: SQLite transactions start with the write lock
+// (_txlock=immediate) and reject FOR UPDATE.
+func (s *Store) forUpdate(tx *gorm.DB) *gorm.DB {
+	if s.dialect == DialectPostgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// maxAttempts bounds retries of transactions that lost a race.
+const maxAttempts = 5
+
+// tx runs fn in a transaction and retries it when the database reports a
+// transient conflict (SQLite busy, Postgres serialization failure or
+// deadlock). With retryUnique it also retries unique violations, for
+// upserts whose "does it exist" read raced another insert; the retry then
+// finds the winner's row.
+func (s *Store) tx(ctx context.Context, retryUnique bool, fn func(tx *gorm.DB) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = s.db.WithContext(ctx).Transaction(fn)
+		if err == nil || !(isTransient(err) || (retryUnique && isUniqueViolation(err))) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// errNoChange rolls back a transaction that found nothing to change.
+var errNoChange = errors.New("store: no change")
+
+// sqliteCoder is implemented by the SQLite driver's errors.
+type sqliteCoder interface{ Code() int }
+
+// SQLite primary result codes (the low byte of extended codes).
+const (
+	sqliteBusy       = 5
+	sqliteLocked     = 6
+	sqliteConstraint = 19
+)
+
+func isTransient(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "40001" || pg.Code == "40P01"
+	}
+	var sc sqliteCoder
+	if errors.As(err, &sc) {
+		c := sc.Code() & 0xff
+		return c == sqliteBusy || c == sqliteLocked
+	}
+	return false
+}
+
+func isUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	var sc sqliteCoder
+	if errors.As(err, &sc) && sc.Code()&0xff == sqliteConstraint {
+		return strings.Contains(err.Error(), "UNIQUE constraint") || strings.Contains(err.Error(), "PRIMARY KEY")
+	}
+	return errors.Is(err, gorm.ErrDuplicatedKey)
+}
+
+func isForeignKeyViolation(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23503"
+	}
+	var sc sqliteCoder
+	return errors.As(err, &sc) && sc.Code()&0xff == sqliteConstraint && strings.Contains(err.Error(), "FOREIGN KEY")
+}
+
+// mapError turns driver errors into coded errors: a missing row is
+// ENOTFOUND and a unique violation ECONFLICT, both with a message naming
+// what; coded errors pass through; the rest is wrapped as internal.
+func mapError(err error, what string) error {
+	var coded *models.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &coded):
+		return err
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return models.Errorf(models.ENOTFOUND, "%s not found.", what)
+	case isUniqueViolation(err):
+		return models.Errorf(models.ECONFLICT, "%s already exists.", what)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// topicRow is a row of the topics table.
+type topicRow struct {
+	Key         string `gorm:"primaryKey"`
+	Name        string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (topicRow) TableName() string { return "topics" }
+
+func (r *topicRow) model() *models.Topic {
+	return &models.Topic{
+		Key:         r.Key,
+		Name:        r.Name,
+		Description: r.Description,
+		CreatedAt:   r.CreatedAt.UTC(),
+		UpdatedAt:   r.UpdatedAt.UTC(),
+	}
+}
+
+// Topic returns one topic. ENOTFOUND.
+func (s *Store) Topic(ctx context.Context, key string) (*models.Topic, error) {
+	var row topicRow
+	if err := s.db.WithContext(ctx).Where("key = ?", key).Take(&row).Error; err != nil {
+		return nil, mapError(err, "Topic")
+	}
+	return row.model(), nil
+}
+
+// Topics lists topics ordered by key, one page at a time. EINVALID for a
+// bad cursor.
+func (s *Store) Topics(ctx context.Context, page models.Page) ([]*models.Topic, string, error) {
+	after, err := decodeKeyCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(page.Limit)
+	var rows []topicRow
+	err = s.db.WithContext(ctx).Where("key > ?", after).Order("key").Limit(limit + 1).Find(&rows).Error
+	if err != nil {
+		return nil, "", mapError(err, "Topics")
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = encodeCursor(rows[limit-1].Key)
+	}
+	items := make([]*models.Topic, len(rows))
+	for i := range rows {
+		items[i] = rows[i].model()
+	}
+	return items, next, nil
+}
+
+// allTopicKeys returns every topic key in key order.
+func allTopicKeys(tx *gorm.DB) ([]string, error) {
+	var keys []string
+	err := tx.Model(&topicRow{}).Order("key").Pluck("key", &keys).Error
+	return keys, err
+}
+
+// CreateTopic creates a topic. EINVALID for a bad key, name or
+// description; ECONFLICT if the key exists.
+func (s *Store) CreateTopic(ctx context.Context, in *models.TopicInput) (*models.Topic, error) {
+	if in == nil {
+		return nil, models.Errorf(models.EINVALID, "A topic is required.")
+	}
+	if err := in.Validate(true); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	row := topicRow{Key: in.Key, Name: in.Name, Description: in.Description, CreatedAt: now, UpdatedAt: now}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		if isUniqueViolation(err) {
+			return nil, models.Errorf(models.ECONFLICT, "Topic %q already exists.", in.Key)
+		}
+		return nil, mapError(err, "Topic")
+	}
+	return row.model(), nil
+}
+
+// UpdateTopic changes a topic's name and description; its key, which
+// consent refers to, never changes. EINVALID; ENOTFOUND.
+func (s *Store) UpdateTopic(ctx context.Context, key string, in *models.TopicInput) (*models.Topic, error) {
+	if in == nil {
+		return nil, models.Errorf(models.EINVALID, "A topic is required.")
+	}
+	if err := in.Validate(false); err != nil {
+		return nil, err
+	}
+	var out *models.Topic
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		res := tx.Model(&topicRow{}).Where("key = ?", key).Updates(map[string]any{
+			"name":        in.Name,
+			"description": in.Description,
+			"updated_at":  s.now(),
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		var row topicRow
+		if err := tx.Where("key = ?", key).Take(&row).Error; err != nil {
+			return err
+		}
+		out = row.model()
+		return nil
+	})
+	if err != nil {
+		return nil, mapError(err, "Topic")
+	}
+	return out, nil
+}
+
+// DeleteTopic deletes a topic nobody has consented to. ENOTFOUND;
+// ECONFLICT if any consent event refers to it, because the ledger must
+// keep saying what each customer agreed to.
+func (s *Store) DeleteTopic(ctx context.Context, key string) error {
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&consentEventRow{}).Where("topic = ?", key).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return models.Errorf(models.ECONFLICT, "Topic %q has consent history and cannot be deleted; customers' records refer to it.", key)
+		}
+		res := tx.Where("key = ?", key).Delete(&topicRow{})
+		if res.Error != nil {
+			if isForeignKeyViolation(res.Error) {
+				// A consent committed between the check and the delete.
+				return models.Errorf(models.ECONFLICT, "Topic %q has consent history and cannot be deleted; customers' records refer to it.", key)
+			}
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return nil
+	})
+	return mapError(err, "Topic")
+}
