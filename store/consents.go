@@ -272,6 +272,21 @@ func (s *Store) Consents(ctx context.Context, externalID string) (*models.Consen
 	return s.ledger(db, cust.ID)
 }
 
+// ConsentLedger returns the ledger of a customer by internal id, erased or
+// not: erasure removes PII, not the proof of what was agreed, so an audit
+// can still verify the chain. ENOTFOUND if there never was such a customer.
+func (s *Store) ConsentLedger(ctx context.Context, customerID int64) (*models.ConsentLedger, error) {
+	db := s.db.WithContext(ctx)
+	var n int64
+	if err := db.Model(&customerRow{}).Where("id = ?", customerID).Count(&n).Error; err != nil {
+		return nil, mapError(err, "Customer")
+	}
+	if n == 0 {
+		return nil, models.Errorf(models.ENOTFOUND, "Customer not found.")
+	}
+	return s.ledger(db, customerID)
+}
+
 func (s *Store) ledger(tx *gorm.DB, customerID int64) (*models.ConsentLedger, error) {
 	keys, err := allTopicKeys(tx)
 	if err != nil {

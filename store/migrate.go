@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -33,10 +34,26 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("store: migrate %s: %w", s.dialect, err)
+	for attempt := 1; ; attempt++ {
+		_, err := p.Up(ctx)
+		if err == nil {
+			return nil
+		}
+		// SQLite has no advisory lock: a second process may lose the race
+		// for a migration (each runs in its own transaction, so the loser
+		// rolls back). Done is done, whoever applied it.
+		if s.dialect != DialectSQLite || attempt == maxAttempts {
+			return fmt.Errorf("store: migrate %s: %w", s.dialect, err)
+		}
+		if pending, perr := p.HasPending(ctx); perr == nil && !pending {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // MigrationStatus lists every known migration and whether it is applied.

@@ -20,7 +20,6 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
-	"gorm.io/gorm/logger"
 
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
@@ -85,13 +84,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		// single statement is atomic on its own.
 		SkipDefaultTransaction: true,
 		NowFunc:                s.now,
-		Logger: logger.New(slog.NewLogLogger(s.log.Handler(), slog.LevelWarn), logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			// Parameters carry emails and phone numbers: never log them.
-			ParameterizedQueries: true,
-		}),
+		Logger:                 gormLogger{log: s.log},
 	}
 
 	var dialector gorm.Dialector

@@ -1,0 +1,75 @@
+package testenv
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+func TestBackends(t *testing.T) {
+	got := Backends()
+	if got[0] != SQLite {
+		t.Fatalf("backends = %v, want sqlite first", got)
+	}
+	if want := os.Getenv(EnvDatabaseURL) != ""; (len(got) == 2 && got[1] == Postgres) != want {
+		t.Errorf("backends = %v, postgres configured = %v", got, want)
+	}
+}
+
+func TestSQLiteHasNoURL(t *testing.T) {
+	if got := BackendURL(t, SQLite); got != "" {
+		t.Errorf("sqlite URL = %q, want empty", got)
+	}
+	if got := DatabaseURL(t); got != "" {
+		t.Errorf("a test not named postgres got URL %q", got)
+	}
+}
+
+func TestPostgresGetsAFreshSchemaDroppedAfterTheTest(t *testing.T) {
+	if os.Getenv(EnvDatabaseURL) == "" {
+		t.Skip(EnvDatabaseURL + " is not set; the postgres backend is not part of this run")
+	}
+	ctx := context.Background()
+	var schema, dbURL string
+	t.Run(Postgres, func(t *testing.T) {
+		dbURL = DatabaseURL(t)
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		schema = u.Query().Get("search_path")
+		conn, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var current string
+		var tables int
+		if err := conn.QueryRow(ctx, "SELECT current_schema(), (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema())").Scan(&current, &tables); err != nil {
+			t.Fatal(err)
+		}
+		if current != schema || tables != 0 || schema == "" {
+			t.Errorf("current schema %q with %d tables, want empty %q", current, tables, schema)
+		}
+		if other := BackendURL(t, Postgres); other == dbURL {
+			t.Error("two calls returned the same schema")
+		}
+	})
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("schema %s survived its test", schema)
+	}
+}
