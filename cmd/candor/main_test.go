@@ -120,6 +120,8 @@ func TestReadmeWalkThrough(t *testing.T) {
 				t.Fatalf("apikey create: exit %d, stdout %q, stderr %s", code, key, stderr)
 			}
 
+			const adminKey = "cnd_fromTheEnvironmentForTests0001"
+			e["CANDOR_ADMIN_API_KEY"] = adminKey
 			ctx, cancel := context.WithCancel(context.Background())
 			logs := &syncBuffer{}
 			done := make(chan int, 1)
@@ -128,6 +130,8 @@ func TestReadmeWalkThrough(t *testing.T) {
 			waitHealthy(t, base, done, logs)
 
 			c := client{t: t, base: base, key: key}
+			envAdmin := client{t: t, base: base, key: adminKey}
+			envAdmin.do("GET", "/v1/api-keys", "", 200) // CANDOR_ADMIN_API_KEY exists as admin at start
 			c.do("PUT", "/v1/customers/crm-1001", `{"email":"ada@example.com","name":"Ada","timezone":"Europe/Berlin",
 				"locale":"de-DE","preferred_channel":"email","preferred_windows":[{"days":["mon","tue"],"start":"09:00","end":"12:00"}]}`, 201)
 			c.do("PUT", "/v1/customers/crm-1001/consents/pricing-guides", `{"status":"opted_in","source":"crm"}`, 200)
