@@ -200,8 +200,11 @@ func (s *server) batchCustomers(c *gin.Context) {
 	for i, raw := range req.Customers {
 		res, err := s.batchItem(c.Request.Context(), i, raw)
 		if err != nil {
-			s.writeError(c, err)
-			return
+			// An item the store could not write is reported and the batch
+			// goes on: stopping here would leave the caller unsure which
+			// items were written.
+			s.logger.Error("batch item failed", "request_id", requestID(c), "index", i, "error", err.Error())
+			res.Status, res.Detail, res.Errors = http.StatusInternalServerError, "Internal error; the item was not written.", nil
 		}
 		resp.add(res)
 	}

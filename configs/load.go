@@ -23,19 +23,50 @@ import (
 // read (unreadable file, bad YAML, unknown key, a number that is not a
 // number); the rules on readable values are Validate's job.
 func Load(getenv func(string) string) (*Config, error) {
+	c, p := load(getenv)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadAndValidate is Load followed by Validate(mode), reporting the
+// problems of both at once: an operator fixing a bad port should not
+// discover a bad TLS mode only on the next start. Values that could not
+// be read keep their earlier value and are not validated twice.
+func LoadAndValidate(getenv func(string) string, mode Mode) (*Config, error) {
+	c, p := load(getenv)
+	unreadable := map[string]bool{}
+	for _, prob := range p {
+		unreadable[prob.Var] = true
+	}
+	var verr *Error
+	if err := c.Validate(mode); errors.As(err, &verr) {
+		for _, prob := range verr.Problems {
+			if !unreadable[prob.Var] {
+				p = append(p, prob)
+			}
+		}
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// load reads defaults, file and environment, collecting every value it
+// cannot read; the returned config is always usable for validation.
+func load(getenv func(string) string) (*Config, problems) {
 	c := Defaults()
 	var p problems
 	if path := getenv(configFileVar.Name); path != "" {
 		c.loadFile(&p, path)
 	}
 	c.loadEnv(&p, getenv)
-	if err := p.err(); err != nil {
-		return nil, err
-	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	c.LogLevel = strings.ToLower(c.LogLevel)
 	c.SMTP.TLS = strings.ToLower(c.SMTP.TLS)
-	return c, nil
+	return c, p
 }
 
 // unknownFieldRE matches yaml.v3's message for a key that KnownFields

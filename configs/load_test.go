@@ -1,12 +1,14 @@
 package configs_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/candor/candor/configs"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestLoadPrecedence(t *testing.T) {
@@ -150,5 +152,22 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tt.message)
 			}
 		})
+	}
+}
+
+func TestLoadAndValidateReportsUnreadableAndInvalidValuesTogether(t *testing.T) {
+	env := map[string]string{"CANDOR_SMTP_PORT": "abc", "CANDOR_SMTP_TLS": "maybe", "CANDOR_WORKER_CONCURRENCY": "0"}
+	_, err := configs.LoadAndValidate(func(k string) string { return env[k] }, configs.ModeEmbedded)
+	var cerr *configs.Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("err = %v, want *configs.Error", err)
+	}
+	var vars []string
+	for _, p := range cerr.Problems {
+		vars = append(vars, p.Var)
+	}
+	want := []string{"CANDOR_SMTP_PORT", "CANDOR_SMTP_TLS", "CANDOR_WORKER_CONCURRENCY"}
+	if diff := cmp.Diff(want, vars, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("problem variables (-want +got):\n%s", diff)
 	}
 }

@@ -54,6 +54,7 @@ type APIKeyInput struct {
 // Validate checks the name and role of a new key.
 func (in *APIKeyInput) Validate() error {
 	var p Problems
+	checkText(&p, "/name", in.Name)
 	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 100 {
 		p.Add("/name", "length", "is required and must be at most 100 characters")
 	}

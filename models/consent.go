@@ -95,6 +95,10 @@ func (in *ConsentInput) Validate() error {
 
 // ValidateEvidence checks the size and shape of consent evidence.
 func ValidateEvidence(p *Problems, ev Evidence) {
+	checkText(p, "/evidence/text", ev.Text)
+	checkText(p, "/evidence/form_version", ev.FormVersion)
+	checkText(p, "/evidence/ip", ev.IP)
+	checkText(p, "/evidence/user_agent", ev.UserAgent)
 	if utf8.RuneCountInString(ev.Text) > 10000 {
 		p.Add("/evidence/text", "max_length", "must be at most 10000 characters")
 	}

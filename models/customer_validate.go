@@ -58,6 +58,12 @@ func (in *CustomerInput) Normalize() {
 // problems, or nil. Call Normalize first.
 func (in *CustomerInput) Validate() error {
 	var p Problems
+	for field, s := range map[string]string{"/email": in.Email, "/phone": in.Phone, "/name": in.Name,
+		"/locale": in.Locale, "/timezone": in.Timezone} {
+		if !checkText(&p, field, s) {
+			return p.Err() // further checks would only restate the problem
+		}
+	}
 	if !ValidExternalID(in.ExternalID) {
 		p.Add("/external_id", "format", "must be 1-200 letters, digits or . _ : @ + - and start with a letter or digit")
 	}
@@ -129,6 +135,8 @@ func validateAttributes(p *Problems, attrs map[string]any) {
 
 func walkAttributes(p *Problems, at string, v any, depth int) {
 	switch v := v.(type) {
+	case string:
+		checkText(p, at, v)
 	case map[string]any:
 		if depth > MaxAttributesDepth {
 			p.Add(at, "max_depth", "attributes may nest at most %d objects deep", MaxAttributesDepth)

@@ -60,6 +60,10 @@ func TestCustomerInputValidate(t *testing.T) {
 		{"a window may not start at 24:00", func(in *models.CustomerInput) {
 			in.PreferredWindows[0].Start = "24:00"
 		}, []string{"/preferred_windows/0/start time_of_day"}},
+		{"a signed hour is rejected", func(in *models.CustomerInput) {
+			in.PreferredWindows[0].Start, in.PreferredWindows[0].End = "+1:00", "+2:30"
+		}, []string{"/preferred_windows/0/start time_of_day", "/preferred_windows/0/end time_of_day"}},
+		{"a NUL in the name is rejected as text", func(in *models.CustomerInput) { in.Name = "Ada\x00" }, []string{"/name text"}},
 		{"an unknown weekday is rejected", func(in *models.CustomerInput) { in.PreferredWindows[0].Days = []string{"monday"} }, []string{"/preferred_windows/0/days/0 weekday"}},
 		{"overlapping windows on one day are rejected", func(in *models.CustomerInput) {
 			in.PreferredWindows = append(in.PreferredWindows, models.Window{Days: []string{"tue"}, Start: "11:00", End: "13:00"})

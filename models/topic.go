@@ -36,6 +36,8 @@ type TopicInput struct {
 // Validate checks a topic; withKey also checks the key (on create).
 func (in *TopicInput) Validate(withKey bool) error {
 	var p Problems
+	checkText(&p, "/name", in.Name)
+	checkText(&p, "/description", in.Description)
 	if withKey && !ValidTopicKey(in.Key) {
 		p.Add("/key", "format", "must be 1-63 lower-case letters, digits or hyphens, starting with a letter or digit")
 	}

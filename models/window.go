@@ -33,7 +33,8 @@ func ParseWeekday(name string) (time.Weekday, bool) {
 // ParseClock parses "HH:MM" into minutes after midnight. "24:00" is
 // accepted only when allow24 is set (a window's end).
 func ParseClock(s string, allow24 bool) (int, error) {
-	if len(s) != 5 || s[2] != ':' {
+	// Digits only: strconv.Atoi alone would also take "+1" or "-0".
+	if len(s) != 5 || s[2] != ':' || !isDigit(s[0]) || !isDigit(s[1]) || !isDigit(s[3]) || !isDigit(s[4]) {
 		return 0, fmt.Errorf("must be HH:MM, got %q", s)
 	}
 	h, err1 := strconv.Atoi(s[:2])
@@ -172,3 +173,5 @@ func parseDays(s string) ([]string, error) {
 	}
 	return days, nil
 }
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }

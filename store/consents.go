@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -118,6 +119,9 @@ func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *mo
 	}
 	if err := validateConsent(in.Status, source, in.Evidence); err != nil {
 		return nil, false, err
+	}
+	if !models.ValidTopicKey(topic) {
+		return nil, false, errTopicNotFound(topic)
 	}
 	var out *models.Consent
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
@@ -316,7 +320,34 @@ func (s *Store) ledger(tx *gorm.DB, customerID int64) (*models.ConsentLedger, er
 		l.History = append(l.History, events[i].model())
 	}
 	l.Chain = models.VerifyChain(l.History)
+	if l.Chain.Verified {
+		l.Chain = checkCurrent(l.Chain, current, l.History)
+	}
 	return l, nil
+}
+
+// checkCurrent extends the chain check to the consents table: each
+// current row must equal the last ledger event of its topic, and each
+// topic in the ledger must have a row. Sending decisions read that table,
+// so an edit there must show as loudly as an edit of the ledger itself.
+func checkCurrent(st models.ChainStatus, current []consentRow, history []models.ConsentEvent) models.ChainStatus {
+	last := map[string]models.ConsentEvent{}
+	for _, e := range history {
+		last[e.Topic] = e
+	}
+	for _, r := range current {
+		e, ok := last[r.Topic]
+		if !ok || e.Seq != r.Seq || string(e.Status) != r.Status || string(e.Source) != r.Source {
+			return models.ChainStatus{Length: st.Length, BrokenAt: r.Seq,
+				Reason: fmt.Sprintf("current state of topic %q does not match the ledger", r.Topic)}
+		}
+		delete(last, r.Topic)
+	}
+	for topic, e := range last {
+		return models.ChainStatus{Length: st.Length, BrokenAt: e.Seq,
+			Reason: fmt.Sprintf("topic %q has ledger events but no current state", topic)}
+	}
+	return st
 }
 
 // OptOutAll opts a live customer out of every topic that is not already

@@ -150,6 +150,8 @@ func TestConsentChainDetectsTampering(t *testing.T) {
 		{"a changed evidence text is detected", "UPDATE consent_events SET evidence_text = 'I never said that' WHERE customer_id = ? AND seq = 2", nil},
 		{"a replaced raw ip is detected", "UPDATE consent_events SET evidence_ip = '198.51.100.1' WHERE customer_id = ? AND seq = 2", nil},
 		{"a deleted event is detected", "DELETE FROM consent_events WHERE customer_id = ? AND seq = 2", nil},
+		{"a current state edited away from the ledger is detected",
+			"UPDATE consents SET status = 'opted_in' WHERE customer_id = ? AND topic = 'pricing-guides'", nil},
 	}
 	forEachBackend(t, func(t *testing.T, backend string) {
 		for _, tt := range tests {

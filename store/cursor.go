@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/candor/candor/models"
 )
@@ -35,7 +37,9 @@ func decodeKeyCursor(cursor string) (string, error) {
 		return "", nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(raw) == 0 || len(raw) > 200 {
+	// A cursor is echoed into a query: only text this package could have
+	// produced may pass (PostgreSQL rejects NUL and invalid UTF-8).
+	if err != nil || len(raw) == 0 || len(raw) > 200 || !utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0 {
 		return "", errBadCursor()
 	}
 	return string(raw), nil

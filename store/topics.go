@@ -32,6 +32,9 @@ func (r *topicRow) model() *models.Topic {
 
 // Topic returns one topic. ENOTFOUND.
 func (s *Store) Topic(ctx context.Context, key string) (*models.Topic, error) {
+	if !models.ValidTopicKey(key) {
+		return nil, errTopicNotFound(key)
+	}
 	var row topicRow
 	if err := s.db.WithContext(ctx).Where("key = ?", key).Take(&row).Error; err != nil {
 		return nil, mapError(err, "Topic")
@@ -97,6 +100,9 @@ func (s *Store) UpdateTopic(ctx context.Context, key string, in *models.TopicInp
 	if in == nil {
 		return nil, models.Errorf(models.EINVALID, "A topic is required.")
 	}
+	if !models.ValidTopicKey(key) {
+		return nil, errTopicNotFound(key)
+	}
 	if err := in.Validate(false); err != nil {
 		return nil, err
 	}
@@ -130,6 +136,9 @@ func (s *Store) UpdateTopic(ctx context.Context, key string, in *models.TopicInp
 // ECONFLICT if any consent event refers to it, because the ledger must
 // keep saying what each customer agreed to.
 func (s *Store) DeleteTopic(ctx context.Context, key string) error {
+	if !models.ValidTopicKey(key) {
+		return errTopicNotFound(key)
+	}
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&consentEventRow{}).Where("topic = ?", key).Count(&n).Error; err != nil {
@@ -152,4 +161,14 @@ func (s *Store) DeleteTopic(ctx context.Context, key string) error {
 		return nil
 	})
 	return mapError(err, "Topic")
+}
+
+// errTopicNotFound answers for a key that is not, or cannot be, a topic.
+// Keys that break the key format never reach SQL: PostgreSQL rejects NUL
+// bytes and invalid UTF-8 with an error that is not the client's fault.
+func errTopicNotFound(key string) error {
+	if !models.ValidTopicKey(key) {
+		return models.Errorf(models.ENOTFOUND, "Topic not found.")
+	}
+	return models.Errorf(models.ENOTFOUND, "Topic %q not found.", key)
 }

@@ -39,10 +39,7 @@ type app struct {
 
 // loadConfig loads and validates the configuration.
 func loadConfig(getenv func(string) string, mode configs.Mode) (*configs.Config, error) {
-	cfg, err := configs.Load(getenv)
-	if err == nil {
-		err = cfg.Validate(mode)
-	}
+	cfg, err := configs.LoadAndValidate(getenv, mode)
 	if err != nil {
 		return nil, &configError{lines: strings.Split(err.Error(), "\n")}
 	}
