@@ -24,6 +24,8 @@ type Store interface {
 	models.TopicService
 	models.ConsentService
 	models.APIKeyService
+	models.ContentService
+	models.SegmentService
 	Ping(context.Context) error
 }
 
@@ -83,9 +85,34 @@ func (s *server) routes() []route {
 		{http.MethodPatch, "/v1/topics/:key", models.RoleAdmin, s.updateTopic},
 		{http.MethodDelete, "/v1/topics/:key", models.RoleAdmin, s.deleteTopic},
 
+		// Previews write nothing, so a viewer may run them although they
+		// are POSTs (the rule travels in the body).
+		{http.MethodGet, "/v1/segments", models.RoleViewer, s.listSegments},
+		{http.MethodPost, "/v1/segments", models.RoleEditor, s.createSegment},
+		{http.MethodPost, "/v1/segments/preview", models.RoleViewer, s.previewRule},
+		{http.MethodGet, "/v1/segments/:id", models.RoleViewer, s.getSegment},
+		{http.MethodPut, "/v1/segments/:id", models.RoleEditor, s.putSegment},
+		{http.MethodDelete, "/v1/segments/:id", models.RoleEditor, s.deleteSegment},
+		{http.MethodGet, "/v1/segments/:id/preview", models.RoleViewer, s.segmentPreview},
+		{http.MethodGet, "/v1/segments/:id/customers", models.RoleViewer, s.segmentCustomers},
+		{http.MethodGet, "/v1/segments/:id/explain/:external_id", models.RoleViewer, s.explainSegment},
+
 		{http.MethodPost, "/v1/api-keys", models.RoleAdmin, s.createAPIKey},
 		{http.MethodGet, "/v1/api-keys", models.RoleAdmin, s.listAPIKeys},
 		{http.MethodDelete, "/v1/api-keys/:id", models.RoleAdmin, s.revokeAPIKey},
+
+		{http.MethodGet, "/v1/content", models.RoleViewer, s.listContent},
+		{http.MethodPost, "/v1/content", models.RoleEditor, s.createContent},
+		{http.MethodGet, "/v1/content/:id", models.RoleViewer, s.getContent},
+		{http.MethodPut, "/v1/content/:id", models.RoleEditor, s.updateContent},
+		{http.MethodPost, "/v1/content/:id/submit", models.RoleEditor, s.submitContent},
+		{http.MethodPost, "/v1/content/:id/check", models.RoleEditor, s.checkContent},
+		{http.MethodPost, "/v1/content/:id/render", models.RoleEditor, s.renderContent},
+		{http.MethodPost, "/v1/content/:id/approve", models.RoleAdmin, s.approveContent},
+		{http.MethodPost, "/v1/content/:id/reject", models.RoleAdmin, s.rejectContent},
+		{http.MethodPost, "/v1/content/:id/retire", models.RoleAdmin, s.retireContent},
+		{http.MethodGet, "/v1/content/:id/versions", models.RoleViewer, s.listContentVersions},
+		{http.MethodGet, "/v1/content/:id/versions/:version", models.RoleViewer, s.getContentVersion},
 	}
 }
 

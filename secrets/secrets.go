@@ -5,8 +5,9 @@
 // Subkeys are derived with HKDF-SHA256, one per purpose, so a leak of one
 // derived key does not expose the others. Token keys rotate (the previous
 // secret still verifies tokens); the fingerprint key is derived from the
-// current secret only and must never rotate, or erased addresses would no
-// longer be recognised.
+// fingerprint key must never change, or erased addresses would no longer
+// be recognised: Candor keeps it in the database, sealed with the
+// (rotatable) encryption subkey, and installs it with UseFingerprintKey.
 package secrets
 
 import (
@@ -30,7 +31,7 @@ const MinSecretLength = 32
 type Keys struct {
 	token       [][]byte // current first, then previous
 	fingerprint []byte
-	encryption  []byte
+	encryption  [][]byte // current first, then previous
 }
 
 // New derives the subkeys from secret and, if set, previous (which only
@@ -42,13 +43,14 @@ func New(secret, previous string) (*Keys, error) {
 	k := &Keys{
 		token:       [][]byte{derive(secret, "candor customer tokens v1")},
 		fingerprint: derive(secret, "candor suppression fingerprints v1"),
-		encryption:  derive(secret, "candor secret encryption v1"),
+		encryption:  [][]byte{derive(secret, "candor secret encryption v1")},
 	}
 	if previous != "" {
 		if len(previous) < MinSecretLength {
 			return nil, fmt.Errorf("previous secret key must be at least %d characters", MinSecretLength)
 		}
 		k.token = append(k.token, derive(previous, "candor customer tokens v1"))
+		k.encryption = append(k.encryption, derive(previous, "candor secret encryption v1"))
 	}
 	return k, nil
 }
@@ -89,24 +91,40 @@ func (k *Keys) Fingerprint(kind, value string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// Encrypt seals plaintext with AES-256-GCM under the encryption subkey.
+// DerivedFingerprintKey returns the fingerprint key derived from the
+// current secret: the value a database adopts when it has none yet, so
+// fingerprints made before the key was stored keep matching.
+func (k *Keys) DerivedFingerprintKey() []byte { return append([]byte(nil), k.fingerprint...) }
+
+// UseFingerprintKey installs the database's fingerprint key. Call it once
+// at start, before the keys are used concurrently.
+func (k *Keys) UseFingerprintKey(key []byte) { k.fingerprint = append([]byte(nil), key...) }
+
+// Encrypt seals plaintext with AES-256-GCM under the current encryption
+// subkey.
 func (k *Keys) Encrypt(plaintext []byte) []byte {
-	gcm := k.gcm()
+	gcm := k.gcm(0)
 	nonce := randomBytes(gcm.NonceSize())
 	return gcm.Seal(nonce, nonce, plaintext, nil)
 }
 
-// Decrypt opens a value sealed by Encrypt.
-func (k *Keys) Decrypt(sealed []byte) ([]byte, error) {
-	gcm := k.gcm()
-	if len(sealed) < gcm.NonceSize() {
-		return nil, errors.New("sealed value too short")
+// Decrypt opens a value sealed by Encrypt under the current or the
+// previous secret; stale reports the previous one, so callers can reseal.
+func (k *Keys) Decrypt(sealed []byte) (plaintext []byte, stale bool, err error) {
+	for i := range k.encryption {
+		gcm := k.gcm(i)
+		if len(sealed) < gcm.NonceSize() {
+			return nil, false, errors.New("sealed value too short")
+		}
+		if p, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil); err == nil {
+			return p, i > 0, nil
+		}
 	}
-	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
+	return nil, false, errors.New("sealed value does not open with the current or previous secret key")
 }
 
-func (k *Keys) gcm() cipher.AEAD {
-	block, err := aes.NewCipher(k.encryption)
+func (k *Keys) gcm(i int) cipher.AEAD {
+	block, err := aes.NewCipher(k.encryption[i])
 	if err != nil {
 		panic(err)
 	}

@@ -89,12 +89,19 @@ func TestFingerprintIgnoresEmailCaseButNotKey(t *testing.T) {
 func TestEncryptRoundTripAndTamper(t *testing.T) {
 	k := mustKeys(t, secretA, "")
 	sealed := k.Encrypt([]byte("whsec_hello"))
-	got, err := k.Decrypt(sealed)
-	if err != nil || !bytes.Equal(got, []byte("whsec_hello")) {
-		t.Fatalf("Decrypt = %q, %v", got, err)
+	got, stale, err := k.Decrypt(sealed)
+	if err != nil || stale || !bytes.Equal(got, []byte("whsec_hello")) {
+		t.Fatalf("Decrypt = %q, %v, %v", got, stale, err)
+	}
+	rotated := mustKeys(t, secretB, secretA)
+	if got, stale, err := rotated.Decrypt(sealed); err != nil || !stale || !bytes.Equal(got, []byte("whsec_hello")) {
+		t.Errorf("after rotation Decrypt = %q, stale %v, %v; want the plaintext, stale", got, stale, err)
+	}
+	if _, _, err := mustKeys(t, secretB, "").Decrypt(sealed); err == nil {
+		t.Error("a value sealed under an unrelated secret opened")
 	}
 	sealed[len(sealed)-1] ^= 1
-	if _, err := k.Decrypt(sealed); err == nil {
+	if _, _, err := k.Decrypt(sealed); err == nil {
 		t.Error("a tampered ciphertext decrypted")
 	}
 }

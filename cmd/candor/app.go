@@ -94,6 +94,12 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 			return nil, err
 		}
 	}
+	if command != "migrate" {
+		if err := a.store.InstallFingerprintKey(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	if cfg.AdminAPIKey != "" {
 		if err := a.store.EnsureAPIKey(ctx, "admin (CANDOR_ADMIN_API_KEY)", cfg.AdminAPIKey, models.RoleAdmin); err != nil {
 			a.Close()

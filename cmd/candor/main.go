@@ -83,6 +83,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 		},
 		newMigrateCmd(getenv),
 		newAPIKeyCmd(getenv),
+		newSeedCmd(getenv),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

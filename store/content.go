@@ -1,0 +1,264 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+var _ models.ContentService = (*Store)(nil)
+
+// contentRow is a row of the content table. Body is the editable document
+// as JSON; kind, topic, corrects and expires_at are copied into columns
+// because planning and foreign keys need them.
+type contentRow struct {
+	ID              int64
+	Kind            string
+	Topic           string
+	Corrects        *int64
+	State           string
+	Version         int
+	ApprovedVersion int
+	Revision        int
+	Body            string
+	ExpiresAt       *time.Time
+	EditedBy        int64
+	RejectReason    string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+func (contentRow) TableName() string { return "content" }
+
+func (r *contentRow) model() (*models.Content, error) {
+	c := &models.Content{
+		ID:              r.ID,
+		State:           models.ContentState(r.State),
+		Version:         r.Version,
+		ApprovedVersion: r.ApprovedVersion,
+		Revision:        r.Revision,
+		EditedBy:        r.EditedBy,
+		RejectReason:    r.RejectReason,
+		CreatedAt:       r.CreatedAt.UTC(),
+		UpdatedAt:       r.UpdatedAt.UTC(),
+	}
+	if err := decodeContentBody(r.Body, &c.ContentInput); err != nil {
+		return nil, fmt.Errorf("store: content %d: %w", r.ID, err)
+	}
+	return c, nil
+}
+
+func decodeContentBody(body string, in *models.ContentInput) error {
+	if err := json.Unmarshal([]byte(body), in); err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	in.Normalize() // nil lists become empty ones, as on the way in
+	return nil
+}
+
+// setBody copies in into the row: the JSON body and its indexed columns.
+func (r *contentRow) setBody(in *models.ContentInput) error {
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("store: encode content body: %w", err)
+	}
+	r.Body = string(raw)
+	r.Kind, r.Topic, r.Corrects = string(in.Kind), in.Topic, in.Corrects
+	r.ExpiresAt = nil
+	if in.ExpiresAt != nil {
+		t := in.ExpiresAt.UTC().Truncate(time.Microsecond)
+		in.ExpiresAt = &t
+		r.ExpiresAt = &t
+	}
+	return nil
+}
+
+// Content returns one item with its working body. ENOTFOUND.
+func (s *Store) Content(ctx context.Context, id int64) (*models.Content, error) {
+	var row contentRow
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, mapError(err, "Content")
+	}
+	return row.model()
+}
+
+// Contents lists content items by id, one page at a time. EINVALID for a
+// bad cursor.
+func (s *Store) Contents(ctx context.Context, page models.Page) ([]*models.Content, string, error) {
+	after, err := decodeIDCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(page.Limit)
+	var rows []contentRow
+	if err := s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", mapError(err, "Content")
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
+	}
+	items := make([]*models.Content, len(rows))
+	for i := range rows {
+		if items[i], err = rows[i].model(); err != nil {
+			return nil, "", err
+		}
+	}
+	return items, next, nil
+}
+
+// checkContentInput normalizes and validates in, and checks inside tx that
+// its topic and the content it corrects exist. EINVALID.
+func checkContentInput(tx *gorm.DB, in *models.ContentInput, selfID int64) error {
+	if in == nil {
+		return models.Errorf(models.EINVALID, "Content is required.")
+	}
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	var p models.Problems
+	var n int64
+	if err := tx.Model(&topicRow{}).Where("key = ?", in.Topic).Count(&n).Error; err != nil {
+		return err
+	} else if n == 0 {
+		p.Add("/topic", "exists", "no topic %q; create it first or use an existing key", in.Topic)
+	}
+	if in.Corrects != nil {
+		if err := tx.Model(&contentRow{}).Where("id = ?", *in.Corrects).Count(&n).Error; err != nil {
+			return err
+		} else if n == 0 || *in.Corrects == selfID {
+			p.Add("/corrects", "exists", "no other content with id %d", *in.Corrects)
+		}
+	}
+	return p.Err()
+}
+
+// CreateContent stores a new draft, version 1, edited by the API key
+// editedBy. EINVALID for a body that breaks a validation rule or names an
+// unknown topic or corrected content.
+func (s *Store) CreateContent(ctx context.Context, in *models.ContentInput, editedBy int64) (*models.Content, error) {
+	var out *models.Content
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		if err := checkContentInput(tx, in, 0); err != nil {
+			return err
+		}
+		now := s.now()
+		row := contentRow{State: string(models.ContentDraft), Version: 1, Revision: 1, EditedBy: editedBy, CreatedAt: now, UpdatedAt: now}
+		if err := row.setBody(in); err != nil {
+			return err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		var err error
+		out, err = row.model()
+		return err
+	})
+	if err != nil {
+		return nil, mapError(err, "Content")
+	}
+	return out, nil
+}
+
+// UpdateContent replaces the working body. Approved content gets a new
+// draft version (the approved one stays sendable and unchanged); content
+// in review goes back to draft, because the reviewer must see what they
+// approve. EINVALID; ENOTFOUND; ECONFLICT for retired content.
+func (s *Store) UpdateContent(ctx context.Context, id int64, in *models.ContentInput, editedBy int64) (*models.Content, error) {
+	return s.changeContent(ctx, id, func(tx *gorm.DB, row *contentRow) error {
+		if row.State == string(models.ContentRetired) {
+			return models.Errorf(models.ECONFLICT, "Content %d is retired and cannot be edited; create new content instead.", id)
+		}
+		if err := checkContentInput(tx, in, id); err != nil {
+			return err
+		}
+		if err := row.setBody(in); err != nil {
+			return err
+		}
+		if row.State == string(models.ContentApproved) {
+			row.Version = row.ApprovedVersion + 1
+		}
+		row.State = string(models.ContentDraft)
+		row.Revision++
+		row.EditedBy = editedBy
+		return nil
+	})
+}
+
+// SubmitContent moves a draft to in_review. ENOTFOUND; ECONFLICT unless it
+// is a draft.
+func (s *Store) SubmitContent(ctx context.Context, id int64) (*models.Content, error) {
+	return s.changeContent(ctx, id, func(_ *gorm.DB, row *contentRow) error {
+		if row.State != string(models.ContentDraft) {
+			return models.Errorf(models.ECONFLICT, "Content %d is %s; only a draft can be submitted for review.", id, row.State)
+		}
+		row.State = string(models.ContentInReview)
+		row.RejectReason = ""
+		return nil
+	})
+}
+
+// RejectContent returns content in review to draft with the reviewer's
+// reason. EINVALID without a reason; ENOTFOUND; ECONFLICT unless in review.
+func (s *Store) RejectContent(ctx context.Context, id int64, reason string) (*models.Content, error) {
+	if n := utf8.RuneCountInString(reason); n == 0 || n > 2000 {
+		var p models.Problems
+		p.Add("/reason", "length", "is required and must be at most 2000 characters")
+		return nil, p.Err()
+	}
+	return s.changeContent(ctx, id, func(_ *gorm.DB, row *contentRow) error {
+		if row.State != string(models.ContentInReview) {
+			return models.Errorf(models.ECONFLICT, "Content %d is %s; only content in review can be rejected.", id, row.State)
+		}
+		row.State = string(models.ContentDraft)
+		row.RejectReason = reason
+		return nil
+	})
+}
+
+// RetireContent retires content in any other state: campaigns can no
+// longer launch it. ENOTFOUND; ECONFLICT if it is already retired.
+func (s *Store) RetireContent(ctx context.Context, id int64) (*models.Content, error) {
+	return s.changeContent(ctx, id, func(tx *gorm.DB, row *contentRow) error {
+		if row.State == string(models.ContentRetired) {
+			return models.Errorf(models.ECONFLICT, "Content %d is already retired.", id)
+		}
+		row.State = string(models.ContentRetired)
+		return s.writeEvent(tx, models.EventContentRetired, nil, map[string]any{"content_id": id})
+	})
+}
+
+// changeContent locks the row, lets change modify it and saves it with a
+// new updated_at. ENOTFOUND; whatever change returns.
+func (s *Store) changeContent(ctx context.Context, id int64, change func(tx *gorm.DB, row *contentRow) error) (*models.Content, error) {
+	var out *models.Content
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var row contentRow
+		if err := s.forUpdate(tx).Where("id = ?", id).Take(&row).Error; err != nil {
+			return err
+		}
+		if err := change(tx, &row); err != nil {
+			return err
+		}
+		row.UpdatedAt = s.now()
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		var err error
+		out, err = row.model()
+		return err
+	})
+	if err != nil {
+		return nil, mapError(err, "Content")
+	}
+	return out, nil
+}

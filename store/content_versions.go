@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// contentVersionRow is a row of content_versions: an approved, immutable
+// copy of a content body. Rows are only ever inserted.
+type contentVersionRow struct {
+	ContentID            int64 `gorm:"primaryKey;autoIncrement:false"`
+	Version              int   `gorm:"primaryKey;autoIncrement:false"`
+	Body                 string
+	EditedBy             int64
+	ApprovedBy           int64
+	AcknowledgedWarnings string
+	ApprovedAt           time.Time
+}
+
+func (contentVersionRow) TableName() string { return "content_versions" }
+
+func (r *contentVersionRow) model() (*models.ContentVersion, error) {
+	v := &models.ContentVersion{
+		ContentID:  r.ContentID,
+		Version:    r.Version,
+		EditedBy:   r.EditedBy,
+		ApprovedBy: r.ApprovedBy,
+		ApprovedAt: r.ApprovedAt.UTC(),
+	}
+	if err := decodeContentBody(r.Body, &v.ContentInput); err != nil {
+		return nil, fmt.Errorf("store: content %d version %d: %w", r.ContentID, r.Version, err)
+	}
+	if err := json.Unmarshal([]byte(r.AcknowledgedWarnings), &v.AcknowledgedWarnings); err != nil {
+		return nil, fmt.Errorf("store: content %d version %d: acknowledged_warnings: %w", r.ContentID, r.Version, err)
+	}
+	if v.AcknowledgedWarnings == nil {
+		v.AcknowledgedWarnings = []string{}
+	}
+	return v, nil
+}
+
+// ApproveContent approves content in review as a new immutable version.
+// check runs on the locked body inside the transaction, so what is
+// approved is exactly what was checked. EFORBIDDEN when the approving key
+// last edited the content (four eyes); EINVALID listing the error
+// findings, or naming warnings that in.AcknowledgedWarnings misses (or
+// lists without them being current); ENOTFOUND; ECONFLICT unless in review.
+func (s *Store) ApproveContent(ctx context.Context, id int64, in *models.Approval, check models.ContentChecker) (*models.ContentVersion, error) {
+	var out *models.ContentVersion
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var row contentRow
+		if err := s.forUpdate(tx).Where("id = ?", id).Take(&row).Error; err != nil {
+			return err
+		}
+		if row.State != string(models.ContentInReview) {
+			return models.Errorf(models.ECONFLICT, "Content %d is %s; submit it for review before approving.", id, row.State)
+		}
+		if row.EditedBy == in.ApprovedBy {
+			return models.Errorf(models.EFORBIDDEN, "Four eyes: content %d was last edited with this API key; another admin key must approve it.", id)
+		}
+		c, err := row.model()
+		if err != nil {
+			return err
+		}
+		acked, err := approvalProblems(check(c), in.AcknowledgedWarnings)
+		if err != nil {
+			return err
+		}
+		ackJSON, err := json.Marshal(acked)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		v := contentVersionRow{ContentID: id, Version: row.Version, Body: row.Body, EditedBy: row.EditedBy,
+			ApprovedBy: in.ApprovedBy, AcknowledgedWarnings: string(ackJSON), ApprovedAt: now}
+		if err := tx.Create(&v).Error; err != nil {
+			return err
+		}
+		res := tx.Model(&contentRow{}).Where("id = ?", id).Updates(map[string]any{
+			"state": string(models.ContentApproved), "approved_version": row.Version, "updated_at": now,
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if err := s.writeEvent(tx, models.EventContentApproved, nil, map[string]any{"content_id": id, "version": row.Version}); err != nil {
+			return err
+		}
+		out, err = v.model()
+		return err
+	})
+	if err != nil {
+		return nil, mapError(err, "Content")
+	}
+	return out, nil
+}
+
+// approvalProblems refuses an approval while findings hold an error, and
+// unless acknowledged lists exactly the rule ids of the current warnings.
+// It returns the sorted, de-duplicated acknowledged ids. EINVALID.
+func approvalProblems(findings []models.Finding, acknowledged []string) ([]string, error) {
+	var p models.Problems
+	warnings := map[string]bool{}
+	for _, f := range findings {
+		switch f.Severity {
+		case models.SeverityError:
+			p.Add(f.Location, f.Rule, "%s", f.Message)
+		case models.SeverityWarning:
+			warnings[f.Rule] = true
+		}
+	}
+	if len(p) > 0 {
+		return nil, &models.Error{Code: models.EINVALID, Message: "The content has error findings; fix them before approval.", Fields: p}
+	}
+	acked := map[string]bool{}
+	for i, rule := range acknowledged {
+		if !warnings[rule] {
+			p.Add(fmt.Sprintf("/acknowledged_warnings/%d", i), "not_a_warning", "%q is not a current warning of this content", rule)
+		}
+		acked[rule] = true
+	}
+	var missing []string
+	for rule := range warnings {
+		if !acked[rule] {
+			missing = append(missing, rule)
+		}
+	}
+	sort.Strings(missing)
+	for _, rule := range missing {
+		p.Add("/acknowledged_warnings", "unacknowledged_warning", "warning %s must be acknowledged to approve", rule)
+	}
+	if len(p) > 0 {
+		msg := "The approval must acknowledge exactly the current warnings."
+		if len(missing) > 0 {
+			msg = "The approval must acknowledge every current warning; missing: " + strings.Join(missing, ", ") + "."
+		}
+		return nil, &models.Error{Code: models.EINVALID, Message: msg, Fields: p}
+	}
+	out := make([]string, 0, len(acked))
+	for rule := range acked {
+		out = append(out, rule)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// ContentVersions lists the approved versions of content, oldest first.
+// ENOTFOUND when the content does not exist.
+func (s *Store) ContentVersions(ctx context.Context, id int64) ([]*models.ContentVersion, error) {
+	db := s.db.WithContext(ctx)
+	var n int64
+	if err := db.Model(&contentRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return nil, mapError(err, "Content")
+	} else if n == 0 {
+		return nil, models.Errorf(models.ENOTFOUND, "Content not found.")
+	}
+	// Versions are never deleted, so reading them after the existence
+	// check needs no transaction.
+	var rows []contentVersionRow
+	if err := db.Where("content_id = ?", id).Order("version").Find(&rows).Error; err != nil {
+		return nil, mapError(err, "Content versions")
+	}
+	out := make([]*models.ContentVersion, len(rows))
+	for i := range rows {
+		var err error
+		if out[i], err = rows[i].model(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ContentVersion returns one approved version. ENOTFOUND.
+func (s *Store) ContentVersion(ctx context.Context, id int64, version int) (*models.ContentVersion, error) {
+	var row contentVersionRow
+	if err := s.db.WithContext(ctx).Where("content_id = ? AND version = ?", id, version).Take(&row).Error; err != nil {
+		return nil, mapError(err, "Content version")
+	}
+	return row.model()
+}

@@ -1,0 +1,136 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
+)
+
+func TestSeed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		s := mustOpen(t, backend)
+		mustPutCustomer(t, s, customerInput("before-seed"))
+		res, err := s.Seed(ctx, store.SeedOptions{Customers: 300, Seed: 42})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Customers != 300 || res.ConsentEvents < 300 || res.Consents < 200 {
+			t.Errorf("result = %+v", res)
+		}
+
+		t.Run("seeded ledgers verify and match the current consent", func(t *testing.T) {
+			for i := range 300 {
+				ext := fmt.Sprintf("seed42-%08d", i)
+				ledger, err := s.Consents(ctx, ext)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ledger.Chain.Verified {
+					t.Fatalf("%s: chain %+v", ext, ledger.Chain)
+				}
+				last := map[string]models.ConsentStatus{}
+				for _, e := range ledger.History {
+					last[e.Topic] = e.Status
+				}
+				for _, cur := range ledger.Current {
+					want, ok := last[cur.Topic]
+					if !ok {
+						want = models.ConsentNone
+					}
+					if cur.Status != want {
+						t.Fatalf("%s/%s: current %s, ledger says %s", ext, cur.Topic, cur.Status, want)
+					}
+				}
+			}
+		})
+		t.Run("seeded customers are valid profiles", func(t *testing.T) {
+			items, _, err := s.Customers(ctx, models.Page{Limit: 300})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plans := map[any]int{}
+			for _, c := range items[1:] {
+				in := &models.CustomerInput{ExternalID: c.ExternalID, Email: c.Email, Phone: c.Phone, Name: c.Name,
+					Locale: c.Locale, Timezone: c.Timezone, PreferredChannel: c.PreferredChannel,
+					PreferredWindows: c.PreferredWindows, Cadence: c.Cadence, Attributes: c.Attributes}
+				in.Normalize()
+				if err := in.Validate(); err != nil {
+					t.Fatalf("%s is not a valid customer: %v", c.ExternalID, err)
+				}
+				if c.Address(c.PreferredChannel) == "" {
+					t.Errorf("%s has no address for its channel %s", c.ExternalID, c.PreferredChannel)
+				}
+				plans[c.Attributes["plan"]]++
+			}
+			if plans["enterprise"] < 10 || plans["enterprise"] > 60 || plans["free"] < plans["pro"] {
+				t.Errorf("plan mix = %v, want about 10%% enterprise", plans)
+			}
+		})
+		t.Run("the same seed gives the same customers", func(t *testing.T) {
+			other := mustOpen(t, backend)
+			if _, err := other.Seed(ctx, store.SeedOptions{Customers: 3, Seed: 42}); err != nil {
+				t.Fatal(err)
+			}
+			a, err := s.Customer(ctx, "seed42-00000002")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := other.Customer(ctx, "seed42-00000002")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(a, b, cmpopts.IgnoreFields(models.Customer{}, "ID")); diff != "" {
+				t.Errorf("seeded twice (-first +second):\n%s", diff)
+			}
+		})
+		t.Run("loading a seed twice conflicts", func(t *testing.T) {
+			_, err := s.Seed(ctx, store.SeedOptions{Customers: 1, Seed: 42})
+			wantCode(t, err, models.ECONFLICT)
+		})
+		t.Run("customers created later get fresh ids", func(t *testing.T) {
+			c := mustPutCustomer(t, s, customerInput("after-seed"))
+			if c.ID <= 301 {
+				t.Errorf("id = %d, want > 301", c.ID)
+			}
+		})
+		t.Run("segments over seeded data agree with the Go evaluator", func(t *testing.T) {
+			rule, err := campaigns.ParseRule([]byte(`{"all":[{"field":"attributes.plan","op":"eq","value":"enterprise"},{"field":"consent.product-roadmap","op":"eq","value":"opted_in"}]}`), "/rule")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.SegmentCount(ctx, rule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want int64
+			items, _, err := s.Customers(ctx, models.Page{Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range items {
+				ledger, err := s.Consents(ctx, c.ExternalID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				consents := map[string]models.ConsentStatus{}
+				for _, cur := range ledger.Current {
+					consents[cur.Topic] = cur.Status
+				}
+				if campaigns.Matches(rule, campaigns.Subject{Customer: c, Consents: consents}, c.CreatedAt) {
+					want++
+				}
+			}
+			if n != want || n == 0 {
+				t.Errorf("SQL count = %d, Go count = %d", n, want)
+			}
+		})
+	})
+}

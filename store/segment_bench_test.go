@@ -1,0 +1,107 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/internal/testenv"
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
+)
+
+// EnvBenchDatabaseURL names a PostgreSQL database already loaded with
+// `candor seed` (docs/benchmarks.md). Without it the benchmarks seed
+// 20,000 customers into a temporary SQLite file.
+const EnvBenchDatabaseURL = "CANDOR_BENCH_DATABASE_URL"
+
+// benchmarkStore opens the benchmark database, or seeds a temporary
+// SQLite one; b.Loop starts the clock only after this setup.
+func benchmarkStore(b *testing.B) *store.Store {
+	b.Helper()
+	ctx := context.Background()
+	url := os.Getenv(EnvBenchDatabaseURL)
+	s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: testenv.SQLitePath(b), Keys: testKeys(b)})
+	if err != nil {
+		b.Fatalf("open benchmark store: %v", err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		b.Fatalf("migrate benchmark store: %v", err)
+	}
+	if url == "" {
+		if _, err := s.Seed(ctx, store.SeedOptions{Customers: 20_000, Seed: 1}); err != nil {
+			b.Fatalf("seed benchmark store: %v", err)
+		}
+	}
+	return s
+}
+
+func benchRule(b *testing.B, raw string) *models.Rule {
+	b.Helper()
+	r, err := campaigns.ParseRule([]byte(raw), "/rule")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+// BenchmarkSegmentPreviewCount measures the preview count of the issue's
+// reference segment: enterprise plan and opted in to the product roadmap.
+func BenchmarkSegmentPreviewCount(b *testing.B) {
+	s := benchmarkStore(b)
+	rule := benchRule(b, `{"all":[{"field":"attributes.plan","op":"eq","value":"enterprise"},{"field":"consent.product-roadmap","op":"eq","value":"opted_in"}]}`)
+	var n int64
+	for b.Loop() {
+		var err error
+		if n, err = s.SegmentCount(context.Background(), rule); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n), "members")
+}
+
+// BenchmarkSegmentMembersStream streams every customer on any plan, as
+// planning a campaign to the whole base would, and reports rows per second.
+func BenchmarkSegmentMembersStream(b *testing.B) {
+	s := benchmarkStore(b)
+	rule := benchRule(b, `{"field":"attributes.plan","op":"in","value":["free","pro","enterprise"]}`)
+	var rows int64
+	start := time.Now()
+	for b.Loop() {
+		for c, err := range s.SegmentMembers(context.Background(), rule) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = c
+			rows++
+		}
+	}
+	b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
+}
+
+// BenchmarkSeedSQLite measures the embedded backend's bulk load; the
+// PostgreSQL figure comes from `candor seed` (docs/benchmarks.md).
+func BenchmarkSeedSQLite(b *testing.B) {
+	const n = 10_000
+	for b.Loop() {
+		b.StopTimer()
+		s, err := store.Open(context.Background(), store.Options{SQLitePath: testenv.SQLitePath(b), Keys: testKeys(b)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Migrate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := s.Seed(context.Background(), store.SeedOptions{Customers: n, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
+}

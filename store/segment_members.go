@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"strconv"
+
+	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/models"
+)
+
+// memberColumns are the customer columns a segment query returns, in the
+// order scanMember reads them.
+const memberColumns = "c.id, c.external_id, c.email, c.phone, c.name, c.locale, c.timezone, " +
+	"c.preferred_channel, c.preferred_windows, c.cadence, c.attributes, c.preference_version, " +
+	"c.suppressed, c.consent_seq, c.erased_at, c.created_at, c.updated_at"
+
+// memberQuery is a compiled rule restricted to live customers.
+type memberQuery struct {
+	where string
+	args  []any
+}
+
+// compile parses nothing: it turns an already parsed rule into SQL at the
+// store's current time (within_last is relative to it).
+func (s *Store) compile(rule *models.Rule) memberQuery {
+	where, args := compileRule(s.dialect, rule, s.now())
+	return memberQuery{where: "c.erased_at IS NULL AND " + where, args: args}
+}
+
+// placeholder returns the dialect's placeholder for the next argument.
+func (s *Store) placeholder(q *memberQuery, v any) string {
+	q.args = append(q.args, v)
+	if s.dialect == DialectPostgres {
+		return "$" + strconv.Itoa(len(q.args))
+	}
+	return "?"
+}
+
+// parsedSegment loads a segment and parses its stored rule. ENOTFOUND.
+func (s *Store) parsedSegment(ctx context.Context, id int64) (*models.Rule, error) {
+	seg, err := s.Segment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return campaigns.ParseRule(seg.Rule, "/rule")
+}
+
+// PreviewRule counts the live customers matching an ad-hoc rule and
+// returns the first models.MaxPreviewSample of them, writing nothing.
+// EMALFORMED or EINVALID for a bad rule or a consent condition on a topic
+// that does not exist.
+func (s *Store) PreviewRule(ctx context.Context, raw json.RawMessage) (*models.SegmentPreview, error) {
+	rule, err := campaigns.ParseRule(raw, "/rule")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRuleTopics(ctx, rule); err != nil {
+		return nil, err
+	}
+	return s.preview(ctx, rule)
+}
+
+// SegmentPreview is PreviewRule for a saved segment. ENOTFOUND.
+func (s *Store) SegmentPreview(ctx context.Context, id int64) (*models.SegmentPreview, error) {
+	rule, err := s.parsedSegment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.preview(ctx, rule)
+}
+
+// SegmentCount returns how many live customers match rule.
+func (s *Store) SegmentCount(ctx context.Context, rule *models.Rule) (int64, error) {
+	q := s.compile(rule)
+	var n int64
+	err := s.sqlDB.QueryRowContext(ctx, "SELECT count(*) FROM customers c WHERE "+q.where, q.args...).Scan(&n)
+	if err != nil {
+		return 0, mapError(err, "Segment count")
+	}
+	return n, nil
+}
+
+func (s *Store) preview(ctx context.Context, rule *models.Rule) (*models.SegmentPreview, error) {
+	n, err := s.SegmentCount(ctx, rule)
+	if err != nil {
+		return nil, err
+	}
+	sample, _, err := s.members(ctx, rule, 0, models.MaxPreviewSample)
+	if err != nil {
+		return nil, err
+	}
+	return &models.SegmentPreview{Count: n, Sample: sample}, nil
+}
+
+// SegmentCustomers lists a segment's live members in creation order, one
+// page at a time. ENOTFOUND; EINVALID for a bad cursor.
+func (s *Store) SegmentCustomers(ctx context.Context, id int64, page models.Page) ([]*models.Customer, string, error) {
+	after, err := decodeIDCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	rule, err := s.parsedSegment(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.members(ctx, rule, after, pageLimit(page.Limit))
+}
+
+// members returns up to limit members with id > after and the cursor of
+// the next page ("" on the last one).
+func (s *Store) members(ctx context.Context, rule *models.Rule, after int64, limit int) ([]*models.Customer, string, error) {
+	q := s.compile(rule)
+	query := "SELECT " + memberColumns + " FROM customers c WHERE " + q.where +
+		" AND c.id > " + s.placeholder(&q, after) + " ORDER BY c.id LIMIT " + s.placeholder(&q, limit+1)
+	rows, err := s.sqlDB.QueryContext(ctx, query, q.args...)
+	if err != nil {
+		return nil, "", mapError(err, "Segment members")
+	}
+	defer rows.Close()
+	var out []*models.Customer
+	dec := newMemberDecoder()
+	for rows.Next() {
+		c, err := dec.scan(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", mapError(err, "Segment members")
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = encodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
+	}
+	if out == nil {
+		out = []*models.Customer{}
+	}
+	return out, next, nil
+}
+
+// SegmentMembers streams every live member of rule in id order from one
+// query, for planning: memory stays flat whatever the audience size. The
+// sequence stops at the first error, which it yields with a nil customer.
+// Do not write to the database from the loop body on SQLite: the read
+// holds a connection until the loop ends.
+func (s *Store) SegmentMembers(ctx context.Context, rule *models.Rule) iter.Seq2[*models.Customer, error] {
+	return func(yield func(*models.Customer, error) bool) {
+		q := s.compile(rule)
+		rows, err := s.sqlDB.QueryContext(ctx, "SELECT "+memberColumns+" FROM customers c WHERE "+q.where+" ORDER BY c.id", q.args...)
+		if err != nil {
+			yield(nil, mapError(err, "Segment members"))
+			return
+		}
+		defer rows.Close()
+		dec := newMemberDecoder()
+		for rows.Next() {
+			c, err := dec.scan(rows)
+			if !yield(c, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(nil, mapError(err, "Segment members"))
+		}
+	}
+}
+
+// memberDecoder reads rows of memberColumns. Streaming a large audience
+// is dominated by JSON decoding, and preferred windows and cadences repeat
+// across customers (most keep a form's defaults), so their decoded form is
+// cached by raw text and each customer gets its own copy.
+type memberDecoder struct {
+	windows map[string][]models.Window
+	cadence map[string]models.Cadence
+}
+
+// maxDecoderCache bounds each cache; beyond it values are decoded anew.
+const maxDecoderCache = 4096
+
+func newMemberDecoder() *memberDecoder {
+	return &memberDecoder{windows: map[string][]models.Window{}, cadence: map[string]models.Cadence{}}
+}
+
+// scan reads one row into a customer.
+func (d *memberDecoder) scan(rows *sql.Rows) (*models.Customer, error) {
+	var (
+		r                       customerRow
+		windows, cadence, attrs sql.RawBytes
+	)
+	err := rows.Scan(&r.ID, &r.ExternalID, &r.Email, &r.Phone, &r.Name, &r.Locale, &r.Timezone,
+		&r.PreferredChannel, &windows, &cadence, &attrs, &r.PreferenceVersion,
+		&r.Suppressed, &r.ConsentSeq, &r.ErasedAt, &r.CreatedAt, &r.UpdatedAt)
+	if err != nil {
+		return nil, mapError(err, "Segment member")
+	}
+	c := &models.Customer{
+		ID: r.ID, Email: r.Email, Phone: r.Phone, Name: r.Name, Locale: r.Locale, Timezone: r.Timezone,
+		PreferredChannel: models.Channel(r.PreferredChannel), PreferenceVersion: r.PreferenceVersion,
+		Suppressed: r.Suppressed, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.ExternalID != nil {
+		c.ExternalID = *r.ExternalID
+	}
+	if r.ErasedAt != nil {
+		t := r.ErasedAt.UTC()
+		c.ErasedAt = &t
+	}
+	if err := json.Unmarshal(attrs, &c.Attributes); err != nil {
+		return nil, fmt.Errorf("store: customer %d: attributes: %w", r.ID, err)
+	}
+	if c.Attributes == nil {
+		c.Attributes = map[string]any{}
+	}
+	if c.PreferredWindows, err = d.decodeWindows(windows); err != nil {
+		return nil, fmt.Errorf("store: customer %d: preferred_windows: %w", r.ID, err)
+	}
+	if cadence != nil {
+		cad, err := d.decodeCadence(cadence)
+		if err != nil {
+			return nil, fmt.Errorf("store: customer %d: cadence: %w", r.ID, err)
+		}
+		c.Cadence = &cad
+	}
+	return c, nil
+}
+
+func (d *memberDecoder) decodeWindows(raw []byte) ([]models.Window, error) {
+	cached, ok := d.windows[string(raw)]
+	if !ok {
+		if err := json.Unmarshal(raw, &cached); err != nil {
+			return nil, err
+		}
+		if len(d.windows) < maxDecoderCache {
+			d.windows[string(raw)] = cached
+		}
+	}
+	out := make([]models.Window, len(cached))
+	for i, w := range cached {
+		out[i] = models.Window{Days: append([]string(nil), w.Days...), Start: w.Start, End: w.End}
+	}
+	return out, nil
+}
+
+func (d *memberDecoder) decodeCadence(raw []byte) (models.Cadence, error) {
+	if c, ok := d.cadence[string(raw)]; ok {
+		return c, nil
+	}
+	var c models.Cadence
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, err
+	}
+	if len(d.cadence) < maxDecoderCache {
+		d.cadence[string(raw)] = c
+	}
+	return c, nil
+}
+
+// consentStatuses returns the current status of every topic a customer
+// has a record for.
+func (s *Store) consentStatuses(ctx context.Context, customerID int64) (map[string]models.ConsentStatus, error) {
+	var rows []consentRow
+	if err := s.db.WithContext(ctx).Where("customer_id = ?", customerID).Find(&rows).Error; err != nil {
+		return nil, mapError(err, "Consents")
+	}
+	out := make(map[string]models.ConsentStatus, len(rows))
+	for _, r := range rows {
+		out[r.Topic] = models.ConsentStatus(r.Status)
+	}
+	return out, nil
+}
+
+// ExplainSegment evaluates a segment's rule against one live customer
+// with the in-Go evaluator and returns the rule tree with each node's
+// result and deciding value. ENOTFOUND for an unknown segment or customer.
+func (s *Store) ExplainSegment(ctx context.Context, id int64, externalID string) (*models.RuleExplanation, error) {
+	rule, err := s.parsedSegment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Customer(ctx, externalID)
+	if err != nil {
+		return nil, err
+	}
+	consents, err := s.consentStatuses(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return campaigns.Explain(rule, campaigns.Subject{Customer: c, Consents: consents}, s.now()), nil
+}
