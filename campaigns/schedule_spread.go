@@ -1,0 +1,98 @@
+package campaigns
+
+import "time"
+
+// DefaultEndMargin is how long before a window occurrence's end (or the
+// campaign's not_after) the last send may be planned. asynq forwards
+// scheduled tasks every 5 s and a worker needs a moment to claim and send,
+// so a send planned in the last seconds would often miss its window.
+const DefaultEndMargin = time.Minute
+
+// schedMaxOccurrences bounds how many too-short window occurrences
+// PlaceSend and CapacityPlanner skip before giving up, so a pathological
+// input (say, only one-minute windows) cannot make planning loop long.
+const schedMaxOccurrences = 1000
+
+// Placement says how to place a send inside its window occurrence.
+type Placement struct {
+	// CampaignID and CustomerID seed the deterministic spread offset.
+	CampaignID, CustomerID int64
+	// Spread places the send at a hashed offset in the usable rest of the
+	// occurrence instead of at its first instant.
+	Spread bool
+	// Margin is kept free before the occurrence's end and before
+	// not_after; zero or negative means DefaultEndMargin.
+	Margin time.Duration
+}
+
+func (p Placement) margin() time.Duration {
+	if p.Margin <= 0 {
+		return DefaultEndMargin
+	}
+	return p.Margin
+}
+
+// schedUsableEnd is the last instant (exclusive) a send may be planned in
+// slot's occurrence: its end or not_after, whichever is first, less margin.
+func schedUsableEnd(in ScheduleInput, slot SendSlot, margin time.Duration) time.Time {
+	end := slot.WindowEnd
+	if !in.NotAfter.IsZero() && in.NotAfter.Before(end) {
+		end = in.NotAfter
+	}
+	return end.Add(-margin)
+}
+
+// PlaceSend returns the planned send of one customer: the first window
+// occurrence (from NextSendTime) that still has more than the margin left,
+// and in it the earliest instant, or with Spread a deterministic instant in
+// [earliest, usable end). The result is never at or past the occurrence's
+// end less the margin, nor at or past not_after less the margin. ok is
+// false when no occurrence before not_after has room.
+func PlaceSend(in ScheduleInput, p Placement) (SendSlot, bool) {
+	margin := p.margin()
+	for range schedMaxOccurrences {
+		slot, ok := NextSendTime(in)
+		if !ok {
+			return SendSlot{}, false
+		}
+		usableEnd := schedUsableEnd(in, slot, margin)
+		if slot.At.Before(usableEnd) {
+			if p.Spread {
+				slot.At = slot.At.Add(SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(slot.At)))
+				slot.Local = slot.At.In(in.Location)
+			}
+			return slot, true
+		}
+		if !in.NotAfter.IsZero() && !slot.At.Before(in.NotAfter.Add(-margin)) {
+			return SendSlot{}, false // later occurrences are even closer to not_after
+		}
+		in.NotBefore = slot.WindowEnd
+	}
+	return SendSlot{}, false
+}
+
+// SpreadOffset returns a deterministic offset in whole seconds in
+// [0, span), or 0 when span is shorter than a second. The same campaign
+// and customer always get the same fraction of the span, in every process
+// and on every re-plan, so a retried launch plans identical times; the hash
+// mixes both ids so customers of one campaign spread evenly.
+func SpreadOffset(campaignID, customerID int64, span time.Duration) time.Duration {
+	seconds := uint64(span / time.Second)
+	if seconds == 0 {
+		return 0
+	}
+	h := schedMix(uint64(campaignID)*0x9e3779b97f4a7c15 ^ schedMix(uint64(customerID)))
+	return time.Duration(h%seconds) * time.Second
+}
+
+// schedMix is the splitmix64 finalizer: a cheap bijection whose output
+// bits all depend on every input bit. Changing it would move every planned
+// send, so it is fixed.
+func schedMix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
