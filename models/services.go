@@ -65,7 +65,8 @@ type APIKeyService interface {
 	EnsureAPIKey(ctx context.Context, name, plain string, role Role) error
 	// APIKeys lists all keys, newest first, revoked ones included.
 	APIKeys(ctx context.Context) ([]*APIKey, error)
-	// RevokeAPIKey revokes a key. ENOTFOUND.
+	// RevokeAPIKey revokes a key; revoking a revoked key changes nothing.
+	// ENOTFOUND; ECONFLICT for the last active admin key.
 	RevokeAPIKey(ctx context.Context, id int64) error
 	// AuthenticateAPIKey returns the active key matching plain.
 	// EUNAUTHORIZED if it is unknown or revoked.

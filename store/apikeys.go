@@ -115,7 +115,7 @@ func (s *Store) APIKeys(ctx context.Context) ([]*models.APIKey, error) {
 }
 
 // RevokeAPIKey revokes a key; revoking it again keeps the first revocation
-// time. ENOTFOUND.
+// time. ENOTFOUND; ECONFLICT for the last active admin key.
 func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		var row apiKeyRow
@@ -124,6 +124,19 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
 		}
 		if row.RevokedAt != nil {
 			return nil
+		}
+		if models.Role(row.Role) == models.RoleAdmin {
+			// Lock every active admin key, so two admins revoking each
+			// other at once cannot both see the other as still active.
+			var admins []int64
+			err := s.forUpdate(tx).Model(&apiKeyRow{}).Where("role = ? AND revoked_at IS NULL", string(models.RoleAdmin)).
+				Pluck("id", &admins).Error
+			if err != nil {
+				return err
+			}
+			if len(admins) <= 1 {
+				return models.Errorf(models.ECONFLICT, "This is the last active admin key; create another admin key first (candor apikey create --role admin), so the API is never left without one.")
+			}
 		}
 		return tx.Model(&apiKeyRow{}).Where("id = ?", id).Update("revoked_at", s.now()).Error
 	})

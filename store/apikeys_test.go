@@ -145,3 +145,28 @@ func TestAPIKeys(t *testing.T) {
 		})
 	})
 }
+
+func TestTheLastActiveAdminKeyCannotBeRevoked(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		s := mustOpen(t, backend)
+		first, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "first admin", Role: models.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "second admin", Role: models.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeAPIKey(ctx, first.ID); err != nil {
+			t.Fatalf("revoking one of two admin keys: %v", err)
+		}
+		wantCode(t, s.RevokeAPIKey(ctx, second.ID), models.ECONFLICT)
+		if _, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "third admin", Role: models.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeAPIKey(ctx, second.ID); err != nil {
+			t.Errorf("with a new admin key in place, revoking the old one: %v", err)
+		}
+	})
+}
