@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// Consents returns the current state for every topic (none where there is
+// no record), the full history in seq order and whether the hash chain
+// verifies. ENOTFOUND.
+func (s *Store) Consents(ctx context.Context, externalID string) (*models.ConsentLedger, error) {
+	db := s.db.WithContext(ctx)
+	cust, err := liveCustomer(db, externalID)
+	if err != nil {
+		return nil, err
+	}
+	return s.ledger(db, cust.ID)
+}
+
+// ConsentLedger returns the ledger of a customer by internal id, erased or
+// not: erasure removes PII, not the proof of what was agreed, so an audit
+// can still verify the chain. ENOTFOUND if there never was such a customer.
+func (s *Store) ConsentLedger(ctx context.Context, customerID int64) (*models.ConsentLedger, error) {
+	db := s.db.WithContext(ctx)
+	var n int64
+	if err := db.Model(&customerRow{}).Where("id = ?", customerID).Count(&n).Error; err != nil {
+		return nil, mapError(err, "Customer")
+	}
+	if n == 0 {
+		return nil, models.Errorf(models.ENOTFOUND, "Customer not found.")
+	}
+	return s.ledger(db, customerID)
+}
+
+func (s *Store) ledger(tx *gorm.DB, customerID int64) (*models.ConsentLedger, error) {
+	keys, err := allTopicKeys(tx)
+	if err != nil {
+		return nil, mapError(err, "Topics")
+	}
+	var current []consentRow
+	if err := tx.Where("customer_id = ?", customerID).Find(&current).Error; err != nil {
+		return nil, mapError(err, "Consents")
+	}
+	var events []consentEventRow
+	if err := tx.Where("customer_id = ?", customerID).Order("seq").Find(&events).Error; err != nil {
+		return nil, mapError(err, "Consents")
+	}
+	byTopic := make(map[string]*consentRow, len(current))
+	for i := range current {
+		byTopic[current[i].Topic] = &current[i]
+	}
+	l := &models.ConsentLedger{Current: make([]models.Consent, 0, len(keys)), History: make([]models.ConsentEvent, 0, len(events))}
+	for _, k := range keys {
+		if r, ok := byTopic[k]; ok {
+			l.Current = append(l.Current, *r.model())
+		} else {
+			l.Current = append(l.Current, models.Consent{Topic: k, Status: models.ConsentNone})
+		}
+	}
+	for i := range events {
+		l.History = append(l.History, events[i].model())
+	}
+	l.Chain = models.VerifyChain(l.History)
+	if l.Chain.Verified {
+		l.Chain = checkCurrent(l.Chain, current, l.History)
+	}
+	return l, nil
+}
+
+// checkCurrent extends the chain check to the consents table: each
+// current row must equal the last ledger event of its topic, and each
+// topic in the ledger must have a row. Sending decisions read that table,
+// so an edit there must show as loudly as an edit of the ledger itself.
+func checkCurrent(st models.ChainStatus, current []consentRow, history []models.ConsentEvent) models.ChainStatus {
+	last := map[string]models.ConsentEvent{}
+	for _, e := range history {
+		last[e.Topic] = e
+	}
+	for _, r := range current {
+		e, ok := last[r.Topic]
+		if !ok || e.Seq != r.Seq || string(e.Status) != r.Status || string(e.Source) != r.Source {
+			return models.ChainStatus{Length: st.Length, BrokenAt: r.Seq,
+				Reason: fmt.Sprintf("current state of topic %q does not match the ledger", r.Topic)}
+		}
+		delete(last, r.Topic)
+	}
+	for topic, e := range last {
+		return models.ChainStatus{Length: st.Length, BrokenAt: e.Seq,
+			Reason: fmt.Sprintf("topic %q has ledger events but no current state", topic)}
+	}
+	return st
+}
