@@ -14,6 +14,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0 // /metrics
 	github.com/redis/go-redis/v9 v9.23.0 // Redis readiness checks (asynq uses it too)
 	github.com/spf13/cobra v1.10.2 // CLI subcommands and flags
+	golang.org/x/net v0.61.0 // HTML tokenizer: are the rendered links and disclaimer really visible
 	golang.org/x/text v0.44.0 // BCP 47 locale validation
 	golang.org/x/time v0.14.0 // send-rate limits
 	gopkg.in/yaml.v3 v3.0.1 // optional YAML config file (CANDOR_CONFIG)
@@ -72,7 +73,6 @@ require (
 	go.uber.org/multierr v1.11.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/net v0.61.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect

@@ -96,3 +96,92 @@ func grepLines(s, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestSegmentAndContentTextPostgreSQLCannotStoreIsA422 extends the rule
+// above to segments and content: every text they store or query with is
+// checked before it reaches the database.
+func TestSegmentAndContentTextPostgreSQLCannotStoreIsA422(t *testing.T) {
+	rule := func(value any) map[string]any {
+		return map[string]any{"field": "attributes.plan", "op": "eq", "value": value}
+	}
+	content := func(change func(b map[string]any)) map[string]any {
+		b := contentBody(models.KindEducation, 0)
+		change(b)
+		return b
+	}
+	comparison := func(change func(b map[string]any)) map[string]any {
+		b := contentBody(models.KindCompetitorComparison, 0)
+		change(b)
+		return b
+	}
+	pricing := func(change func(b map[string]any)) map[string]any {
+		b := contentBody(models.KindPricingGuide, 0)
+		change(b)
+		return b
+	}
+	variant := func(b map[string]any) map[string]any { return b["variants"].([]map[string]any)[0] }
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		body       any
+		wantFields []string
+	}{
+		{"a NUL in a segment name is a 422", http.MethodPost, "/v1/segments",
+			map[string]any{"name": "a\u0000", "rule": rule("pro")}, []string{"/name text"}},
+		{"a NUL in a segment description is a 422", http.MethodPost, "/v1/segments",
+			map[string]any{"name": "a", "description": "\u0000", "rule": rule("pro")}, []string{"/description text"}},
+		{"a NUL in a rule value is a 422 naming the value", http.MethodPost, "/v1/segments",
+			map[string]any{"name": "a", "rule": rule("pro\u0000")}, []string{"/rule/value text"}},
+		{"a NUL in a listed rule value is a 422 naming the item", http.MethodPost, "/v1/segments",
+			map[string]any{"name": "a", "rule": map[string]any{"field": "locale", "op": "in", "value": []any{"de", "\u0000"}}},
+			[]string{"/rule/value/1 text"}},
+		{"a bad name is reported together with a bad rule", http.MethodPost, "/v1/segments",
+			map[string]any{"name": "\u0000", "rule": rule("\u0000")}, []string{"/name text", "/rule/value text"}},
+		{"a rule of invalid UTF-8 is a 422", http.MethodPost, "/v1/segments",
+			`{"name":"a","rule":{"field":"attributes.plan","op":"eq","value":"` + "\xff" + `"}}`, []string{"/rule text"}},
+		{"a NUL in a previewed rule is a 422", http.MethodPost, "/v1/segments/preview",
+			map[string]any{"rule": rule("\u0000")}, []string{"/rule/value text"}},
+		{"a NUL in a content title is a 422", http.MethodPost, "/v1/content",
+			content(func(b map[string]any) { b["title"] = "T\u0000" }), []string{"/title text"}},
+		{"a NUL in a content summary is a 422", http.MethodPost, "/v1/content",
+			content(func(b map[string]any) { b["summary"] = "\u0000" }), []string{"/summary text"}},
+		{"a NUL in a variant's subject, text and html is a 422 for each", http.MethodPost, "/v1/content",
+			content(func(b map[string]any) {
+				v := variant(b)
+				v["subject"], v["text"], v["html"] = "S\u0000", "T\u0000", "<p>\u0000</p>"
+			}), []string{"/variants/0/subject text", "/variants/0/text text", "/variants/0/html text"}},
+		{"a NUL in a source is a 422", http.MethodPost, "/v1/content",
+			content(func(b map[string]any) {
+				b["sources"] = []map[string]any{{"title": "\u0000", "url": "https://example.org/\u0000"}}
+			}), []string{"/sources/0/title text", "/sources/0/url text"}},
+		{"a NUL in a competitor and a point is a 422", http.MethodPost, "/v1/content",
+			comparison(func(b map[string]any) {
+				b["competitors"] = []string{"Acme\u0000"}
+				b["points"].([]map[string]any)[1]["theirs"] = "\u0000"
+			}), []string{"/competitors/0 text", "/points/1/theirs text"}},
+		{"a NUL in a price is a 422", http.MethodPost, "/v1/content",
+			pricing(func(b map[string]any) {
+				pr := b["prices"].([]map[string]any)[0]
+				pr["plan"], pr["includes"] = "\u0000", []string{"ok", "\u0000"}
+			}), []string{"/prices/0/plan text", "/prices/0/includes/1 text"}},
+	}
+	forEachBackend(t, func(t *testing.T, a *testAPI) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				wantProblem(t, a.call(models.RoleEditor, tt.method, tt.path, tt.body), http.StatusUnprocessableEntity, tt.wantFields...)
+			})
+		}
+		c := a.createContent(models.RoleEditor, contentBody(models.KindEducation, 0))
+		path := fmt.Sprintf("/v1/content/%d", c.ID)
+		t.Run("a NUL in a content update is a 422", func(t *testing.T) {
+			body := content(func(b map[string]any) { variant(b)["text"] = "\u0000" })
+			wantProblem(t, a.call(models.RoleEditor, http.MethodPut, path, body), http.StatusUnprocessableEntity, "/variants/0/text text")
+		})
+		t.Run("a NUL in a rejection reason is a 422", func(t *testing.T) {
+			wantStatus(t, a.call(models.RoleEditor, http.MethodPost, path+"/submit", nil), http.StatusOK)
+			rec := a.call(models.RoleAdmin, http.MethodPost, path+"/reject", map[string]any{"reason": "no\u0000"})
+			wantProblem(t, rec, http.StatusUnprocessableEntity, "/reason text")
+		})
+	})
+}

@@ -1,9 +1,11 @@
 package campaigns
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -61,9 +63,10 @@ type CheckOptions struct {
 }
 
 // CheckContent runs every honesty, readability and channel-fit check that
-// applies to in and returns the findings ordered by location and rule.
-// Findings with severity error block approval. It never fails: content
-// that cannot even be rendered gets an error finding.
+// applies to in and returns the findings ordered by location (array
+// indexes in numeric order) and rule. Findings with severity error block
+// approval. It never fails: content that cannot even be rendered gets an
+// error finding.
 func CheckContent(in *models.ContentInput, opts CheckOptions) []models.Finding {
 	c := &checker{in: in, opts: opts}
 	switch in.Kind {
@@ -86,8 +89,8 @@ func CheckContent(in *models.ContentInput, opts CheckOptions) []models.Finding {
 	}
 	sort.SliceStable(c.findings, func(i, j int) bool {
 		a, b := c.findings[i], c.findings[j]
-		if a.Location != b.Location {
-			return a.Location < b.Location
+		if n := comparePointers(a.Location, b.Location); n != 0 {
+			return n < 0
 		}
 		return a.Rule < b.Rule
 	})
@@ -95,6 +98,26 @@ func CheckContent(in *models.ContentInput, opts CheckOptions) []models.Finding {
 		return []models.Finding{}
 	}
 	return c.findings
+}
+
+// comparePointers orders JSON pointers token by token, numbers by value,
+// so that /variants/2 comes before /variants/10 as an author reads them.
+func comparePointers(a, b string) int {
+	ta, tb := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := 0; i < len(ta) && i < len(tb); i++ {
+		na, errA := strconv.Atoi(ta[i])
+		nb, errB := strconv.Atoi(tb[i])
+		var n int
+		if errA == nil && errB == nil {
+			n = cmp.Compare(na, nb)
+		} else {
+			n = strings.Compare(ta[i], tb[i])
+		}
+		if n != 0 {
+			return n
+		}
+	}
+	return cmp.Compare(len(ta), len(tb))
 }
 
 // HasErrors reports whether any finding has severity error.

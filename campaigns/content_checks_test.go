@@ -2,6 +2,7 @@ package campaigns_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -253,5 +254,62 @@ func TestChannelFitAndExpiry(t *testing.T) {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestRoadmapDisclaimerIsJudgedOnEachRenderedPart(t *testing.T) {
+	tests := []struct {
+		name    string
+		variant models.Variant
+		want    []string
+	}{
+		{"text without a disclaimer is warned about even when the html has one",
+			models.Variant{Locale: "en", Channel: models.ChannelEmail, Subject: "Plans", Text: "Next quarter we plan to add SEPA payments. " + plainEN,
+				HTML: "<p>Next quarter we plan to add SEPA payments. Plans may change.</p>"},
+			[]string{"roadmap.disclaimer_appended warning /variants/0/text"}},
+		{"html whose disclaimer is only in a comment is warned about",
+			models.Variant{Locale: "en", Channel: models.ChannelEmail, Subject: "Plans", Text: "Next quarter we plan to add SEPA payments. Plans may change. " + plainEN,
+				HTML: "<p>Next quarter we plan to add SEPA payments.</p><!-- Plans may change. -->"},
+			[]string{"roadmap.disclaimer_appended warning /variants/0/html"}},
+		{"a German disclaimer only inside a false if is warned about",
+			models.Variant{Locale: "de", Channel: models.ChannelEmail, Subject: "Pläne",
+				Text: plainDE + "{{if .Customer.Attributes.never}} Pläne können sich ändern.{{end}}"},
+			[]string{"roadmap.disclaimer_appended warning /variants/0/text"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &models.ContentInput{Kind: models.KindRoadmap, Topic: "product-roadmap", Title: "Plans", DefaultLocale: tt.variant.Locale,
+				Variants: []models.Variant{tt.variant}}
+			var got []string
+			for _, f := range found(in) {
+				if strings.HasPrefix(f, "roadmap.") {
+					got = append(got, f)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("roadmap findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFindingsAreOrderedByLocationWithIndexesInNumericOrder(t *testing.T) {
+	locales := []string{"en", "ja", "ko", "zh", "it", "nl", "pt", "sv", "da", "fi", "pl", "cs"}
+	in := &models.ContentInput{Kind: models.KindEducation, Topic: "technology-alternatives", Title: "Sample", DefaultLocale: "en"}
+	for _, l := range locales {
+		in.Variants = append(in.Variants, models.Variant{Locale: l, Channel: models.ChannelEmail, Subject: "Hi", Text: plainEN})
+	}
+	var got []string
+	for _, f := range campaigns.CheckContent(in, campaigns.CheckOptions{Now: checkNow}) {
+		if f.Rule == campaigns.RuleLanguageUnsupported {
+			got = append(got, f.Location)
+		}
+	}
+	var want []string
+	for i := 1; i < len(locales); i++ {
+		want = append(want, "/variants/"+strconv.Itoa(i)+"/locale")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("locations (-want +got):\n%s", diff)
 	}
 }

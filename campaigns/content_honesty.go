@@ -120,10 +120,29 @@ func (c *checker) roadmap() {
 				c.add(RuleRoadmapPromise, models.SeverityError, f.at, "%q at character %d promises the future; say what we plan and that plans can change", hit.Phrase, hit.Offset+1)
 			}
 		}
-		if !hasDisclaimer(lang, v) {
-			c.add(RuleRoadmapDisclaimer, models.SeverityWarning, fmt.Sprintf("/variants/%d/text", i),
-				"no disclaimer that plans may change; Candor appends: %q", disclaimerText(lang))
-		}
+		c.roadmapDisclaimer(i, lang)
+	}
+}
+
+// roadmapDisclaimer warns for each body part of variant i whose output
+// lacks a disclaimer. It renders for a customer with no name and no
+// attributes, so a disclaimer inside a condition does not count: some
+// readers would not see it.
+func (c *checker) roadmapDisclaimer(i int, lang string) {
+	v := &c.in.Variants[i]
+	sample := c.sampleInput()
+	m, err := renderTemplates(c.in, v, RenderInput{PreferencesURL: sample.PreferencesURL, UnsubscribeURL: sample.UnsubscribeURL})
+	if err != nil {
+		return // ValidateTemplates reports broken templates at save time
+	}
+	at := fmt.Sprintf("/variants/%d/", i)
+	if !hasDisclaimer(lang, m.Text) {
+		c.add(RuleRoadmapDisclaimer, models.SeverityWarning, at+"text",
+			"no disclaimer that plans may change; Candor appends: %q", disclaimerText(lang))
+	}
+	if m.HTML != "" && !hasDisclaimer(lang, htmlVisibleText(m.HTML)) {
+		c.add(RuleRoadmapDisclaimer, models.SeverityWarning, at+"html",
+			"no disclaimer that plans may change; Candor appends: %q", disclaimerText(lang))
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"strings"
 
 	"golang.org/x/text/language"
-
-	"github.com/candor/candor/models"
 )
 
 // languageOf returns the base language of a locale ("de-AT" -> "de"), or
@@ -51,12 +49,11 @@ func disclaimerText(lang string) string {
 	return disclaimers["en"]
 }
 
-// hasDisclaimer reports whether the variant's text or html already says
-// that plans may change, in its own language or in English.
-func hasDisclaimer(lang string, v *models.Variant) bool {
-	body := v.Text + "\n" + v.HTML
+// hasDisclaimer reports whether rendered text already says that plans
+// may change, in its own language or in English.
+func hasDisclaimer(lang, text string) bool {
 	for _, l := range []string{lang, "en"} {
-		if wl, ok := wordlists[l]; ok && containsPhrase(body, wl[listDisclaimer]) {
+		if wl, ok := wordlists[l]; ok && containsPhrase(text, wl[listDisclaimer]) {
 			return true
 		}
 	}

@@ -3,7 +3,6 @@ package campaigns
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
@@ -77,56 +76,29 @@ func LocaleChain(locale, defaultLocale string) []string {
 
 // Render renders variant v of content in exactly as it is sent: the
 // templates executed (HTML escaped in html bodies), the preference and
-// unsubscribe links appended where the variant does not place them, and
-// for a roadmap without a disclaimer the locale's disclaimer appended.
+// unsubscribe links appended to each body part whose output does not show
+// them, and for a roadmap the locale's disclaimer appended to each body
+// part whose output does not carry one. Both are judged on the output,
+// because a template may mention a link or a disclaimer in a branch this
+// customer does not get, a comment, an attribute or a script.
 // EINVALID if a template does not parse or execute.
 func Render(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message, error) {
-	data := templateData{PreferencesURL: d.PreferencesURL, UnsubscribeURL: d.UnsubscribeURL}
-	data.Customer.Name = d.Name
-	data.Customer.Attributes = stringAttributes(d.Attributes)
-	m := &Message{Channel: v.Channel, Locale: v.Locale, PreferencesURL: d.PreferencesURL, UnsubscribeURL: d.UnsubscribeURL}
-	idx := variantIndex(in, v)
-	uses := map[string]bool{}
-	for _, f := range variantFields(idx, v) {
-		pt, err := parseTemplate(f)
-		if err != nil {
-			return nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant is not valid.",
-				Fields: []models.FieldError{{Field: f.at, Rule: "template", Detail: err.Error()}}}
-		}
-		out, err := pt.execute(data)
-		if err != nil {
-			return nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant could not be rendered.",
-				Fields: []models.FieldError{{Field: f.at, Rule: "template", Detail: err.Error()}}}
-		}
-		// A link placed in the subject is not a link the reader can use
-		// in the body, so only body templates count as placing it.
-		if strings.HasSuffix(f.at, "/text") || strings.HasSuffix(f.at, "/html") {
-			for k := range pt.uses {
-				uses[f.at+k] = true
-			}
-		}
-		switch {
-		case strings.HasSuffix(f.at, "/subject"):
-			m.Subject = strings.Join(strings.Fields(out), " ") // no header injection
-		case strings.HasSuffix(f.at, "/title"):
-			m.Title = out
-		case strings.HasSuffix(f.at, "/text"):
-			m.Text = out
-		case strings.HasSuffix(f.at, "/html"):
-			m.HTML = out
-		}
+	m, err := renderTemplates(in, v, d)
+	if err != nil {
+		return nil, err
 	}
 	lang := languageOf(v.Locale)
-	textAt, htmlAt := fmt.Sprintf("/variants/%d/text", idx), fmt.Sprintf("/variants/%d/html", idx)
-	if in.Kind == models.KindRoadmap && !hasDisclaimer(lang, v) {
-		m.Text = appendParagraph(m.Text, disclaimerText(lang))
-		if m.HTML != "" {
+	if in.Kind == models.KindRoadmap {
+		if !hasDisclaimer(lang, m.Text) {
+			m.Text = appendParagraph(m.Text, disclaimerText(lang))
+		}
+		if m.HTML != "" && !hasDisclaimer(lang, htmlVisibleText(m.HTML)) {
 			m.HTML = appendHTML(m.HTML, "<p>"+htmltemplate.HTMLEscapeString(disclaimerText(lang))+"</p>")
 		}
 	}
-	m.Text = appendLinks(m.Text, lang, d, !uses[textAt+varPreferencesURL], !uses[textAt+varUnsubscribeURL])
+	m.Text = appendLinks(m.Text, lang, d, !textHasURL(m.Text, d.PreferencesURL), !textHasURL(m.Text, d.UnsubscribeURL))
 	if m.HTML != "" {
-		m.HTML = appendHTMLLinks(m.HTML, lang, d, !uses[htmlAt+varPreferencesURL], !uses[htmlAt+varUnsubscribeURL])
+		m.HTML = appendHTMLLinks(m.HTML, lang, d, !htmlHasLink(m.HTML, d.PreferencesURL), !htmlHasLink(m.HTML, d.UnsubscribeURL))
 	}
 	switch v.Channel {
 	case models.ChannelEmail:
@@ -142,7 +114,46 @@ func Render(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message
 	return m, nil
 }
 
-func (pt *parsedTemplate) execute(data templateData) (string, error) {
+// renderTemplates executes the templates of v, adding nothing. EINVALID
+// naming the variant field of a template that does not parse or execute.
+func renderTemplates(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message, error) {
+	data := templateData{PreferencesURL: d.PreferencesURL, UnsubscribeURL: d.UnsubscribeURL}
+	data.Customer.Name = d.Name
+	data.Customer.Attributes = stringAttributes(d.Attributes)
+	m := &Message{Channel: v.Channel, Locale: v.Locale, PreferencesURL: d.PreferencesURL, UnsubscribeURL: d.UnsubscribeURL}
+	for _, f := range variantFields(variantIndex(in, v), v) {
+		pt, err := parseTemplate(f)
+		if err != nil {
+			return nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant is not valid.",
+				Fields: []models.FieldError{{Field: f.at, Rule: "template", Detail: err.Error()}}}
+		}
+		out, err := pt.execute(data, f.at)
+		if err != nil {
+			return nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant could not be rendered.",
+				Fields: []models.FieldError{{Field: f.at, Rule: "template", Detail: err.Error()}}}
+		}
+		switch {
+		case strings.HasSuffix(f.at, "/subject"):
+			m.Subject = strings.Join(strings.Fields(out), " ") // no header injection
+		case strings.HasSuffix(f.at, "/title"):
+			m.Title = out
+		case strings.HasSuffix(f.at, "/text"):
+			m.Text = out
+		case strings.HasSuffix(f.at, "/html"):
+			m.HTML = out
+		}
+	}
+	return m, nil
+}
+
+// textHasURL reports whether a plain-text body shows url. An empty url is
+// never shown, so its label is still appended and the gap stays visible.
+func textHasURL(text, url string) bool {
+	return url != "" && strings.Contains(text, url)
+}
+
+// execute runs the template; at names its variant field in errors.
+func (pt *parsedTemplate) execute(data templateData, at string) (string, error) {
 	var buf bytes.Buffer
 	var err error
 	if pt.html != nil {
@@ -151,7 +162,7 @@ func (pt *parsedTemplate) execute(data templateData) (string, error) {
 		err = pt.text.Execute(&buf, data)
 	}
 	if err != nil {
-		return "", fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "template: "))
+		return "", cleanTemplateError(err, "", at)
 	}
 	return buf.String(), nil
 }

@@ -21,8 +21,13 @@ func TestValidateTemplates(t *testing.T) {
 			HTML: `<p>Hi {{.Customer.Name}}</p><a href="{{.UnsubscribeURL}}">Unsubscribe</a>`}, nil},
 		{"an unknown variable is rejected with its line and column", models.Variant{Locale: "en", Channel: models.ChannelSMS, Text: "Hello\nyour mail: {{.Customer.Email}}"},
 			[]string{"/variants/0/text template", `line 2:12: unknown variable ".Customer.Email"`}},
-		{"a template that does not parse is rejected with its line", models.Variant{Locale: "en", Channel: models.ChannelSMS, Text: "Hi {{.Customer.Name"},
-			[]string{"/variants/0/text template", "line 1"}},
+		{"a template that does not parse is rejected with its line and column", models.Variant{Locale: "en", Channel: models.ChannelSMS, Text: "Hi {{.Customer.Name"},
+			[]string{"/variants/0/text template", "line 1:4: unclosed action"}},
+		{"a syntax error names the action it is in, not the first one on the line", models.Variant{Locale: "en", Channel: models.ChannelSMS,
+			Text: "Hi\n{{if .Customer.Name}}{{.Customer.Name)}}{{end}}"},
+			[]string{"/variants/0/text template", "line 2:22: unexpected right paren"}},
+		{"a stray end names its column", models.Variant{Locale: "en", Channel: models.ChannelSMS, Text: "Hi {{.Customer.Name}}.\nBye {{end}}"},
+			[]string{"/variants/0/text template", "line 2:5: unexpected {{end}}"}},
 		{"functions are rejected", models.Variant{Locale: "en", Channel: models.ChannelSMS, Text: `{{printf "%s" .Customer.Name}}`},
 			[]string{"/variants/0/text template", "pipelines, functions and assignments are not allowed"}},
 		{"pipelines are rejected", models.Variant{Locale: "en", Channel: models.ChannelSMS, Text: `{{.Customer.Name | html}}`},
@@ -30,7 +35,10 @@ func TestValidateTemplates(t *testing.T) {
 		{"range over attributes is rejected", models.Variant{Locale: "en", Channel: models.ChannelSMS, Text: `{{range .Customer.Attributes}}x{{end}}`},
 			[]string{"/variants/0/text template", "line 1:1: only {{.Variable}}"}},
 		{"an action html/template cannot escape is rejected at save time", models.Variant{Locale: "en", Channel: models.ChannelEmail, Subject: "S", Text: "t", HTML: `<a href="{{.UnsubscribeURL}}`},
-			[]string{"/variants/0/html template", "ends in a non-text context"}},
+			[]string{"/variants/0/html template", "/variants/0/html: the HTML ends inside an unclosed tag"}},
+		{"if branches that leave the HTML in different states are explained plainly", models.Variant{Locale: "en", Channel: models.ChannelEmail, Subject: "S", Text: "t",
+			HTML: `{{if .Customer.Name}}<a href="{{else}}<b>{{end}}`},
+			[]string{"/variants/0/html template", "/variants/0/html: the branches of an {{if}} leave the HTML in different states"}},
 		{"an unknown variable in the html body names the html field", models.Variant{Locale: "en", Channel: models.ChannelEmail, Subject: "S", Text: "t", HTML: "<p>{{.Secret}}</p>"},
 			[]string{"/variants/0/html template", `unknown variable ".Secret"`}},
 	}
@@ -52,6 +60,9 @@ func TestValidateTemplates(t *testing.T) {
 			}
 			if !strings.Contains(fields[0].Detail, tt.wantErrs[1]) {
 				t.Errorf("detail %q does not contain %q", fields[0].Detail, tt.wantErrs[1])
+			}
+			if strings.Contains(fields[0].Detail, "{state") || strings.Contains(fields[0].Detail, "html/template") {
+				t.Errorf("detail %q exposes the escaper's internals", fields[0].Detail)
 			}
 		})
 	}
@@ -151,6 +162,98 @@ func TestRender(t *testing.T) {
 		want := "Pagos SEPA en junio; los planes pueden cambiar. https://candor.example/p/tok-p https://candor.example/u/tok-u"
 		if got := render(t, in, links).Text; got != want {
 			t.Errorf("text = %q, want %q", got, want)
+		}
+	})
+}
+
+// TestRenderDecidesOnTheOutputWhetherTheLinksArePresent uses templates that
+// mention the links without showing them: every rendered message must
+// still carry both, as text and, in HTML, as a link one can click.
+func TestRenderDecidesOnTheOutputWhetherTheLinksArePresent(t *testing.T) {
+	prefsAnchor := `<a href="https://candor.example/p/tok-p">Manage your preferences</a>`
+	unsubAnchor := `<a href="https://candor.example/u/tok-u">Unsubscribe</a>`
+	tests := []struct {
+		name    string
+		variant models.Variant
+		name2   string // the customer's name
+	}{
+		{"links only named in empty if blocks are appended to text",
+			models.Variant{Channel: models.ChannelEmail, Subject: "Hi", Text: "Hi.{{if .UnsubscribeURL}}{{end}}{{if .PreferencesURL}}{{end}}"}, ""},
+		{"links inside an HTML comment are appended to html",
+			models.Variant{Channel: models.ChannelEmail, Subject: "Hi", Text: "Hi.", HTML: "<p>Hi</p><!-- {{.UnsubscribeURL}} {{.PreferencesURL}} -->"}, ""},
+		{"links in a branch that is never taken are appended to an sms",
+			models.Variant{Channel: models.ChannelSMS, Text: "Hi{{if .Customer.Attributes.never}} {{.UnsubscribeURL}} {{.PreferencesURL}}{{end}}"}, ""},
+		{"links shown only to customers with a name are appended for a customer without one",
+			models.Variant{Channel: models.ChannelWebhook, Title: "Hi", Text: "Hi{{if .Customer.Name}} {{.UnsubscribeURL}} {{.PreferencesURL}}{{end}}"}, ""},
+		{"links in a title attribute are appended as real links",
+			models.Variant{Channel: models.ChannelEmail, Subject: "Hi", Text: "x {{.UnsubscribeURL}} {{.PreferencesURL}}",
+				HTML: `<p title="{{.UnsubscribeURL}}">x</p><p title="{{.PreferencesURL}}">y</p>`}, ""},
+		{"links inside a script are appended as real links",
+			models.Variant{Channel: models.ChannelEmail, Subject: "Hi", Text: "x",
+				HTML: `<script>var u = "{{.UnsubscribeURL}}", p = "{{.PreferencesURL}}";</script><p>Hi</p>`}, ""},
+		{"a link in the subject does not count for the body",
+			models.Variant{Channel: models.ChannelEmail, Subject: "{{.UnsubscribeURL}} {{.PreferencesURL}}", Text: "Hi."}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.variant.Locale = "en"
+			in := &models.ContentInput{Kind: models.KindEducation, DefaultLocale: "en", Variants: []models.Variant{tt.variant}}
+			d := links
+			d.Name = tt.name2
+			got := render(t, in, d)
+			for _, url := range []string{links.PreferencesURL, links.UnsubscribeURL} {
+				if !strings.Contains(got.Text, url) {
+					t.Errorf("text lacks %s:\n%s", url, got.Text)
+				}
+			}
+			if tt.variant.HTML != "" && (!strings.Contains(got.HTML, prefsAnchor) || !strings.Contains(got.HTML, unsubAnchor)) {
+				t.Errorf("html lacks a link:\n%s", got.HTML)
+			}
+		})
+	}
+	t.Run("links the html places as anchors are not appended twice", func(t *testing.T) {
+		in := &models.ContentInput{Kind: models.KindEducation, DefaultLocale: "en", Variants: []models.Variant{{
+			Locale: "en", Channel: models.ChannelEmail, Subject: "Hi", Text: "{{.PreferencesURL}} {{.UnsubscribeURL}}",
+			HTML: `<p><a href="{{.UnsubscribeURL}}">Leave</a> <a class="x" href='{{.PreferencesURL}}'>Choose</a></p>`}}}
+		got := render(t, in, links)
+		want := `<p><a href="https://candor.example/u/tok-u">Leave</a> <a class="x" href='https://candor.example/p/tok-p'>Choose</a></p>`
+		if got.HTML != want || got.Text != links.PreferencesURL+" "+links.UnsubscribeURL {
+			t.Errorf("html = %q, text = %q", got.HTML, got.Text)
+		}
+	})
+}
+
+// TestRenderJudgesTheRoadmapDisclaimerOnEachRenderedPart: a disclaimer in
+// one part, or in a branch not taken, does not reach the other reader.
+func TestRenderJudgesTheRoadmapDisclaimerOnEachRenderedPart(t *testing.T) {
+	const en = "These plans may change."
+	t.Run("text without a disclaimer gets one even when the html has one", func(t *testing.T) {
+		in := &models.ContentInput{Kind: models.KindRoadmap, DefaultLocale: "en", Variants: []models.Variant{{
+			Locale: "en", Channel: models.ChannelEmail, Subject: "Plans", Text: "SEPA in June.",
+			HTML: "<p>SEPA in June. Plans may change.</p>"}}}
+		got := render(t, in, links)
+		if !strings.Contains(got.Text, en) {
+			t.Errorf("text lacks the disclaimer:\n%s", got.Text)
+		}
+		if strings.Contains(got.HTML, en) {
+			t.Errorf("html had a disclaimer and got a second one:\n%s", got.HTML)
+		}
+	})
+	t.Run("a German disclaimer only inside a false if is appended", func(t *testing.T) {
+		in := &models.ContentInput{Kind: models.KindRoadmap, DefaultLocale: "de", Variants: []models.Variant{{
+			Locale: "de", Channel: models.ChannelSMS, Text: "SEPA im Juni.{{if .Customer.Attributes.never}} Pläne können sich ändern.{{end}}"}}}
+		got := render(t, in, links)
+		if !strings.Contains(got.Text, "Diese Pläne können sich ändern.") {
+			t.Errorf("text lacks the disclaimer:\n%s", got.Text)
+		}
+	})
+	t.Run("a disclaimer inside an HTML comment is appended to the html", func(t *testing.T) {
+		in := &models.ContentInput{Kind: models.KindRoadmap, DefaultLocale: "en", Variants: []models.Variant{{
+			Locale: "en", Channel: models.ChannelEmail, Subject: "Plans", Text: "SEPA in June. Plans may change.",
+			HTML: "<p>SEPA in June.</p><!-- Plans may change. -->"}}}
+		got := render(t, in, links)
+		if !strings.Contains(got.HTML, en) || strings.Contains(got.Text, en) {
+			t.Errorf("text = %q, html = %q", got.Text, got.HTML)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package campaigns
 
 import (
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"regexp"
@@ -58,7 +59,7 @@ func ValidateTemplates(in *models.ContentInput) error {
 				// html/template finds some problems (an action inside an
 				// unclosed tag or attribute) only when it escapes, on the
 				// first execution: run one now rather than at send time.
-				_, err = pt.execute(templateData{})
+				_, err = pt.execute(templateData{}, f.at)
 			}
 			if err != nil {
 				p.Add(f.at, "template", "%s", err)
@@ -81,13 +82,13 @@ func parseTemplate(f templateField) (*parsedTemplate, error) {
 	if f.html {
 		t, err := htmltemplate.New(f.at).Option("missingkey=zero").Parse(f.src)
 		if err != nil {
-			return nil, cleanTemplateError(err, f.at)
+			return nil, cleanTemplateError(err, f.src, f.at)
 		}
 		pt.html, tree = t, t.Tree
 	} else {
 		t, err := template.New(f.at).Option("missingkey=zero").Parse(f.src)
 		if err != nil {
-			return nil, cleanTemplateError(err, f.at)
+			return nil, cleanTemplateError(err, f.src, f.at)
 		}
 		pt.text, tree = t, t.Tree
 	}
@@ -100,12 +101,97 @@ func parseTemplate(f templateField) (*parsedTemplate, error) {
 	return pt, nil
 }
 
-// cleanTemplateError drops the package prefix and template name, which
-// only repeat the location the problem already carries.
-func cleanTemplateError(err error, name string) error {
+// cleanTemplateError turns a parse or escaping error into a message for
+// the author: "line L:C: ..." for syntax errors, and for html/template
+// escaping errors a plain sentence naming the field, because their text
+// dumps the escaper's internal state ({stateURL delimDoubleQuote ...}).
+func cleanTemplateError(err error, src, at string) error {
+	var he *htmltemplate.Error
+	if errors.As(err, &he) {
+		return errors.New(htmlErrorMessage(he, at))
+	}
 	msg := strings.TrimPrefix(err.Error(), "template: ")
-	msg = strings.TrimPrefix(msg, name+":")
-	return fmt.Errorf("line %s", msg)
+	msg = strings.TrimPrefix(msg, at+":")
+	if line, rest, ok := strings.Cut(msg, ": "); ok && isDigits(line) {
+		return fmt.Errorf("line %s: %s", badActionAt(src, line), rest)
+	}
+	return fmt.Errorf("%s: %s", at, msg)
+}
+
+// badActionAt returns the "line:column" of the action a syntax error is
+// about: text/template reports only a line. It parses ever longer prefixes, one action more
+// each time, and returns the offset of the first action that fails for a
+// reason other than the end of input (an unclosed {{if}} is only known at
+// the end). It falls back to the last action on the reported line.
+func badActionAt(src, line string) string {
+	const maxTries = 200 // the error path must stay cheap on 64 KiB bodies
+	for from, tries := 0, 0; tries < maxTries; tries++ {
+		i := strings.Index(src[from:], "{{")
+		if i < 0 {
+			break
+		}
+		open := from + i
+		end := len(src)
+		if j := strings.Index(src[open:], "}}"); j >= 0 {
+			end = open + j + 2
+		}
+		_, err := template.New("").Parse(src[:end])
+		if err != nil && !strings.HasSuffix(err.Error(), "unexpected EOF") {
+			return lineCol(src, parse.Pos(open+len("{{")))
+		}
+		from = end
+	}
+	start := 0
+	for n := 1; n < atoi(line); n++ {
+		j := strings.IndexByte(src[start:], '\n')
+		if j < 0 {
+			break
+		}
+		start += j + 1
+	}
+	end := len(src)
+	if j := strings.IndexByte(src[start:], '\n'); j >= 0 {
+		end = start + j
+	}
+	if i := strings.LastIndex(src[start:end], "{{"); i >= 0 {
+		return lineCol(src, parse.Pos(start+i+len("{{")))
+	}
+	return line + ":1"
+}
+
+// htmlErrorMessage explains an html/template escaping error in words.
+func htmlErrorMessage(e *htmltemplate.Error, at string) string {
+	where := at
+	if e.Line > 0 {
+		where = fmt.Sprintf("%s (line %d)", at, e.Line)
+	}
+	switch e.ErrorCode {
+	case htmltemplate.ErrEndContext:
+		return where + ": the HTML ends inside an unclosed tag, attribute value, comment, script or style; close it"
+	case htmltemplate.ErrBranchEnd:
+		return where + ": the branches of an {{if}} leave the HTML in different states (one opens a tag, attribute or quote the other does not); put whole elements in each branch"
+	case htmltemplate.ErrBadHTML:
+		return where + ": malformed HTML around a variable; quote attribute values and close every tag"
+	case htmltemplate.ErrAmbigContext:
+		return where + ": a variable's place in a URL is ambiguous; put it where the URL is whole, as in href=\"{{.UnsubscribeURL}}\""
+	default:
+		return where + ": a variable is in a place of the HTML where it cannot be escaped safely; put it in text or a quoted attribute value"
+	}
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+		if n > 1<<20 {
+			break
+		}
+	}
+	return n
 }
 
 func checkNodes(src string, nodes []parse.Node, uses map[string]bool) error {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/candor/candor/models"
 )
@@ -66,9 +67,17 @@ var ConsentValues = []models.ConsentStatus{models.ConsentOptedIn, models.Consent
 // ParseRule parses a rule document into its typed tree. at is the JSON
 // pointer of the rule in the request ("/rule"); every problem names the
 // pointer of the bad node and why, e.g. `/rule/all/2/op: unknown operator
-// "equals"`. EMALFORMED for text that is not JSON; EINVALID for JSON that
-// breaks the grammar or the limits (depth 10, 200 conditions).
+// "equals"`. EMALFORMED for text that is not JSON; EINVALID for invalid
+// UTF-8, a string value with a NUL, or JSON that breaks the grammar or
+// the limits (depth 10, 200 conditions).
 func ParseRule(raw []byte, at string) (*models.Rule, error) {
+	// The decoder would quietly turn invalid bytes into U+FFFD, so a rule
+	// would match other text than its author wrote: refuse it instead.
+	if !utf8.Valid(raw) {
+		var p models.Problems
+		p.Add(at, "text", "must be valid UTF-8")
+		return nil, p.Err()
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var doc any

@@ -66,6 +66,9 @@ func explain(r *models.Rule, s Subject, now time.Time) *models.RuleExplanation {
 	default:
 		e.Reason = "no condition is true"
 	}
+	if e.DecidedBy == "" && len(e.Children) > 0 {
+		e.DecidedBy = e.Children[len(e.Children)-1].Pointer
+	}
 	return e
 }
 

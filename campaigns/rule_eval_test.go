@@ -91,3 +91,33 @@ func TestExplainNamesTheDecidingNodeAndValue(t *testing.T) {
 		t.Errorf("explanation (-want +got):\n%s", diff)
 	}
 }
+
+func TestExplainNamesTheLastChildWhenEveryChildAgrees(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	sub := campaigns.Subject{Customer: &models.Customer{Locale: "de", Attributes: map[string]any{"plan": "pro"}}}
+	tests := []struct {
+		name, rule  string
+		wantResult  bool
+		wantDecided string
+		wantReason  string
+	}{
+		{"an all whose children are all true names its last child",
+			`{"all":[{"field":"locale","op":"eq","value":"de"},{"field":"attributes.plan","op":"eq","value":"pro"}]}`,
+			true, "/rule/all/1", "every condition is true"},
+		{"an any whose children are all false names its last child",
+			`{"any":[{"field":"locale","op":"eq","value":"fr"},{"field":"attributes.plan","op":"eq","value":"free"}]}`,
+			false, "/rule/any/1", "no condition is true"},
+		{"an all decided early still names the first false child",
+			`{"all":[{"field":"locale","op":"eq","value":"fr"},{"field":"attributes.plan","op":"eq","value":"free"}]}`,
+			false, "/rule/all/0", "a condition is false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := campaigns.Explain(mustParse(t, tt.rule), sub, now)
+			got := []any{e.Result, e.DecidedBy, e.Reason}
+			if diff := cmp.Diff([]any{tt.wantResult, tt.wantDecided, tt.wantReason}, got); diff != "" {
+				t.Errorf("result, decided_by, reason (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -48,6 +49,16 @@ func TestParseRuleRejectsBadRulesNamingTheNode(t *testing.T) {
 			[]models.FieldError{{Field: "/rule/value", Rule: "type", Detail: "eq on locale takes a string value, got a number"}}},
 		{"a bad duration is rejected", `{"field":"created_at","op":"within_last","value":"30 days"}`,
 			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: `must be a duration such as "90m", "12h", "30d" or "2w" (at most 10 years)`}}},
+		{"a NUL in a value is rejected, as PostgreSQL cannot store or compare it", `{"field":"attributes.plan","op":"eq","value":"pro\u0000"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "text", Detail: "must be valid UTF-8 text without NUL characters"}}},
+		{"a NUL in a listed value names the item", `{"field":"locale","op":"not_in","value":["de","\u0000"]}`,
+			[]models.FieldError{{Field: "/rule/value/1", Rule: "text", Detail: "must be valid UTF-8 text without NUL characters"}}},
+		{"a NUL in a consent value is rejected before the enum check", `{"field":"consent.product-roadmap","op":"eq","value":"opted_in\u0000"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "text", Detail: "must be valid UTF-8 text without NUL characters"}}},
+		{"a rule of invalid UTF-8 is rejected rather than silently repaired", "{\"field\":\"locale\",\"op\":\"eq\",\"value\":\"\xff\"}",
+			[]models.FieldError{{Field: "/rule", Rule: "text", Detail: "must be valid UTF-8"}}},
+		{"a duration that overflows is rejected", `{"field":"created_at","op":"within_last","value":"999999d"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: `must be a duration such as "90m", "12h", "30d" or "2w" (at most 10 years)`}}},
 		{"a group holds one key", `{"all":[{"field":"locale","op":"exists"}],"any":[]}`,
 			[]models.FieldError{{Field: "/rule", Rule: "group", Detail: `a group node has exactly one key ("all" here), found 2`}}},
 		{"an empty group is rejected", `{"any":[]}`,
@@ -74,6 +85,35 @@ func TestParseRuleRejectsBadRulesNamingTheNode(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, models.ErrorFields(err)); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	day := 24 * time.Hour
+	tests := []struct {
+		name   string
+		in     string
+		want   time.Duration
+		wantOK bool
+	}{
+		{"minutes parse", "90m", 90 * time.Minute, true},
+		{"weeks parse", "2w", 14 * day, true},
+		{"exactly the maximum parses", "3660d", 3660 * day, true},
+		{"one day over the maximum is rejected", "3661d", 0, false},
+		{"a count that would wrap int64 nanoseconds is rejected", "999999d", 0, false},
+		{"the first day count past the int64 range is rejected", "106752d", 0, false},
+		{"weeks that would overflow are rejected", "999999w", 0, false},
+		{"hours over the maximum are rejected", "999999h", 0, false},
+		{"zero is rejected", "0d", 0, false},
+		{"a unit is required", "30", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := campaigns.ParseDuration(tt.in)
+			if ok != tt.wantOK || (ok && got != tt.want) {
+				t.Errorf("ParseDuration(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.wantOK)
 			}
 		})
 	}

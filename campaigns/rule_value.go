@@ -17,7 +17,8 @@ var durationRE = regexp.MustCompile(`^([1-9][0-9]{0,5})([mhdw])$`)
 const maxDuration = 3660 * 24 * time.Hour
 
 // ParseDuration parses a rule duration: a positive whole number of minutes,
-// hours, days or weeks ("90m", "12h", "30d", "2w").
+// hours, days or weeks ("90m", "12h", "30d", "2w") of at most ten years.
+// It reports false for anything else.
 func ParseDuration(s string) (time.Duration, bool) {
 	m := durationRE.FindStringSubmatch(s)
 	if m == nil {
@@ -25,8 +26,12 @@ func ParseDuration(s string) (time.Duration, bool) {
 	}
 	n, _ := strconv.Atoi(m[1])
 	unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
-	d := time.Duration(n) * unit
-	return d, d <= maxDuration
+	// Compare before multiplying: 106752d already wraps int64 nanoseconds
+	// into a negative duration that would pass a check made afterwards.
+	if time.Duration(n) > maxDuration/unit {
+		return 0, false
+	}
+	return time.Duration(n) * unit, true
 }
 
 // value checks raw against what c's field and operator accept and stores
@@ -86,8 +91,14 @@ func (p *parser) scalar(c *models.Condition, raw any, at string, op models.Opera
 	var v models.Value
 	switch x := raw.(type) {
 	case string:
-		if utf8.RuneCountInString(x) > MaxValueLength || !utf8.ValidString(x) {
-			p.problems.Add(at, "max_length", "must be valid text of at most %d characters", MaxValueLength)
+		if utf8.RuneCountInString(x) > MaxValueLength {
+			p.problems.Add(at, "max_length", "must be at most %d characters", MaxValueLength)
+			return v, false
+		}
+		// The value becomes a query parameter and part of the stored rule,
+		// and PostgreSQL accepts no NUL in either.
+		if !models.ValidText(x) {
+			p.problems.Add(at, "text", "must be valid UTF-8 text without NUL characters")
 			return v, false
 		}
 		v.Type, v.Str = models.ValueString, x

@@ -108,7 +108,56 @@ func (in *ContentInput) Validate() error {
 		}
 	}
 	in.validateKindLists(&p)
+	in.validateText(&p)
 	return p.Err()
+}
+
+// validateText records a "text" problem for every string that is not
+// ValidText: the body is stored as JSON, and PostgreSQL refuses a NUL
+// even escaped, so one bad character anywhere would otherwise be a 500.
+func (in *ContentInput) validateText(p *Problems) {
+	checkText(p, "/title", in.Title)
+	checkText(p, "/summary", in.Summary)
+	checkText(p, "/default_locale", in.DefaultLocale)
+	checkText(p, "/as_of", in.AsOf)
+	for i, v := range in.Variants {
+		at := fmt.Sprintf("/variants/%d/", i)
+		checkText(p, at+"locale", v.Locale)
+		checkText(p, at+"channel", string(v.Channel))
+		checkText(p, at+"subject", v.Subject)
+		checkText(p, at+"title", v.Title)
+		checkText(p, at+"text", v.Text)
+		checkText(p, at+"html", v.HTML)
+	}
+	for i, s := range in.Sources {
+		at := fmt.Sprintf("/sources/%d/", i)
+		checkText(p, at+"title", s.Title)
+		checkText(p, at+"url", s.URL)
+	}
+	for i, c := range in.Competitors {
+		checkText(p, fmt.Sprintf("/competitors/%d", i), c)
+	}
+	for i, pt := range in.Points {
+		at := fmt.Sprintf("/points/%d/", i)
+		checkText(p, at+"aspect", pt.Aspect)
+		checkText(p, at+"ours", pt.Ours)
+		checkText(p, at+"theirs", pt.Theirs)
+		checkText(p, at+"verdict", string(pt.Verdict))
+		checkText(p, at+"source", pt.Source)
+	}
+	for i, pr := range in.Prices {
+		at := fmt.Sprintf("/prices/%d/", i)
+		checkText(p, at+"vendor", pr.Vendor)
+		checkText(p, at+"plan", pr.Plan)
+		checkText(p, at+"amount", pr.Amount)
+		checkText(p, at+"max_amount", pr.MaxAmount)
+		checkText(p, at+"currency", pr.Currency)
+		checkText(p, at+"period", pr.Period)
+		checkText(p, at+"source", pr.Source)
+		for j, inc := range pr.Includes {
+			checkText(p, fmt.Sprintf("%sincludes/%d", at, j), inc)
+		}
+	}
 }
 
 func (in *ContentInput) validateVariants(p *Problems) {

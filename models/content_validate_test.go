@@ -29,6 +29,11 @@ func TestContentInputValidate(t *testing.T) {
 		{"kind, topic and title are required", func(in *models.ContentInput) {
 			in.Kind, in.Topic, in.Title = "", "", ""
 		}, []string{"/kind enum", "/topic format", "/title length"}},
+		{"a NUL or invalid UTF-8 in any text field is rejected as text", func(in *models.ContentInput) {
+			in.Summary = "\xff"
+			in.Variants[2].Title = "N\x00eu"
+			in.Sources = []models.Source{{Title: "t\x00", URL: "https://example.org"}}
+		}, []string{"/summary text", "/variants/2/title text", "/sources/0/title text"}},
 		{"a correction must name what it corrects", func(in *models.ContentInput) { in.Kind = models.KindCorrection }, []string{"/corrects required"}},
 		{"only a correction may name what it corrects", func(in *models.ContentInput) { in.Corrects = &id }, []string{"/corrects kind"}},
 		{"as_of must be a date", func(in *models.ContentInput) { in.AsOf = "March 2026" }, []string{"/as_of format"}},

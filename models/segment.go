@@ -27,15 +27,20 @@ type SegmentInput struct {
 	Rule        json.RawMessage `json:"rule"`
 }
 
-// Validate checks name and description; the rule is validated where it is
+// Validate checks name and description (EINVALID, rules "length",
+// "max_length", "text", "required"); the rule is validated where it is
 // parsed, because only the parser knows its grammar.
 func (in *SegmentInput) Validate() error {
 	var p Problems
 	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 200 {
 		p.Add("/name", "length", "is required and must be at most 200 characters")
+	} else {
+		checkText(&p, "/name", in.Name)
 	}
 	if utf8.RuneCountInString(in.Description) > 2000 {
 		p.Add("/description", "max_length", "must be at most 2000 characters")
+	} else {
+		checkText(&p, "/description", in.Description)
 	}
 	if len(in.Rule) == 0 || string(in.Rule) == "null" {
 		p.Add("/rule", "required", "is required")

@@ -20,6 +20,8 @@ func TestSegmentInputValidate(t *testing.T) {
 		{"a named segment with a rule is valid", models.SegmentInput{Name: "EU", Rule: rule}, nil},
 		{"a name is required", models.SegmentInput{Rule: rule}, []string{"/name length"}},
 		{"a long description is rejected", models.SegmentInput{Name: "EU", Description: strings.Repeat("x", 2001), Rule: rule}, []string{"/description max_length"}},
+		{"a NUL in the name is rejected as text", models.SegmentInput{Name: "E\x00U", Rule: rule}, []string{"/name text"}},
+		{"invalid UTF-8 in the description is rejected as text", models.SegmentInput{Name: "EU", Description: "\xff", Rule: rule}, []string{"/description text"}},
 		{"a null rule is missing", models.SegmentInput{Name: "EU", Rule: json.RawMessage("null")}, []string{"/rule required"}},
 		{"an absent rule is missing", models.SegmentInput{Name: "EU"}, []string{"/rule required"}},
 	}

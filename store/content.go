@@ -208,12 +208,17 @@ func (s *Store) SubmitContent(ctx context.Context, id int64) (*models.Content, e
 }
 
 // RejectContent returns content in review to draft with the reviewer's
-// reason. EINVALID without a reason; ENOTFOUND; ECONFLICT unless in review.
+// reason. EINVALID without a reason, or for one that is not ValidText;
+// ENOTFOUND; ECONFLICT unless in review.
 func (s *Store) RejectContent(ctx context.Context, id int64, reason string) (*models.Content, error) {
+	var p models.Problems
 	if n := utf8.RuneCountInString(reason); n == 0 || n > 2000 {
-		var p models.Problems
 		p.Add("/reason", "length", "is required and must be at most 2000 characters")
-		return nil, p.Err()
+	} else if !models.ValidText(reason) {
+		p.Add("/reason", "text", "must be valid UTF-8 text without NUL characters")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	return s.changeContent(ctx, id, func(_ *gorm.DB, row *contentRow) error {
 		if row.State != string(models.ContentInReview) {

@@ -145,14 +145,14 @@ func generateCustomer(seed uint64, i int, id int64, withHashes bool) seedCustome
 	}
 	phone := ""
 	if r.IntN(2) == 0 {
-		phone = fmt.Sprintf("+%s%09d", z.phoneCC, r.IntN(1_000_000_000))
+		phone = seedPhone(r, z.phoneCC)
 	}
 	channel := models.ChannelEmail
 	switch c := r.IntN(100); {
 	case c < 20:
 		channel = models.ChannelSMS
 		if phone == "" {
-			phone = fmt.Sprintf("+%s%09d", z.phoneCC, r.IntN(1_000_000_000))
+			phone = seedPhone(r, z.phoneCC)
 		}
 	case c < 30:
 		channel = models.ChannelWebhook
@@ -222,6 +222,18 @@ func generateConsent(r *rand.Rand, customerID int64, created time.Time, withHash
 		add(topic, status, source)
 	}
 	return events
+}
+
+// seedPhone returns a plausible E.164 number: nine national digits, or
+// for +1 the ten digits of the North American plan, whose area code and
+// exchange cannot start with 0 or 1. It draws one number either way, so
+// the rest of a seeded customer does not depend on its country.
+func seedPhone(r *rand.Rand, cc string) string {
+	if cc == "1" {
+		n := r.Int64N(8 * 100 * 8 * 1_000_000)
+		return fmt.Sprintf("+1%d%02d%d%06d", 2+n/800_000_000, n/8_000_000%100, 2+n/1_000_000%8, n%1_000_000)
+	}
+	return fmt.Sprintf("+%s%09d", cc, r.IntN(1_000_000_000))
 }
 
 func lower(s string) string {

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,6 +14,9 @@ import (
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
+
+// nanpRE is a North American number: area code and exchange start 2-9.
+var nanpRE = regexp.MustCompile(`^\+1[2-9][0-9]{2}[2-9][0-9]{6}$`)
 
 func TestSeed(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
@@ -67,6 +72,9 @@ func TestSeed(t *testing.T) {
 				}
 				if c.Address(c.PreferredChannel) == "" {
 					t.Errorf("%s has no address for its channel %s", c.ExternalID, c.PreferredChannel)
+				}
+				if strings.HasPrefix(c.Phone, "+1") && !nanpRE.MatchString(c.Phone) {
+					t.Errorf("%s has phone %s; a +1 number has a 10-digit national number (NXX-NXX-XXXX)", c.ExternalID, c.Phone)
 				}
 				plans[c.Attributes["plan"]]++
 			}

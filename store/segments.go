@@ -39,27 +39,47 @@ func (r *segmentRow) model() *models.Segment {
 }
 
 // checkSegment validates the input, its rule and the topics the rule
-// names, and returns the compacted rule. EINVALID naming the JSON pointer
-// of every bad field or rule node.
+// names, and returns the rule as it is stored. EINVALID naming the JSON
+// pointer of every bad field or rule node, all in one answer; EMALFORMED
+// for a rule that is not JSON.
 func (s *Store) checkSegment(ctx context.Context, in *models.SegmentInput) (string, error) {
 	if in == nil {
 		return "", models.Errorf(models.EINVALID, "A segment is required.")
 	}
-	if err := in.Validate(); err != nil {
-		return "", err
+	p := models.Problems(models.ErrorFields(in.Validate()))
+	if len(in.Rule) == 0 || string(in.Rule) == "null" {
+		return "", p.Err() // Validate reported it
 	}
 	rule, err := campaigns.ParseRule(in.Rule, "/rule")
-	if err != nil {
+	if err == nil {
+		err = s.checkRuleTopics(ctx, rule)
+	}
+	if err != nil && (models.ErrorCode(err) != models.EINVALID || len(models.ErrorFields(err)) == 0) {
 		return "", err
 	}
-	if err := s.checkRuleTopics(ctx, rule); err != nil {
-		return "", err
+	if p = append(p, models.ErrorFields(err)...); len(p) > 0 {
+		return "", p.Err()
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, in.Rule); err != nil {
+	return canonicalRule(in.Rule)
+}
+
+// canonicalRule re-encodes a parsed rule instead of storing the client's
+// bytes: escapes such as a lone surrogate ("\ud800") decode to U+FFFD but
+// would reach PostgreSQL verbatim, and jsonb refuses them. EMALFORMED.
+func canonicalRule(raw json.RawMessage) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
 		return "", models.Errorf(models.EMALFORMED, "The rule is not valid JSON.")
 	}
-	return buf.String(), nil
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "<" readable; this JSON never meets HTML
+	if err := enc.Encode(doc); err != nil {
+		return "", models.Errorf(models.EMALFORMED, "The rule is not valid JSON.")
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
 // checkRuleTopics rejects consent conditions on topics that do not exist:

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -87,6 +88,56 @@ func TestSegmentCRUD(t *testing.T) {
 			wantCode(t, err, models.ENOTFOUND)
 			wantCode(t, s.DeleteSegment(ctx, seg.ID), models.ENOTFOUND)
 		})
+	})
+}
+
+func TestSegmentTextIsCheckedBeforeTheDatabaseSeesIt(t *testing.T) {
+	tests := []struct {
+		name string
+		in   models.SegmentInput
+		want []string // "field rule"; nil when the segment is stored
+	}{
+		{"a NUL in the name is reported with every rule problem",
+			models.SegmentInput{Name: "a\x00", Rule: json.RawMessage(`{"all":[{"field":"locale","op":"equals","value":"x"},{"field":"locale","op":"eq","value":"\u0000"}]}`)},
+			[]string{"/name text", "/rule/all/0/op enum", "/rule/all/1/value text"}},
+		{"a long description is reported with an unknown topic",
+			models.SegmentInput{Name: "a", Description: strings.Repeat("x", 2001), Rule: json.RawMessage(`{"field":"consent.nope","op":"eq","value":"opted_in"}`)},
+			[]string{"/description max_length", "/rule/field unknown_topic"}},
+		{"a rule of invalid UTF-8 is refused",
+			models.SegmentInput{Name: "a", Rule: json.RawMessage("{\"field\":\"locale\",\"op\":\"eq\",\"value\":\"\xff\"}")},
+			[]string{"/rule text"}},
+		{"a lone surrogate escape is stored re-encoded instead of failing in jsonb",
+			models.SegmentInput{Name: "a", Rule: json.RawMessage(`{"field":"locale","op":"eq","value":"\ud800"}`)}, nil},
+	}
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		s := mustOpen(t, backend)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				seg, err := s.CreateSegment(ctx, &tt.in)
+				var got []string
+				for _, f := range models.ErrorFields(err) {
+					got = append(got, f.Field+" "+f.Rule)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Fatalf("problems (-want +got):\n%s\nerr: %v", diff, err)
+				}
+				if tt.want != nil {
+					wantCode(t, err, models.EINVALID)
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				stored, err := s.Segment(ctx, seg.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := campaigns.ParseRule(stored.Rule, "/rule"); err != nil {
+					t.Errorf("stored rule %s does not parse: %v", stored.Rule, err)
+				}
+			})
+		}
 	})
 }
 
@@ -178,6 +229,10 @@ func FuzzSegmentSQL(f *testing.F) {
 		`{"not":{"any":[{"field":"attributes.tags","op":"contains","value":true},{"field":"email_domain","op":"starts_with","value":"'%_"}]}}`,
 		`{"field":"attributes.a.b.0","op":"not_in","value":[1,2.5,-3e10]}`,
 		`{"field":"updated_at","op":"not_within_last","value":"2w"}`,
+		`{"field":"attributes.plan","op":"eq","value":"pro\u0000"}`,
+		`{"field":"locale","op":"in","value":["de","\u0000x"]}`,
+		`{"field":"email_domain","op":"starts_with","value":"\u0000"}`,
+		"{\"field\":\"attributes.plan\",\"op\":\"contains\",\"value\":\"\xff\"}",
 	} {
 		f.Add([]byte(seed))
 	}
