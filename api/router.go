@@ -26,6 +26,7 @@ type Store interface {
 	models.APIKeyService
 	models.ContentService
 	models.SegmentService
+	models.CampaignService
 	Ping(context.Context) error
 }
 
@@ -42,6 +43,9 @@ type Options struct {
 	Registry *prometheus.Registry // nil => a new one; /metrics serves it
 	Logger   *slog.Logger         // nil => slog.Default()
 	Version  string
+	// Planning holds the server settings that previews, explanations and
+	// launches depend on (channels, defaults, global cap, send rates).
+	Planning models.PlanSettings
 }
 
 // DefaultMaxBodyBytes is the body limit when Options.MaxBodyBytes is 0.
@@ -113,6 +117,21 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/v1/content/:id/retire", models.RoleAdmin, s.retireContent},
 		{http.MethodGet, "/v1/content/:id/versions", models.RoleViewer, s.listContentVersions},
 		{http.MethodGet, "/v1/content/:id/versions/:version", models.RoleViewer, s.getContentVersion},
+
+		// A preview writes nothing, so a viewer may run it.
+		{http.MethodGet, "/v1/campaigns", models.RoleViewer, s.listCampaigns},
+		{http.MethodPost, "/v1/campaigns", models.RoleEditor, s.createCampaign},
+		{http.MethodGet, "/v1/campaigns/:id", models.RoleViewer, s.getCampaign},
+		{http.MethodPut, "/v1/campaigns/:id", models.RoleEditor, s.putCampaign},
+		{http.MethodDelete, "/v1/campaigns/:id", models.RoleEditor, s.deleteCampaign},
+		{http.MethodPost, "/v1/campaigns/:id/preview", models.RoleViewer, s.previewCampaign},
+		{http.MethodGet, "/v1/campaigns/:id/explain/:external_id", models.RoleViewer, s.explainCampaign},
+		{http.MethodGet, "/v1/campaigns/:id/deliveries", models.RoleViewer, s.campaignDeliveries},
+		{http.MethodPost, "/v1/campaigns/:id/launch", models.RoleAdmin, s.launchCampaign},
+		{http.MethodPost, "/v1/campaigns/:id/pause", models.RoleAdmin, s.pauseCampaign},
+		{http.MethodPost, "/v1/campaigns/:id/resume", models.RoleAdmin, s.resumeCampaign},
+		{http.MethodPost, "/v1/campaigns/:id/cancel", models.RoleAdmin, s.cancelCampaign},
+		{http.MethodGet, "/v1/customers/:external_id/deliveries", models.RoleViewer, s.customerDeliveries},
 	}
 }
 
@@ -131,6 +150,7 @@ type server struct {
 	version      string
 	pages        *web.Pages
 	openapi      []byte
+	planning     models.PlanSettings
 }
 
 // New builds the HTTP handler: a gin engine in release mode with every
@@ -185,6 +205,7 @@ func newServer(opts Options) (*server, error) {
 		registry:     opts.Registry,
 		logger:       opts.Logger,
 		version:      opts.Version,
+		planning:     opts.Planning,
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes

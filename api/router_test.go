@@ -65,6 +65,20 @@ var wantRoles = map[string]models.Role{
 	"POST /v1/content/:id/approve":          models.RoleAdmin,
 	"POST /v1/content/:id/reject":           models.RoleAdmin,
 	"POST /v1/content/:id/retire":           models.RoleAdmin,
+
+	"GET /v1/campaigns":                          models.RoleViewer,
+	"GET /v1/campaigns/:id":                      models.RoleViewer,
+	"POST /v1/campaigns/:id/preview":             models.RoleViewer,
+	"GET /v1/campaigns/:id/explain/:external_id": models.RoleViewer,
+	"GET /v1/campaigns/:id/deliveries":           models.RoleViewer,
+	"GET /v1/customers/:external_id/deliveries":  models.RoleViewer,
+	"POST /v1/campaigns":                         models.RoleEditor,
+	"PUT /v1/campaigns/:id":                      models.RoleEditor,
+	"DELETE /v1/campaigns/:id":                   models.RoleEditor,
+	"POST /v1/campaigns/:id/launch":              models.RoleAdmin,
+	"POST /v1/campaigns/:id/pause":               models.RoleAdmin,
+	"POST /v1/campaigns/:id/resume":              models.RoleAdmin,
+	"POST /v1/campaigns/:id/cancel":              models.RoleAdmin,
 }
 
 // weaker maps a role to the next weaker one ("" below viewer).

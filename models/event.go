@@ -31,6 +31,8 @@ type CustomerExport struct {
 	Customer *Customer      `json:"customer"`
 	Consents *ConsentLedger `json:"consents"`
 	Events   []Event        `json:"events"`
+	// Deliveries are every message planned for or sent to the customer.
+	Deliveries []*Delivery `json:"deliveries"`
 }
 
 // Page asks for one page of a list: at most Limit items after Cursor.

@@ -371,5 +371,9 @@ func (s *Store) CustomerExport(ctx context.Context, externalID string) (*models.
 	if err != nil {
 		return nil, err
 	}
-	return &models.CustomerExport{Customer: c, Consents: ledger, Events: events}, nil
+	deliveries, err := customerDeliveries(db, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &models.CustomerExport{Customer: c, Consents: ledger, Events: events, Deliveries: deliveries}, nil
 }

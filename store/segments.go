@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
@@ -185,18 +187,31 @@ func (s *Store) UpdateSegment(ctx context.Context, id int64, in *models.SegmentI
 	return s.Segment(ctx, id)
 }
 
-// DeleteSegment deletes a segment. ENOTFOUND. Campaigns do not exist yet;
-// when they do, deleting a segment a scheduled or running campaign uses
-// must become ECONFLICT here.
+// DeleteSegment deletes a segment. Drafts and finished campaigns that
+// used it keep no audience (a draft then cannot launch). ENOTFOUND;
+// ECONFLICT naming the campaign when a scheduled, running or paused
+// campaign uses it, since resuming or explaining it needs the segment.
 func (s *Store) DeleteSegment(ctx context.Context, id int64) error {
-	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&segmentRow{})
-	if res.Error != nil {
-		return mapError(res.Error, "Segment")
-	}
-	if res.RowsAffected == 0 {
-		return models.Errorf(models.ENOTFOUND, "Segment not found.")
-	}
-	return nil
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var active campaignRow
+		res := tx.Where("segment_id = ? AND state IN ?", id, []string{string(models.CampaignScheduled),
+			string(models.CampaignRunning), string(models.CampaignPaused)}).Order("id").Limit(1).Find(&active)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected > 0 {
+			return models.Errorf(models.ECONFLICT, "Segment %d is used by campaign %d, which is %s; cancel it or wait until it completes.", id, active.ID, active.State)
+		}
+		res = tx.Where("id = ?", id).Delete(&segmentRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.Errorf(models.ENOTFOUND, "Segment not found.")
+		}
+		return nil
+	})
+	return mapError(err, "Segment")
 }
 
 var _ models.SegmentService = (*Store)(nil)

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/candor/candor/api"
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/configs"
+	"github.com/candor/candor/models"
 	"github.com/candor/candor/worker"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +51,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			Registry:     prometheus.NewRegistry(),
 			Logger:       a.log,
 			Version:      version,
+			Planning:     planSettings(a.cfg),
 		})
 		if err != nil {
 			return err
@@ -106,4 +109,25 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 	}
 	a.log.Info("stopped")
 	return firstErr
+}
+
+// planSettings turns the config into what planning needs. In embedded
+// mode every channel without settings of its own writes to the outbox, so
+// every channel can be planned; otherwise only configured channels can.
+func planSettings(cfg *configs.Config) models.PlanSettings {
+	ps := models.PlanSettings{
+		DefaultTimezone: cfg.DefaultTimezone,
+		DefaultWindows:  cfg.ParsedDefaultWindows(),
+		GlobalCap:       cfg.ParsedMaxMessages(),
+		SendsPerMinute:  map[models.Channel]int{},
+	}
+	for _, ch := range models.Channels {
+		if cfg.Embedded() || cfg.ChannelConfigured(ch) {
+			ps.Channels = append(ps.Channels, ch)
+		}
+		if n := campaigns.SendsPerMinute(float64(cfg.Rate(ch))); n > 0 {
+			ps.SendsPerMinute[ch] = n
+		}
+	}
+	return ps
 }

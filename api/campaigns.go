@@ -1,0 +1,210 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/candor/candor/models"
+	"github.com/gin-gonic/gin"
+)
+
+// campaignID reads the :id path parameter. An id that is not a positive
+// integer names no campaign, so it is ENOTFOUND like any unknown id.
+func campaignID(c *gin.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Errorf(models.ENOTFOUND, "Campaign not found.")
+	}
+	return id, nil
+}
+
+// listCampaigns answers GET /v1/campaigns: one page by id. EINVALID for a
+// bad limit or cursor.
+func (s *server) listCampaigns(c *gin.Context) {
+	page, err := pageOf(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	items, next, err := s.store.Campaigns(c.Request.Context(), page)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(items, next))
+}
+
+// getCampaign answers GET /v1/campaigns/{id}: state and counts. ENOTFOUND.
+func (s *server) getCampaign(c *gin.Context) {
+	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return s.store.Campaign(ctx, id)
+	})
+}
+
+// createCampaign answers POST /v1/campaigns with 201 and a draft.
+// EINVALID naming each bad field; EMALFORMED.
+func (s *server) createCampaign(c *gin.Context) {
+	var in models.CampaignInput
+	if err := decodeJSON(c, &in); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	camp, err := s.store.CreateCampaign(c.Request.Context(), &in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/campaigns/"+strconv.FormatInt(camp.ID, 10))
+	c.JSON(http.StatusCreated, camp)
+}
+
+// putCampaign answers PUT /v1/campaigns/{id}: it replaces a draft.
+// EINVALID; EMALFORMED; ENOTFOUND; ECONFLICT unless it is a draft.
+func (s *server) putCampaign(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var in models.CampaignInput
+	if err := decodeJSON(c, &in); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	camp, err := s.store.UpdateCampaign(c.Request.Context(), id, &in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, camp)
+}
+
+// deleteCampaign answers DELETE /v1/campaigns/{id} with 204. ENOTFOUND;
+// ECONFLICT unless it is a draft.
+func (s *server) deleteCampaign(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if err := s.store.DeleteCampaign(c.Request.Context(), id); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// launchCampaign answers POST /v1/campaigns/{id}/launch: it plans the
+// campaign and returns it scheduled; a launched campaign is returned
+// unchanged. ENOTFOUND; ECONFLICT with the reason.
+func (s *server) launchCampaign(c *gin.Context) {
+	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return s.store.LaunchCampaign(ctx, id, s.planning)
+	})
+}
+
+// pauseCampaign answers POST /v1/campaigns/{id}/pause. ENOTFOUND;
+// ECONFLICT naming the current state.
+func (s *server) pauseCampaign(c *gin.Context) {
+	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return s.store.PauseCampaign(ctx, id)
+	})
+}
+
+// resumeCampaign answers POST /v1/campaigns/{id}/resume. ENOTFOUND;
+// ECONFLICT naming the current state.
+func (s *server) resumeCampaign(c *gin.Context) {
+	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return s.store.ResumeCampaign(ctx, id, s.planning)
+	})
+}
+
+// cancelCampaign answers POST /v1/campaigns/{id}/cancel. ENOTFOUND;
+// ECONFLICT naming the current state.
+func (s *server) cancelCampaign(c *gin.Context) {
+	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return s.store.CancelCampaign(ctx, id)
+	})
+}
+
+// previewCampaign answers POST /v1/campaigns/{id}/preview: what a launch
+// now would plan, computed without writing (so viewers may call it).
+// ENOTFOUND; ECONFLICT for content that cannot be launched.
+func (s *server) previewCampaign(c *gin.Context) {
+	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return s.store.PreviewCampaign(ctx, id, s.planning)
+	})
+}
+
+// explainCampaign answers GET /v1/campaigns/{id}/explain/{external_id}:
+// every eligibility rule with its outcome and deciding values, the send
+// time in UTC and local time, and the channel. ENOTFOUND; ECONFLICT.
+func (s *server) explainCampaign(c *gin.Context) {
+	ext, err := existingExternalID(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return s.store.ExplainCampaign(ctx, id, ext, s.planning)
+	})
+}
+
+// campaignDeliveries answers GET /v1/campaigns/{id}/deliveries?status=:
+// one page by id. ENOTFOUND; EINVALID for a bad status, limit or cursor.
+func (s *server) campaignDeliveries(c *gin.Context) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	page, err := pageOf(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	items, next, err := s.store.CampaignDeliveries(c.Request.Context(), id, models.DeliveryStatus(c.Query("status")), page)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(items, next))
+}
+
+// customerDeliveries answers GET /v1/customers/{external_id}/deliveries:
+// one page by id. ENOTFOUND; EINVALID for a bad limit or cursor.
+func (s *server) customerDeliveries(c *gin.Context) {
+	ext, err := existingExternalID(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	page, err := pageOf(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	items, next, err := s.store.CustomerDeliveries(c.Request.Context(), ext, page)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(items, next))
+}
+
+// withCampaign reads the campaign id, runs do and writes its result with
+// status, or the error as a problem.
+func (s *server) withCampaign(c *gin.Context, status int, do func(ctx context.Context, id int64) (any, error)) {
+	id, err := campaignID(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	v, err := do(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(status, v)
+}

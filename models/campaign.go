@@ -1,0 +1,290 @@
+package models
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+)
+
+// CampaignState is where a campaign stands (see the design's vocabulary).
+type CampaignState string
+
+// Campaign states: draft -> scheduled (launched and planned) -> running
+// (first delivery due) -> completed (every delivery final); paused and
+// cancelled on request.
+const (
+	CampaignDraft     CampaignState = "draft"
+	CampaignScheduled CampaignState = "scheduled"
+	CampaignRunning   CampaignState = "running"
+	CampaignCompleted CampaignState = "completed"
+	CampaignPaused    CampaignState = "paused"
+	CampaignCancelled CampaignState = "cancelled"
+)
+
+// DeliveryStatus is where one planned message stands.
+type DeliveryStatus string
+
+// Delivery statuses: planned -> queued -> sending -> sent | failed |
+// unknown; or skipped, expired, cancelled.
+const (
+	DeliveryPlanned   DeliveryStatus = "planned"
+	DeliveryQueued    DeliveryStatus = "queued"
+	DeliverySending   DeliveryStatus = "sending"
+	DeliverySent      DeliveryStatus = "sent"
+	DeliveryFailed    DeliveryStatus = "failed"
+	DeliveryUnknown   DeliveryStatus = "unknown"
+	DeliverySkipped   DeliveryStatus = "skipped"
+	DeliveryExpired   DeliveryStatus = "expired"
+	DeliveryCancelled DeliveryStatus = "cancelled"
+)
+
+// DeliveryStatuses lists every status in lifecycle order.
+var DeliveryStatuses = []DeliveryStatus{DeliveryPlanned, DeliveryQueued, DeliverySending, DeliverySent,
+	DeliveryFailed, DeliveryUnknown, DeliverySkipped, DeliveryExpired, DeliveryCancelled}
+
+// Valid reports whether s is one of DeliveryStatuses.
+func (s DeliveryStatus) Valid() bool {
+	for _, known := range DeliveryStatuses {
+		if s == known {
+			return true
+		}
+	}
+	return false
+}
+
+// Counts reports whether a delivery in status s may reach (or reached)
+// the customer: it weighs on cadence and blocks sending the same content
+// again. unknown counts because the message may well have gone out.
+func (s DeliveryStatus) Counts() bool {
+	switch s {
+	case DeliveryPlanned, DeliveryQueued, DeliverySending, DeliverySent, DeliveryUnknown:
+		return true
+	}
+	return false
+}
+
+// EventCampaignState is the outbox event written with every campaign state
+// change. Data holds the campaign id, the old and the new state.
+const EventCampaignState = "campaign.state_changed"
+
+// CampaignWindow is a campaign's outer limits in UTC: sends are planned at
+// or after NotBefore and strictly before NotAfter.
+type CampaignWindow struct {
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+}
+
+// Audience targets a correction at everyone who received any version of
+// the content RecipientsOf.
+type Audience struct {
+	RecipientsOf int64 `json:"recipients_of"`
+}
+
+// CampaignInput is the writable part of a campaign (POST and PUT
+// /v1/campaigns). Exactly one of SegmentID and Audience is set.
+type CampaignInput struct {
+	Name      string         `json:"name"`
+	ContentID int64          `json:"content_id"`
+	SegmentID *int64         `json:"segment_id,omitempty"`
+	Audience  *Audience      `json:"audience,omitempty"`
+	Window    CampaignWindow `json:"window"`
+	// Spread places sends inside each customer's window instead of at its
+	// opening minute; nil means true.
+	Spread *bool `json:"spread,omitempty"`
+}
+
+// MaxCampaignSpan bounds not_after - not_before, so planning and the
+// capacity planner's memory stay bounded.
+const MaxCampaignSpan = 366 * 24 * time.Hour
+
+// Validate checks the input's own fields; the store checks that content
+// and segment exist. EINVALID naming each bad field.
+func (in *CampaignInput) Validate() error {
+	var p Problems
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 200 {
+		p.Add("/name", "length", "is required and must be at most 200 characters")
+	}
+	if in.ContentID <= 0 {
+		p.Add("/content_id", "required", "is required")
+	}
+	switch {
+	case in.SegmentID == nil && in.Audience == nil:
+		p.Add("/segment_id", "required", "segment_id or audience is required")
+	case in.SegmentID != nil && in.Audience != nil:
+		p.Add("/audience", "exclusive", "give either segment_id or audience, not both")
+	case in.SegmentID != nil && *in.SegmentID <= 0:
+		p.Add("/segment_id", "unknown_segment", "no segment %d exists", *in.SegmentID)
+	case in.Audience != nil && in.Audience.RecipientsOf <= 0:
+		p.Add("/audience/recipients_of", "required", "is required")
+	}
+	w := in.Window
+	if w.NotBefore.IsZero() {
+		p.Add("/window/not_before", "required", "is required")
+	}
+	if w.NotAfter.IsZero() {
+		p.Add("/window/not_after", "required", "is required")
+	}
+	if !w.NotBefore.IsZero() && !w.NotAfter.IsZero() {
+		if !w.NotAfter.After(w.NotBefore) {
+			p.Add("/window/not_after", "after_not_before", "must be after not_before")
+		} else if w.NotAfter.Sub(w.NotBefore) > MaxCampaignSpan {
+			p.Add("/window/not_after", "max_span", "must be at most 366 days after not_before")
+		}
+	}
+	return p.Err()
+}
+
+// Campaign sends one piece of content to an audience, each message on the
+// customer's channel, inside the customer's window.
+type Campaign struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	ContentID int64  `json:"content_id"`
+	// ContentVersion is the approved version pinned at launch (0 before).
+	ContentVersion int            `json:"content_version"`
+	SegmentID      *int64         `json:"segment_id"`
+	Audience       *Audience      `json:"audience,omitempty"`
+	Correction     bool           `json:"correction"`
+	Window         CampaignWindow `json:"window"`
+	Spread         bool           `json:"spread"`
+	State          CampaignState  `json:"state"`
+	// Planned counts the deliveries written at launch; Excluded counts
+	// the customers left out, by reason; Moved counts those the channel's
+	// capacity pushed later.
+	Planned    int64            `json:"planned"`
+	Excluded   map[Reason]int64 `json:"excluded"`
+	Moved      int64            `json:"moved_by_capacity"`
+	CreatedAt  time.Time        `json:"created_at"`
+	UpdatedAt  time.Time        `json:"updated_at"`
+	LaunchedAt *time.Time       `json:"launched_at"`
+}
+
+// Delivery is one planned message to one customer.
+type Delivery struct {
+	ID             int64          `json:"id"`
+	CampaignID     int64          `json:"campaign_id"`
+	CustomerID     int64          `json:"-"`
+	ExternalID     string         `json:"external_id,omitempty"`
+	Channel        Channel        `json:"channel"`
+	Locale         string         `json:"locale"`
+	ContentID      int64          `json:"content_id"`
+	ContentVersion int            `json:"content_version"`
+	ScheduledAt    time.Time      `json:"scheduled_at"`
+	Status         DeliveryStatus `json:"status"`
+	Reason         Reason         `json:"reason,omitempty"`
+	// Generation increases on every re-plan, so task ids derived from the
+	// delivery never collide with a retained earlier task.
+	Generation int       `json:"generation"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// PlanSettings are the server settings planning depends on (from the
+// config: CANDOR_DEFAULT_*, CANDOR_MAX_MESSAGES_PER_CUSTOMER, channel
+// settings and rates).
+type PlanSettings struct {
+	// Channels are the channels this server can send on.
+	Channels        []Channel
+	DefaultTimezone string
+	DefaultWindows  []Window
+	// GlobalCap is CANDOR_MAX_MESSAGES_PER_CUSTOMER; nil means none.
+	GlobalCap *Cadence
+	// SendsPerMinute limits each channel; a missing entry is unlimited.
+	SendsPerMinute map[Channel]int
+}
+
+// HourCount is the number of sends planned in one UTC hour.
+type HourCount struct {
+	Hour  time.Time `json:"hour"`
+	Count int64     `json:"count"`
+}
+
+// CampaignPreview is what a launch now would plan, computed without
+// writing anything.
+type CampaignPreview struct {
+	ContentVersion int               `json:"content_version"`
+	Eligible       int64             `json:"eligible"`
+	Excluded       map[Reason]int64  `json:"excluded"`
+	ByChannel      map[Channel]int64 `json:"by_channel"`
+	PerHour        []HourCount       `json:"sends_per_hour"`
+	FirstSend      *time.Time        `json:"first_send"`
+	LastSend       *time.Time        `json:"last_send"`
+	Moved          int64             `json:"moved_by_capacity"`
+}
+
+// ExplainedRule is one eligibility rule of an explanation: pass, fail or
+// skipped, with the values that decided it (never PII).
+type ExplainedRule struct {
+	Rule    Reason         `json:"rule"`
+	Outcome string         `json:"outcome"`
+	Detail  string         `json:"detail"`
+	Values  map[string]any `json:"values,omitempty"`
+}
+
+// CampaignExplanation says, rule by rule, why a customer does or does not
+// receive a campaign, and when and how they would.
+type CampaignExplanation struct {
+	CampaignID        int64           `json:"campaign_id"`
+	ExternalID        string          `json:"external_id"`
+	ContentVersion    int             `json:"content_version"`
+	Eligible          bool            `json:"eligible"`
+	Reason            Reason          `json:"reason,omitempty"`
+	Rules             []ExplainedRule `json:"rules"`
+	Channel           Channel         `json:"channel"`
+	Locale            string          `json:"locale,omitempty"`
+	Timezone          string          `json:"timezone,omitempty"`
+	TimezoneDefaulted bool            `json:"timezone_defaulted"`
+	WindowsDefaulted  bool            `json:"windows_defaulted"`
+	// SendAt and SendAtLocal are the planned send (before capacity moves
+	// it); Delivery is the delivery a launch wrote, if any.
+	SendAt      *time.Time `json:"send_at,omitempty"`
+	SendAtLocal string     `json:"send_at_local,omitempty"`
+	Delivery    *Delivery  `json:"delivery,omitempty"`
+}
+
+// CampaignService stores campaigns, plans them and explains the plan.
+type CampaignService interface {
+	// Campaign returns one campaign. ENOTFOUND.
+	Campaign(ctx context.Context, id int64) (*Campaign, error)
+	// Campaigns lists campaigns by id. EINVALID for a bad cursor.
+	Campaigns(ctx context.Context, page Page) (items []*Campaign, nextCursor string, err error)
+	// CreateCampaign stores a draft. EINVALID for a bad input, an unknown
+	// content or segment, or a recipients_of audience whose content is
+	// not a correction of it.
+	CreateCampaign(ctx context.Context, in *CampaignInput) (*Campaign, error)
+	// UpdateCampaign replaces a draft. EINVALID; ENOTFOUND; ECONFLICT
+	// naming the state unless it is a draft.
+	UpdateCampaign(ctx context.Context, id int64, in *CampaignInput) (*Campaign, error)
+	// DeleteCampaign deletes a draft. ENOTFOUND; ECONFLICT unless draft.
+	DeleteCampaign(ctx context.Context, id int64) error
+	// LaunchCampaign pins the approved content version, plans every
+	// eligible customer and moves the campaign to scheduled, all in one
+	// transaction. A launched campaign is returned unchanged (a retry
+	// never plans twice). ENOTFOUND; ECONFLICT for content that is not
+	// approved, retired or expired, a deleted segment, or a paused or
+	// cancelled campaign.
+	LaunchCampaign(ctx context.Context, id int64, ps PlanSettings) (*Campaign, error)
+	// PauseCampaign pauses a scheduled or running campaign; its planned
+	// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
+	PauseCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// ResumeCampaign resumes a paused campaign and re-plans the planned
+	// deliveries whose time has passed (expiring those with no window
+	// left). ENOTFOUND; ECONFLICT naming the state.
+	ResumeCampaign(ctx context.Context, id int64, ps PlanSettings) (*Campaign, error)
+	// CancelCampaign cancels a campaign that is not completed; its planned
+	// and queued deliveries become cancelled. ENOTFOUND; ECONFLICT.
+	CancelCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// PreviewCampaign evaluates the audience as a launch now would,
+	// writing nothing. ENOTFOUND; ECONFLICT as LaunchCampaign.
+	PreviewCampaign(ctx context.Context, id int64, ps PlanSettings) (*CampaignPreview, error)
+	// ExplainCampaign explains the decision for one customer. ENOTFOUND
+	// for an unknown campaign or customer; ECONFLICT as LaunchCampaign
+	// for a draft whose content cannot be launched.
+	ExplainCampaign(ctx context.Context, id int64, externalID string, ps PlanSettings) (*CampaignExplanation, error)
+	// CampaignDeliveries lists a campaign's deliveries by id, optionally
+	// of one status. ENOTFOUND; EINVALID for a bad cursor or status.
+	CampaignDeliveries(ctx context.Context, id int64, status DeliveryStatus, page Page) ([]*Delivery, string, error)
+	// CustomerDeliveries lists a customer's deliveries by id. ENOTFOUND;
+	// EINVALID for a bad cursor.
+	CustomerDeliveries(ctx context.Context, externalID string, page Page) ([]*Delivery, string, error)
+}

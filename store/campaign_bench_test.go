@@ -1,0 +1,120 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
+)
+
+// benchCampaign creates, in the benchmark database, approved content on
+// product-roadmap with email, sms and webhook variants, a segment of every
+// customer and a 30-day draft campaign. The rows stay (they are small);
+// the deliveries a launch writes are deleted by the caller.
+func benchCampaign(b *testing.B, s *store.Store) *models.Campaign {
+	b.Helper()
+	ctx := context.Background()
+	editor := mustKey(b, s, "bench editor", models.RoleEditor)
+	admin := mustKey(b, s, "bench admin", models.RoleAdmin)
+	in := contentInput()
+	in.Topic, in.ExpiresAt = "product-roadmap", nil
+	in.Variants = []models.Variant{
+		{Locale: "en", Channel: models.ChannelEmail, Subject: "What we build next", Text: "Hello."},
+		{Locale: "en", Channel: models.ChannelSMS, Text: "Hello."},
+		{Locale: "en", Channel: models.ChannelWebhook, Title: "Roadmap", Text: "Hello."},
+	}
+	c, err := s.CreateContent(ctx, in, editor)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.SubmitContent(ctx, c.ID); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.ApproveContent(ctx, c.ID, &models.Approval{ApprovedBy: admin}, checks()); err != nil {
+		b.Fatal(err)
+	}
+	seg, err := s.CreateSegment(ctx, &models.SegmentInput{Name: "everyone",
+		Rule: json.RawMessage(`{"field":"attributes.plan","op":"in","value":["free","pro","enterprise"]}`)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	camp, err := s.CreateCampaign(ctx, &models.CampaignInput{Name: "bench", ContentID: c.ID, SegmentID: &seg.ID,
+		Window: models.CampaignWindow{NotBefore: now, NotAfter: now.Add(30 * 24 * time.Hour)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return camp
+}
+
+// benchSettings are the defaults of a real deployment with every channel
+// configured: 50 emails/s, 10 SMS/s, 50 webhooks/s.
+var benchSettings = models.PlanSettings{
+	Channels:       models.Channels,
+	SendsPerMinute: map[models.Channel]int{models.ChannelEmail: 3000, models.ChannelSMS: 600, models.ChannelWebhook: 3000},
+}
+
+// peakRSSMB reads the process's peak resident set (VmHWM) in MB.
+func peakRSSMB(b *testing.B) float64 {
+	b.Helper()
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkCampaignPreview previews a campaign to every customer of the
+// benchmark database (1,000,000 with CANDOR_BENCH_DATABASE_URL).
+func BenchmarkCampaignPreview(b *testing.B) {
+	s := benchmarkStore(b)
+	camp := benchCampaign(b, s)
+	var p *models.CampaignPreview
+	for b.Loop() {
+		var err error
+		if p, err = s.PreviewCampaign(context.Background(), camp.ID, benchSettings); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(p.Eligible), "eligible")
+	b.ReportMetric(peakRSSMB(b), "peakRSS-MB")
+}
+
+// BenchmarkCampaignLaunch launches (plans and writes) a campaign to every
+// customer of the benchmark database, then deletes what it wrote.
+func BenchmarkCampaignLaunch(b *testing.B) {
+	s := benchmarkStore(b)
+	var planned int64
+	for b.Loop() {
+		b.StopTimer()
+		camp := benchCampaign(b, s)
+		b.StartTimer()
+		c, err := s.LaunchCampaign(context.Background(), camp.ID, benchSettings)
+		if err != nil {
+			b.Fatal(err)
+		}
+		planned = c.Planned
+		b.StopTimer()
+		if err := s.DB().Exec("DELETE FROM deliveries WHERE campaign_id = ?", camp.ID).Error; err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(planned), "planned")
+	b.ReportMetric(peakRSSMB(b), "peakRSS-MB")
+}

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// LaunchCampaign pins the approved content version, plans every eligible
+// customer and moves the campaign to scheduled, in one transaction guarded
+// by the campaign row: a concurrent or retried launch (from any process)
+// waits for the row, finds the campaign launched and returns it unchanged,
+// so nothing is planned twice. ENOTFOUND; ECONFLICT for content that is not
+// approved, retired or expired, a deleted segment, or a paused or cancelled
+// campaign.
+func (s *Store) LaunchCampaign(ctx context.Context, id int64, ps models.PlanSettings) (*models.Campaign, error) {
+	var (
+		out *campaignRow
+		err error
+	)
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		out, err = s.launchOnce(ctx, id, ps)
+		// Another campaign of the same content planned some of these
+		// customers concurrently: the content-dedup index refused the
+		// second plan, and a retry sees the first one's deliveries.
+		if err == nil || !(isUniqueViolation(err) || isTransient(err)) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, mapError(err, "Campaign")
+	}
+	return out.model()
+}
+
+// launchOnce is one attempt of LaunchCampaign.
+func (s *Store) launchOnce(ctx context.Context, id int64, ps models.PlanSettings) (*campaignRow, error) {
+	var out *campaignRow
+	err := s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		// A dedicated connection: COPY on PostgreSQL needs the raw pgx
+		// connection of the transaction.
+		sqlConn, _ := conn.Statement.ConnPool.(*sql.Conn)
+		return conn.Transaction(func(tx *gorm.DB) error {
+			row, err := campaignByID(s.forUpdate(tx), id)
+			if err != nil {
+				return err
+			}
+			switch models.CampaignState(row.State) {
+			case models.CampaignScheduled, models.CampaignRunning, models.CampaignCompleted:
+				out = row
+				return nil
+			case models.CampaignPaused, models.CampaignCancelled:
+				return models.Errorf(models.ECONFLICT, "Campaign %d is %s and cannot be launched.", id, row.State)
+			}
+			now := s.now()
+			p, err := s.newPlan(tx, row, ps, now)
+			if err != nil {
+				return err
+			}
+			var sink planSink = &sqliteSink{tx: tx}
+			reads := tx
+			if s.dialect == DialectPostgres {
+				// Reads go through the pool while the transaction's own
+				// connection COPYs the previous batch: planning and
+				// writing overlap (see copySink).
+				if sqlConn == nil {
+					return fmt.Errorf("store: a launch needs a dedicated connection")
+				}
+				cs := newCopySink(ctx, sqlConn)
+				defer cs.close()
+				sink, reads = cs, s.db.WithContext(ctx)
+			}
+			st, err := s.runPlan(ctx, reads, p, sink)
+			if err != nil {
+				return err
+			}
+			excluded, err := json.Marshal(st.excluded)
+			if err != nil {
+				return err
+			}
+			err = s.setCampaignState(tx, row, models.CampaignScheduled, map[string]any{
+				"content_version": p.version.Version, "excluded": string(excluded),
+				"planned_count": st.eligible, "moved_count": st.moved, "launched_at": now,
+			})
+			if err != nil {
+				return err
+			}
+			out, err = campaignByID(tx, id)
+			return err
+		})
+	})
+	return out, err
+}
+
+// sqliteSink writes planned deliveries inside the launch transaction with
+// multi-row INSERTs, one batch at a time.
+type sqliteSink struct {
+	tx  *gorm.DB
+	buf []*deliveryRow
+}
+
+func (k *sqliteSink) add(ctx context.Context, d *deliveryRow) error {
+	k.buf = append(k.buf, d)
+	if len(k.buf) >= planBatch {
+		return k.finish(ctx)
+	}
+	return nil
+}
+
+// finish writes what is buffered; 12 columns x 1000 rows stays under
+// SQLite's variable limit.
+func (k *sqliteSink) finish(context.Context) error {
+	if len(k.buf) == 0 {
+		return nil
+	}
+	err := k.tx.Omit("id").CreateInBatches(k.buf, 1000).Error
+	k.buf = k.buf[:0]
+	return err
+}
+
+// PreviewCampaign plans the campaign as a launch now would, without
+// writing: eligible count, exclusions by reason, channel mix, sends per
+// UTC hour, first and last send, and how many capacity moved. ENOTFOUND;
+// ECONFLICT as LaunchCampaign.
+func (s *Store) PreviewCampaign(ctx context.Context, id int64, ps models.PlanSettings) (*models.CampaignPreview, error) {
+	db := s.db.WithContext(ctx)
+	row, err := campaignByID(db, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.newPlan(db, row, ps, s.now())
+	if err != nil {
+		return nil, err
+	}
+	sink := &previewSink{byChannel: map[models.Channel]int64{}, perHour: map[int64]int64{}}
+	st, err := s.runPlan(ctx, db, p, sink)
+	if err != nil {
+		return nil, err
+	}
+	out := &models.CampaignPreview{ContentVersion: p.version.Version, Eligible: st.eligible, Excluded: st.excluded,
+		ByChannel: sink.byChannel, Moved: st.moved, PerHour: []models.HourCount{}}
+	for _, h := range slices.Sorted(maps.Keys(sink.perHour)) {
+		out.PerHour = append(out.PerHour, models.HourCount{Hour: time.Unix(h*3600, 0).UTC(), Count: sink.perHour[h]})
+	}
+	if st.eligible > 0 {
+		first, last := sink.first, sink.last
+		out.FirstSend, out.LastSend = &first, &last
+	}
+	return out, nil
+}
+
+// previewSink aggregates planned deliveries; its memory is bounded by the
+// campaign's hours, not the audience.
+type previewSink struct {
+	byChannel   map[models.Channel]int64
+	perHour     map[int64]int64
+	first, last time.Time
+}
+
+func (k *previewSink) add(_ context.Context, d *deliveryRow) error {
+	k.byChannel[models.Channel(d.Channel)]++
+	k.perHour[d.ScheduledAt.Unix()/3600]++
+	if k.first.IsZero() || d.ScheduledAt.Before(k.first) {
+		k.first = d.ScheduledAt
+	}
+	if d.ScheduledAt.After(k.last) {
+		k.last = d.ScheduledAt
+	}
+	return nil
+}
+
+func (k *previewSink) finish(context.Context) error { return nil }

@@ -1,0 +1,306 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/models"
+)
+
+// planBatch is how many customers planning loads, decides and writes at
+// a time: memory holds one batch, whatever the audience size.
+const planBatch = 5000
+
+// maxCadencePeriod is the longest cadence period (models.ParsePeriod), so
+// deliveries further than it from the campaign window never weigh on it.
+const maxCadencePeriod = 366 * 24 * time.Hour
+
+// plan is a campaign's planning context: the pinned version and the
+// evaluator shared by every customer.
+type plan struct {
+	campaign *campaignRow
+	version  *models.ContentVersion
+	eval     *campaigns.Evaluator
+	settings models.PlanSettings
+	rule     *models.Rule // nil for a correction
+	// anyReceived and anyCadence say whether other campaigns have any
+	// deliveries that dedup or cadence must look at; when they have none
+	// (new content, a quiet period) the per-batch queries are skipped.
+	anyReceived, anyCadence bool
+}
+
+// planStats are what planning counts.
+type planStats struct {
+	eligible int64
+	excluded map[models.Reason]int64
+	moved    int64
+}
+
+// planSink receives each planned delivery; finish is called once at the
+// end of a successful plan.
+type planSink interface {
+	add(ctx context.Context, d *deliveryRow) error
+	finish(ctx context.Context) error
+}
+
+// newPlan loads what planning row needs inside tx and refuses content that
+// cannot be sent: never approved, retired, or expired (ECONFLICT naming
+// the reason), and a segment that was deleted (ECONFLICT).
+func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, ps models.PlanSettings, now time.Time) (*plan, error) {
+	var content contentRow
+	if err := tx.Where("id = ?", row.ContentID).Take(&content).Error; err != nil {
+		return nil, mapError(err, "Content")
+	}
+	versionNo := row.ContentVersion
+	if versionNo == 0 {
+		switch {
+		case content.State == string(models.ContentRetired):
+			return nil, models.Errorf(models.ECONFLICT, "Content %d is retired and cannot be sent.", content.ID)
+		case content.ApprovedVersion == 0:
+			return nil, models.Errorf(models.ECONFLICT, "Content %d is %s and has no approved version; approve it before launching.", content.ID, content.State)
+		}
+		versionNo = content.ApprovedVersion
+	}
+	var vrow contentVersionRow
+	if err := tx.Where("content_id = ? AND version = ?", content.ID, versionNo).Take(&vrow).Error; err != nil {
+		return nil, mapError(err, "Content version")
+	}
+	version, err := vrow.model()
+	if err != nil {
+		return nil, err
+	}
+	if row.ContentVersion == 0 && version.ExpiresAt != nil && !version.ExpiresAt.After(now) {
+		return nil, models.Errorf(models.ECONFLICT, "Content %d version %d expired at %s and cannot be sent.",
+			content.ID, versionNo, version.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	p := &plan{campaign: row, version: version, settings: ps}
+	if row.RecipientsOf == nil {
+		if row.SegmentID == nil {
+			return nil, models.Errorf(models.ECONFLICT, "Campaign %d has no audience: its segment was deleted.", row.ID)
+		}
+		if p.rule, err = s.parsedSegment(tx.Statement.Context, *row.SegmentID); err != nil {
+			return nil, err
+		}
+	}
+	p.eval = &campaigns.Evaluator{
+		CampaignID: row.ID, Topic: version.Topic, Correction: row.RecipientsOf != nil,
+		Spread: row.Spread, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(),
+		DefaultLocale: version.DefaultLocale, VariantLocales: campaigns.VariantLocales(&version.ContentInput),
+		Channels: ps.Channels, DefaultTimezone: ps.DefaultTimezone, DefaultWindows: ps.DefaultWindows,
+		GlobalCap: ps.GlobalCap, Now: now,
+	}
+	return p, nil
+}
+
+// runPlan streams the audience in id order, one batch at a time, decides each
+// customer, places the eligible ones with the channel capacity and hands
+// their deliveries to sink. Every query runs on db, so a launch keeps
+// everything in its transaction.
+func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink) (*planStats, error) {
+	st := &planStats{excluded: map[models.Reason]int64{}}
+	if err := p.probeDeliveries(db.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+	capacity := campaigns.NewCapacityPlanner(p.settings.SendsPerMinute)
+	now := s.now()
+	var after int64
+	for {
+		batch, err := s.audiencePage(ctx, db, p, after)
+		if err != nil {
+			return nil, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		after = batch[len(batch)-1].ID
+		facts, err := s.batchFacts(db.WithContext(ctx), p, batch)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range batch {
+			x, err := p.eval.Decide(ctx, facts[i])
+			if err != nil {
+				return nil, err
+			}
+			reason := x.Reason
+			if x.Eligible && p.eval.Correction && facts[i].AlreadyReceived {
+				// The exemption from already_received is about the
+				// corrected content, never a licence to send the same
+				// correction twice.
+				x.Eligible, reason = false, models.ReasonAlreadyReceived
+			}
+			var at time.Time
+			if x.Eligible {
+				slot, ok := placeWithCapacity(capacity, p, c, x)
+				if !ok {
+					reason = models.ReasonNoSlot
+				}
+				at = slot.At
+			}
+			if reason != "" {
+				st.excluded[reason]++
+				continue
+			}
+			st.eligible++
+			d := &deliveryRow{CampaignID: p.campaign.ID, CustomerID: c.ID, Channel: string(x.Channel), Locale: x.Locale,
+				ContentID: p.version.ContentID, ContentVersion: p.version.Version, ScheduledAt: at.UTC(),
+				Status: string(models.DeliveryPlanned), Generation: 1, CreatedAt: now, UpdatedAt: now}
+			if err := sink.add(ctx, d); err != nil {
+				return nil, err
+			}
+		}
+		if len(batch) < planBatch {
+			break
+		}
+	}
+	st.moved = int64(capacity.Moved())
+	return st, sink.finish(ctx)
+}
+
+// placeWithCapacity moves an eligible customer's slot to a minute where
+// the channel has room; ok is false when none is left before not_after.
+func placeWithCapacity(capacity *campaigns.CapacityPlanner, p *plan, c *models.Customer, x *campaigns.Explanation) (campaigns.SendSlot, bool) {
+	loc, err := campaigns.LoadZone(x.Timezone)
+	if err != nil {
+		return campaigns.SendSlot{}, false
+	}
+	windows := c.PreferredWindows
+	if x.WindowsDefaulted {
+		windows = p.settings.DefaultWindows
+	}
+	in := campaigns.ScheduleInput{Now: p.eval.Now, NotBefore: p.eval.NotBefore, NotAfter: p.eval.NotAfter, Location: loc, Windows: windows}
+	return capacity.Place(x.Channel, in, *x.Slot, p.eval.Margin)
+}
+
+// audiencePage returns up to planBatch customers after the id: segment
+// members, or for a correction everyone who received the corrected
+// content (erased ones included, so they are counted as erased).
+func (s *Store) audiencePage(ctx context.Context, db *gorm.DB, p *plan, after int64) ([]*models.Customer, error) {
+	var q memberQuery
+	if p.rule != nil {
+		q = s.compile(p.rule)
+	} else {
+		q.where = "EXISTS (SELECT 1 FROM deliveries d WHERE d.customer_id = c.id AND d.content_id = " +
+			s.placeholder(&q, *p.campaign.RecipientsOf) + " AND d.status IN ('sent', 'unknown'))"
+	}
+	query := "SELECT " + memberColumns + " FROM customers c WHERE " + q.where +
+		" AND c.id > " + s.placeholder(&q, after) + " ORDER BY c.id LIMIT " + s.placeholder(&q, planBatch)
+	rows, err := db.Statement.ConnPool.QueryContext(ctx, query, q.args...)
+	if err != nil {
+		return nil, mapError(err, "Campaign audience")
+	}
+	defer rows.Close()
+	dec := newMemberDecoder()
+	out := make([]*models.Customer, 0, 64)
+	for rows.Next() {
+		c, err := dec.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err, "Campaign audience")
+	}
+	return out, nil
+}
+
+// batchFacts loads, in three queries per batch, the consent for the
+// content's topic, content-level dedup and the deliveries that weigh on
+// cadence, and sets the evaluator's counter to them.
+func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]campaigns.CustomerFacts, error) {
+	ids := make([]int64, len(batch))
+	for i, c := range batch {
+		ids[i] = c.ID
+	}
+	var consents []consentRow
+	if err := db.Where("topic = ? AND customer_id IN ?", p.version.Topic, ids).Find(&consents).Error; err != nil {
+		return nil, mapError(err, "Consents")
+	}
+	status := make(map[int64]models.ConsentStatus, len(consents))
+	for _, c := range consents {
+		status[c.CustomerID] = models.ConsentStatus(c.Status)
+	}
+	var received []int64
+	if p.anyReceived {
+		err := db.Model(&deliveryRow{}).Distinct("customer_id").
+			Where("content_id = ? AND campaign_id <> ? AND status IN ? AND customer_id IN ?", p.version.ContentID, p.campaign.ID, countingStatuses, ids).
+			Pluck("customer_id", &received).Error
+		if err != nil {
+			return nil, mapError(err, "Deliveries")
+		}
+	}
+	got := make(map[int64]bool, len(received))
+	for _, id := range received {
+		got[id] = true
+	}
+	times := campaigns.DeliveryTimes{}
+	if p.anyCadence {
+		var rows []struct {
+			CustomerID  int64
+			ScheduledAt time.Time
+			SentAt      *time.Time
+		}
+		from, to := p.cadenceHorizon()
+		err := db.Model(&deliveryRow{}).Select("customer_id, scheduled_at, sent_at").
+			Where("customer_id IN ? AND campaign_id <> ? AND status IN ?", ids, p.campaign.ID, countingStatuses).
+			Where("COALESCE(sent_at, scheduled_at) > ? AND COALESCE(sent_at, scheduled_at) < ?", from, to).
+			Scan(&rows).Error
+		if err != nil {
+			return nil, mapError(err, "Deliveries")
+		}
+		for _, r := range rows {
+			at := r.ScheduledAt
+			if r.SentAt != nil {
+				at = *r.SentAt
+			}
+			times[r.CustomerID] = append(times[r.CustomerID], at.UTC())
+		}
+	}
+	p.eval.Cadence = times
+	facts := make([]campaigns.CustomerFacts, len(batch))
+	for i, c := range batch {
+		facts[i] = campaigns.CustomerFacts{Customer: c, Consent: status[c.ID], AlreadyReceived: got[c.ID]}
+	}
+	return facts, nil
+}
+
+// cadenceHorizon bounds the deliveries that can weigh on any cadence of
+// a send between max(now, not_before) and not_after.
+func (p *plan) cadenceHorizon() (from, to time.Time) {
+	start := p.campaign.NotBefore.UTC()
+	if p.eval.Now.After(start) {
+		start = p.eval.Now
+	}
+	return start.Add(-maxCadencePeriod), p.campaign.NotAfter.UTC().Add(maxCadencePeriod)
+}
+
+// probeDeliveries sets anyReceived and anyCadence with two indexed
+// existence checks.
+func (p *plan) probeDeliveries(db *gorm.DB) error {
+	var hits []int64
+	err := db.Model(&deliveryRow{}).
+		Where("content_id = ? AND campaign_id <> ? AND status IN ?", p.version.ContentID, p.campaign.ID, countingStatuses).
+		Limit(1).Pluck("id", &hits).Error
+	if err != nil {
+		return mapError(err, "Deliveries")
+	}
+	p.anyReceived = len(hits) > 0
+	if p.eval.Correction {
+		return nil
+	}
+	from, to := p.cadenceHorizon()
+	hits = hits[:0]
+	err = db.Model(&deliveryRow{}).
+		Where("campaign_id <> ? AND status IN ?", p.campaign.ID, countingStatuses).
+		Where("COALESCE(sent_at, scheduled_at) > ? AND COALESCE(sent_at, scheduled_at) < ?", from, to).
+		Limit(1).Pluck("id", &hits).Error
+	if err != nil {
+		return mapError(err, "Deliveries")
+	}
+	p.anyCadence = len(hits) > 0
+	return nil
+}

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+var _ models.CampaignService = (*Store)(nil)
+
+// campaignRow is a row of the campaigns table. Excluded is a JSON object
+// of counts by reason.
+type campaignRow struct {
+	ID             int64
+	Name           string
+	ContentID      int64
+	ContentVersion int
+	SegmentID      *int64
+	RecipientsOf   *int64
+	NotBefore      time.Time
+	NotAfter       time.Time
+	Spread         bool
+	State          string
+	Excluded       string
+	PlannedCount   int64
+	MovedCount     int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	LaunchedAt     *time.Time
+}
+
+func (campaignRow) TableName() string { return "campaigns" }
+
+func (r *campaignRow) model() (*models.Campaign, error) {
+	c := &models.Campaign{
+		ID: r.ID, Name: r.Name, ContentID: r.ContentID, ContentVersion: r.ContentVersion,
+		SegmentID: r.SegmentID, Correction: r.RecipientsOf != nil,
+		Window: models.CampaignWindow{NotBefore: r.NotBefore.UTC(), NotAfter: r.NotAfter.UTC()},
+		Spread: r.Spread, State: models.CampaignState(r.State),
+		Planned: r.PlannedCount, Moved: r.MovedCount, Excluded: map[models.Reason]int64{},
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.RecipientsOf != nil {
+		c.Audience = &models.Audience{RecipientsOf: *r.RecipientsOf}
+	}
+	if r.LaunchedAt != nil {
+		t := r.LaunchedAt.UTC()
+		c.LaunchedAt = &t
+	}
+	if err := json.Unmarshal([]byte(r.Excluded), &c.Excluded); err != nil {
+		return nil, fmt.Errorf("store: campaign %d: excluded: %w", r.ID, err)
+	}
+	return c, nil
+}
+
+// Campaign returns one campaign. ENOTFOUND.
+func (s *Store) Campaign(ctx context.Context, id int64) (*models.Campaign, error) {
+	row, err := campaignByID(s.db.WithContext(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return row.model()
+}
+
+func campaignByID(tx *gorm.DB, id int64) (*campaignRow, error) {
+	var row campaignRow
+	if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, mapError(err, "Campaign")
+	}
+	return &row, nil
+}
+
+// Campaigns lists campaigns by id, one page at a time. EINVALID for a bad
+// cursor.
+func (s *Store) Campaigns(ctx context.Context, page models.Page) ([]*models.Campaign, string, error) {
+	after, err := decodeIDCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(page.Limit)
+	var rows []campaignRow
+	if err := s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", mapError(err, "Campaigns")
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
+	}
+	items := make([]*models.Campaign, len(rows))
+	for i := range rows {
+		if items[i], err = rows[i].model(); err != nil {
+			return nil, "", err
+		}
+	}
+	return items, next, nil
+}
+
+// checkCampaignInput validates in and checks inside tx that its content
+// and segment exist, and that a recipients_of audience is answered by a
+// correction of that content. EINVALID.
+func checkCampaignInput(tx *gorm.DB, in *models.CampaignInput) error {
+	if in == nil {
+		return models.Errorf(models.EINVALID, "A campaign is required.")
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	var p models.Problems
+	var content contentRow
+	err := tx.Where("id = ?", in.ContentID).Take(&content).Error
+	switch {
+	case err == gorm.ErrRecordNotFound:
+		p.Add("/content_id", "unknown_content", "no content %d exists", in.ContentID)
+	case err != nil:
+		return err
+	}
+	if in.SegmentID != nil {
+		var n int64
+		if err := tx.Model(&segmentRow{}).Where("id = ?", *in.SegmentID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			p.Add("/segment_id", "unknown_segment", "no segment %d exists", *in.SegmentID)
+		}
+	}
+	if in.Audience != nil && content.ID != 0 {
+		// A correction campaign must carry the correction of exactly the
+		// content whose recipients it targets, or it would reach people
+		// about something they never received.
+		if content.Kind != string(models.KindCorrection) || content.Corrects == nil || *content.Corrects != in.Audience.RecipientsOf {
+			p.Add("/audience/recipients_of", "not_corrected",
+				"content %d must be a correction (kind correction) of content %d", in.ContentID, in.Audience.RecipientsOf)
+		}
+	}
+	return p.Err()
+}
+
+// setInput copies in into the row.
+func (r *campaignRow) setInput(in *models.CampaignInput) {
+	r.Name, r.ContentID, r.SegmentID, r.RecipientsOf = in.Name, in.ContentID, in.SegmentID, nil
+	if in.Audience != nil {
+		of := in.Audience.RecipientsOf
+		r.RecipientsOf = &of
+	}
+	r.NotBefore = in.Window.NotBefore.UTC().Truncate(time.Microsecond)
+	r.NotAfter = in.Window.NotAfter.UTC().Truncate(time.Microsecond)
+	r.Spread = in.Spread == nil || *in.Spread
+}
+
+// CreateCampaign stores a draft. EINVALID for a bad input, unknown
+// content or segment, or a recipients_of audience whose content is not a
+// correction of it.
+func (s *Store) CreateCampaign(ctx context.Context, in *models.CampaignInput) (*models.Campaign, error) {
+	var row campaignRow
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		if err := checkCampaignInput(tx, in); err != nil {
+			return err
+		}
+		now := s.now()
+		row = campaignRow{State: string(models.CampaignDraft), Excluded: "{}", CreatedAt: now, UpdatedAt: now}
+		row.setInput(in)
+		return tx.Create(&row).Error
+	})
+	if err != nil {
+		return nil, mapError(err, "Campaign")
+	}
+	return row.model()
+}
+
+// UpdateCampaign replaces a draft. EINVALID; ENOTFOUND; ECONFLICT naming
+// the state unless it is a draft.
+func (s *Store) UpdateCampaign(ctx context.Context, id int64, in *models.CampaignInput) (*models.Campaign, error) {
+	var row *campaignRow
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var err error
+		if row, err = campaignByID(s.forUpdate(tx), id); err != nil {
+			return err
+		}
+		if row.State != string(models.CampaignDraft) {
+			return models.Errorf(models.ECONFLICT, "Campaign %d is %s; only drafts can be edited.", id, row.State)
+		}
+		if err := checkCampaignInput(tx, in); err != nil {
+			return err
+		}
+		row.setInput(in)
+		row.UpdatedAt = s.now()
+		return tx.Select("*").Save(row).Error
+	})
+	if err != nil {
+		return nil, mapError(err, "Campaign")
+	}
+	return row.model()
+}
+
+// DeleteCampaign deletes a draft. ENOTFOUND; ECONFLICT naming the state
+// unless it is a draft (a launched campaign is history: cancel it).
+func (s *Store) DeleteCampaign(ctx context.Context, id int64) error {
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		row, err := campaignByID(s.forUpdate(tx), id)
+		if err != nil {
+			return err
+		}
+		if row.State != string(models.CampaignDraft) {
+			return models.Errorf(models.ECONFLICT, "Campaign %d is %s; only drafts can be deleted (cancel it instead).", id, row.State)
+		}
+		return tx.Where("id = ?", id).Delete(&campaignRow{}).Error
+	})
+	return mapError(err, "Campaign")
+}
+
+// setCampaignState moves a locked campaign row to state inside tx and
+// writes the outbox event with it.
+func (s *Store) setCampaignState(tx *gorm.DB, row *campaignRow, state models.CampaignState, extra map[string]any) error {
+	old := row.State
+	row.State, row.UpdatedAt = string(state), s.now()
+	updates := map[string]any{"state": row.State, "updated_at": row.UpdatedAt}
+	for k, v := range extra {
+		updates[k] = v
+	}
+	if err := tx.Model(&campaignRow{}).Where("id = ?", row.ID).Updates(updates).Error; err != nil {
+		return err
+	}
+	return s.writeEvent(tx, models.EventCampaignState, nil, map[string]any{"campaign_id": row.ID, "from": old, "to": row.State})
+}
+
+// PauseCampaign pauses a scheduled or running campaign; its planned
+// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
+func (s *Store) PauseCampaign(ctx context.Context, id int64) (*models.Campaign, error) {
+	return s.transition(ctx, id, func(tx *gorm.DB, row *campaignRow) error {
+		if row.State != string(models.CampaignScheduled) && row.State != string(models.CampaignRunning) {
+			return models.Errorf(models.ECONFLICT, "Campaign %d is %s; only scheduled or running campaigns can be paused.", id, row.State)
+		}
+		return s.setCampaignState(tx, row, models.CampaignPaused, nil)
+	})
+}
+
+// CancelCampaign cancels a campaign that is neither completed nor already
+// cancelled. Its planned and queued deliveries become cancelled with the
+// reason campaign_cancelled (a queued task finds its delivery cancelled
+// when it tries to claim it). ENOTFOUND; ECONFLICT naming the state.
+func (s *Store) CancelCampaign(ctx context.Context, id int64) (*models.Campaign, error) {
+	return s.transition(ctx, id, func(tx *gorm.DB, row *campaignRow) error {
+		if row.State == string(models.CampaignCompleted) || row.State == string(models.CampaignCancelled) {
+			return models.Errorf(models.ECONFLICT, "Campaign %d is %s and cannot be cancelled.", id, row.State)
+		}
+		err := tx.Model(&deliveryRow{}).
+			Where("campaign_id = ? AND status IN ?", id, []string{string(models.DeliveryPlanned), string(models.DeliveryQueued)}).
+			Updates(map[string]any{"status": string(models.DeliveryCancelled), "reason": string(models.ReasonCampaignCancelled), "updated_at": s.now()}).Error
+		if err != nil {
+			return err
+		}
+		return s.setCampaignState(tx, row, models.CampaignCancelled, nil)
+	})
+}
+
+// transition runs change on the locked campaign row in a transaction and
+// returns the campaign as it is afterwards.
+func (s *Store) transition(ctx context.Context, id int64, change func(tx *gorm.DB, row *campaignRow) error) (*models.Campaign, error) {
+	var row *campaignRow
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var err error
+		if row, err = campaignByID(s.forUpdate(tx), id); err != nil {
+			return err
+		}
+		if err := change(tx, row); err != nil {
+			return err
+		}
+		row, err = campaignByID(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, mapError(err, "Campaign")
+	}
+	return row.model()
+}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// deliveryRow is a row of the deliveries table.
+type deliveryRow struct {
+	ID             int64
+	CampaignID     int64
+	CustomerID     int64
+	Channel        string
+	Locale         string
+	ContentID      int64
+	ContentVersion int
+	ScheduledAt    time.Time
+	Status         string
+	Reason         string
+	Generation     int
+	SentAt         *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (deliveryRow) TableName() string { return "deliveries" }
+
+func (r *deliveryRow) model() *models.Delivery {
+	return &models.Delivery{
+		ID: r.ID, CampaignID: r.CampaignID, CustomerID: r.CustomerID,
+		Channel: models.Channel(r.Channel), Locale: r.Locale,
+		ContentID: r.ContentID, ContentVersion: r.ContentVersion,
+		ScheduledAt: r.ScheduledAt.UTC(), Status: models.DeliveryStatus(r.Status),
+		Reason: models.Reason(r.Reason), Generation: r.Generation,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+// countingStatuses are the statuses of models.DeliveryStatus.Counts, as
+// query arguments.
+var countingStatuses = func() []string {
+	var out []string
+	for _, st := range models.DeliveryStatuses {
+		if st.Counts() {
+			out = append(out, string(st))
+		}
+	}
+	return out
+}()
+
+// CampaignDeliveries lists a campaign's deliveries by id, optionally of
+// one status ("" for all). ENOTFOUND; EINVALID for a bad cursor or status.
+func (s *Store) CampaignDeliveries(ctx context.Context, id int64, status models.DeliveryStatus, page models.Page) ([]*models.Delivery, string, error) {
+	if status != "" && !status.Valid() {
+		var p models.Problems
+		p.Add("status", "enum", "must be one of planned, queued, sending, sent, failed, unknown, skipped, expired, cancelled")
+		return nil, "", p.Err()
+	}
+	after, err := decodeIDCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	db := s.db.WithContext(ctx)
+	if _, err := campaignByID(db, id); err != nil {
+		return nil, "", err
+	}
+	q := db.Where("campaign_id = ? AND id > ?", id, after)
+	if status != "" {
+		q = q.Where("status = ?", string(status))
+	}
+	items, next, err := deliveryPage(q, pageLimit(page.Limit))
+	if err != nil {
+		return nil, "", err
+	}
+	return items, next, withExternalIDs(db, items)
+}
+
+// withExternalIDs fills in the customers' external ids (none for erased
+// customers) in one query.
+func withExternalIDs(db *gorm.DB, items []*models.Delivery) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(items))
+	for i, d := range items {
+		ids[i] = d.CustomerID
+	}
+	var rows []struct {
+		ID         int64
+		ExternalID *string
+	}
+	if err := db.Model(&customerRow{}).Select("id, external_id").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return mapError(err, "Customers")
+	}
+	ext := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		if r.ExternalID != nil {
+			ext[r.ID] = *r.ExternalID
+		}
+	}
+	for _, d := range items {
+		d.ExternalID = ext[d.CustomerID]
+	}
+	return nil
+}
+
+// CustomerDeliveries lists a live customer's deliveries by id. ENOTFOUND;
+// EINVALID for a bad cursor.
+func (s *Store) CustomerDeliveries(ctx context.Context, externalID string, page models.Page) ([]*models.Delivery, string, error) {
+	after, err := decodeIDCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	db := s.db.WithContext(ctx)
+	c, err := liveCustomer(db, externalID)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next, err := deliveryPage(db.Where("customer_id = ? AND id > ?", c.ID, after), pageLimit(page.Limit))
+	for _, d := range items {
+		d.ExternalID = externalID
+	}
+	return items, next, err
+}
+
+// customerDeliveries returns every delivery of one customer, for export.
+func customerDeliveries(tx *gorm.DB, customerID int64) ([]*models.Delivery, error) {
+	var rows []deliveryRow
+	if err := tx.Where("customer_id = ?", customerID).Order("id").Find(&rows).Error; err != nil {
+		return nil, mapError(err, "Deliveries")
+	}
+	out := make([]*models.Delivery, len(rows))
+	for i := range rows {
+		out[i] = rows[i].model()
+	}
+	return out, nil
+}
+
+func deliveryPage(q *gorm.DB, limit int) ([]*models.Delivery, string, error) {
+	var rows []deliveryRow
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", mapError(err, "Deliveries")
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
+	}
+	out := make([]*models.Delivery, len(rows))
+	for i := range rows {
+		out[i] = rows[i].model()
+	}
+	return out, next, nil
+}
+
+// deliveryCounter is the store's campaigns.CadenceCounter: it counts a
+// customer's deliveries that may reach or reached them, except those of
+// one campaign (explaining a launched campaign must not count the
+// campaign's own delivery against itself).
+type deliveryCounter struct {
+	db         *gorm.DB
+	campaignID int64
+}
+
+// CountDeliveries implements campaigns.CadenceCounter. A sent delivery
+// counts at its send time, any other at its planned time.
+func (d deliveryCounter) CountDeliveries(ctx context.Context, customerID int64, from, to time.Time) (int, error) {
+	var n int64
+	err := d.db.WithContext(ctx).Model(&deliveryRow{}).
+		Where("customer_id = ? AND campaign_id <> ? AND status IN ?", customerID, d.campaignID, countingStatuses).
+		Where("COALESCE(sent_at, scheduled_at) > ? AND COALESCE(sent_at, scheduled_at) < ?", from.UTC(), to.UTC()).
+		Count(&n).Error
+	if err != nil {
+		return 0, mapError(err, "Deliveries")
+	}
+	return int(n), nil
+}
+
+// hasReceived reports whether the customer has a counting delivery of the
+// content in another campaign (content-level dedup).
+func hasReceived(tx *gorm.DB, customerID, contentID, campaignID int64) (bool, error) {
+	var n int64
+	err := tx.Model(&deliveryRow{}).
+		Where("customer_id = ? AND content_id = ? AND campaign_id <> ? AND status IN ?", customerID, contentID, campaignID, countingStatuses).
+		Count(&n).Error
+	return n > 0, err
+}
