@@ -219,7 +219,6 @@ func TestCampaignLifecycleThroughTheAPI(t *testing.T) {
 }
 
 func TestCampaignInputIsValidated(t *testing.T) {
-	a := newCampaignAPI(t, testenv.Backends()[0])
 	tests := []struct {
 		name   string
 		body   any
@@ -233,17 +232,25 @@ func TestCampaignInputIsValidated(t *testing.T) {
 		{"an unknown content is named", map[string]any{"name": "x", "content_id": 999, "segment_id": 999,
 			"window": map[string]any{"not_before": "2030-01-01T00:00:00Z", "not_after": "2030-01-02T00:00:00Z"}},
 			http.StatusUnprocessableEntity, []string{"/content_id unknown_content", "/segment_id unknown_segment"}},
+		{"a name with a NUL character is a 422, never a database error", map[string]any{"name": "bank\x00transfers", "content_id": 999, "segment_id": 999,
+			"window": map[string]any{"not_before": "2030-01-01T00:00:00Z", "not_after": "2030-01-02T00:00:00Z"}},
+			http.StatusUnprocessableEntity, []string{"/name text"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			wantProblem(t, a.call(models.RoleEditor, http.MethodPost, "/v1/campaigns", tt.body), tt.status, tt.fields...)
+	for _, backend := range testenv.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			a := newCampaignAPI(t, backend)
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					wantProblem(t, a.call(models.RoleEditor, http.MethodPost, "/v1/campaigns", tt.body), tt.status, tt.fields...)
+				})
+			}
+			t.Run("ids that cannot exist are 404", func(t *testing.T) {
+				for _, p := range []string{"/v1/campaigns/0", "/v1/campaigns/x", "/v1/campaigns/99"} {
+					wantProblem(t, a.call(models.RoleViewer, http.MethodGet, p, nil), http.StatusNotFound)
+				}
+			})
 		})
 	}
-	t.Run("ids that cannot exist are 404", func(t *testing.T) {
-		for _, p := range []string{"/v1/campaigns/0", "/v1/campaigns/x", "/v1/campaigns/99"} {
-			wantProblem(t, a.call(models.RoleViewer, http.MethodGet, p, nil), http.StatusNotFound)
-		}
-	})
 }
 
 func TestConcurrentAPILaunchesPlanOnce(t *testing.T) {

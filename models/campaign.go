@@ -98,11 +98,16 @@ type CampaignInput struct {
 const MaxCampaignSpan = 366 * 24 * time.Hour
 
 // Validate checks the input's own fields; the store checks that content
-// and segment exist. EINVALID naming each bad field.
+// and segment exist. EINVALID naming each bad field (rule "text" for a
+// name that is not valid UTF-8 or holds NUL).
 func (in *CampaignInput) Validate() error {
 	var p Problems
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 200 {
-		p.Add("/name", "length", "is required and must be at most 200 characters")
+	// NUL and invalid UTF-8 cannot be stored by PostgreSQL: refused here
+	// as input, not left to fail inside SQL.
+	if checkText(&p, "/name", in.Name) {
+		if n := utf8.RuneCountInString(in.Name); n == 0 || n > 200 {
+			p.Add("/name", "length", "is required and must be at most 200 characters")
+		}
 	}
 	if in.ContentID <= 0 {
 		p.Add("/content_id", "required", "is required")
@@ -249,8 +254,8 @@ type CampaignService interface {
 	// Campaigns lists campaigns by id. EINVALID for a bad cursor.
 	Campaigns(ctx context.Context, page Page) (items []*Campaign, nextCursor string, err error)
 	// CreateCampaign stores a draft. EINVALID for a bad input, an unknown
-	// content or segment, or a recipients_of audience whose content is
-	// not a correction of it.
+	// content or segment, a recipients_of audience whose content is not a
+	// correction of it, or correction content sent to a segment.
 	CreateCampaign(ctx context.Context, in *CampaignInput) (*Campaign, error)
 	// UpdateCampaign replaces a draft. EINVALID; ENOTFOUND; ECONFLICT
 	// naming the state unless it is a draft.
@@ -261,15 +266,16 @@ type CampaignService interface {
 	// eligible customer and moves the campaign to scheduled, all in one
 	// transaction. A launched campaign is returned unchanged (a retry
 	// never plans twice). ENOTFOUND; ECONFLICT for content that is not
-	// approved, retired or expired, a deleted segment, or a paused or
-	// cancelled campaign.
+	// approved, retired or expired, a deleted segment, a campaign window
+	// that already ended, or a paused or cancelled campaign.
 	LaunchCampaign(ctx context.Context, id int64, ps PlanSettings) (*Campaign, error)
 	// PauseCampaign pauses a scheduled or running campaign; its planned
 	// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
 	PauseCampaign(ctx context.Context, id int64) (*Campaign, error)
 	// ResumeCampaign resumes a paused campaign and re-plans the planned
-	// deliveries whose time has passed (expiring those with no window
-	// left). ENOTFOUND; ECONFLICT naming the state.
+	// deliveries whose time has passed, skipping those whose consent,
+	// channel or cadence no longer allows them and expiring those with no
+	// window left. ENOTFOUND; ECONFLICT naming the state.
 	ResumeCampaign(ctx context.Context, id int64, ps PlanSettings) (*Campaign, error)
 	// CancelCampaign cancels a campaign that is not completed; its planned
 	// and queued deliveries become cancelled. ENOTFOUND; ECONFLICT.

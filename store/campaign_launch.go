@@ -19,8 +19,8 @@ import (
 // by the campaign row: a concurrent or retried launch (from any process)
 // waits for the row, finds the campaign launched and returns it unchanged,
 // so nothing is planned twice. ENOTFOUND; ECONFLICT for content that is not
-// approved, retired or expired, a deleted segment, or a paused or cancelled
-// campaign.
+// approved, retired or expired, a deleted segment, a campaign window that
+// already ended, or a paused or cancelled campaign.
 func (s *Store) LaunchCampaign(ctx context.Context, id int64, ps models.PlanSettings) (*models.Campaign, error) {
 	var (
 		out *campaignRow
@@ -61,6 +61,9 @@ func (s *Store) launchOnce(ctx context.Context, id int64, ps models.PlanSettings
 				return models.Errorf(models.ECONFLICT, "Campaign %d is %s and cannot be launched.", id, row.State)
 			}
 			now := s.now()
+			if err := windowOpen(row, now); err != nil {
+				return err
+			}
 			p, err := s.newPlan(tx, row, ps, now)
 			if err != nil {
 				return err
@@ -100,6 +103,17 @@ func (s *Store) launchOnce(ctx context.Context, id int64, ps models.PlanSettings
 	return out, err
 }
 
+// windowOpen refuses to plan a campaign whose window already ended:
+// launching it would plan nobody and leave it scheduled for ever.
+// ECONFLICT naming the end.
+func windowOpen(row *campaignRow, now time.Time) error {
+	if row.NotAfter.After(now) {
+		return nil
+	}
+	return models.Errorf(models.ECONFLICT, "Campaign %d cannot be planned: the campaign window ended at %s.",
+		row.ID, row.NotAfter.UTC().Format(time.RFC3339))
+}
+
 // sqliteSink writes planned deliveries inside the launch transaction with
 // multi-row INSERTs, one batch at a time.
 type sqliteSink struct {
@@ -136,7 +150,11 @@ func (s *Store) PreviewCampaign(ctx context.Context, id int64, ps models.PlanSet
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.newPlan(db, row, ps, s.now())
+	now := s.now()
+	if err := windowOpen(row, now); err != nil {
+		return nil, err
+	}
+	p, err := s.newPlan(db, row, ps, now)
 	if err != nil {
 		return nil, err
 	}

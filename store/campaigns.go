@@ -103,8 +103,9 @@ func (s *Store) Campaigns(ctx context.Context, page models.Page) ([]*models.Camp
 }
 
 // checkCampaignInput validates in and checks inside tx that its content
-// and segment exist, and that a recipients_of audience is answered by a
-// correction of that content. EINVALID.
+// and segment exist, that a recipients_of audience is answered by a
+// correction of that content, and that a correction is never sent to a
+// segment. EINVALID.
 func checkCampaignInput(tx *gorm.DB, in *models.CampaignInput) error {
 	if in == nil {
 		return models.Errorf(models.EINVALID, "A campaign is required.")
@@ -129,6 +130,12 @@ func checkCampaignInput(tx *gorm.DB, in *models.CampaignInput) error {
 		if n == 0 {
 			p.Add("/segment_id", "unknown_segment", "no segment %d exists", *in.SegmentID)
 		}
+	}
+	if in.SegmentID != nil && content.Kind == string(models.KindCorrection) {
+		// A correction is about a message people received: sent to a
+		// segment it would reach people who never saw the original.
+		p.Add("/segment_id", "correction_audience",
+			"content %d is a correction: send it with audience.recipients_of, not a segment", in.ContentID)
 	}
 	if in.Audience != nil && content.ID != 0 {
 		// A correction campaign must carry the correction of exactly the
@@ -155,8 +162,8 @@ func (r *campaignRow) setInput(in *models.CampaignInput) {
 }
 
 // CreateCampaign stores a draft. EINVALID for a bad input, unknown
-// content or segment, or a recipients_of audience whose content is not a
-// correction of it.
+// content or segment, a recipients_of audience whose content is not a
+// correction of it, or correction content with a segment.
 func (s *Store) CreateCampaign(ctx context.Context, in *models.CampaignInput) (*models.Campaign, error) {
 	var row campaignRow
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {

@@ -122,21 +122,30 @@ func TestLaunchRefusesContentThatCannotBeSent(t *testing.T) {
 		expiringIn := contentInput()
 		expiringIn.ExpiresAt = &soon
 		expiring := f.approved(expiringIn)
+		sendable := f.approved(contentInput())
 
 		tests := []struct {
 			name    string
 			content int64
 			advance time.Duration
-			says    string
+			// ended moves the clock past the campaign's 48-hour window.
+			ended bool
+			says  string
 		}{
-			{"content that was never approved is refused", draft.ID, 0, "no approved version"},
-			{"retired content is refused", retired, 0, "retired"},
-			{"expired content is refused", expiring, 2 * time.Hour, "expired"},
+			{"content that was never approved is refused", draft.ID, 0, false, "no approved version"},
+			{"retired content is refused", retired, 0, false, "retired"},
+			{"expired content is refused", expiring, 2 * time.Hour, false, "expired"},
+			{"a campaign whose window already ended is refused rather than planning nobody", sendable, 0, true, "the campaign window ended at"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				f.clk.Advance(tt.advance)
 				camp := f.campaign(tt.content, seg)
+				if tt.ended {
+					f.clk.Advance(49 * time.Hour)
+					_, err := f.s.PreviewCampaign(ctx, camp.ID, settings)
+					wantCode(t, err, models.ECONFLICT)
+				}
 				_, err := f.s.LaunchCampaign(ctx, camp.ID, settings)
 				wantCode(t, err, models.ECONFLICT)
 				if !strings.Contains(models.ErrorMessage(err), tt.says) {
@@ -270,6 +279,12 @@ func TestCampaignDrafts(t *testing.T) {
 		seg := f.segment("")
 		now := f.clk.Now().UTC().Truncate(time.Microsecond)
 		window := models.CampaignWindow{NotBefore: now, NotAfter: now.Add(time.Hour)}
+		fixIn := contentInput()
+		fixIn.Kind, fixIn.Corrects, fixIn.Title = models.KindCorrection, &content, "Correction: bank transfers"
+		fix, err := f.s.CreateContent(ctx, fixIn, f.editor)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		tests := []struct {
 			name   string
@@ -284,19 +299,37 @@ func TestCampaignDrafts(t *testing.T) {
 				Window: models.CampaignWindow{NotBefore: now, NotAfter: now}}, []string{"/window/not_after"}},
 			{"segment and audience exclude each other", &models.CampaignInput{Name: "x", ContentID: content, SegmentID: &seg,
 				Audience: &models.Audience{RecipientsOf: content}, Window: window}, []string{"/audience"}},
+			{"a name with a NUL character is refused as text on every backend", &models.CampaignInput{Name: "bank\x00transfers",
+				ContentID: content, SegmentID: &seg, Window: window}, []string{"/name"}},
+			{"a name that is not UTF-8 is refused as text", &models.CampaignInput{Name: "bank \xff",
+				ContentID: content, SegmentID: &seg, Window: window}, []string{"/name"}},
+			{"a correction cannot be sent to a segment, only to the original's recipients", &models.CampaignInput{Name: "x",
+				ContentID: fix.ID, SegmentID: &seg, Window: window}, []string{"/segment_id"}},
 		}
+		existing := f.campaign(content, seg)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				_, err := f.s.CreateCampaign(ctx, tt.in)
-				wantCode(t, err, models.EINVALID)
-				var got []string
-				for _, fe := range models.ErrorFields(err) {
-					got = append(got, fe.Field)
-				}
-				if diff := cmp.Diff(tt.fields, got); diff != "" {
-					t.Errorf("fields (-want +got):\n%s", diff)
+				for _, write := range []struct {
+					verb string
+					do   func() error
+				}{
+					{"create", func() error { _, err := f.s.CreateCampaign(ctx, tt.in); return err }},
+					{"update", func() error { _, err := f.s.UpdateCampaign(ctx, existing.ID, tt.in); return err }},
+				} {
+					err := write.do()
+					wantCode(t, err, models.EINVALID)
+					var got []string
+					for _, fe := range models.ErrorFields(err) {
+						got = append(got, fe.Field)
+					}
+					if diff := cmp.Diff(tt.fields, got); diff != "" {
+						t.Errorf("%s: fields (-want +got):\n%s", write.verb, diff)
+					}
 				}
 			})
+		}
+		if err := f.s.DeleteCampaign(ctx, existing.ID); err != nil {
+			t.Fatal(err)
 		}
 
 		c := f.campaign(content, seg)
