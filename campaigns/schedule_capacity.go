@@ -98,6 +98,15 @@ func (p *CapacityPlanner) Place(ch models.Channel, in ScheduleInput, slot SendSl
 	return SendSlot{}, false
 }
 
+// Reserve counts one send already planned on ch at t by another campaign,
+// so this plan shares the channel's rate with it. A minute may already be
+// over the limit (planned under an older rate); nothing more goes there.
+func (p *CapacityPlanner) Reserve(ch models.Channel, t time.Time) {
+	if limit := p.perMinute[ch]; limit > 0 {
+		p.take(ch, schedMinute(t), limit)
+	}
+}
+
 // Moved returns how many placements landed later than asked because their
 // minute was full (the preview's "moved by capacity").
 func (p *CapacityPlanner) Moved() int { return p.moved }

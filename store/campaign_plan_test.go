@@ -61,7 +61,11 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 			models.ReasonCadenceCap: 1, models.ReasonAlreadyReceived: 1, models.ReasonNoSlot: 1,
 		}
 		now := f.clk.Now().UTC().Truncate(time.Microsecond)
-		nextMinute := now.Truncate(time.Minute).Add(time.Minute)
+		// The two prior campaigns hold the email channel (one a minute) at
+		// 09:30 and 09:31: the channel's rate is shared, so this campaign's
+		// two sends move to 09:32 and 09:33.
+		firstFree := now.Truncate(time.Minute).Add(2 * time.Minute)
+		nextMinute := firstFree.Add(time.Minute)
 
 		t.Run("a preview counts every reason and writes nothing", func(t *testing.T) {
 			p, err := f.s.PreviewCampaign(ctx, camp.ID, settings)
@@ -69,9 +73,9 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := &models.CampaignPreview{ContentVersion: 1, Eligible: 2, Excluded: wantExcluded,
-				ByChannel: map[models.Channel]int64{models.ChannelEmail: 2}, Moved: 1,
+				ByChannel: map[models.Channel]int64{models.ChannelEmail: 2}, Moved: 2,
 				PerHour:   []models.HourCount{{Hour: now.Truncate(time.Hour), Count: 2}},
-				FirstSend: &now, LastSend: &nextMinute}
+				FirstSend: &firstFree, LastSend: &nextMinute}
 			if diff := cmp.Diff(want, p); diff != "" {
 				t.Errorf("preview (-want +got):\n%s", diff)
 			}
@@ -105,7 +109,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if launched.State != models.CampaignScheduled || launched.Planned != 2 || launched.Moved != 1 || launched.ContentVersion != 1 || launched.LaunchedAt == nil {
+		if launched.State != models.CampaignScheduled || launched.Planned != 2 || launched.Moved != 2 || launched.ContentVersion != 1 || launched.LaunchedAt == nil {
 			t.Errorf("launched = %+v", launched)
 		}
 		if diff := cmp.Diff(wantExcluded, launched.Excluded); diff != "" {
@@ -127,7 +131,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 		if diff := cmp.Diff([]string{"ok", "ok2"}, externalIDs); diff != "" {
 			t.Errorf("external ids (-want +got):\n%s", diff)
 		}
-		if diff := cmp.Diff([]time.Time{now, nextMinute}, got); diff != "" {
+		if diff := cmp.Diff([]time.Time{firstFree, nextMinute}, got); diff != "" {
 			t.Errorf("scheduled_at (-want +got), capacity is one email a minute:\n%s", diff)
 		}
 		x, err := f.s.ExplainCampaign(ctx, camp.ID, "ok", settings)

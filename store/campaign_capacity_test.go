@@ -1,0 +1,50 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/candor/candor/models"
+)
+
+// TestChannelCapacityIsSharedAcrossCampaigns launches two campaigns on one
+// channel limited to one send a minute: together they must never put two
+// sends into the same minute.
+func TestChannelCapacityIsSharedAcrossCampaigns(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		f := newCampaignFixture(t, backend)
+		for i := range 4 {
+			f.customer(fmt.Sprintf("cap%d", i), "main", true, nil)
+		}
+		seg := f.segment("")
+		first, second := f.campaign(f.approved(contentInput()), seg), f.campaign(f.approved(contentInput()), seg)
+		for _, c := range []*models.Campaign{first, second} {
+			got, err := f.s.LaunchCampaign(ctx, c.ID, settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Planned != 4 {
+				t.Fatalf("campaign %d planned %d, want 4", c.ID, got.Planned)
+			}
+		}
+		var times []time.Time
+		if err := f.s.DB().Raw("SELECT scheduled_at FROM deliveries WHERE channel = 'email'").Scan(&times).Error; err != nil {
+			t.Fatal(err)
+		}
+		perMinute := map[time.Time]int{}
+		for _, at := range times {
+			perMinute[at.UTC().Truncate(time.Minute)]++
+		}
+		for m, n := range perMinute {
+			if n > 1 {
+				t.Errorf("%d email sends planned in the minute %s; the channel carries 1", n, m.Format(time.RFC3339))
+			}
+		}
+		if len(times) != 8 {
+			t.Errorf("%d deliveries, want 8", len(times))
+		}
+	})
+}
