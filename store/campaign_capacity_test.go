@@ -48,3 +48,27 @@ func TestChannelCapacityIsSharedAcrossCampaigns(t *testing.T) {
 		}
 	})
 }
+
+func TestErasureSkipsTheCustomersPlannedDeliveries(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		f := newCampaignFixture(t, backend)
+		f.customer("leaving", "main", true, nil)
+		f.customer("staying", "main", true, nil)
+		camp := f.campaign(f.approved(contentInput()), f.segment(""))
+		if _, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.EraseCustomer(ctx, "leaving"); err != nil {
+			t.Fatal(err)
+		}
+		var rows []struct{ Status, Reason string }
+		if err := f.s.DB().Raw("SELECT status, reason FROM deliveries ORDER BY customer_id").Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		want := []struct{ Status, Reason string }{{"skipped", "erased"}, {"planned", ""}}
+		if fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("deliveries after erasure = %v, want %v", rows, want)
+		}
+	})
+}

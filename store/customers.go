@@ -306,8 +306,9 @@ func keysOf(m map[string]string) []string {
 
 // EraseCustomer removes the customer's PII and attributes, keeps
 // suppression fingerprints of email and phone, deletes raw PII from the
-// consent evidence (the digests stay, so the chain still verifies) and
-// frees the external id. ENOTFOUND if there is no such live customer.
+// consent evidence (the digests stay, so the chain still verifies),
+// skips the customer's planned deliveries (reason erased) and frees the
+// external id. ENOTFOUND if there is no such live customer.
 func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		row, err := liveCustomer(s.forUpdate(tx), externalID)
@@ -342,6 +343,15 @@ func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 			"evidence_user_agent": nil,
 			"evidence_salt":       nil,
 		}).Error
+		if err != nil {
+			return err
+		}
+		// Planned deliveries die with the profile: nothing may be sent to an
+		// erased customer, and their rows no longer count for capacity.
+		// (Queued and later states belong to the send path, which checks
+		// erasure again at send time.)
+		err = tx.Model(&deliveryRow{}).Where("customer_id = ? AND status = ?", row.ID, string(models.DeliveryPlanned)).
+			Updates(map[string]any{"status": string(models.DeliverySkipped), "reason": string(models.ReasonErased), "updated_at": now}).Error
 		if err != nil {
 			return err
 		}
