@@ -73,11 +73,7 @@ func (s *server) putCampaign(c *gin.Context) {
 		return
 	}
 	camp, err := s.store.UpdateCampaign(c.Request.Context(), id, &in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, camp)
+	s.respond(c, http.StatusOK, camp, err)
 }
 
 // deleteCampaign answers DELETE /v1/campaigns/{id} with 204. ENOTFOUND;

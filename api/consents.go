@@ -17,11 +17,7 @@ func (s *server) getConsents(c *gin.Context) {
 		return
 	}
 	ledger, err := s.store.Consents(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, ledger)
+	s.respond(c, http.StatusOK, ledger, err)
 }
 
 // consentResponse is the answer of PUT .../consents/{topic}. Changed is

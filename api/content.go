@@ -34,11 +34,7 @@ func (s *server) getContent(c *gin.Context) {
 		return
 	}
 	item, err := s.store.Content(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, item)
+	s.respond(c, http.StatusOK, item, err)
 }
 
 // createContent answers POST /v1/content with 201 and the new draft.
@@ -75,11 +71,7 @@ func (s *server) updateContent(c *gin.Context) {
 		return
 	}
 	item, err := s.store.UpdateContent(c.Request.Context(), id, in, callerKey(c).ID)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, item)
+	s.respond(c, http.StatusOK, item, err)
 }
 
 // decodeContentInput decodes, normalizes and validates a content body,
@@ -105,11 +97,7 @@ func (s *server) submitContent(c *gin.Context) {
 		return
 	}
 	item, err := s.store.SubmitContent(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, item)
+	s.respond(c, http.StatusOK, item, err)
 }
 
 // findingsResponse is the answer of POST /v1/content/{id}/check.
@@ -190,11 +178,7 @@ func (s *server) rejectContent(c *gin.Context) {
 		return
 	}
 	item, err := s.store.RejectContent(c.Request.Context(), id, req.Reason)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, item)
+	s.respond(c, http.StatusOK, item, err)
 }
 
 // retireContent answers POST /v1/content/{id}/retire. ENOTFOUND; ECONFLICT
@@ -206,11 +190,7 @@ func (s *server) retireContent(c *gin.Context) {
 		return
 	}
 	item, err := s.store.RetireContent(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, item)
+	s.respond(c, http.StatusOK, item, err)
 }
 
 // listContentVersions answers GET /v1/content/{id}/versions with every
@@ -243,11 +223,7 @@ func (s *server) getContentVersion(c *gin.Context) {
 		return
 	}
 	v, err := s.store.ContentVersion(c.Request.Context(), id, version)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	s.respond(c, http.StatusOK, v, err)
 }
 
 // contentID returns the path's content id; ENOTFOUND for one that no

@@ -35,11 +35,7 @@ func (s *server) getCustomer(c *gin.Context) {
 		return
 	}
 	cust, err := s.store.Customer(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cust)
+	s.respond(c, http.StatusOK, cust, err)
 }
 
 // putCustomer answers PUT /v1/customers/{external_id}: it creates (201) or
@@ -92,11 +88,7 @@ func (s *server) exportCustomer(c *gin.Context) {
 		return
 	}
 	export, err := s.store.CustomerExport(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, export)
+	s.respond(c, http.StatusOK, export, err)
 }
 
 // links is the answer of GET /v1/customers/{external_id}/links.

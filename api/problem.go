@@ -91,3 +91,13 @@ func (s *server) writeError(c *gin.Context, err error) {
 	c.Abort()
 	c.Data(status, "application/problem+json", body)
 }
+
+// respond writes v as JSON with status, or the problem for err: the last
+// step of every handler that answers with what the store returned.
+func (s *server) respond(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(status, v)
+}

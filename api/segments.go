@@ -43,11 +43,7 @@ func (s *server) getSegment(c *gin.Context) {
 		return
 	}
 	seg, err := s.store.Segment(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, seg)
+	s.respond(c, http.StatusOK, seg, err)
 }
 
 // createSegment answers POST /v1/segments with 201. EINVALID naming the
@@ -81,11 +77,7 @@ func (s *server) putSegment(c *gin.Context) {
 		return
 	}
 	seg, err := s.store.UpdateSegment(c.Request.Context(), id, &in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, seg)
+	s.respond(c, http.StatusOK, seg, err)
 }
 
 // deleteSegment answers DELETE /v1/segments/{id} with 204. ENOTFOUND.
@@ -123,11 +115,7 @@ func (s *server) previewRule(c *gin.Context) {
 		return
 	}
 	preview, err := s.store.PreviewRule(c.Request.Context(), req.Rule)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, preview)
+	s.respond(c, http.StatusOK, preview, err)
 }
 
 // segmentPreview answers GET /v1/segments/{id}/preview. ENOTFOUND.
@@ -138,11 +126,7 @@ func (s *server) segmentPreview(c *gin.Context) {
 		return
 	}
 	preview, err := s.store.SegmentPreview(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, preview)
+	s.respond(c, http.StatusOK, preview, err)
 }
 
 // segmentCustomers answers GET /v1/segments/{id}/customers: one page of
@@ -181,9 +165,5 @@ func (s *server) explainSegment(c *gin.Context) {
 		return
 	}
 	e, err := s.store.ExplainSegment(c.Request.Context(), id, ext)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, e)
+	s.respond(c, http.StatusOK, e, err)
 }

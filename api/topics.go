@@ -26,11 +26,7 @@ func (s *server) listTopics(c *gin.Context) {
 // getTopic answers GET /v1/topics/{key}. ENOTFOUND.
 func (s *server) getTopic(c *gin.Context) {
 	topic, err := s.store.Topic(c.Request.Context(), c.Param("key"))
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, topic)
+	s.respond(c, http.StatusOK, topic, err)
 }
 
 // createTopic answers POST /v1/topics with 201. EINVALID; ECONFLICT when
@@ -82,11 +78,7 @@ func (s *server) updateTopic(c *gin.Context) {
 		return
 	}
 	topic, err := s.store.UpdateTopic(c.Request.Context(), current.Key, in)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, topic)
+	s.respond(c, http.StatusOK, topic, err)
 }
 
 // apply merges the patch into t and validates the result.
