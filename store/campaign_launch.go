@@ -15,7 +15,8 @@ import (
 )
 
 // LaunchCampaign pins the approved content version, plans every eligible
-// customer and moves the campaign to scheduled, in one transaction guarded
+// customer and moves the campaign to scheduled (completed when nobody was
+// eligible), in one transaction guarded
 // by the campaign row: a concurrent or retried launch (from any process)
 // waits for the row, finds the campaign launched and returns it unchanged,
 // so nothing is planned twice. ENOTFOUND; ECONFLICT for content that is not
@@ -60,6 +61,9 @@ func (s *Store) launchOnce(ctx context.Context, id int64, ps models.PlanSettings
 			case models.CampaignPaused, models.CampaignCancelled:
 				return models.Errorf(models.ECONFLICT, "Campaign %d is %s and cannot be launched.", id, row.State)
 			}
+			if err := s.lockPlanning(tx); err != nil {
+				return err
+			}
 			now := s.now()
 			if err := windowOpen(row, now); err != nil {
 				return err
@@ -89,7 +93,13 @@ func (s *Store) launchOnce(ctx context.Context, id int64, ps models.PlanSettings
 			if err != nil {
 				return err
 			}
-			err = s.setCampaignState(tx, row, models.CampaignScheduled, map[string]any{
+			// With nobody planned every delivery is final at once:
+			// no dispatcher would ever move the campaign on.
+			state := models.CampaignScheduled
+			if st.eligible == 0 {
+				state = models.CampaignCompleted
+			}
+			err = s.setCampaignState(tx, row, state, map[string]any{
 				"content_version": p.version.Version, "excluded": string(excluded),
 				"planned_count": st.eligible, "moved_count": st.moved, "launched_at": now,
 			})

@@ -105,7 +105,8 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 		return nil, err
 	}
 	capacity := campaigns.NewCapacityPlanner(p.settings.SendsPerMinute)
-	if err := reserveOtherCampaigns(ctx, db, p, capacity); err != nil {
+	err := reserveCapacity(ctx, db, capacity, p.settings.SendsPerMinute, p.campaign.ID, p.campaign.NotBefore, p.campaign.NotAfter)
+	if err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -306,40 +307,4 @@ func (p *plan) probeDeliveries(db *gorm.DB) error {
 	}
 	p.anyCadence = len(hits) > 0
 	return nil
-}
-
-// reserveOtherCampaigns tells the capacity planner about the sends other
-// campaigns have already planned inside this campaign's window on every
-// rate-limited channel: a channel's rate is shared by all campaigns, not
-// granted to each. Memory stays bounded by minutes, not deliveries: rows
-// are streamed into per-minute counters.
-func reserveOtherCampaigns(ctx context.Context, db *gorm.DB, p *plan, capacity *campaigns.CapacityPlanner) error {
-	var limited []string
-	for ch, n := range p.settings.SendsPerMinute {
-		if n > 0 {
-			limited = append(limited, string(ch))
-		}
-	}
-	if len(limited) == 0 {
-		return nil
-	}
-	rows, err := db.WithContext(ctx).Model(&deliveryRow{}).Select("channel, scheduled_at").
-		Where("campaign_id <> ? AND status IN ? AND channel IN ? AND scheduled_at >= ? AND scheduled_at < ?",
-			p.campaign.ID, []string{string(models.DeliveryPlanned), string(models.DeliveryQueued)}, limited,
-			p.campaign.NotBefore.UTC(), p.campaign.NotAfter.UTC()).Rows()
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			ch string
-			at time.Time
-		)
-		if err := rows.Scan(&ch, &at); err != nil {
-			return err
-		}
-		capacity.Reserve(models.Channel(ch), at)
-	}
-	return rows.Err()
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,14 +14,17 @@ import (
 // ResumeCampaign resumes a paused campaign. Planned deliveries whose time
 // passed during the pause are checked again against what may have changed
 // meanwhile and re-planned to the customer's next window (a new
-// generation, so their task ids never collide with retained ones). Those
-// whose consent is no longer opted_in, whose customer changed channel, or
-// whose new time would break the cadence are skipped (consent_withdrawn,
-// channel_changed, cadence_cap); those with no window left before
+// generation, so their task ids never collide with retained ones), sharing
+// each channel's send rate with everything already planned. Those whose
+// customer became suppressed, whose consent is no longer opted_in, whose
+// customer changed channel, whose channel this server no longer has, whose
+// content expired, or whose new time would break the cadence are skipped
+// (suppressed, consent_withdrawn, channel_changed, channel_unavailable,
+// content_expired, cadence_cap); those with no window left before
 // not_after expire with reason no_slot (or erased, no_timezone, no_window
 // when the profile changed). The campaign returns to running if any
-// delivery was already handed on, else to scheduled. ENOTFOUND; ECONFLICT
-// naming the state.
+// delivery was already handed on, to completed if no delivery is left to
+// send, else to scheduled. ENOTFOUND; ECONFLICT naming the state.
 func (s *Store) ResumeCampaign(ctx context.Context, id int64, ps models.PlanSettings) (*models.Campaign, error) {
 	return s.transition(ctx, id, func(tx *gorm.DB, row *campaignRow) error {
 		if row.State != string(models.CampaignPaused) {
@@ -35,15 +39,38 @@ func (s *Store) ResumeCampaign(ctx context.Context, id int64, ps models.PlanSett
 		if err != nil {
 			return err
 		}
-		if err := s.replanMissed(tx, row, ps); err != nil {
+		if err := s.lockPlanning(tx); err != nil {
+			return err
+		}
+		moved, err := s.replanMissed(tx, row, ps)
+		if err != nil {
+			return err
+		}
+		var open int64
+		err = tx.Model(&deliveryRow{}).Where("campaign_id = ? AND status IN ?", id, []string{string(models.DeliveryPlanned),
+			string(models.DeliveryQueued), string(models.DeliverySending)}).Count(&open).Error
+		if err != nil {
 			return err
 		}
 		state := models.CampaignScheduled
-		if handed > 0 {
+		switch {
+		case open == 0:
+			state = models.CampaignCompleted
+		case handed > 0:
 			state = models.CampaignRunning
 		}
-		return s.setCampaignState(tx, row, state, nil)
+		return s.setCampaignState(tx, row, state, map[string]any{"moved_count": row.MovedCount + moved})
 	})
+}
+
+// replanner is what re-planning a paused campaign shares across pages:
+// the pinned version and one capacity planner for every channel.
+type replanner struct {
+	row      *campaignRow
+	ps       models.PlanSettings
+	version  *models.ContentVersion
+	capacity *campaigns.CapacityPlanner
+	now      time.Time
 }
 
 // replanPage is what re-planning one page of deliveries needs to know
@@ -58,36 +85,43 @@ type replanPage struct {
 }
 
 // replanMissed re-plans, a page at a time, the campaign's planned
-// deliveries scheduled before now. A pause can last long enough for the
-// customer to withdraw consent, change channel or receive other
-// campaigns, so each delivery passes launch's consent, channel and
-// cadence rules again at its new time, with the customer's current zone
-// and windows (or the server defaults) and the campaign's spread.
-func (s *Store) replanMissed(tx *gorm.DB, row *campaignRow, ps models.PlanSettings) error {
-	now := s.now()
-	topic, err := pinnedTopic(tx, row)
-	if err != nil {
-		return err
+// deliveries scheduled before now, and returns how many the channels'
+// send rates moved. A pause can last long enough for the customer to
+// withdraw consent, change channel or receive other campaigns, so each
+// delivery passes launch's rules again at its new time, with the
+// customer's current zone and windows (or the server defaults) and the
+// campaign's spread.
+func (s *Store) replanMissed(tx *gorm.DB, row *campaignRow, ps models.PlanSettings) (int64, error) {
+	r := &replanner{row: row, ps: ps, now: s.now(), capacity: campaigns.NewCapacityPlanner(ps.SendsPerMinute)}
+	var err error
+	if r.version, err = pinnedVersion(tx, row); err != nil {
+		return 0, err
+	}
+	// Every campaign's future sends, this one's included, already hold
+	// their minutes; the missed ones lie before now and hold none.
+	ctx := tx.Statement.Context
+	if err := reserveCapacity(ctx, tx, r.capacity, ps.SendsPerMinute, 0, r.now, row.NotAfter); err != nil {
+		return 0, err
 	}
 	var after int64
 	for {
 		var rows []deliveryRow
 		err := tx.Where("campaign_id = ? AND status = ? AND scheduled_at < ? AND id > ?",
-			row.ID, string(models.DeliveryPlanned), now, after).Order("id").Limit(1000).Find(&rows).Error
+			row.ID, string(models.DeliveryPlanned), r.now, after).Order("id").Limit(1000).Find(&rows).Error
 		if err != nil || len(rows) == 0 {
-			return err
+			return int64(r.capacity.Moved()), err
 		}
 		after = rows[len(rows)-1].ID
-		page, err := loadReplanPage(tx, row, topic, rows, now)
+		page, err := loadReplanPage(tx, row, r.version.Topic, rows, r.now)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		for i := range rows {
 			d := &rows[i]
-			updates := map[string]any{"updated_at": now}
-			at, status, reason, err := s.replanDelivery(tx.Statement.Context, row, ps, page, d, now)
+			updates := map[string]any{"updated_at": r.now}
+			at, status, reason, err := r.replanDelivery(ctx, page, d)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if reason == "" {
 				updates["scheduled_at"], updates["generation"] = at, d.Generation+1
@@ -95,24 +129,21 @@ func (s *Store) replanMissed(tx *gorm.DB, row *campaignRow, ps models.PlanSettin
 				updates["status"], updates["reason"] = string(status), string(reason)
 			}
 			if err := tx.Model(&deliveryRow{}).Where("id = ? AND status = ?", d.ID, string(models.DeliveryPlanned)).Updates(updates).Error; err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
 }
 
-// pinnedTopic returns the topic of the content version the launch pinned:
-// consent is needed for that topic, whatever later versions say.
-func pinnedTopic(tx *gorm.DB, row *campaignRow) (string, error) {
+// pinnedVersion returns the content version the launch pinned: consent is
+// needed for its topic and it expires at its expires_at, whatever later
+// versions say.
+func pinnedVersion(tx *gorm.DB, row *campaignRow) (*models.ContentVersion, error) {
 	var vrow contentVersionRow
 	if err := tx.Where("content_id = ? AND version = ?", row.ContentID, row.ContentVersion).Take(&vrow).Error; err != nil {
-		return "", mapError(err, "Content version")
+		return nil, mapError(err, "Content version")
 	}
-	v, err := vrow.model()
-	if err != nil {
-		return "", err
-	}
-	return v.Topic, nil
+	return vrow.model()
 }
 
 // loadReplanPage loads the customers of rows, their consent for topic and
@@ -167,8 +198,9 @@ func loadReplanPage(tx *gorm.DB, row *campaignRow, topic string, rows []delivery
 
 // replanDelivery decides one missed delivery: its new send time, or the
 // status (skipped or expired) and reason it ends with instead. The order
-// follows launch: consent before channel before time before cadence.
-func (s *Store) replanDelivery(ctx context.Context, row *campaignRow, ps models.PlanSettings, page *replanPage, d *deliveryRow, now time.Time) (time.Time, models.DeliveryStatus, models.Reason, error) {
+// follows launch: who the customer is, consent, channel, content, time,
+// capacity, then cadence at the time capacity chose.
+func (r *replanner) replanDelivery(ctx context.Context, page *replanPage, d *deliveryRow) (time.Time, models.DeliveryStatus, models.Reason, error) {
 	cr := page.customers[d.CustomerID]
 	if cr == nil || cr.ErasedAt != nil {
 		return time.Time{}, models.DeliveryExpired, models.ReasonErased, nil
@@ -177,21 +209,32 @@ func (s *Store) replanDelivery(ctx context.Context, row *campaignRow, ps models.
 	if err != nil {
 		return time.Time{}, models.DeliveryExpired, models.ReasonNoWindow, nil
 	}
-	if page.consent[c.ID] != models.ConsentOptedIn {
+	ch := models.Channel(d.Channel)
+	switch {
+	case c.Suppressed:
+		return time.Time{}, models.DeliverySkipped, models.ReasonSuppressed, nil
+	case page.consent[c.ID] != models.ConsentOptedIn:
 		return time.Time{}, models.DeliverySkipped, models.ReasonConsentWithdrawn, nil
-	}
-	// The delivery's locale, address and capacity were decided for the
-	// old channel; re-routing would skip those checks, so it is skipped
-	// and never sent on a channel the customer no longer wants.
-	if c.PreferredChannel != models.Channel(d.Channel) {
+	case c.PreferredChannel != ch:
+		// The delivery's locale, address and capacity were decided for
+		// the old channel; re-routing would skip those checks, so it is
+		// skipped and never sent on a channel the customer no longer wants.
 		return time.Time{}, models.DeliverySkipped, models.ReasonChannelChanged, nil
+	case !slices.Contains(r.ps.Channels, ch):
+		return time.Time{}, models.DeliverySkipped, models.ReasonChannelUnavailable, nil
+	case r.version.ExpiresAt != nil && !r.version.ExpiresAt.After(r.now):
+		return time.Time{}, models.DeliverySkipped, models.ReasonContentExpired, nil
 	}
-	at, reason := s.replanSlot(row, ps, c, now)
+	in, slot, reason := r.replanSlot(c)
 	if reason != "" {
 		return time.Time{}, models.DeliveryExpired, reason, nil
 	}
-	if row.RecipientsOf == nil {
-		_, ok, err := campaigns.CheckCadence(ctx, page.others, c.ID, at, c.Cadence, ps.GlobalCap)
+	slot, ok := r.capacity.Place(ch, in, slot, 0)
+	if !ok {
+		return time.Time{}, models.DeliveryExpired, models.ReasonNoSlot, nil
+	}
+	if r.row.RecipientsOf == nil {
+		_, ok, err := campaigns.CheckCadence(ctx, page.others, c.ID, slot.At, c.Cadence, r.ps.GlobalCap)
 		if err != nil {
 			return time.Time{}, "", "", err
 		}
@@ -199,30 +242,31 @@ func (s *Store) replanDelivery(ctx context.Context, row *campaignRow, ps models.
 			return time.Time{}, models.DeliverySkipped, models.ReasonCadenceCap, nil
 		}
 	}
-	return at, "", "", nil
+	return slot.At.UTC(), "", "", nil
 }
 
-// replanSlot computes a re-planned send time for one customer, or the
-// reason there is none: no_timezone, no_window or no_slot.
-func (s *Store) replanSlot(row *campaignRow, ps models.PlanSettings, c *models.Customer, now time.Time) (time.Time, models.Reason) {
+// replanSlot computes a re-planned send slot for one customer and the
+// input it was computed from, or the reason there is none: no_timezone,
+// no_window or no_slot.
+func (r *replanner) replanSlot(c *models.Customer) (campaigns.ScheduleInput, campaigns.SendSlot, models.Reason) {
 	zone, windows := c.Timezone, c.PreferredWindows
 	if zone == "" {
-		zone = ps.DefaultTimezone
+		zone = r.ps.DefaultTimezone
 	}
 	if len(windows) == 0 {
-		windows = ps.DefaultWindows
+		windows = r.ps.DefaultWindows
 	}
 	loc, err := campaigns.LoadZone(zone)
 	if err != nil {
-		return time.Time{}, models.ReasonNoTimezone
+		return campaigns.ScheduleInput{}, campaigns.SendSlot{}, models.ReasonNoTimezone
 	}
 	if len(windows) == 0 {
-		return time.Time{}, models.ReasonNoWindow
+		return campaigns.ScheduleInput{}, campaigns.SendSlot{}, models.ReasonNoWindow
 	}
-	in := campaigns.ScheduleInput{Now: now, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(), Location: loc, Windows: windows}
-	slot, ok := campaigns.PlaceSend(in, campaigns.Placement{CampaignID: row.ID, CustomerID: c.ID, Spread: row.Spread})
+	in := campaigns.ScheduleInput{Now: r.now, NotBefore: r.row.NotBefore.UTC(), NotAfter: r.row.NotAfter.UTC(), Location: loc, Windows: windows}
+	slot, ok := campaigns.PlaceSend(in, campaigns.Placement{CampaignID: r.row.ID, CustomerID: c.ID, Spread: r.row.Spread})
 	if !ok {
-		return time.Time{}, models.ReasonNoSlot
+		return in, campaigns.SendSlot{}, models.ReasonNoSlot
 	}
-	return slot.At, ""
+	return in, slot, ""
 }
