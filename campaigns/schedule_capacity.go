@@ -102,8 +102,20 @@ func (p *CapacityPlanner) Place(ch models.Channel, in ScheduleInput, slot SendSl
 // so this plan shares the channel's rate with it. A minute may already be
 // over the limit (planned under an older rate); nothing more goes there.
 func (p *CapacityPlanner) Reserve(ch models.Channel, t time.Time) {
-	if limit := p.perMinute[ch]; limit > 0 {
-		p.take(ch, schedMinute(t), limit)
+	p.ReserveN(ch, t, 1)
+}
+
+// ReserveN counts n sends already planned on ch in the minute holding t,
+// as n calls of Reserve would; n of zero or less changes nothing.
+func (p *CapacityPlanner) ReserveN(ch models.Channel, t time.Time, n int) {
+	limit := p.perMinute[ch]
+	if limit <= 0 || n <= 0 {
+		return
+	}
+	k := schedCapKey{ch, schedMinute(t)}
+	p.used[k] = int32(min(int(p.used[k])+n, math.MaxInt32))
+	if int(p.used[k]) >= limit {
+		p.next[k] = k.minute + 1
 	}
 }
 

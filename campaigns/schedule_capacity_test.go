@@ -147,3 +147,32 @@ func TestCapacityPlannerNeverOverfillsAMinute(t *testing.T) {
 		t.Fatalf("placed %d customers and moved %d: the test did not exercise crowded minutes", placed, p.Moved())
 	}
 }
+
+// TestReserveNActsLikeRepeatedReserve compares, on random counts of
+// already planned sends per minute, a planner told with ReserveN against
+// one told with as many Reserve calls: every later placement must agree.
+func TestReserveNActsLikeRepeatedReserve(t *testing.T) {
+	in := campaigns.ScheduleInput{
+		Now: utc(t, "2026-06-01T08:00:00Z"), NotAfter: utc(t, "2026-06-03T00:00:00Z"), Location: time.UTC,
+		Windows: []models.Window{win("mon,tue", "09:00", "09:10")},
+	}
+	r := rand.New(rand.NewPCG(7, 11))
+	for round := range 200 {
+		limit := 1 + r.IntN(4)
+		perMinute := map[models.Channel]int{models.ChannelSMS: limit}
+		bulk, single := campaigns.NewCapacityPlanner(perMinute), campaigns.NewCapacityPlanner(perMinute)
+		for m := range 10 {
+			at := utc(t, "2026-06-01T09:00:30Z").Add(time.Duration(m) * time.Minute)
+			n := r.IntN(limit + 2)
+			bulk.ReserveN(models.ChannelSMS, at, n)
+			for range n {
+				single.Reserve(models.ChannelSMS, at)
+			}
+		}
+		placements := 1 + r.IntN(20)
+		got, want := placeAll(t, bulk, models.ChannelSMS, in, placements), placeAll(t, single, models.ChannelSMS, in, placements)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("round %d (limit %d): ReserveN placements differ from repeated Reserve (-want +got):\n%s", round, limit, diff)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,9 +14,10 @@ import (
 // reserveCapacity tells capacity about the sends already planned or queued
 // in [from, to) on every rate-limited channel of perMinute, leaving out the
 // deliveries of skipCampaign (0 leaves out none): a channel's rate is
-// shared by all campaigns, not granted to each. Memory stays bounded by
-// minutes, not deliveries: rows are streamed into per-minute counters.
-func reserveCapacity(ctx context.Context, db *gorm.DB, capacity *campaigns.CapacityPlanner,
+// shared by all campaigns, not granted to each. The database counts them
+// per minute, so a busy system sends one row per used minute, not one per
+// delivery, and memory stays bounded by minutes.
+func (s *Store) reserveCapacity(ctx context.Context, db *gorm.DB, capacity *campaigns.CapacityPlanner,
 	perMinute map[models.Channel]int, skipCampaign int64, from, to time.Time) error {
 	var limited []string
 	for ch, n := range perMinute {
@@ -26,10 +28,16 @@ func reserveCapacity(ctx context.Context, db *gorm.DB, capacity *campaigns.Capac
 	if len(limited) == 0 || !from.Before(to) {
 		return nil
 	}
-	rows, err := db.WithContext(ctx).Model(&deliveryRow{}).Select("channel, scheduled_at").
+	// SQLite stores UTC times as text with a fixed-width prefix
+	// ("2006-01-02 15:04"), so the minute is a prefix of it.
+	minute := "date_trunc('minute', scheduled_at)"
+	if s.dialect == DialectSQLite {
+		minute = "substr(scheduled_at, 1, 16)"
+	}
+	rows, err := db.WithContext(ctx).Model(&deliveryRow{}).Select("channel, "+minute+" AS minute, COUNT(*) AS n").
 		Where("campaign_id <> ? AND status IN ? AND channel IN ? AND scheduled_at >= ? AND scheduled_at < ?",
 			skipCampaign, []string{string(models.DeliveryPlanned), string(models.DeliveryQueued)}, limited,
-			from.UTC(), to.UTC()).Rows()
+			from.UTC(), to.UTC()).Group("channel, minute").Rows()
 	if err != nil {
 		return mapError(err, "Deliveries")
 	}
@@ -37,12 +45,30 @@ func reserveCapacity(ctx context.Context, db *gorm.DB, capacity *campaigns.Capac
 	for rows.Next() {
 		var (
 			ch string
-			at time.Time
+			m  any
+			n  int
 		)
-		if err := rows.Scan(&ch, &at); err != nil {
+		if err := rows.Scan(&ch, &m, &n); err != nil {
 			return err
 		}
-		capacity.Reserve(models.Channel(ch), at)
+		at, err := minuteOf(m)
+		if err != nil {
+			return err
+		}
+		capacity.ReserveN(models.Channel(ch), at, n)
 	}
 	return rows.Err()
+}
+
+// minuteOf reads a minute bucket as each dialect returns it.
+func minuteOf(v any) (time.Time, error) {
+	switch m := v.(type) {
+	case time.Time:
+		return m, nil
+	case string:
+		return time.Parse("2006-01-02 15:04", m)
+	case []byte:
+		return time.Parse("2006-01-02 15:04", string(m))
+	}
+	return time.Time{}, fmt.Errorf("store: unexpected minute bucket %T", v)
 }

@@ -105,7 +105,7 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 		return nil, err
 	}
 	capacity := campaigns.NewCapacityPlanner(p.settings.SendsPerMinute)
-	err := reserveCapacity(ctx, db, capacity, p.settings.SendsPerMinute, p.campaign.ID, p.campaign.NotBefore, p.campaign.NotAfter)
+	err := s.reserveCapacity(ctx, db, capacity, p.settings.SendsPerMinute, p.campaign.ID, p.campaign.NotBefore, p.campaign.NotAfter)
 	if err != nil {
 		return nil, err
 	}

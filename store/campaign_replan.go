@@ -100,7 +100,7 @@ func (s *Store) replanMissed(tx *gorm.DB, row *campaignRow, ps models.PlanSettin
 	// Every campaign's future sends, this one's included, already hold
 	// their minutes; the missed ones lie before now and hold none.
 	ctx := tx.Statement.Context
-	if err := reserveCapacity(ctx, tx, r.capacity, ps.SendsPerMinute, 0, r.now, row.NotAfter); err != nil {
+	if err := s.reserveCapacity(ctx, tx, r.capacity, ps.SendsPerMinute, 0, r.now, row.NotAfter); err != nil {
 		return 0, err
 	}
 	var after int64
