@@ -243,6 +243,7 @@ func TestPlaceSendStaysInsideTheUsableWindow(t *testing.T) {
 		cases = 200
 	}
 	margin := campaigns.DefaultEndMargin
+	spreadChecked := 0
 	for i := range cases {
 		c := randomCase(t, r)
 		from := later(c.now, c.notBefore)
@@ -272,6 +273,33 @@ func TestPlaceSendStaysInsideTheUsableWindow(t *testing.T) {
 		if again, _ := campaigns.PlaceSend(c.input(), p); !again.At.Equal(got.At) {
 			t.Fatalf("%v\nPlaceSend is not deterministic: %s then %s", c, got.At, again.At)
 		}
+		if !p.Spread {
+			continue
+		}
+		// The hashed point is measured from the occurrence (or
+		// not_before), so it does not depend on now unless it has passed.
+		base := later(want.start, c.notBefore)
+		point := base.Add(campaigns.SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(base)))
+		fromNow := point.Before(wantAt)
+		if fromNow {
+			point = wantAt.Add(campaigns.SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(wantAt)))
+		}
+		if !got.At.Equal(point) {
+			t.Fatalf("%v\nspread send at %s, want %s (hashed point passed: %t)", c, got.At, point, fromNow)
+		}
+		if fromNow {
+			continue
+		}
+		// Any later planner that still plans before the point agrees.
+		d := c
+		d.now = c.now.Add(time.Duration(r.Int64N(int64(got.At.Sub(c.now)) + 1)))
+		if again, ok := campaigns.PlaceSend(d.input(), p); !ok || !again.At.Equal(got.At) {
+			t.Fatalf("%v\nplanned at now=%s: %s, at now=%s: %s (ok %t)", c, c.now, got.At, d.now, again.At, ok)
+		}
+		spreadChecked++
+	}
+	if spreadChecked < cases/10 {
+		t.Fatalf("only %d of %d cases checked that spread ignores now; the generator is too strict", spreadChecked, cases)
 	}
 }
 

@@ -17,8 +17,8 @@ const schedMaxOccurrences = 1000
 type Placement struct {
 	// CampaignID and CustomerID seed the deterministic spread offset.
 	CampaignID, CustomerID int64
-	// Spread places the send at a hashed offset in the usable rest of the
-	// occurrence instead of at its first instant.
+	// Spread places the send at a hashed offset into the usable part of
+	// the occurrence (see spreadAt) instead of at its first instant.
 	Spread bool
 	// Margin is kept free before the occurrence's end and before
 	// not_after; zero or negative means DefaultEndMargin.
@@ -45,9 +45,10 @@ func schedUsableEnd(in ScheduleInput, slot SendSlot, margin time.Duration) time.
 // PlaceSend returns the planned send of one customer: the first window
 // occurrence (from NextSendTime) that still has more than the margin left,
 // and in it the earliest instant, or with Spread a deterministic instant in
-// [earliest, usable end). The result is never at or past the occurrence's
-// end less the margin, nor at or past not_after less the margin. ok is
-// false when no occurrence before not_after has room.
+// [earliest, usable end) (see spreadAt). The result is never before Now or
+// NotBefore, never at or past the occurrence's end less the margin, nor at
+// or past not_after less the margin. ok is false when no occurrence before
+// not_after has room.
 func PlaceSend(in ScheduleInput, p Placement) (SendSlot, bool) {
 	margin := p.margin()
 	for range schedMaxOccurrences {
@@ -58,7 +59,7 @@ func PlaceSend(in ScheduleInput, p Placement) (SendSlot, bool) {
 		usableEnd := schedUsableEnd(in, slot, margin)
 		if slot.At.Before(usableEnd) {
 			if p.Spread {
-				slot.At = slot.At.Add(SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(slot.At)))
+				slot.At = spreadAt(in, slot, usableEnd, p)
 				slot.Local = slot.At.In(in.Location)
 			}
 			return slot, true
@@ -69,6 +70,25 @@ func PlaceSend(in ScheduleInput, p Placement) (SendSlot, bool) {
 		in.NotBefore = slot.WindowEnd
 	}
 	return SendSlot{}, false
+}
+
+// spreadAt places a spread send in slot's occurrence. The hashed point is
+// measured from the occurrence's start (or not_before, if later), never
+// from Now: a preview, an explain and the launch that follows them then
+// agree on every send whose point is still ahead. Only when the window is
+// already open and the point has passed is the send spread over the rest
+// of the occurrence instead, so a launch in the middle of a window does
+// not pile its late customers onto its first instant. The result lies in
+// [slot.At, usableEnd) because slot.At < usableEnd and base <= slot.At.
+func spreadAt(in ScheduleInput, slot SendSlot, usableEnd time.Time, p Placement) time.Time {
+	base := slot.WindowStart
+	if in.NotBefore.After(base) {
+		base = in.NotBefore
+	}
+	if point := base.Add(SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(base))); !point.Before(slot.At) {
+		return point
+	}
+	return slot.At.Add(SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(slot.At)))
 }
 
 // SpreadOffset returns a deterministic offset in whole seconds in

@@ -104,3 +104,45 @@ func TestPlaceSend(t *testing.T) {
 		})
 	}
 }
+
+func TestPlaceSendSpreadIsMeasuredFromTheOccurrence(t *testing.T) {
+	daily := []models.Window{win("mon,tue,wed,thu,fri,sat,sun", "09:00", "10:00")}
+	p := campaigns.Placement{CampaignID: 3, CustomerID: 9, Spread: true}
+	opens, usableEnd := utc(t, "2026-06-01T09:00:00Z"), utc(t, "2026-06-01T09:59:00Z")
+	point := opens.Add(campaigns.SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(opens)))
+	if point.Sub(opens) < 2*time.Second || usableEnd.Sub(point) < 2*time.Second {
+		t.Fatalf("the fixture's hashed point %s is too close to the window's edges to test both sides of it", point)
+	}
+	notBefore := utc(t, "2026-06-01T09:20:00Z")
+	fromNotBefore := notBefore.Add(campaigns.SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(notBefore)))
+	late := point.Add(time.Second)
+	tests := []struct {
+		name      string
+		nows      []time.Time
+		notBefore time.Time
+		want      time.Time
+	}{
+		{"every planner before the window opens gets the same instant",
+			[]time.Time{utc(t, "2026-05-31T12:00:00Z"), utc(t, "2026-06-01T08:00:00Z"), opens.Add(-time.Second)}, time.Time{}, point},
+		{"a planner inside the open window gets that instant while it is ahead",
+			[]time.Time{opens, opens.Add(time.Second), point.Add(-time.Second), point}, time.Time{}, point},
+		{"a not_before inside the window is where the hashed offset starts",
+			[]time.Time{utc(t, "2026-06-01T08:00:00Z"), notBefore}, notBefore, fromNotBefore},
+		{"a planner past the hashed point spreads over the rest of the window",
+			[]time.Time{late}, time.Time{}, late.Add(campaigns.SpreadOffset(p.CampaignID, p.CustomerID, usableEnd.Sub(late)))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, now := range tt.nows {
+				in := campaigns.ScheduleInput{Now: now, NotBefore: tt.notBefore, NotAfter: utc(t, "2026-06-10T00:00:00Z"), Location: time.UTC, Windows: daily}
+				got, ok := campaigns.PlaceSend(in, p)
+				if !ok || !got.At.Equal(tt.want) {
+					t.Errorf("now %s: got %s (ok %t), want %s", now, got.At, ok, tt.want)
+				}
+				if ok && (got.At.Before(now) || !got.At.Before(usableEnd)) {
+					t.Errorf("now %s: %s is outside [now, %s)", now, got.At, usableEnd)
+				}
+			}
+		})
+	}
+}

@@ -99,7 +99,8 @@ const MaxCampaignSpan = 366 * 24 * time.Hour
 
 // Validate checks the input's own fields; the store checks that content
 // and segment exist. EINVALID naming each bad field (rule "text" for a
-// name that is not valid UTF-8 or holds NUL).
+// name that is not valid UTF-8 or holds NUL, "min" for a segment_id or
+// recipients_of below 1).
 func (in *CampaignInput) Validate() error {
 	var p Problems
 	// NUL and invalid UTF-8 cannot be stored by PostgreSQL: refused here
@@ -118,8 +119,12 @@ func (in *CampaignInput) Validate() error {
 	case in.SegmentID != nil && in.Audience != nil:
 		p.Add("/audience", "exclusive", "give either segment_id or audience, not both")
 	case in.SegmentID != nil && *in.SegmentID <= 0:
-		p.Add("/segment_id", "unknown_segment", "no segment %d exists", *in.SegmentID)
-	case in.Audience != nil && in.Audience.RecipientsOf <= 0:
+		// No id below 1 can exist: the value is wrong, not unknown.
+		p.Add("/segment_id", "min", "must be a positive segment id")
+	case in.Audience != nil && in.Audience.RecipientsOf < 0:
+		p.Add("/audience/recipients_of", "min", "must be a positive content id")
+	case in.Audience != nil && in.Audience.RecipientsOf == 0:
+		// 0 is what an omitted recipients_of decodes to.
 		p.Add("/audience/recipients_of", "required", "is required")
 	}
 	w := in.Window
@@ -240,11 +245,62 @@ type CampaignExplanation struct {
 	Timezone          string          `json:"timezone,omitempty"`
 	TimezoneDefaulted bool            `json:"timezone_defaulted"`
 	WindowsDefaulted  bool            `json:"windows_defaulted"`
-	// SendAt and SendAtLocal are the planned send (before capacity moves
-	// it); Delivery is the delivery a launch wrote, if any.
-	SendAt      *time.Time `json:"send_at,omitempty"`
-	SendAtLocal string     `json:"send_at_local,omitempty"`
-	Delivery    *Delivery  `json:"delivery,omitempty"`
+	// SendAt and SendAtLocal are the send SendAtSource names: before
+	// launch the evaluated send (capacity may still move it), after it
+	// the delivery's scheduled_at, or nothing when the launch planned
+	// none. Delivery is the delivery a launch wrote, if any.
+	SendAt       *time.Time   `json:"send_at,omitempty"`
+	SendAtLocal  string       `json:"send_at_local,omitempty"`
+	SendAtSource SendAtSource `json:"send_at_source,omitempty"`
+	Delivery     *Delivery    `json:"delivery,omitempty"`
+	// EvaluatedAt is when Eligible, Reason and Rules were evaluated
+	// against the customer's current data.
+	EvaluatedAt time.Time `json:"evaluated_at"`
+	// Launch is what the launch decided; nil before launch.
+	Launch *LaunchDecision `json:"launch,omitempty"`
+}
+
+// SendAtSource says which time an explanation's send_at shows.
+type SendAtSource string
+
+// Sources of send_at.
+const (
+	// SendAtEvaluated is the send the evaluation computes now (drafts).
+	SendAtEvaluated SendAtSource = "evaluation"
+	// SendAtDelivery is the scheduled_at of the delivery a launch wrote.
+	SendAtDelivery SendAtSource = "delivery"
+)
+
+// LaunchOutcome is what a launch decided for one customer.
+type LaunchOutcome string
+
+// Launch outcomes.
+const (
+	// LaunchPlanned: the launch wrote a delivery (its status may have
+	// moved on since).
+	LaunchPlanned LaunchOutcome = "planned"
+	// LaunchExcluded: the customer was in the audience and left out for
+	// the recorded reason.
+	LaunchExcluded LaunchOutcome = "excluded"
+	// LaunchNotInAudience: the customer was not in the audience at launch
+	// (say, created or moved into the segment later).
+	LaunchNotInAudience LaunchOutcome = "not_in_audience"
+)
+
+// LaunchDecision is a launch's recorded decision for one customer, as it
+// was made then, whatever the customer's data says today.
+type LaunchDecision struct {
+	// DecidedAt is the campaign's launched_at.
+	DecidedAt time.Time     `json:"decided_at"`
+	Outcome   LaunchOutcome `json:"outcome"`
+	// Reason is the exclusion reason, or for a planned customer the
+	// delivery's current reason (a skip or expiry), if any.
+	Reason Reason `json:"reason,omitempty"`
+	// DeliveryID, Status and ScheduledAt describe the delivery of a
+	// planned customer as it is now.
+	DeliveryID  int64          `json:"delivery_id,omitempty"`
+	Status      DeliveryStatus `json:"status,omitempty"`
+	ScheduledAt *time.Time     `json:"scheduled_at,omitempty"`
 }
 
 // CampaignService stores campaigns, plans them and explains the plan.

@@ -110,8 +110,10 @@ func BenchmarkCampaignLaunch(b *testing.B) {
 		}
 		planned = c.Planned
 		b.StopTimer()
-		if err := s.DB().Exec("DELETE FROM deliveries WHERE campaign_id = ?", camp.ID).Error; err != nil {
-			b.Fatal(err)
+		for _, table := range []string{"deliveries", "campaign_exclusions"} {
+			if err := s.DB().Exec("DELETE FROM "+table+" WHERE campaign_id = ?", camp.ID).Error; err != nil {
+				b.Fatal(err)
+			}
 		}
 		b.StartTimer()
 	}

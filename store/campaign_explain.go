@@ -4,15 +4,21 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
 // ExplainCampaign explains rule by rule why a customer does (not) receive
-// the campaign, with the planned send time in UTC and on the customer's
-// clock, and the delivery a launch wrote, if any. A launched campaign is
-// explained with its pinned version and without counting its own delivery
-// against the customer. ENOTFOUND for an unknown campaign or customer;
+// the campaign, evaluated against the customer's current data (at
+// evaluated_at). A launched campaign is evaluated with its pinned version
+// and without counting its own delivery against the customer, and also
+// reports what its launch decided (planned, excluded with the recorded
+// reason, or not in the audience): today's rules may say otherwise, and
+// guarantee 7 is about the decision that was made. send_at is then the
+// delivery's scheduled_at, never a fresh computation, and absent when the
+// launch planned nothing. ENOTFOUND for an unknown campaign or customer;
 // ECONFLICT as LaunchCampaign for a draft whose content cannot be sent.
 func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string, ps models.PlanSettings) (*models.CampaignExplanation, error) {
 	db := s.db.WithContext(ctx)
@@ -50,7 +56,7 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 		CampaignID: row.ID, ExternalID: externalID, ContentVersion: p.version.Version,
 		Eligible: x.Eligible, Reason: x.Reason, Channel: x.Channel, Locale: x.Locale,
 		Timezone: x.Timezone, TimezoneDefaulted: x.TimezoneDefaulted, WindowsDefaulted: x.WindowsDefaulted,
-		Rules: make([]models.ExplainedRule, len(x.Rules)),
+		Rules: make([]models.ExplainedRule, len(x.Rules)), EvaluatedAt: p.eval.Now.UTC(),
 	}
 	for i, r := range x.Rules {
 		out.Rules[i] = models.ExplainedRule{Rule: r.Rule, Outcome: string(r.Outcome), Detail: r.Detail, Values: r.Values}
@@ -59,10 +65,6 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 		out.Eligible, out.Reason = false, models.ReasonAlreadyReceived
 		out.Rules = append(out.Rules, models.ExplainedRule{Rule: models.ReasonAlreadyReceived, Outcome: "fail",
 			Detail: "the customer already received or is due to receive this correction; it is never sent twice"})
-	}
-	if x.Slot != nil && out.Eligible {
-		at := x.Slot.At.UTC()
-		out.SendAt, out.SendAtLocal = &at, x.Slot.Local.Format(time.RFC3339)+" "+x.Timezone
 	}
 	var d deliveryRow
 	res = db.Where("campaign_id = ? AND customer_id = ?", row.ID, c.ID).Limit(1).Find(&d)
@@ -73,5 +75,53 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 		out.Delivery = d.model()
 		out.Delivery.ExternalID = externalID
 	}
+	if row.LaunchedAt == nil {
+		// Not launched (a draft, or a draft that was cancelled): the
+		// evaluation is all there is.
+		if x.Slot != nil && out.Eligible {
+			out.SendAt, out.SendAtLocal, out.SendAtSource = sendAtLocal(x.Slot.At, x.Timezone, models.SendAtEvaluated)
+		}
+		return out, nil
+	}
+	out.Launch, err = launchDecision(db, row, c.ID, out.Delivery)
+	if err != nil {
+		return nil, err
+	}
+	if out.Delivery != nil {
+		// The customer's zone may have changed since launch; the local
+		// form shows the planned instant on their clock today.
+		out.SendAt, out.SendAtLocal, out.SendAtSource = sendAtLocal(out.Delivery.ScheduledAt, x.Timezone, models.SendAtDelivery)
+	}
 	return out, nil
+}
+
+// launchDecision reads what the launch of row decided for the customer:
+// the delivery it wrote, else the exclusion it recorded, else the customer
+// was not in the audience.
+func launchDecision(db *gorm.DB, row *campaignRow, customerID int64, d *models.Delivery) (*models.LaunchDecision, error) {
+	out := &models.LaunchDecision{DecidedAt: row.LaunchedAt.UTC(), Outcome: models.LaunchNotInAudience}
+	if d != nil {
+		at := d.ScheduledAt
+		out.Outcome, out.DeliveryID, out.Status, out.Reason, out.ScheduledAt = models.LaunchPlanned, d.ID, d.Status, d.Reason, &at
+		return out, nil
+	}
+	reason, excluded, err := launchExclusion(db, row.ID, customerID)
+	if err != nil {
+		return nil, err
+	}
+	if excluded {
+		out.Outcome, out.Reason = models.LaunchExcluded, reason
+	}
+	return out, nil
+}
+
+// sendAtLocal returns at in UTC and on the clock of zone (empty when the
+// customer has no usable zone now), tagged with its source.
+func sendAtLocal(at time.Time, zone string, source models.SendAtSource) (*time.Time, string, models.SendAtSource) {
+	utc := at.UTC()
+	loc, err := campaigns.LoadZone(zone)
+	if zone == "" || err != nil {
+		return &utc, "", source
+	}
+	return &utc, utc.In(loc).Format(time.RFC3339) + " " + zone, source
 }

@@ -124,30 +124,45 @@ func windowOpen(row *campaignRow, now time.Time) error {
 		row.ID, row.NotAfter.UTC().Format(time.RFC3339))
 }
 
-// sqliteSink writes planned deliveries inside the launch transaction with
-// multi-row INSERTs, one batch at a time.
+// sqliteSink writes planned deliveries and exclusions inside the launch
+// transaction with multi-row INSERTs, one batch at a time.
 type sqliteSink struct {
 	tx  *gorm.DB
-	buf []*deliveryRow
+	buf planRows
 }
 
 func (k *sqliteSink) add(ctx context.Context, d *deliveryRow) error {
-	k.buf = append(k.buf, d)
-	if len(k.buf) >= planBatch {
+	k.buf.deliveries = append(k.buf.deliveries, d)
+	if k.buf.full() {
 		return k.finish(ctx)
 	}
 	return nil
 }
 
-// finish writes what is buffered; 12 columns x 1000 rows stays under
-// SQLite's variable limit.
-func (k *sqliteSink) finish(context.Context) error {
-	if len(k.buf) == 0 {
-		return nil
+func (k *sqliteSink) exclude(ctx context.Context, e exclusionRow) error {
+	k.buf.exclusions = append(k.buf.exclusions, e)
+	if k.buf.full() {
+		return k.finish(ctx)
 	}
-	err := k.tx.Omit("id").CreateInBatches(k.buf, 1000).Error
-	k.buf = k.buf[:0]
-	return err
+	return nil
+}
+
+// finish writes what is buffered; 12 columns x 1000 deliveries and 3
+// columns x 5000 exclusions stay under SQLite's variable limit.
+func (k *sqliteSink) finish(context.Context) error {
+	if len(k.buf.deliveries) > 0 {
+		if err := k.tx.Omit("id").CreateInBatches(k.buf.deliveries, 1000).Error; err != nil {
+			return err
+		}
+		k.buf.deliveries = k.buf.deliveries[:0]
+	}
+	if len(k.buf.exclusions) > 0 {
+		if err := k.tx.CreateInBatches(k.buf.exclusions, 5000).Error; err != nil {
+			return err
+		}
+		k.buf.exclusions = k.buf.exclusions[:0]
+	}
+	return nil
 }
 
 // PreviewCampaign plans the campaign as a launch now would, without
@@ -204,5 +219,9 @@ func (k *previewSink) add(_ context.Context, d *deliveryRow) error {
 	}
 	return nil
 }
+
+// exclude ignores the customer: a preview only counts exclusions, which
+// runPlan does.
+func (k *previewSink) exclude(context.Context, exclusionRow) error { return nil }
 
 func (k *previewSink) finish(context.Context) error { return nil }

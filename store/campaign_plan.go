@@ -39,10 +39,11 @@ type planStats struct {
 	moved    int64
 }
 
-// planSink receives each planned delivery; finish is called once at the
-// end of a successful plan.
+// planSink receives each planned delivery and each excluded customer;
+// finish is called once at the end of a successful plan.
 type planSink interface {
 	add(ctx context.Context, d *deliveryRow) error
+	exclude(ctx context.Context, e exclusionRow) error
 	finish(ctx context.Context) error
 }
 
@@ -141,11 +142,18 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 				slot, ok := placeWithCapacity(capacity, p, c, x)
 				if !ok {
 					reason = models.ReasonNoSlot
+				} else if reason, err = p.cadenceAfterMove(ctx, c, x, slot); err != nil {
+					return nil, err
 				}
 				at = slot.At
 			}
 			if reason != "" {
 				st.excluded[reason]++
+				// Kept per customer so explain can report this decision
+				// after the customer's data changed.
+				if err := sink.exclude(ctx, exclusionRow{CampaignID: p.campaign.ID, CustomerID: c.ID, Reason: string(reason)}); err != nil {
+					return nil, err
+				}
 				continue
 			}
 			st.eligible++
@@ -162,6 +170,22 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 	}
 	st.moved = int64(capacity.Moved())
 	return st, sink.finish(ctx)
+}
+
+// cadenceAfterMove checks the cadence again when the channel's rate moved
+// the send away from the slot Decide checked: the rolling period around
+// the new time may hold a message the old one did not. It returns
+// cadence_cap or "". The minute capacity reserved stays taken, which only
+// leaves it emptier than allowed.
+func (p *plan) cadenceAfterMove(ctx context.Context, c *models.Customer, x *campaigns.Explanation, slot campaigns.SendSlot) (models.Reason, error) {
+	if p.eval.Correction || x.Slot == nil || slot.At.Equal(x.Slot.At) {
+		return "", nil
+	}
+	_, ok, err := campaigns.CheckCadence(ctx, p.eval.Cadence, c.ID, slot.At, c.Cadence, p.settings.GlobalCap)
+	if err != nil || ok {
+		return "", err
+	}
+	return models.ReasonCadenceCap, nil
 }
 
 // placeWithCapacity moves an eligible customer's slot to a minute where
