@@ -93,42 +93,45 @@ func (s *server) deleteCampaign(c *gin.Context) {
 
 // launchCampaign answers POST /v1/campaigns/{id}/launch: it plans the
 // campaign and returns it scheduled; a launched campaign is returned
-// unchanged. ENOTFOUND; ECONFLICT with the reason.
+// unchanged. ENOTFOUND; ECONFLICT with the reason; EINVALID, EMALFORMED
+// for a body other than none or {}.
 func (s *server) launchCampaign(c *gin.Context) {
-	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
 		return s.store.LaunchCampaign(ctx, id, s.planning)
 	})
 }
 
 // pauseCampaign answers POST /v1/campaigns/{id}/pause. ENOTFOUND;
-// ECONFLICT naming the current state.
+// ECONFLICT naming the current state; EINVALID, EMALFORMED for a body.
 func (s *server) pauseCampaign(c *gin.Context) {
-	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
 		return s.store.PauseCampaign(ctx, id)
 	})
 }
 
 // resumeCampaign answers POST /v1/campaigns/{id}/resume. ENOTFOUND;
-// ECONFLICT naming the current state.
+// ECONFLICT naming the current state; EINVALID, EMALFORMED for a body.
 func (s *server) resumeCampaign(c *gin.Context) {
-	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
 		return s.store.ResumeCampaign(ctx, id, s.planning)
 	})
 }
 
 // cancelCampaign answers POST /v1/campaigns/{id}/cancel. ENOTFOUND;
-// ECONFLICT naming the current state.
+// ECONFLICT naming the current state; EINVALID, EMALFORMED for a body.
 func (s *server) cancelCampaign(c *gin.Context) {
-	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
 		return s.store.CancelCampaign(ctx, id)
 	})
 }
 
 // previewCampaign answers POST /v1/campaigns/{id}/preview: what a launch
-// now would plan, computed without writing (so viewers may call it).
-// ENOTFOUND; ECONFLICT for content that cannot be launched.
+// now would plan, computed without writing (so viewers may call it). It
+// takes no options: EINVALID, EMALFORMED for a body other than none or {};
+// ENOTFOUND; ECONFLICT for content that cannot be launched; EBUSY (from
+// the router's limiter) when too many previews run.
 func (s *server) previewCampaign(c *gin.Context) {
-	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
 		return s.store.PreviewCampaign(ctx, id, s.planning)
 	})
 }
@@ -148,19 +151,20 @@ func (s *server) explainCampaign(c *gin.Context) {
 }
 
 // campaignDeliveries answers GET /v1/campaigns/{id}/deliveries?status=:
-// one page by id. ENOTFOUND; EINVALID for a bad status, limit or cursor.
+// one page by id, of the statuses given (see deliveryQuery). ENOTFOUND;
+// EINVALID for a bad status, limit or cursor.
 func (s *server) campaignDeliveries(c *gin.Context) {
 	id, err := campaignID(c)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	page, err := pageOf(c)
+	page, statuses, err := deliveryQuery(c)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	items, next, err := s.store.CampaignDeliveries(c.Request.Context(), id, models.DeliveryStatus(c.Query("status")), page)
+	items, next, err := s.store.CampaignDeliveriesByStatus(c.Request.Context(), id, statuses, page)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -168,25 +172,50 @@ func (s *server) campaignDeliveries(c *gin.Context) {
 	c.JSON(http.StatusOK, newList(items, next))
 }
 
-// customerDeliveries answers GET /v1/customers/{external_id}/deliveries:
-// one page by id. ENOTFOUND; EINVALID for a bad limit or cursor.
+// customerDeliveries answers GET /v1/customers/{external_id}/deliveries?status=:
+// one page by id, of the statuses given (see deliveryQuery). ENOTFOUND;
+// EINVALID for a bad status, limit or cursor.
 func (s *server) customerDeliveries(c *gin.Context) {
 	ext, err := existingExternalID(c)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	page, err := pageOf(c)
+	page, statuses, err := deliveryQuery(c)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	items, next, err := s.store.CustomerDeliveries(c.Request.Context(), ext, page)
+	items, next, err := s.store.CustomerDeliveriesByStatus(c.Request.Context(), ext, statuses, page)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newList(items, next))
+}
+
+// deliveryQuery reads the page and the status filter of a delivery list.
+// ?status= may be repeated and may list statuses separated by commas;
+// none means every status. EINVALID for a bad limit or an unknown status
+// (rule "enum" on "status", listing the known ones).
+func deliveryQuery(c *gin.Context) (models.Page, []models.DeliveryStatus, error) {
+	page, err := pageOf(c)
+	if err != nil {
+		return page, nil, err
+	}
+	statuses, err := models.ParseDeliveryStatuses(c.QueryArray("status"))
+	return page, statuses, err
+}
+
+// campaignAction is withCampaign for a POST that takes no input: a body
+// other than none or {} is refused rather than silently ignored.
+func (s *server) campaignAction(c *gin.Context, do func(ctx context.Context, id int64) (any, error)) {
+	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		if err := decodeNoBody(c); err != nil {
+			return nil, err
+		}
+		return do(ctx, id)
+	})
 }
 
 // withCampaign reads the campaign id, runs do and writes its result with

@@ -92,6 +92,9 @@ func decodeContentInput(c *gin.Context) (*models.ContentInput, error) {
 // unless the content is a draft.
 func (s *server) submitContent(c *gin.Context) {
 	id, err := contentID(c)
+	if err == nil {
+		err = decodeNoBody(c) // an action takes no body; one sent is a client bug
+	}
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -109,6 +112,9 @@ type findingsResponse struct {
 // every check on the working body. It writes nothing. ENOTFOUND.
 func (s *server) checkContent(c *gin.Context) {
 	id, err := contentID(c)
+	if err == nil {
+		err = decodeNoBody(c) // an action takes no body; one sent is a client bug
+	}
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -185,6 +191,9 @@ func (s *server) rejectContent(c *gin.Context) {
 // if already retired.
 func (s *server) retireContent(c *gin.Context) {
 	id, err := contentID(c)
+	if err == nil {
+		err = decodeNoBody(c) // an action takes no body; one sent is a client bug
+	}
 	if err != nil {
 		s.writeError(c, err)
 		return

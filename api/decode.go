@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/candor/candor/models"
 	"github.com/gin-gonic/gin"
@@ -26,14 +27,47 @@ func decodeJSON(c *gin.Context, dst any) error {
 	if err := requireJSON(c.GetHeader("Content-Type")); err != nil {
 		return err
 	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
+}
+
+// decodeNoBody checks the body of an action that takes no input: none (or
+// white space) and an empty JSON object pass, with or without a
+// Content-Type. Anything else is decoded strictly into an empty object, so
+// a client that believes the action takes options learns that it does not
+// instead of having them ignored: EINVALID (rule "unknown_field") for any
+// member, EMALFORMED for bad JSON, codeUnsupportedMediaType for a body
+// declared as something other than JSON, ETOOLARGE.
+func decodeNoBody(c *gin.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
+		return nil
+	}
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		if err := requireJSON(ct); err != nil {
+			return err
+		}
+	}
+	return decodeStrict(body, &struct{}{})
+}
+
+// readBody reads the whole request body. ETOOLARGE past the body limit;
+// EMALFORMED when it cannot be read.
+func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return models.Errorf(models.ETOOLARGE, "The request body is larger than %d bytes.", tooLarge.Limit)
+		return nil, models.Errorf(models.ETOOLARGE, "The request body is larger than %d bytes.", tooLarge.Limit)
 	} else if err != nil {
-		return models.Errorf(models.EMALFORMED, "The request body could not be read.")
+		return nil, models.Errorf(models.EMALFORMED, "The request body could not be read.")
 	}
-	return decodeStrict(body, dst)
+	return body, nil
 }
 
 // requireJSON returns codeUnsupportedMediaType unless contentType is
@@ -49,7 +83,10 @@ func requireJSON(contentType string) error {
 
 // decodeStrict decodes one JSON value from body into dst. It checks the
 // document against dst's type before decoding, because encoding/json names
-// neither the path of an unknown field nor every wrong type it meets.
+// neither the path of an unknown field nor every wrong type it meets, and
+// it refuses duplicate object keys, which encoding/json silently resolves
+// to the last one. EMALFORMED for bad JSON; EINVALID with field pointers
+// (rules "unknown_field", "type", "format", "duplicate_key").
 func decodeStrict(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -62,6 +99,7 @@ func decodeStrict(body []byte, dst any) error {
 	}
 	t := reflect.TypeOf(dst).Elem()
 	var p models.Problems
+	duplicateKeys(&p, body[:dec.InputOffset()])
 	if doc == nil {
 		p.Add("", "type", "must be a JSON object, not null")
 	} else {
@@ -95,7 +133,10 @@ func syntaxError(err error, size int) error {
 	return models.Errorf(models.EMALFORMED, "The request body is not valid JSON.")
 }
 
-var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+var (
+	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	timeType        = reflect.TypeFor[time.Time]()
+)
 
 // checkType records a problem, in key order, for every value of doc (decoded with
 // UseNumber) that t cannot hold and every object key t does not declare.
@@ -104,7 +145,16 @@ func checkType(p *models.Problems, at string, v any, t reflect.Type) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if v == nil || reflect.PointerTo(t).Implements(unmarshalerType) {
+	if v == nil {
+		return
+	}
+	if t == timeType {
+		// time.Time decodes itself, and its parse error would surface as
+		// an unnamed 400 instead of a 422 naming the field.
+		checkTime(p, at, v)
+		return
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
 		return
 	}
 	switch t.Kind() {
@@ -166,6 +216,23 @@ func checkType(p *models.Problems, at string, v any, t reflect.Type) {
 		} else if arr, ok := v.([]any); ok {
 			checkType(p, at, arr, reflect.TypeFor[[]any]())
 		}
+	}
+}
+
+// timestampExample is quoted in format problems so a client sees the shape.
+const timestampExample = "2026-01-02T15:04:05Z"
+
+// checkTime accepts a string holding an RFC 3339 timestamp, parsed by the
+// same strict parser time.Time's UnmarshalJSON uses.
+func checkTime(p *models.Problems, at string, v any) {
+	s, ok := v.(string)
+	if !ok {
+		p.Add(at, "type", "must be a string holding an RFC 3339 timestamp such as %s", timestampExample)
+		return
+	}
+	var t time.Time
+	if err := t.UnmarshalText([]byte(s)); err != nil {
+		p.Add(at, "format", "must be an RFC 3339 timestamp such as %s", timestampExample)
 	}
 }
 

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/candor/candor/models"
+	"github.com/gin-gonic/gin"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -100,6 +104,165 @@ func TestRequireJSON(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := models.ErrorCode(requireJSON(tt.contentType)); got != tt.wantCode {
 				t.Errorf("code = %q, want %q", got, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestDecodeStrictTimestamps(t *testing.T) {
+	tests := []struct {
+		name       string
+		body       string
+		dst        any
+		wantFields []string
+	}{
+		{name: "an RFC 3339 timestamp decodes", body: `{"window":{"not_before":"2026-01-02T15:04:05Z","not_after":"2026-01-03T15:04:05+01:00"}}`, dst: &models.CampaignInput{}},
+		{name: "fractional seconds are accepted", body: `{"window":{"not_before":"2026-01-02T15:04:05.123456Z"}}`, dst: &models.CampaignInput{}},
+		{name: "null leaves a timestamp unset", body: `{"expires_at":null}`, dst: &models.ContentInput{}},
+		{name: "a date without a time is a format problem", body: `{"window":{"not_before":"2026-01-02"}}`, dst: &models.CampaignInput{},
+			wantFields: []string{"/window/not_before format"}},
+		{name: "a timestamp without a zone is a format problem", body: `{"window":{"not_after":"2026-01-02T15:04:05"}}`, dst: &models.CampaignInput{},
+			wantFields: []string{"/window/not_after format"}},
+		{name: "prose is a format problem", body: `{"window":{"not_before":"next tuesday","not_after":"2026-13-01T00:00:00Z"}}`, dst: &models.CampaignInput{},
+			wantFields: []string{"/window/not_after format", "/window/not_before format"}},
+		{name: "a timestamp inside an array is named by index", body: `{"sources":[{"title":"a"},{"title":"b","accessed_at":"yesterday"}]}`, dst: &models.ContentInput{},
+			wantFields: []string{"/sources/1/accessed_at format"}},
+		{name: "an optional timestamp is checked too", body: `{"expires_at":"2026-01-02 15:04:05Z"}`, dst: &models.ContentInput{},
+			wantFields: []string{"/expires_at format"}},
+		{name: "a number for a timestamp is a type problem", body: `{"expires_at":1767366245}`, dst: &models.ContentInput{},
+			wantFields: []string{"/expires_at type"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := decodeStrict([]byte(tt.body), tt.dst)
+			var fields []string
+			for _, f := range models.ErrorFields(err) {
+				fields = append(fields, f.Field+" "+f.Rule)
+				if f.Rule == "format" && !strings.Contains(f.Detail, "RFC 3339 timestamp such as 2026-01-02T15:04:05Z") {
+					t.Errorf("detail %q does not show the expected shape", f.Detail)
+				}
+			}
+			if diff := cmp.Diff(tt.wantFields, fields); diff != "" {
+				t.Errorf("fields (-want +got):\n%s\nerr: %v", diff, err)
+			}
+			if tt.wantFields == nil && err != nil {
+				t.Errorf("err = %v, want none", err)
+			}
+		})
+	}
+}
+
+func TestDecodeStrictDuplicateKeys(t *testing.T) {
+	tests := []struct {
+		name       string
+		body       string
+		wantFields []string
+	}{
+		{name: "distinct keys are accepted", body: `{"external_id":"a","email":"a@example.com"}`},
+		{name: "the same key in sibling objects is accepted", body: `{"preferred_windows":[{"start":"09:00"},{"start":"10:00"}]}`},
+		{name: "a repeated top-level key is named", body: `{"email":"a@example.com","email":"b@example.com"}`,
+			wantFields: []string{"/email duplicate_key"}},
+		{name: "a key sent three times is reported once", body: `{"name":"a","name":"b","name":"c"}`,
+			wantFields: []string{"/name duplicate_key"}},
+		{name: "a repeated key deep inside an array is named by full pointer", body: `{"preferred_windows":[{"start":"09:00"},{"end":"10:00","end":"11:00"}]}`,
+			wantFields: []string{"/preferred_windows/1/end duplicate_key"}},
+		{name: "a repeated key in a free-form object is named", body: `{"attributes":{"plan":{"x":1,"x":1}}}`,
+			wantFields: []string{"/attributes/plan/x duplicate_key"}},
+		{name: "a repeated key is escaped in the pointer", body: `{"attributes":{"a/b":1,"a/b":2}}`,
+			wantFields: []string{"/attributes/a~1b duplicate_key"}},
+		{name: "keys that differ only by case are distinct, and the odd one is unknown", body: `{"email":"a@example.com","Email":"b@example.com"}`,
+			wantFields: []string{"/Email unknown_field"}},
+		{name: "duplicates come before type problems", body: `{"email":"a@example.com","email":5}`,
+			wantFields: []string{"/email duplicate_key", "/email type"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var in models.CustomerInput
+			err := decodeStrict([]byte(tt.body), &in)
+			var fields []string
+			for _, f := range models.ErrorFields(err) {
+				fields = append(fields, f.Field+" "+f.Rule)
+			}
+			if diff := cmp.Diff(tt.wantFields, fields); diff != "" {
+				t.Errorf("fields (-want +got):\n%s\nerr: %v", diff, err)
+			}
+		})
+	}
+}
+
+func TestDecodeStrictFindsDuplicateKeysInRawJSON(t *testing.T) {
+	// A segment rule is kept as raw JSON and parsed later: a repeated
+	// operator there would otherwise pick one of two meanings silently.
+	var req previewRequest
+	err := decodeStrict([]byte(`{"rule":{"all":[{"field":"locale","op":"exists","op":"eq"}]}}`), &req)
+	want := []models.FieldError{{Field: "/rule/all/0/op", Rule: "duplicate_key", Detail: "appears more than once in the object; send each member once"}}
+	if diff := cmp.Diff(want, models.ErrorFields(err)); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+}
+
+func TestDuplicateKeyWalkIsLinear(t *testing.T) {
+	// Deep nesting would make eagerly built pointers quadratic; a body of
+	// 100,000 distinct keys in one object must not be slow either. Both
+	// must simply decode: the assertion is on the result, not the time.
+	deep := strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)
+	var p models.Problems
+	duplicateKeys(&p, []byte(deep))
+	var wide strings.Builder
+	wide.WriteString("{")
+	for i := range 100_000 {
+		if i > 0 {
+			wide.WriteString(",")
+		}
+		fmt.Fprintf(&wide, `"k%d":%d`, i, i)
+	}
+	wide.WriteString(`,"k7":0}`)
+	duplicateKeys(&p, []byte(wide.String()))
+	want := models.Problems{{Field: "/k7", Rule: "duplicate_key", Detail: "appears more than once in the object; send each member once"}}
+	if diff := cmp.Diff(want, p); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestDecodeNoBody(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        string
+		contentType string
+		wantCode    string
+		wantFields  []string
+	}{
+		{name: "no body is accepted", body: ""},
+		{name: "white space is accepted", body: " \r\n"},
+		{name: "an empty object is accepted with a JSON content type", body: `{}`, contentType: "application/json"},
+		{name: "an empty object is accepted without a content type", body: ` {} `},
+		{name: "no body is accepted whatever the content type says", body: "", contentType: "text/plain"},
+		{name: "a member is an unknown field", body: `{"dry_run":true}`, contentType: "application/json",
+			wantCode: models.EINVALID, wantFields: []string{"/dry_run unknown_field"}},
+		{name: "a member is an unknown field without a content type too", body: `{"force":1}`,
+			wantCode: models.EINVALID, wantFields: []string{"/force unknown_field"}},
+		{name: "an array is a type problem", body: `[]`, contentType: "application/json",
+			wantCode: models.EINVALID, wantFields: []string{" type"}},
+		{name: "bad JSON is malformed", body: `{"a":`, contentType: "application/json", wantCode: models.EMALFORMED},
+		{name: "a form body is an unsupported media type", body: `a=1`, contentType: "application/x-www-form-urlencoded", wantCode: codeUnsupportedMediaType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := gin.CreateTestContext(httptest.NewRecorder())
+			c.Request = httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				c.Request.Header.Set("Content-Type", tt.contentType)
+			}
+			err := decodeNoBody(c)
+			if got := models.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("code = %q, want %q (err %v)", got, tt.wantCode, err)
+			}
+			var fields []string
+			for _, f := range models.ErrorFields(err) {
+				fields = append(fields, f.Field+" "+f.Rule)
+			}
+			if diff := cmp.Diff(tt.wantFields, fields); diff != "" {
+				t.Errorf("fields (-want +got):\n%s", diff)
 			}
 		})
 	}

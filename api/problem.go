@@ -48,6 +48,8 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case models.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case models.EBUSY:
+		return http.StatusTooManyRequests
 	case models.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	case codeUnsupportedMediaType:
@@ -73,6 +75,10 @@ func (s *server) writeError(c *gin.Context, err error) {
 	if status == http.StatusUnauthorized {
 		// RFC 6750: tell the client which scheme to use.
 		c.Header("WWW-Authenticate", `Bearer realm="candor"`)
+	}
+	if status == http.StatusTooManyRequests {
+		// RFC 9110: say when to come back, so clients do not retry hot.
+		c.Header("Retry-After", retryAfterSeconds)
 	}
 	p := problem{
 		Type:      problemTypeBase + code,

@@ -27,6 +27,7 @@ type Store interface {
 	models.ContentService
 	models.SegmentService
 	models.CampaignService
+	models.DeliveryService
 	Ping(context.Context) error
 }
 
@@ -46,6 +47,9 @@ type Options struct {
 	// Planning holds the server settings that previews, explanations and
 	// launches depend on (channels, defaults, global cap, send rates).
 	Planning models.PlanSettings
+	// previews, if set, replaces the limiter of expensive reads (tests
+	// hold its slots to see the 429); not configurable from outside.
+	previews *limiter
 }
 
 // DefaultMaxBodyBytes is the body limit when Options.MaxBodyBytes is 0.
@@ -93,12 +97,12 @@ func (s *server) routes() []route {
 		// are POSTs (the rule travels in the body).
 		{http.MethodGet, "/v1/segments", models.RoleViewer, s.listSegments},
 		{http.MethodPost, "/v1/segments", models.RoleEditor, s.createSegment},
-		{http.MethodPost, "/v1/segments/preview", models.RoleViewer, s.previewRule},
+		{http.MethodPost, "/v1/segments/preview", models.RoleViewer, s.expensive(s.previewRule)},
 		{http.MethodGet, "/v1/segments/:id", models.RoleViewer, s.getSegment},
 		{http.MethodPut, "/v1/segments/:id", models.RoleEditor, s.putSegment},
 		{http.MethodDelete, "/v1/segments/:id", models.RoleEditor, s.deleteSegment},
-		{http.MethodGet, "/v1/segments/:id/preview", models.RoleViewer, s.segmentPreview},
-		{http.MethodGet, "/v1/segments/:id/customers", models.RoleViewer, s.segmentCustomers},
+		{http.MethodGet, "/v1/segments/:id/preview", models.RoleViewer, s.expensive(s.segmentPreview)},
+		{http.MethodGet, "/v1/segments/:id/customers", models.RoleViewer, s.expensive(s.segmentCustomers)},
 		{http.MethodGet, "/v1/segments/:id/explain/:external_id", models.RoleViewer, s.explainSegment},
 
 		{http.MethodPost, "/v1/api-keys", models.RoleAdmin, s.createAPIKey},
@@ -124,7 +128,7 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/v1/campaigns/:id", models.RoleViewer, s.getCampaign},
 		{http.MethodPut, "/v1/campaigns/:id", models.RoleEditor, s.putCampaign},
 		{http.MethodDelete, "/v1/campaigns/:id", models.RoleEditor, s.deleteCampaign},
-		{http.MethodPost, "/v1/campaigns/:id/preview", models.RoleViewer, s.previewCampaign},
+		{http.MethodPost, "/v1/campaigns/:id/preview", models.RoleViewer, s.expensive(s.previewCampaign)},
 		{http.MethodGet, "/v1/campaigns/:id/explain/:external_id", models.RoleViewer, s.explainCampaign},
 		{http.MethodGet, "/v1/campaigns/:id/deliveries", models.RoleViewer, s.campaignDeliveries},
 		{http.MethodPost, "/v1/campaigns/:id/launch", models.RoleAdmin, s.launchCampaign},
@@ -151,11 +155,13 @@ type server struct {
 	pages        *web.Pages
 	openapi      []byte
 	planning     models.PlanSettings
+	previews     *limiter // expensive reads: previews and segment members
 }
 
 // New builds the HTTP handler: a gin engine in release mode with every
-// route of routes(), request ids, access logs, metrics, body limits and
-// panic recovery. It fails when a required option is missing.
+// route of routes() and a HEAD beside each GET, request ids, access logs,
+// metrics, body limits and panic recovery. It fails when a required option
+// is missing.
 func New(opts Options) (http.Handler, error) {
 	e, err := newEngine(opts)
 	if err != nil {
@@ -178,10 +184,10 @@ func newEngine(opts Options) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(nil); err != nil {
 		return nil, err
 	}
-	e.Use(withRequestID, s.observe, s.recoverPanic, s.limitBody)
+	e.Use(withRequestID, dropHeadBody, s.observe, s.recoverPanic, s.limitBody)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
-	for _, r := range s.routes() {
+	for _, r := range withHeadRoutes(s.routes()) {
 		handlers := []gin.HandlerFunc{r.handler}
 		if r.role != public {
 			handlers = append([]gin.HandlerFunc{s.requireRole(r.role)}, handlers...)
@@ -206,6 +212,10 @@ func newServer(opts Options) (*server, error) {
 		logger:       opts.Logger,
 		version:      opts.Version,
 		planning:     opts.Planning,
+		previews:     opts.previews,
+	}
+	if s.previews == nil {
+		s.previews = newLimiter(expensiveSlots(), expensiveWait)
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes

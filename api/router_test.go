@@ -81,6 +81,19 @@ var wantRoles = map[string]models.Role{
 	"POST /v1/campaigns/:id/cancel":              models.RoleAdmin,
 }
 
+// policyRoles is wantRoles with a HEAD beside every GET, holding the GET's
+// role: a HEAD must never be easier to call than the GET it mirrors.
+func policyRoles() map[string]models.Role {
+	out := map[string]models.Role{}
+	for name, role := range wantRoles {
+		out[name] = role
+		if path, ok := strings.CutPrefix(name, "GET "); ok {
+			out["HEAD "+path] = role
+		}
+	}
+	return out
+}
+
 // weaker maps a role to the next weaker one ("" below viewer).
 var weaker = map[models.Role]models.Role{models.RoleAdmin: models.RoleEditor, models.RoleEditor: models.RoleViewer}
 
@@ -92,7 +105,7 @@ func samplePath(pattern string) string {
 func TestEveryRouteHasTheRoleOfThePolicy(t *testing.T) {
 	a := newTestAPI(t, testenv.Backends()[0], nil)
 	declared := map[string]models.Role{}
-	for _, r := range (&server{}).routes() {
+	for _, r := range withHeadRoutes((&server{}).routes()) {
 		declared[r.method+" "+r.path] = r.role
 	}
 	registered := map[string]models.Role{}
@@ -104,7 +117,7 @@ func TestEveryRouteHasTheRoleOfThePolicy(t *testing.T) {
 		}
 		registered[name] = role
 	}
-	if diff := cmp.Diff(wantRoles, registered); diff != "" {
+	if diff := cmp.Diff(policyRoles(), registered); diff != "" {
 		t.Errorf("route roles (-policy +registered):\n%s", diff)
 	}
 }
@@ -118,9 +131,10 @@ func TestRoutesEnforceRoles(t *testing.T) {
 		if err := a.store.RevokeAPIKey(context.Background(), revoked.ID); err != nil {
 			t.Fatal(err)
 		}
+		policy := policyRoles()
 		for _, r := range a.engine.Routes() {
 			name := r.Method + " " + r.Path
-			role := wantRoles[name]
+			role := policy[name]
 			if role == public {
 				continue
 			}
@@ -134,14 +148,14 @@ func TestRoutesEnforceRoles(t *testing.T) {
 				}
 				for _, auth := range []string{"", "Bearer cnd_unknown", "Bearer " + plain, "Basic " + a.apiKey[models.RoleAdmin]} {
 					rec := send(auth)
-					wantProblem(t, rec, http.StatusUnauthorized)
+					wantRefusal(t, r.Method, rec, http.StatusUnauthorized)
 					if got := rec.Header().Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 						t.Errorf("WWW-Authenticate = %q", got)
 					}
 				}
 				if weak, ok := weaker[role]; ok {
-					p := wantProblem(t, send("Bearer "+a.apiKey[weak]), http.StatusForbidden)
-					if !strings.Contains(p.Detail, string(role)) {
+					p := wantRefusal(t, r.Method, send("Bearer "+a.apiKey[weak]), http.StatusForbidden)
+					if r.Method != http.MethodHead && !strings.Contains(p.Detail, string(role)) {
 						t.Errorf("403 detail %q does not name the %s role", p.Detail, role)
 					}
 				}
@@ -187,7 +201,11 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	param := regexp.MustCompile(`:([a-z_]+)`)
 	var registered []string
 	for _, r := range a.engine.Routes() {
-		registered = append(registered, r.Method+" "+param.ReplaceAllString(r.Path, "{$1}"))
+		// HEAD mirrors GET (the spec says so once, in info.description);
+		// TestEveryRouteHasTheRoleOfThePolicy checks each has its GET.
+		if r.Method != http.MethodHead {
+			registered = append(registered, r.Method+" "+param.ReplaceAllString(r.Path, "{$1}"))
+		}
 	}
 	sort.Strings(documented)
 	sort.Strings(registered)
@@ -209,8 +227,22 @@ func TestUnknownRoutesAndMethodsAreProblems(t *testing.T) {
 		wantProblem(t, rec, http.StatusMethodNotAllowed)
 		allow := strings.Split(rec.Header().Get("Allow"), ", ")
 		sort.Strings(allow)
-		if diff := cmp.Diff([]string{"DELETE", "GET", "PUT"}, allow); diff != "" {
+		if diff := cmp.Diff([]string{"DELETE", "GET", "HEAD", "PUT"}, allow); diff != "" {
 			t.Errorf("Allow (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// wantRefusal checks a refused request: a problem document with the
+// status, or for HEAD the status alone, since a HEAD answer has no body.
+func wantRefusal(tb testing.TB, method string, rec *httptest.ResponseRecorder, status int) problem {
+	tb.Helper()
+	if method != http.MethodHead {
+		return wantProblem(tb, rec, status)
+	}
+	wantStatus(tb, rec, status)
+	if rec.Body.Len() != 0 {
+		tb.Errorf("HEAD answered with a body: %q", rec.Body.String())
+	}
+	return problem{}
 }

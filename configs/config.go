@@ -28,7 +28,7 @@ type Config struct {
 	DatabaseURL       string `env:"CANDOR_DATABASE_URL" yaml:"database_url" redact:"url" desc:"PostgreSQL URL (postgres://...). Empty, together with CANDOR_REDIS_URL: embedded SQLite under CANDOR_DATA_DIR."`
 	RedisURL          string `env:"CANDOR_REDIS_URL" yaml:"redis_url" redact:"url" desc:"Redis URL (redis:// or rediss://). Empty, together with CANDOR_DATABASE_URL: in-process Redis."`
 	DataDir           string `env:"CANDOR_DATA_DIR" yaml:"data_dir" desc:"Directory of the embedded database and of the generated secret key (embedded mode)."`
-	SecretKey         string `env:"CANDOR_SECRET_KEY" yaml:"secret_key" redact:"value" desc:"At least 32 characters; signs customer links and keys address fingerprints. Required with PostgreSQL; generated in CANDOR_DATA_DIR if unset in embedded mode."`
+	SecretKey         string `env:"CANDOR_SECRET_KEY" yaml:"secret_key" redact:"value" desc:"At least 32 characters; signs customer links and keys address fingerprints. Required with PostgreSQL (not by candor migrate); generated in CANDOR_DATA_DIR if unset in embedded mode."`
 	SecretKeyPrevious string `env:"CANDOR_SECRET_KEY_PREVIOUS" yaml:"secret_key_previous" redact:"value" desc:"The previous CANDOR_SECRET_KEY during a rotation: links signed with it still verify."`
 	AdminAPIKey       string `env:"CANDOR_ADMIN_API_KEY" yaml:"admin_api_key" redact:"value" desc:"If set, this key (cnd_..., at least 24 characters) exists as an admin API key at start."`
 	PublicURL         string `env:"CANDOR_PUBLIC_URL" yaml:"public_url" desc:"Absolute http(s) base of the links put into messages; a trailing slash is removed."`
@@ -101,6 +101,12 @@ const (
 	// ModeReal requires PostgreSQL and Redis (candor api, candor worker):
 	// an in-process Redis cannot be shared between processes.
 	ModeReal
+	// ModeMigrate requires only a database (candor migrate): PostgreSQL,
+	// or the embedded SQLite file when both URLs are empty. A migration
+	// job uses neither Redis nor the secret key, so it need not be given
+	// them; settings that are set are still checked, so a broken shared
+	// configuration fails at the first step of a release.
+	ModeMigrate
 )
 
 // Embedded reports whether the config selects the embedded backends,

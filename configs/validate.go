@@ -61,7 +61,9 @@ func (ps problems) err() error {
 var smsSenderRE = regexp.MustCompile(`^(\+[1-9][0-9]{6,14}|[A-Za-z0-9 ]*[A-Za-z][A-Za-z0-9 ]*)$`)
 
 // Validate checks every setting for a command that accepts mode and
-// returns an *Error listing all problems, or nil.
+// returns an *Error listing all problems, or nil. The mode decides which
+// settings are required; the rules on a value that is set are the same
+// in every mode.
 func (c *Config) Validate(mode Mode) error {
 	var p problems
 	c.validateBackends(&p, mode)
@@ -82,7 +84,7 @@ func (c *Config) validateBackends(p *problems, mode Mode) {
 	}
 	const mixed = "is required because %s is set: use PostgreSQL and Redis together or neither; a mix of real and embedded backends is not supported"
 	switch {
-	case c.DatabaseURL != "" && c.RedisURL == "":
+	case c.DatabaseURL != "" && c.RedisURL == "" && mode != ModeMigrate:
 		p.add("CANDOR_REDIS_URL", "backend_pair", mixed, "CANDOR_DATABASE_URL")
 	case c.RedisURL != "" && c.DatabaseURL == "":
 		p.add("CANDOR_DATABASE_URL", "backend_pair", mixed, "CANDOR_REDIS_URL")
@@ -97,7 +99,7 @@ func (c *Config) validateBackends(p *problems, mode Mode) {
 
 func (c *Config) validateSecrets(p *problems, mode Mode) {
 	switch {
-	case c.SecretKey == "" && (c.DatabaseURL != "" || mode == ModeReal):
+	case c.SecretKey == "" && mode != ModeMigrate && (c.DatabaseURL != "" || mode == ModeReal):
 		p.add("CANDOR_SECRET_KEY", "required", "is required with PostgreSQL: every process must sign and verify links with the same key (generate one with: openssl rand -base64 48)")
 	case c.SecretKey != "" && len(c.SecretKey) < secrets.MinSecretLength:
 		p.add("CANDOR_SECRET_KEY", "min_length", "must be at least %d characters, got %d", secrets.MinSecretLength, len(c.SecretKey))

@@ -30,8 +30,8 @@ func validReal() *configs.Config {
 }
 
 func TestValidate(t *testing.T) {
-	// api and run name the commands that validate with each mode.
-	api, run := configs.ModeReal, configs.ModeEmbedded
+	// api, run and migrate name the commands that validate with each mode.
+	api, run, migrate := configs.ModeReal, configs.ModeEmbedded, configs.ModeMigrate
 	tests := []struct {
 		name   string
 		base   func() *configs.Config
@@ -161,6 +161,21 @@ func TestValidate(t *testing.T) {
 			[]string{"CANDOR_SHUTDOWN_TIMEOUT range"}},
 		{"an unknown log level is rejected", validReal, api, func(c *configs.Config) { c.LogLevel = "verbose" },
 			[]string{"CANDOR_LOG_LEVEL enum"}},
+
+		{"a database URL alone is valid for candor migrate", validReal, migrate, func(c *configs.Config) {
+			c.RedisURL, c.SecretKey, c.SecretKeyPrevious, c.AdminAPIKey = "", "", "", ""
+		}, nil},
+		{"a complete real configuration is valid for candor migrate", validReal, migrate, func(c *configs.Config) {}, nil},
+		{"the defaults are valid for candor migrate, which then migrates the embedded file", configs.Defaults, migrate, func(c *configs.Config) {}, nil},
+		{"candor migrate of the embedded file needs a data directory", configs.Defaults, migrate, func(c *configs.Config) { c.DataDir = "" },
+			[]string{"CANDOR_DATA_DIR required"}},
+		{"Redis without a database is a confusing mix for candor migrate too", validReal, migrate, func(c *configs.Config) { c.DatabaseURL = "" },
+			[]string{"CANDOR_DATABASE_URL backend_pair"}},
+		{"candor migrate still rejects a database URL with another scheme", validReal, migrate, func(c *configs.Config) { c.DatabaseURL = "mysql://db/candor" },
+			[]string{"CANDOR_DATABASE_URL url_scheme"}},
+		{"candor migrate still checks the settings that are set", validReal, migrate, func(c *configs.Config) {
+			c.RedisURL, c.SecretKey, c.SMTP.Port = "http://redis:6379", "short", 0
+		}, []string{"CANDOR_REDIS_URL url_scheme", "CANDOR_SECRET_KEY min_length", "CANDOR_SMTP_PORT range"}},
 
 		{"every problem is reported at once", validReal, api, func(c *configs.Config) {
 			c.RedisURL, c.SMTP.Port, c.EmailRate, c.LogLevel = "", 0, "", "loud"

@@ -19,6 +19,7 @@ const (
 	ENOTFOUND     = "not_found"    // the resource does not exist (404)
 	ECONFLICT     = "conflict"     // the action conflicts with current state (409)
 	ETOOLARGE     = "too_large"    // the request body is too large (413)
+	EBUSY         = "busy"         // too many expensive requests run now; retry later (429)
 	EUNAVAILABLE  = "unavailable"  // a backend is not reachable (503)
 	EINTERNAL     = "internal"     // anything else; details are logged, never shown
 )

@@ -38,7 +38,9 @@ type customerRow struct {
 
 func (customerRow) TableName() string { return "customers" }
 
-// customerWritable are the columns PutCustomer replaces on update.
+// customerWritable are the columns PutCustomer replaces on update. A new
+// one must also be compared by sameStoredCustomer, or changing only it
+// would be taken for a replay and not written.
 var customerWritable = []string{
 	"external_id", "email", "phone", "name", "locale", "timezone", "preferred_channel",
 	"preferred_windows", "cadence", "attributes", "preference_version", "suppressed", "updated_at",
@@ -181,6 +183,8 @@ func (s *Store) Customers(ctx context.Context, page models.Page) ([]*models.Cust
 // reports whether it was created. It bumps the preference version when
 // channel, windows, zone or cadence change, and marks the customer
 // suppressed when an address matches an erased customer's fingerprint.
+// Replacing a customer with what it already holds (after normalisation)
+// writes nothing: no update, no outbox event, updated_at stays.
 // EINVALID for input that breaks the validation rules.
 func (s *Store) PutCustomer(ctx context.Context, in *models.CustomerInput) (*models.Customer, bool, error) {
 	if in == nil {
@@ -206,9 +210,11 @@ func (s *Store) PutCustomer(ctx context.Context, in *models.CustomerInput) (*mod
 			return err
 		}
 		now := s.now()
+		var stored customerRow
 		if created {
 			row = &customerRow{PreferenceVersion: 1, CreatedAt: now}
 		} else {
+			stored = *row
 			old, err := row.model()
 			if err != nil {
 				return err
@@ -220,7 +226,6 @@ func (s *Store) PutCustomer(ctx context.Context, in *models.CustomerInput) (*mod
 		if err := row.apply(&norm); err != nil {
 			return err
 		}
-		row.UpdatedAt = now
 		wasSuppressed := row.Suppressed
 		hit, err := s.suppressed(tx, norm.Email, norm.Phone)
 		if err != nil {
@@ -229,6 +234,13 @@ func (s *Store) PutCustomer(ctx context.Context, in *models.CustomerInput) (*mod
 		// Suppression is sticky: consent given to an erased address must
 		// not come back by changing the address again.
 		row.Suppressed = row.Suppressed || hit
+		// CRMs re-send whole profiles on every sync; a replay that changes
+		// nothing must not look like news to outbox consumers.
+		if !created && sameStoredCustomer(&stored, row) {
+			out, err = stored.model()
+			return err
+		}
+		row.UpdatedAt = now
 
 		typ := models.EventCustomerUpdated
 		if created {

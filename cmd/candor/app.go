@@ -56,7 +56,8 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 // openApp loads config, opens the store (migrating it in embedded mode)
 // and, with withRedis, connects to Redis or starts the embedded one.
-// configs.ModeReal refuses the embedded mode (api and worker commands).
+// configs.ModeReal refuses the embedded mode (api and worker commands);
+// configs.ModeMigrate needs no Redis and no secret key.
 func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, command string, mode configs.Mode, withRedis bool) (*app, error) {
 	cfg, err := loadConfig(getenv, mode)
 	if err != nil {
@@ -73,6 +74,12 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 				return nil, err
 			}
 		}
+	}
+	if secret == "" && mode == configs.ModeMigrate {
+		// Migrations sign, seal and fingerprint nothing (the fingerprint
+		// key is installed by the serving commands), so a throwaway key
+		// only satisfies store.Open and a migration job needs no secret.
+		secret = secrets.GenerateSecret()
 	}
 	if a.keys, err = secrets.New(secret, cfg.SecretKeyPrevious); err != nil {
 		return nil, &configError{lines: []string{"CANDOR_SECRET_KEY: " + err.Error()}}
@@ -100,7 +107,9 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 			return nil, err
 		}
 	}
-	if cfg.AdminAPIKey != "" {
+	// Not for migrate: on a fresh database the api_keys table does not
+	// exist until the migrations have run; the serving commands ensure it.
+	if cfg.AdminAPIKey != "" && command != "migrate" {
 		if err := a.store.EnsureAPIKey(ctx, "admin (CANDOR_ADMIN_API_KEY)", cfg.AdminAPIKey, models.RoleAdmin); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("ensure CANDOR_ADMIN_API_KEY: %w", err)

@@ -11,10 +11,10 @@ import (
 func newMigrateCmd(getenv func(string) string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",
-		Short: "Apply the embedded database migrations (PostgreSQL, or the embedded SQLite file)",
+		Short: "Apply the embedded database migrations (PostgreSQL, or the embedded SQLite file); needs only the database settings",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "migrate", configs.ModeEmbedded, false)
+			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "migrate", configs.ModeMigrate, false)
 			if err != nil {
 				return err
 			}
