@@ -30,6 +30,8 @@ type plan struct {
 	// deliveries that dedup or cadence must look at; when they have none
 	// (new content, a quiet period) the per-batch queries are skipped.
 	anyReceived, anyCadence bool
+	// decoder keeps its caches of windows and cadences across pages.
+	decoder *memberDecoder
 }
 
 // planStats are what planning counts.
@@ -214,14 +216,18 @@ func (s *Store) audiencePage(ctx context.Context, db *gorm.DB, p *plan, after in
 		q.where = "EXISTS (SELECT 1 FROM deliveries d WHERE d.customer_id = c.id AND d.content_id = " +
 			s.placeholder(&q, *p.campaign.RecipientsOf) + " AND d.status IN ('sent', 'unknown'))"
 	}
-	query := "SELECT " + memberColumns + " FROM customers c WHERE " + q.where +
+	query := "SELECT " + planColumns + " FROM customers c WHERE " + q.where +
 		" AND c.id > " + s.placeholder(&q, after) + " ORDER BY c.id LIMIT " + s.placeholder(&q, planBatch)
 	rows, err := db.Statement.ConnPool.QueryContext(ctx, query, q.args...)
 	if err != nil {
 		return nil, mapError(err, "Campaign audience")
 	}
 	defer rows.Close()
-	dec := newMemberDecoder()
+	if p.decoder == nil {
+		p.decoder = newMemberDecoder()
+		p.decoder.shared = true
+	}
+	dec := p.decoder
 	out := make([]*models.Customer, 0, 64)
 	for rows.Next() {
 		c, err := dec.scan(rows)

@@ -210,9 +210,12 @@ func TestPauseResumeCancel(t *testing.T) {
 		t.Run("a segment used by a scheduled campaign cannot be deleted", func(t *testing.T) {
 			wantCode(t, f.s.DeleteSegment(ctx, seg), models.ECONFLICT)
 		})
-		t.Run("the database refuses to delete a launched campaign or an approved version", func(t *testing.T) {
+		t.Run("the database refuses to delete a launched campaign, an approved version or a customer", func(t *testing.T) {
 			if err := f.s.DB().Exec("DELETE FROM campaigns WHERE id = ?", camp.ID).Error; err == nil {
 				t.Error("a launched campaign was deleted")
+			}
+			if err := f.s.DB().Exec("DELETE FROM customers").Error; err == nil {
+				t.Error("customers were deleted")
 			}
 			if err := f.s.DB().Exec("DELETE FROM content_versions WHERE content_id = ?", camp.ContentID).Error; err == nil {
 				t.Error("an approved content version was deleted")

@@ -18,6 +18,15 @@ const memberColumns = "c.id, c.external_id, c.email, c.phone, c.name, c.locale, 
 	"c.preferred_channel, c.preferred_windows, c.cadence, c.attributes, c.preference_version, " +
 	"c.suppressed, c.consent_seq, c.erased_at, c.created_at, c.updated_at"
 
+// planColumns are memberColumns in the same order, with what planning
+// never reads (name, attributes) left out as constants: the segment rule
+// already ran in SQL, and decoding attributes was a third of a large
+// launch's CPU time. The external id stays: it is the webhook channel's
+// address.
+const planColumns = "c.id, c.external_id, c.email, c.phone, '', c.locale, c.timezone, " +
+	"c.preferred_channel, c.preferred_windows, c.cadence, NULL, c.preference_version, " +
+	"c.suppressed, c.consent_seq, c.erased_at, c.created_at, c.updated_at"
+
 // memberQuery is a compiled rule restricted to live customers.
 type memberQuery struct {
 	where string
@@ -178,6 +187,9 @@ func (s *Store) SegmentMembers(ctx context.Context, rule *models.Rule) iter.Seq2
 type memberDecoder struct {
 	windows map[string][]models.Window
 	cadence map[string]models.Cadence
+	// shared hands out the cached windows themselves instead of copies,
+	// for readers that never modify a customer (planning).
+	shared bool
 }
 
 // maxDecoderCache bounds each cache; beyond it values are decoded anew.
@@ -211,8 +223,10 @@ func (d *memberDecoder) scan(rows *sql.Rows) (*models.Customer, error) {
 		t := r.ErasedAt.UTC()
 		c.ErasedAt = &t
 	}
-	if err := json.Unmarshal(attrs, &c.Attributes); err != nil {
-		return nil, fmt.Errorf("store: customer %d: attributes: %w", r.ID, err)
+	if attrs != nil {
+		if err := json.Unmarshal(attrs, &c.Attributes); err != nil {
+			return nil, fmt.Errorf("store: customer %d: attributes: %w", r.ID, err)
+		}
 	}
 	if c.Attributes == nil {
 		c.Attributes = map[string]any{}
@@ -239,6 +253,9 @@ func (d *memberDecoder) decodeWindows(raw []byte) ([]models.Window, error) {
 		if len(d.windows) < maxDecoderCache {
 			d.windows[string(raw)] = cached
 		}
+	}
+	if d.shared {
+		return cached, nil
 	}
 	out := make([]models.Window, len(cached))
 	for i, w := range cached {
