@@ -45,5 +45,8 @@ func TestCadenceHoldsWhereCapacityMovedTheSend(t *testing.T) {
 		if c.Planned != 1 || c.Excluded[models.ReasonCadenceCap] != 1 {
 			t.Errorf("launch x planned %d, excluded %v; want a planned and b excluded with cadence_cap", c.Planned, c.Excluded)
 		}
+		if c.Moved != 0 {
+			t.Errorf("moved_by_capacity = %d; b was moved but not planned, so nobody planned was moved", c.Moved)
+		}
 	})
 }

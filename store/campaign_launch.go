@@ -23,10 +23,12 @@ import (
 // approved, retired or expired, a deleted segment, a campaign window that
 // already ended, or a paused or cancelled campaign.
 func (s *Store) LaunchCampaign(ctx context.Context, id int64, ps models.PlanSettings) (*models.Campaign, error) {
-	var (
-		out *campaignRow
-		err error
-	)
+	leave, err := s.enterPlanning(ctx)
+	if err != nil {
+		return nil, mapError(err, "Campaign")
+	}
+	defer leave()
+	var out *campaignRow
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		out, err = s.launchOnce(ctx, id, ps)
 		// Another campaign of the same content planned some of these
@@ -69,6 +71,9 @@ func (s *Store) launchOnce(ctx context.Context, id int64, ps models.PlanSettings
 				return err
 			}
 			p, err := s.newPlan(tx, row, ps, now)
+			if err == nil {
+				p, err = s.withAudience(tx, p)
+			}
 			if err != nil {
 				return err
 			}
@@ -180,6 +185,9 @@ func (s *Store) PreviewCampaign(ctx context.Context, id int64, ps models.PlanSet
 		return nil, err
 	}
 	p, err := s.newPlan(db, row, ps, now)
+	if err == nil {
+		p, err = s.withAudience(db, p)
+	}
 	if err != nil {
 		return nil, err
 	}

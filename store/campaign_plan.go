@@ -49,9 +49,11 @@ type planSink interface {
 	finish(ctx context.Context) error
 }
 
-// newPlan loads what planning row needs inside tx and refuses content that
-// cannot be sent: never approved, retired, or expired (ECONFLICT naming
-// the reason), and a segment that was deleted (ECONFLICT).
+// newPlan loads what deciding about a customer of row needs inside tx and
+// refuses content that cannot be sent: never approved, retired, or expired
+// (ECONFLICT naming the reason). Planning the whole audience also needs
+// withAudience; explain does not, so a launched campaign whose segment was
+// deleted afterwards can still be explained.
 func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, ps models.PlanSettings, now time.Time) (*plan, error) {
 	var content contentRow
 	if err := tx.Where("id = ?", row.ContentID).Take(&content).Error; err != nil {
@@ -80,14 +82,6 @@ func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, ps models.PlanSettings, n
 			content.ID, versionNo, version.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	p := &plan{campaign: row, version: version, settings: ps}
-	if row.RecipientsOf == nil {
-		if row.SegmentID == nil {
-			return nil, models.Errorf(models.ECONFLICT, "Campaign %d has no audience: its segment was deleted.", row.ID)
-		}
-		if p.rule, err = s.parsedSegment(tx.Statement.Context, *row.SegmentID); err != nil {
-			return nil, err
-		}
-	}
 	p.eval = &campaigns.Evaluator{
 		CampaignID: row.ID, Topic: version.Topic, Correction: row.RecipientsOf != nil,
 		Spread: row.Spread, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(),
@@ -98,10 +92,29 @@ func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, ps models.PlanSettings, n
 	return p, nil
 }
 
+// withAudience loads the segment rule that selects p's audience (none for
+// a correction, which targets the corrected content's recipients).
+// ECONFLICT when the segment was deleted.
+func (s *Store) withAudience(tx *gorm.DB, p *plan) (*plan, error) {
+	row := p.campaign
+	if row.RecipientsOf != nil {
+		return p, nil
+	}
+	if row.SegmentID == nil {
+		return nil, models.Errorf(models.ECONFLICT, "Campaign %d has no audience: its segment was deleted.", row.ID)
+	}
+	var err error
+	if p.rule, err = s.parsedSegment(tx.Statement.Context, *row.SegmentID); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // runPlan streams the audience in id order, one batch at a time, decides each
 // customer, places the eligible ones with the channel capacity and hands
-// their deliveries to sink. Every query runs on db, so a launch keeps
-// everything in its transaction.
+// their deliveries to sink. Every query runs on db: the launch transaction
+// on SQLite; on PostgreSQL a second connection, while the transaction's
+// own connection COPYs (the planning lock keeps other planners out).
 func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink) (*planStats, error) {
 	st := &planStats{excluded: map[models.Reason]int64{}}
 	if err := p.probeDeliveries(db.WithContext(ctx)); err != nil {
@@ -113,7 +126,10 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 		return nil, err
 	}
 	now := s.now()
-	var after int64
+	var (
+		after           int64
+		movedThenCapped int
+	)
 	for {
 		batch, err := s.audiencePage(ctx, db, p, after)
 		if err != nil {
@@ -146,6 +162,8 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 					reason = models.ReasonNoSlot
 				} else if reason, err = p.cadenceAfterMove(ctx, c, x, slot); err != nil {
 					return nil, err
+				} else if reason != "" {
+					movedThenCapped++ // moved_by_capacity counts planned sends only
 				}
 				at = slot.At
 			}
@@ -170,7 +188,7 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 			break
 		}
 	}
-	st.moved = int64(capacity.Moved())
+	st.moved = int64(capacity.Moved() - movedThenCapped)
 	return st, sink.finish(ctx)
 }
 

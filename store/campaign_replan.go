@@ -26,6 +26,11 @@ import (
 // delivery was already handed on, to completed if no delivery is left to
 // send, else to scheduled. ENOTFOUND; ECONFLICT naming the state.
 func (s *Store) ResumeCampaign(ctx context.Context, id int64, ps models.PlanSettings) (*models.Campaign, error) {
+	leave, err := s.enterPlanning(ctx)
+	if err != nil {
+		return nil, mapError(err, "Campaign")
+	}
+	defer leave()
 	return s.transition(ctx, id, func(tx *gorm.DB, row *campaignRow) error {
 		if row.State != string(models.CampaignPaused) {
 			return models.Errorf(models.ECONFLICT, "Campaign %d is %s; only paused campaigns can be resumed.", id, row.State)
@@ -33,9 +38,7 @@ func (s *Store) ResumeCampaign(ctx context.Context, id int64, ps models.PlanSett
 		// Counted before re-planning: the deliveries resume skips were
 		// never handed on.
 		var handed int64
-		err := tx.Model(&deliveryRow{}).Where("campaign_id = ? AND status NOT IN ?", id,
-			[]string{string(models.DeliveryPlanned), string(models.DeliveryCancelled), string(models.DeliveryExpired)}).
-			Count(&handed).Error
+		err := tx.Model(&deliveryRow{}).Where("campaign_id = ? AND status IN ?", id, handedOn).Count(&handed).Error
 		if err != nil {
 			return err
 		}
@@ -62,6 +65,12 @@ func (s *Store) ResumeCampaign(ctx context.Context, id int64, ps models.PlanSett
 		return s.setCampaignState(tx, row, state, map[string]any{"moved_count": row.MovedCount + moved})
 	})
 }
+
+// handedOn are the statuses of deliveries the dispatcher handed to the
+// queue: a campaign with any of them has been running. Skipped, expired
+// and cancelled ones never were.
+var handedOn = []string{string(models.DeliveryQueued), string(models.DeliverySending), string(models.DeliverySent),
+	string(models.DeliveryFailed), string(models.DeliveryUnknown)}
 
 // replanner is what re-planning a paused campaign shares across pages:
 // the pinned version and one capacity planner for every channel.

@@ -323,6 +323,11 @@ func keysOf(m map[string]string) []string {
 // external id. ENOTFOUND if there is no such live customer.
 func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		// First, before any row lock, so the erasure never holds a row
+		// while it waits for a planner.
+		if err := s.lockPlanningShared(tx); err != nil {
+			return err
+		}
 		row, err := liveCustomer(s.forUpdate(tx), externalID)
 		if err != nil {
 			return err

@@ -17,6 +17,9 @@ func (s *Store) PreviewSendTimes(ctx context.Context, id int64, ps models.PlanSe
 		return nil, err
 	}
 	p, err := s.newPlan(db, row, ps, s.now())
+	if err == nil {
+		p, err = s.withAudience(db, p)
+	}
 	if err != nil {
 		return nil, err
 	}

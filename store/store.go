@@ -56,6 +56,9 @@ type Store struct {
 	keys    *secrets.Keys
 	clock   func() time.Time
 	log     *slog.Logger
+	// planners admits at most maxPlanners launches and resumes of this
+	// process at a time (see enterPlanning).
+	planners chan struct{}
 }
 
 var (
@@ -72,7 +75,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Keys == nil {
 		return nil, models.Errorf(models.EINVALID, "store: Options.Keys is required")
 	}
-	s := &Store{keys: opts.Keys, clock: opts.Now, log: opts.Logger}
+	s := &Store{keys: opts.Keys, clock: opts.Now, log: opts.Logger, planners: make(chan struct{}, maxPlanners)}
 	if s.clock == nil {
 		s.clock = time.Now
 	}

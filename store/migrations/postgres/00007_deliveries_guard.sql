@@ -3,9 +3,9 @@
 -- 1,000,000-delivery launch (an index probe and a trigger per row: 12.6 s
 -- against 8.9 s for the same INSERT on the benchmark machine). What it
 -- guarded is kept another way, as for campaigns and content versions in
--- 00005: a launch writes customer ids it read from customers in its own
--- transaction, and customers are never deleted (erasure keeps the row and
--- clears its PII), which this trigger now enforces.
+-- 00005: a launch writes customer ids it has just read from customers, and
+-- customers are never deleted (erasure keeps the row and clears its PII),
+-- which this trigger now enforces.
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_customer_id_fkey;
 
 -- The due index held every delivery by (status, scheduled_at); work that is
