@@ -128,3 +128,48 @@ func BenchmarkCampaignLaunch(b *testing.B) {
 	b.ReportMetric(float64(planned), "planned")
 	b.ReportMetric(peakRSSMB(b), "peakRSS-MB")
 }
+
+// BenchmarkCampaignLaunchBusy launches a second campaign to the same
+// audience while a first one's deliveries are still planned: every page
+// then also runs the cadence and dedup queries, and capacity starts from
+// the first campaign's minutes. The first campaign is launched once, not
+// timed, and its deliveries are deleted at the end.
+func BenchmarkCampaignLaunchBusy(b *testing.B) {
+	s := benchmarkStore(b)
+	first := benchCampaign(b, s)
+	if _, err := s.LaunchCampaign(context.Background(), first.ID, benchSettings); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		for _, table := range []string{"deliveries", "campaign_exclusions"} {
+			if err := s.DB().Exec("DELETE FROM "+table+" WHERE campaign_id = ?", first.ID).Error; err != nil {
+				b.Fatal(err)
+			}
+		}
+	}()
+	var c *models.Campaign
+	for b.Loop() {
+		b.StopTimer()
+		camp := benchCampaign(b, s)
+		b.StartTimer()
+		var err error
+		if c, err = s.LaunchCampaign(context.Background(), camp.ID, benchSettings); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		for _, table := range []string{"deliveries", "campaign_exclusions"} {
+			if err := s.DB().Exec("DELETE FROM "+table+" WHERE campaign_id = ?", camp.ID).Error; err != nil {
+				b.Fatal(err)
+			}
+			if s.Dialect() == store.DialectPostgres {
+				if err := s.DB().Exec("VACUUM " + table).Error; err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(c.Planned), "planned")
+	b.ReportMetric(float64(c.Excluded[models.ReasonCadenceCap]), "cadence_cap")
+	b.ReportMetric(peakRSSMB(b), "peakRSS-MB")
+}
