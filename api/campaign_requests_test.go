@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -182,5 +183,41 @@ func TestContentActionsRefuseABody(t *testing.T) {
 			t.Errorf("a refused action changed the content: state %s", got.State)
 		}
 		wantStatus(t, send("submit", "{}"), http.StatusOK)
+	})
+}
+
+// TestBodiesMustBeUTF8: invalid bytes are refused on the field (or member
+// name) that holds them, not stored as U+FFFD.
+func TestBodiesMustBeUTF8(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, a *testAPI) {
+		for _, tc := range []struct {
+			body string
+			want []string
+		}{
+			{"{\"name\":\"x\xff\",\"rule\":{\"field\":\"locale\",\"op\":\"eq\",\"value\":\"en\"}}", []string{"/name text"}},
+			{"{\"na\xffme\":\"x\",\"rule\":{\"field\":\"locale\",\"op\":\"eq\",\"value\":\"en\"}}", []string{"/na\ufffdme text", "/na\ufffdme unknown_field"}},
+		} {
+			req := httptest.NewRequest(http.MethodPost, "/v1/segments", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+a.apiKey[models.RoleEditor])
+			wantProblem(t, a.serve(req), http.StatusUnprocessableEntity, tc.want...)
+		}
+	})
+}
+
+// TestAClientThatLeftIsNotAServerError: a preview whose client
+// disconnected answers 499 (for logs and metrics), not 500.
+func TestAClientThatLeftIsNotAServerError(t *testing.T) {
+	forEachCampaignBackend(t, func(t *testing.T, a *testAPI) {
+		content := a.approvedContent(contentBody(models.KindEducation, 0))
+		a.campaignCustomer("ok", "main", true, nil)
+		camp := a.createCampaign(content, a.groupSegment("main"))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("/v1/campaigns/%d/preview", camp.ID), nil)
+		req.Header.Set("Authorization", "Bearer "+a.apiKey[models.RoleViewer])
+		if rec := a.serve(req); rec.Code != 499 {
+			t.Errorf("status %d, want 499", rec.Code)
+		}
 	})
 }

@@ -145,7 +145,7 @@ func TestCampaignLifecycleThroughTheAPI(t *testing.T) {
 			rec := a.call(models.RoleViewer, http.MethodGet, path+"/explain/nowin", nil)
 			wantStatus(t, rec, http.StatusOK)
 			x := decodeBody[models.CampaignExplanation](t, rec)
-			if x.Eligible || x.Reason != models.ReasonNoWindow || len(x.Rules) != len(models.PlanningReasons) {
+			if x.Eligible || x.Reason != models.ReasonNoWindow || len(x.Rules) != 1+len(models.PlanningReasons) || x.Rules[0].Rule != models.ExplainNotInAudience {
 				t.Errorf("explain nowin = %+v", x)
 			}
 			rec = a.call(models.RoleViewer, http.MethodGet, path+"/explain/ok", nil)

@@ -86,8 +86,12 @@ func requireJSON(contentType string) error {
 // neither the path of an unknown field nor every wrong type it meets, and
 // it refuses duplicate object keys, which encoding/json silently resolves
 // to the last one. EMALFORMED for bad JSON; EINVALID with field pointers
-// (rules "unknown_field", "type", "format", "duplicate_key").
+// (rules "unknown_field", "type", "format", "duplicate_key", and "text"
+// for a string that is not valid UTF-8).
 func decodeStrict(body []byte, dst any) error {
+	// encoding/json would quietly turn invalid bytes into U+FFFD, storing
+	// a name or address the client never sent; JSON text must be UTF-8.
+	bad := firstInvalidUTF8(body)
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any
@@ -99,7 +103,9 @@ func decodeStrict(body []byte, dst any) error {
 	}
 	t := reflect.TypeOf(dst).Elem()
 	var p models.Problems
-	duplicateKeys(&p, body[:dec.InputOffset()])
+	if !duplicateKeys(&p, body[:dec.InputOffset()], bad) && bad >= 0 {
+		return models.Errorf(models.EMALFORMED, "The request body is not valid UTF-8 (first invalid byte at offset %d).", bad)
+	}
 	if doc == nil {
 		p.Add("", "type", "must be a JSON object, not null")
 	} else {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/candor/candor/models"
 )
@@ -20,12 +21,44 @@ import (
 // bounds. It is linear in the size of body: each key is looked up once in
 // a set that lives as long as its object, and a pointer is built only for
 // a duplicate.
-func duplicateKeys(p *models.Problems, body []byte) {
-	w := keyWalk{dec: json.NewDecoder(bytes.NewReader(body)), p: p}
+//
+// bad is the offset of the body's first byte that is not UTF-8, or -1:
+// the string (value or key) holding it gets a "text" problem on its
+// pointer, and found says whether one did.
+func duplicateKeys(p *models.Problems, body []byte, bad int64) (found bool) {
+	w := keyWalk{dec: json.NewDecoder(bytes.NewReader(body)), p: p, bad: bad}
 	w.dec.UseNumber() // numbers are skipped; this keeps huge ones from failing
 	// An error cannot happen on decoded JSON; if it did, the walk would
 	// stop early and report less, never more.
 	_ = w.value()
+	return w.found
+}
+
+// firstInvalidUTF8 returns the offset of body's first byte that is not
+// part of a UTF-8 sequence, or -1.
+func firstInvalidUTF8(body []byte) int64 {
+	if utf8.Valid(body) {
+		return -1
+	}
+	for i := 0; i < len(body); {
+		r, size := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && size == 1 {
+			return int64(i)
+		}
+		i += size
+	}
+	return -1
+}
+
+// token reads the next token and reports whether it holds the bad byte.
+func (w *keyWalk) token() (json.Token, bool, error) {
+	start := w.dec.InputOffset()
+	tok, err := w.dec.Token()
+	holds := err == nil && w.bad >= start && w.bad < w.dec.InputOffset()
+	if holds {
+		w.found = true
+	}
+	return tok, holds, err
 }
 
 // keyWalk walks one JSON value token by token.
@@ -33,24 +66,34 @@ type keyWalk struct {
 	dec  *json.Decoder
 	p    *models.Problems
 	path []string // unescaped reference tokens of the value being read
+	// bad is the offset of the first invalid UTF-8 byte (-1: none); found
+	// says a string holding it was reported.
+	bad   int64
+	found bool
 }
 
 // value reads one value, recursing into objects and arrays.
 func (w *keyWalk) value() error {
-	tok, err := w.dec.Token()
+	tok, holds, err := w.token()
 	if err != nil {
 		return err
+	}
+	if holds {
+		w.p.Add(w.here(), "text", "is not valid UTF-8")
 	}
 	switch tok {
 	case json.Delim('{'):
 		// A count rather than a set reports a key sent three times once.
 		seen := map[string]int{}
 		for w.dec.More() {
-			tok, err := w.dec.Token()
+			tok, holds, err := w.token()
 			if err != nil {
 				return err
 			}
 			key, _ := tok.(string)
+			if holds {
+				w.p.Add(w.pointer(key), "text", "this member name is not valid UTF-8")
+			}
 			if seen[key]++; seen[key] == 2 {
 				w.p.Add(w.pointer(key), "duplicate_key", "appears more than once in the object; send each member once")
 			}
@@ -79,12 +122,16 @@ func (w *keyWalk) child(token string) error {
 	return err
 }
 
-// pointer is the JSON pointer of member key of the current object.
-func (w *keyWalk) pointer(key string) string {
+// here is the JSON pointer of the value being read.
+func (w *keyWalk) here() string {
 	var b strings.Builder
 	for _, t := range w.path {
 		b.WriteString("/" + escapePointer(t))
 	}
-	b.WriteString("/" + escapePointer(key))
 	return b.String()
+}
+
+// pointer is the JSON pointer of member key of the current object.
+func (w *keyWalk) pointer(key string) string {
+	return w.here() + "/" + escapePointer(key)
 }

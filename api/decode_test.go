@@ -207,7 +207,7 @@ func TestDuplicateKeyWalkIsLinear(t *testing.T) {
 	// must simply decode: the assertion is on the result, not the time.
 	deep := strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)
 	var p models.Problems
-	duplicateKeys(&p, []byte(deep))
+	duplicateKeys(&p, []byte(deep), -1)
 	var wide strings.Builder
 	wide.WriteString("{")
 	for i := range 100_000 {
@@ -217,7 +217,7 @@ func TestDuplicateKeyWalkIsLinear(t *testing.T) {
 		fmt.Fprintf(&wide, `"k%d":%d`, i, i)
 	}
 	wide.WriteString(`,"k7":0}`)
-	duplicateKeys(&p, []byte(wide.String()))
+	duplicateKeys(&p, []byte(wide.String()), -1)
 	want := models.Problems{{Field: "/k7", Rule: "duplicate_key", Detail: "appears more than once in the object; send each member once"}}
 	if diff := cmp.Diff(want, p); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)

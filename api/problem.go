@@ -1,7 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -18,6 +21,10 @@ const (
 
 // problemTypeBase prefixes the code to form a problem's type URI (RFC 9457).
 const problemTypeBase = "https://candor.dev/problems/"
+
+// statusClientClosedRequest is what the access log and metrics record for
+// a request whose client disconnected before the answer.
+const statusClientClosedRequest = 499
 
 // problem is an RFC 9457 problem details document.
 type problem struct {
@@ -64,6 +71,16 @@ func statusOf(code string) int {
 // known code become a 500 whose detail is generic; the real error is logged
 // (it may name tables or hosts, never something a client should see).
 func (s *server) writeError(c *gin.Context, err error) {
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The client went away (a cancelled preview, say): nobody reads
+		// an answer and nothing failed here, so no 500 and no ERROR line.
+		// 499 is nginx's "client closed request", kept for access logs
+		// and metrics.
+		s.logger.InfoContext(c.Request.Context(), "client closed request",
+			slog.String("request_id", requestID(c)), slog.String("route", routeOf(c)))
+		c.AbortWithStatus(statusClientClosedRequest)
+		return
+	}
 	code := models.ErrorCode(err)
 	status := statusOf(code)
 	detail := models.ErrorMessage(err)
@@ -105,5 +122,12 @@ func (s *server) respond(c *gin.Context, status int, v any, err error) {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(status, v)
+	// Encoded before the status is written: a value that cannot be
+	// encoded becomes a logged 500, not a 200 with an empty body.
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.writeError(c, fmt.Errorf("api: encode response: %w", err))
+		return
+	}
+	c.Data(status, "application/json; charset=utf-8", body)
 }

@@ -139,7 +139,7 @@ func TestSegmentAndContentTextPostgreSQLCannotStoreIsA422(t *testing.T) {
 		{"a bad name is reported together with a bad rule", http.MethodPost, "/v1/segments",
 			map[string]any{"name": "\u0000", "rule": rule("\u0000")}, []string{"/name text", "/rule/value text"}},
 		{"a rule of invalid UTF-8 is a 422", http.MethodPost, "/v1/segments",
-			`{"name":"a","rule":{"field":"attributes.plan","op":"eq","value":"` + "\xff" + `"}}`, []string{"/rule text"}},
+			`{"name":"a","rule":{"field":"attributes.plan","op":"eq","value":"` + "\xff" + `"}}`, []string{"/rule/value text"}},
 		{"a NUL in a previewed rule is a 422", http.MethodPost, "/v1/segments/preview",
 			map[string]any{"rule": rule("\u0000")}, []string{"/rule/value text"}},
 		{"a NUL in a content title is a 422", http.MethodPost, "/v1/content",

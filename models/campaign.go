@@ -100,7 +100,7 @@ const MaxCampaignSpan = 366 * 24 * time.Hour
 // Validate checks the input's own fields; the store checks that content
 // and segment exist. EINVALID naming each bad field (rule "text" for a
 // name that is not valid UTF-8 or holds NUL, "min" for a segment_id or
-// recipients_of below 1).
+// recipients_of below 1, "range" for a window outside 2000-9000).
 func (in *CampaignInput) Validate() error {
 	var p Problems
 	// NUL and invalid UTF-8 cannot be stored by PostgreSQL: refused here
@@ -130,9 +130,13 @@ func (in *CampaignInput) Validate() error {
 	w := in.Window
 	if w.NotBefore.IsZero() {
 		p.Add("/window/not_before", "required", "is required")
+	} else if !inCampaignEra(w.NotBefore) {
+		p.Add("/window/not_before", "range", "must be between %s and %s", campaignEraStart.Format(time.RFC3339), campaignEraEnd.Format(time.RFC3339))
 	}
 	if w.NotAfter.IsZero() {
 		p.Add("/window/not_after", "required", "is required")
+	} else if !inCampaignEra(w.NotAfter) {
+		p.Add("/window/not_after", "range", "must be between %s and %s", campaignEraStart.Format(time.RFC3339), campaignEraEnd.Format(time.RFC3339))
 	}
 	if !w.NotBefore.IsZero() && !w.NotAfter.IsZero() {
 		if !w.NotAfter.After(w.NotBefore) {
@@ -142,6 +146,20 @@ func (in *CampaignInput) Validate() error {
 		}
 	}
 	return p.Err()
+}
+
+// campaignEraStart and campaignEraEnd bound campaign windows. Far from any
+// real campaign, they keep every send time and its local form (up to 14
+// hours ahead of UTC) inside the years 0000-9999 that RFC 3339 and JSON
+// encoding can represent: a window in December 9999 made explain's answer
+// unencodable.
+var (
+	campaignEraStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	campaignEraEnd   = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func inCampaignEra(t time.Time) bool {
+	return !t.Before(campaignEraStart) && !t.After(campaignEraEnd)
 }
 
 // Campaign sends one piece of content to an audience, each message on the

@@ -33,6 +33,14 @@ func TestCampaignInputValidateAudience(t *testing.T) {
 		{"segment and audience together are exclusive", func(in *models.CampaignInput) {
 			in.Audience = &models.Audience{RecipientsOf: 7}
 		}, []string{"/audience exclusive"}},
+		{"a window in December 9999 is out of range: its local times would pass year 9999", func(in *models.CampaignInput) {
+			end := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+			in.Window = models.CampaignWindow{NotBefore: end.Add(-time.Hour), NotAfter: end}
+		}, []string{"/window/not_before range", "/window/not_after range"}},
+		{"a window before 2000 is out of range", func(in *models.CampaignInput) {
+			start := time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)
+			in.Window = models.CampaignWindow{NotBefore: start, NotAfter: start.Add(48 * time.Hour)}
+		}, []string{"/window/not_before range"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

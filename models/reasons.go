@@ -50,6 +50,12 @@ const (
 	ReasonCampaignCancelled Reason = "campaign_cancelled"
 )
 
+// ExplainNotInAudience is the reason explain gives for a customer outside
+// the campaign's audience: not a member of its segment, or for a
+// correction, never sent the corrected content. It is not an exclusion:
+// planning never meets such customers, so no campaign counts it.
+const ExplainNotInAudience Reason = "not_in_audience"
+
 // PlanningReasons lists the reasons eligibility can record at planning
 // time, in the order the rules are evaluated: the first failing rule is
 // the recorded reason.

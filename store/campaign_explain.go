@@ -61,6 +61,14 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 	for i, r := range x.Rules {
 		out.Rules[i] = models.ExplainedRule{Rule: r.Rule, Outcome: string(r.Outcome), Detail: r.Detail, Values: r.Values}
 	}
+	audience, inAudience, err := s.audienceRule(ctx, db, row, c)
+	if err != nil {
+		return nil, err
+	}
+	out.Rules = append([]models.ExplainedRule{audience}, out.Rules...)
+	if !inAudience {
+		out.Eligible, out.Reason = false, models.ExplainNotInAudience
+	}
 	if p.eval.Correction && received && out.Eligible {
 		out.Eligible, out.Reason = false, models.ReasonAlreadyReceived
 		out.Rules = append(out.Rules, models.ExplainedRule{Rule: models.ReasonAlreadyReceived, Outcome: "fail",

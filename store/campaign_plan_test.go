@@ -90,7 +90,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if x.Eligible || x.Reason != models.ReasonCadenceCap || len(x.Rules) != len(models.PlanningReasons) {
+			if x.Eligible || x.Reason != models.ReasonCadenceCap || len(x.Rules) != 1+len(models.PlanningReasons) || x.Rules[0].Rule != models.ExplainNotInAudience {
 				t.Errorf("explain capped = %+v", x)
 			}
 			x, err = f.s.ExplainCampaign(ctx, camp.ID, "ok", settings)
