@@ -186,6 +186,8 @@ func TestListCustomersRejectsBadPaging(t *testing.T) {
 		{"a limit that is not a number is rejected", "limit=ten", "limit range"},
 		{"an empty limit is rejected", "limit=", "limit range"},
 		{"a forged cursor is rejected", "cursor=%21%21", "cursor cursor"},
+		{"a limit sent twice is rejected, not half used", "limit=1&limit=3", "limit repeated"},
+		{"a cursor sent twice is rejected", "cursor=NA&cursor=Ng", "cursor repeated"},
 	}
 	forEachBackend(t, func(t *testing.T, a *testAPI) {
 		for _, tt := range tests {

@@ -280,13 +280,23 @@ func escapePointer(s string) string {
 
 // pageOf reads ?limit= and ?cursor=. A limit that is not a whole number in
 // 1..MaxPageLimit is EINVALID on field "limit"; an absent one means the
-// default. The cursor is opaque here: the store rejects a bad one.
+// default; either sent twice is EINVALID (rule "repeated"), as a JSON
+// member sent twice is, instead of one value silently winning. The cursor
+// is opaque here: the store rejects a bad one.
 func pageOf(c *gin.Context) (models.Page, error) {
+	var p models.Problems
+	for _, name := range []string{"limit", "cursor"} {
+		if len(c.QueryArray(name)) > 1 {
+			p.Add(name, "repeated", "give %s at most once", name)
+		}
+	}
+	if err := p.Err(); err != nil {
+		return models.Page{}, err
+	}
 	page := models.Page{Limit: models.DefaultPageLimit, Cursor: c.Query("cursor")}
 	if raw, ok := c.GetQuery("limit"); ok {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > models.MaxPageLimit {
-			var p models.Problems
 			p.Add("limit", "range", "must be a whole number from 1 to %d, got %q", models.MaxPageLimit, raw)
 			return page, p.Err()
 		}
