@@ -164,7 +164,7 @@ func (s *server) campaignDeliveries(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	items, next, err := s.store.CampaignDeliveriesByStatus(c.Request.Context(), id, statuses, page)
+	items, next, err := s.store.CampaignDeliveries(c.Request.Context(), id, page, statuses...)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -186,7 +186,7 @@ func (s *server) customerDeliveries(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	items, next, err := s.store.CustomerDeliveriesByStatus(c.Request.Context(), ext, statuses, page)
+	items, next, err := s.store.CustomerDeliveries(c.Request.Context(), ext, page, statuses...)
 	if err != nil {
 		s.writeError(c, err)
 		return

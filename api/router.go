@@ -27,7 +27,6 @@ type Store interface {
 	models.ContentService
 	models.SegmentService
 	models.CampaignService
-	models.DeliveryService
 	Ping(context.Context) error
 }
 

@@ -361,10 +361,12 @@ type CampaignService interface {
 	// for an unknown campaign or customer; ECONFLICT as LaunchCampaign
 	// for a draft whose content cannot be launched.
 	ExplainCampaign(ctx context.Context, id int64, externalID string, ps PlanSettings) (*CampaignExplanation, error)
-	// CampaignDeliveries lists a campaign's deliveries by id, optionally
-	// of one status. ENOTFOUND; EINVALID for a bad cursor or status.
-	CampaignDeliveries(ctx context.Context, id int64, status DeliveryStatus, page Page) ([]*Delivery, string, error)
-	// CustomerDeliveries lists a customer's deliveries by id. ENOTFOUND;
-	// EINVALID for a bad cursor.
-	CustomerDeliveries(ctx context.Context, externalID string, page Page) ([]*Delivery, string, error)
+	// CampaignDeliveries lists a campaign's deliveries by id whose status
+	// is one of statuses (all when none are given). ENOTFOUND; EINVALID
+	// for a bad cursor or an unknown status.
+	CampaignDeliveries(ctx context.Context, id int64, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
+	// CustomerDeliveries lists a live customer's deliveries by id whose
+	// status is one of statuses (all when none are given). ENOTFOUND;
+	// EINVALID for a bad cursor or an unknown status.
+	CustomerDeliveries(ctx context.Context, externalID string, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
 }

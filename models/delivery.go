@@ -1,22 +1,8 @@
 package models
 
 import (
-	"context"
 	"strings"
 )
-
-// DeliveryService lists deliveries filtered by any of several statuses.
-// An empty filter lists every status.
-type DeliveryService interface {
-	// CampaignDeliveriesByStatus lists a campaign's deliveries by id whose
-	// status is one of statuses. ENOTFOUND; EINVALID for a bad cursor or
-	// an unknown status.
-	CampaignDeliveriesByStatus(ctx context.Context, id int64, statuses []DeliveryStatus, page Page) ([]*Delivery, string, error)
-	// CustomerDeliveriesByStatus lists a live customer's deliveries by id
-	// whose status is one of statuses. ENOTFOUND; EINVALID for a bad
-	// cursor or an unknown status.
-	CustomerDeliveriesByStatus(ctx context.Context, externalID string, statuses []DeliveryStatus, page Page) ([]*Delivery, string, error)
-}
 
 // ParseDeliveryStatuses reads a status filter from query values, each of
 // which may list several statuses separated by commas, so that

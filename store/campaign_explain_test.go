@@ -139,7 +139,7 @@ func TestExplainAfterLaunchReportsTheLaunchDecision(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, "", models.Page{})
+		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{})
 		if err != nil || len(items) != 1 {
 			t.Fatalf("deliveries = %+v %v", items, err)
 		}

@@ -79,7 +79,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 			if diff := cmp.Diff(want, p); diff != "" {
 				t.Errorf("preview (-want +got):\n%s", diff)
 			}
-			items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, "", models.Page{})
+			items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{})
 			if err != nil || len(items) != 0 {
 				t.Errorf("the preview wrote deliveries: %v %v", items, err)
 			}
@@ -115,7 +115,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 		if diff := cmp.Diff(wantExcluded, launched.Excluded); diff != "" {
 			t.Errorf("excluded (-want +got):\n%s", diff)
 		}
-		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.DeliveryPlanned, models.Page{})
+		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{}, models.DeliveryPlanned)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -120,7 +120,7 @@ func TestResumeRechecksWhatThePauseMayHaveChanged(t *testing.T) {
 				if _, err := f.s.ResumeCampaign(ctx, x.ID, resumeWith); err != nil {
 					t.Fatal(err)
 				}
-				items, _, err := f.s.CampaignDeliveries(ctx, x.ID, "", models.Page{})
+				items, _, err := f.s.CampaignDeliveries(ctx, x.ID, models.Page{})
 				if err != nil || len(items) != 1 {
 					t.Fatalf("deliveries = %+v %v", items, err)
 				}

@@ -61,7 +61,7 @@ func TestPreviewExplainAndLaunchAgreeOnEverySpreadSend(t *testing.T) {
 		if err != nil || launched.Planned != 30 || len(previewed) != 30 {
 			t.Fatalf("launch planned %+v (err %v), preview %d", launched, err, len(previewed))
 		}
-		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, "", models.Page{Limit: 100})
+		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -184,7 +184,7 @@ func TestConcurrentLaunchesPlanOnce(t *testing.T) {
 				t.Errorf("launch %d returned %+v", i, results[i])
 			}
 		}
-		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, "", models.Page{})
+		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{})
 		if err != nil || len(items) != 5 {
 			t.Errorf("deliveries = %d (%v), want 5: a launch planned twice", len(items), err)
 		}
@@ -225,7 +225,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		if err != nil || c.State != models.CampaignPaused {
 			t.Fatalf("pause: %+v %v", c, err)
 		}
-		before, _, _ := f.s.CampaignDeliveries(ctx, camp.ID, models.DeliveryPlanned, models.Page{})
+		before, _, _ := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{}, models.DeliveryPlanned)
 		if len(before) != 1 {
 			t.Fatalf("a pause must keep deliveries planned, got %+v", before)
 		}
@@ -239,7 +239,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		if err != nil || c.State != models.CampaignScheduled {
 			t.Fatalf("resume: %+v %v", c, err)
 		}
-		after, _, _ := f.s.CampaignDeliveries(ctx, camp.ID, models.DeliveryPlanned, models.Page{})
+		after, _, _ := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{}, models.DeliveryPlanned)
 		now := f.clk.Now().UTC().Truncate(time.Microsecond)
 		if len(after) != 1 || after[0].Generation != 2 || after[0].ScheduledAt.Before(now) {
 			t.Errorf("re-planned delivery = %+v, want generation 2 at or after %s", after, now)
@@ -250,7 +250,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		if c, err = f.s.CancelCampaign(ctx, camp.ID); err != nil || c.State != models.CampaignCancelled {
 			t.Fatalf("cancel: %+v %v", c, err)
 		}
-		cancelled, _, _ := f.s.CampaignDeliveries(ctx, camp.ID, models.DeliveryCancelled, models.Page{})
+		cancelled, _, _ := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{}, models.DeliveryCancelled)
 		if len(cancelled) != 1 || cancelled[0].Reason != models.ReasonCampaignCancelled {
 			t.Errorf("cancelled deliveries = %+v", cancelled)
 		}
@@ -374,7 +374,7 @@ func TestResumeExpiresDeliveriesWithNoWindowLeft(t *testing.T) {
 		if _, err := f.s.ResumeCampaign(ctx, camp.ID, settings); err != nil {
 			t.Fatal(err)
 		}
-		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, "", models.Page{})
+		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{})
 		if err != nil || len(items) != 1 || items[0].Status != models.DeliveryExpired || items[0].Reason != models.ReasonNoSlot {
 			t.Errorf("deliveries after a late resume = %+v %v", items, err)
 		}

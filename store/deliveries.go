@@ -53,17 +53,11 @@ var countingStatuses = func() []string {
 	return out
 }()
 
-// CampaignDeliveries lists a campaign's deliveries by id, optionally of
-// one status ("" for all). ENOTFOUND; EINVALID for a bad cursor or status.
-func (s *Store) CampaignDeliveries(ctx context.Context, id int64, status models.DeliveryStatus, page models.Page) ([]*models.Delivery, string, error) {
-	return s.CampaignDeliveriesByStatus(ctx, id, oneStatus(status), page)
-}
-
-// CampaignDeliveriesByStatus lists a campaign's deliveries by id whose
-// status is one of statuses (all when there are none). The cursor is the
-// last id, so a filtered list pages as correctly as an unfiltered one.
-// ENOTFOUND; EINVALID for a bad cursor or an unknown status.
-func (s *Store) CampaignDeliveriesByStatus(ctx context.Context, id int64, statuses []models.DeliveryStatus, page models.Page) ([]*models.Delivery, string, error) {
+// CampaignDeliveries lists a campaign's deliveries by id whose status is
+// one of statuses (all when there are none). The cursor is the last id, so
+// a filtered list pages as correctly as an unfiltered one. ENOTFOUND;
+// EINVALID for a bad cursor or an unknown status.
+func (s *Store) CampaignDeliveries(ctx context.Context, id int64, page models.Page, statuses ...models.DeliveryStatus) ([]*models.Delivery, string, error) {
 	if err := models.ValidateDeliveryStatuses(statuses); err != nil {
 		return nil, "", err
 	}
@@ -81,14 +75,6 @@ func (s *Store) CampaignDeliveriesByStatus(ctx context.Context, id int64, status
 		return nil, "", err
 	}
 	return items, next, withExternalIDs(db, items)
-}
-
-// oneStatus is the filter of the single-status listings: "" is none.
-func oneStatus(status models.DeliveryStatus) []models.DeliveryStatus {
-	if status == "" {
-		return nil
-	}
-	return []models.DeliveryStatus{status}
 }
 
 // withStatuses narrows q to deliveries in one of statuses, if any.
@@ -132,16 +118,10 @@ func withExternalIDs(db *gorm.DB, items []*models.Delivery) error {
 	return nil
 }
 
-// CustomerDeliveries lists a live customer's deliveries by id. ENOTFOUND;
-// EINVALID for a bad cursor.
-func (s *Store) CustomerDeliveries(ctx context.Context, externalID string, page models.Page) ([]*models.Delivery, string, error) {
-	return s.CustomerDeliveriesByStatus(ctx, externalID, nil, page)
-}
-
-// CustomerDeliveriesByStatus lists a live customer's deliveries by id
-// whose status is one of statuses (all when there are none). ENOTFOUND;
-// EINVALID for a bad cursor or an unknown status.
-func (s *Store) CustomerDeliveriesByStatus(ctx context.Context, externalID string, statuses []models.DeliveryStatus, page models.Page) ([]*models.Delivery, string, error) {
+// CustomerDeliveries lists a live customer's deliveries by id whose status
+// is one of statuses (all when there are none). ENOTFOUND; EINVALID for a
+// bad cursor or an unknown status.
+func (s *Store) CustomerDeliveries(ctx context.Context, externalID string, page models.Page, statuses ...models.DeliveryStatus) ([]*models.Delivery, string, error) {
 	if err := models.ValidateDeliveryStatuses(statuses); err != nil {
 		return nil, "", err
 	}

@@ -49,7 +49,7 @@ func TestDeliveriesFilterByStatuses(t *testing.T) {
 		if _, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil {
 			t.Fatal(err)
 		}
-		planned, _, err := f.s.CampaignDeliveries(ctx, camp.ID, "", models.Page{})
+		planned, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{})
 		if err != nil || len(planned) != 5 {
 			t.Fatalf("planned %d deliveries (%v), want 5", len(planned), err)
 		}
@@ -92,13 +92,13 @@ func TestDeliveriesFilterByStatuses(t *testing.T) {
 			for _, limit := range []int{1, 2, 50} {
 				t.Run(fmt.Sprintf("%s, %d per page", tt.name, limit), func(t *testing.T) {
 					got := deliveryIDs(t, limit, func(p models.Page) ([]*models.Delivery, string, error) {
-						return f.s.CampaignDeliveriesByStatus(ctx, camp.ID, tt.statuses, p)
+						return f.s.CampaignDeliveries(ctx, camp.ID, p, tt.statuses...)
 					})
 					if diff := cmp.Diff(tt.want, got); diff != "" {
 						t.Errorf("campaign deliveries (-want +got):\n%s", diff)
 					}
 					got = deliveryIDs(t, limit, func(p models.Page) ([]*models.Delivery, string, error) {
-						return f.s.CustomerDeliveriesByStatus(ctx, first, tt.statuses, p)
+						return f.s.CustomerDeliveries(ctx, first, p, tt.statuses...)
 					})
 					if diff := cmp.Diff(tt.wantCustomer, got); diff != "" {
 						t.Errorf("customer deliveries (-want +got):\n%s", diff)
@@ -107,15 +107,15 @@ func TestDeliveriesFilterByStatuses(t *testing.T) {
 			}
 		}
 		t.Run("an unknown status is refused", func(t *testing.T) {
-			_, _, err := f.s.CampaignDeliveriesByStatus(ctx, camp.ID, []models.DeliveryStatus{models.DeliveryPlanned, "lost"}, models.Page{})
+			_, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{}, []models.DeliveryStatus{models.DeliveryPlanned, "lost"}...)
 			wantCode(t, err, models.EINVALID)
-			_, _, err = f.s.CustomerDeliveriesByStatus(ctx, first, []models.DeliveryStatus{"lost"}, models.Page{})
+			_, _, err = f.s.CustomerDeliveries(ctx, first, models.Page{}, []models.DeliveryStatus{"lost"}...)
 			wantCode(t, err, models.EINVALID)
 		})
 		t.Run("an unknown campaign or customer is not found", func(t *testing.T) {
-			_, _, err := f.s.CampaignDeliveriesByStatus(ctx, camp.ID+100, nil, models.Page{})
+			_, _, err := f.s.CampaignDeliveries(ctx, camp.ID+100, models.Page{})
 			wantCode(t, err, models.ENOTFOUND)
-			_, _, err = f.s.CustomerDeliveriesByStatus(ctx, "nobody", nil, models.Page{})
+			_, _, err = f.s.CustomerDeliveries(ctx, "nobody", models.Page{})
 			wantCode(t, err, models.ENOTFOUND)
 		})
 	})
