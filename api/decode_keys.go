@@ -26,7 +26,7 @@ import (
 // the string (value or key) holding it gets a "text" problem on its
 // pointer, and found says whether one did.
 func duplicateKeys(p *models.Problems, body []byte, bad int64) (found bool) {
-	w := keyWalk{dec: json.NewDecoder(bytes.NewReader(body)), p: p, bad: bad}
+	w := keyWalk{dec: json.NewDecoder(bytes.NewReader(body)), body: body, p: p, bad: bad}
 	w.dec.UseNumber() // numbers are skipped; this keeps huge ones from failing
 	// An error cannot happen on decoded JSON; if it did, the walk would
 	// stop early and report less, never more.
@@ -50,20 +50,70 @@ func firstInvalidUTF8(body []byte) int64 {
 	return -1
 }
 
-// token reads the next token and reports whether it holds the bad byte.
+// token reads the next token and reports whether it is a string that is
+// not valid Unicode text: it holds the bad byte, or an escaped UTF-16
+// surrogate without its pair ("\ud800"), which encoding/json would also
+// turn into U+FFFD.
 func (w *keyWalk) token() (json.Token, bool, error) {
 	start := w.dec.InputOffset()
 	tok, err := w.dec.Token()
-	holds := err == nil && w.bad >= start && w.bad < w.dec.InputOffset()
-	if holds {
+	if err != nil {
+		return tok, false, err
+	}
+	end := w.dec.InputOffset()
+	_, isString := tok.(string)
+	holds := w.bad >= start && w.bad < end ||
+		isString && loneSurrogate(w.body[start:end])
+	if holds && w.bad >= start && w.bad < end {
 		w.found = true
 	}
-	return tok, holds, err
+	return tok, holds, nil
+}
+
+// loneSurrogate reports whether the raw JSON text of a string holds a \u
+// escape of a UTF-16 surrogate that is not half of a high-low pair.
+func loneSurrogate(raw []byte) bool {
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // a two-character escape such as \\ or \"
+			continue
+		}
+		r, ok := hex4(raw, i+2)
+		switch {
+		case !ok:
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true // a low half with no high half before it
+		case r >= 0xD800 && r <= 0xDBFF:
+			low, ok := hex4(raw, i+8)
+			if i+7 >= len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' || !ok || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 6 // the pair's low half is read with it
+		}
+		i += 5
+	}
+	return false
+}
+
+// hex4 reads four hex digits at raw[at:].
+func hex4(raw []byte, at int) (rune, bool) {
+	if at+4 > len(raw) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(raw[at:at+4]), 16, 32)
+	return rune(n), err == nil
 }
 
 // keyWalk walks one JSON value token by token.
 type keyWalk struct {
 	dec  *json.Decoder
+	body []byte
 	p    *models.Problems
 	path []string // unescaped reference tokens of the value being read
 	// bad is the offset of the first invalid UTF-8 byte (-1: none); found
@@ -79,7 +129,7 @@ func (w *keyWalk) value() error {
 		return err
 	}
 	if holds {
-		w.p.Add(w.here(), "text", "is not valid UTF-8")
+		w.p.Add(w.here(), "text", "is not valid Unicode text (an invalid UTF-8 byte or an unpaired \\u surrogate)")
 	}
 	switch tok {
 	case json.Delim('{'):
@@ -92,7 +142,7 @@ func (w *keyWalk) value() error {
 			}
 			key, _ := tok.(string)
 			if holds {
-				w.p.Add(w.pointer(key), "text", "this member name is not valid UTF-8")
+				w.p.Add(w.pointer(key), "text", "this member name is not valid Unicode text")
 			}
 			if seen[key]++; seen[key] == 2 {
 				w.p.Add(w.pointer(key), "duplicate_key", "appears more than once in the object; send each member once")

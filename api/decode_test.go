@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/candor/candor/models"
 	"github.com/gin-gonic/gin"
@@ -266,4 +268,62 @@ func TestDecodeNoBody(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDecodeStrictRefusesTextThatIsNotUnicode: encoding/json turns both an
+// invalid byte and an unpaired \u surrogate into U+FFFD; either is refused
+// on its field, while escapes that only look alike are accepted.
+func TestDecodeStrictRefusesTextThatIsNotUnicode(t *testing.T) {
+	tests := []struct {
+		name       string
+		body       string
+		wantFields []string
+	}{
+		{"a surrogate pair is one valid character", `{"name":"\ud83d\ude00"}`, nil},
+		{"an escaped backslash before u is not an escape", `{"name":"\\ud800"}`, nil},
+		{"a lone high surrogate is refused", `{"name":"x\ud800"}`, []string{"/name text"}},
+		{"a high surrogate followed by a letter escape is refused", `{"name":"\ud800\u0041"}`, []string{"/name text"}},
+		{"a lone low surrogate is refused", `{"name":"\udc00x"}`, []string{"/name text"}},
+		{"a surrogate in a member name is refused", `{"attributes":{"\udfff":1}}`, []string{"/attributes/\ufffd text"}},
+		{"an invalid byte deep inside is refused on its pointer", "{\"preferred_windows\":[{\"start\":\"09:0\xc3\"}]}", []string{"/preferred_windows/0/start text"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var in models.CustomerInput
+			err := decodeStrict([]byte(tt.body), &in)
+			var fields []string
+			for _, f := range models.ErrorFields(err) {
+				fields = append(fields, f.Field+" "+f.Rule)
+			}
+			if tt.wantFields == nil && err != nil {
+				t.Fatalf("decodeStrict(%s) = %v, want no error", tt.body, err)
+			}
+			if diff := cmp.Diff(tt.wantFields, fields); diff != "" {
+				t.Errorf("fields (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzDecodeStrict: strict decoding never panics, and what it accepts
+// holds no replacement character the client did not send itself.
+func FuzzDecodeStrict(f *testing.F) {
+	for _, seed := range []string{
+		`{"name":"Ada","email":"a@example.com"}`, `{"name":"\ud800"}`, "{\"name\":\"\xff\"}",
+		`{"name":"\\ud800"}`, `{"a":1,"a":2}`, `{"attributes":{"x":[1,{"y":null}]}}`, `{"name":"\ufffd"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var in models.CustomerInput
+		if err := decodeStrict(body, &in); err != nil {
+			return
+		}
+		if !utf8.ValidString(in.Name) {
+			t.Fatalf("accepted %q as a name that is not UTF-8", in.Name)
+		}
+		if strings.ContainsRune(in.Name, utf8.RuneError) && !bytes.Contains(body, []byte("\ufffd")) && !bytes.Contains(body, []byte(`\ufffd`)) && !bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`)) {
+			t.Fatalf("accepted %q: a replacement character the body %q did not hold", in.Name, body)
+		}
+	})
 }
