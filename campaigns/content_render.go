@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	htmltemplate "html/template"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,7 +61,9 @@ func PickVariant(in *models.ContentInput, channel models.Channel, locale string)
 }
 
 // LocaleChain lists the locales tried for a customer's locale, most
-// specific first, ending with the default: "de-AT-x" -> de-AT-x, de-AT, de.
+// specific first, ending with the default: "de-AT-x" -> de-AT-x, de-AT, de,
+// then the default unless the chain already holds it (each locale is
+// tried once, so explain never lists one twice).
 func LocaleChain(locale, defaultLocale string) []string {
 	var chain []string
 	for l := locale; l != ""; {
@@ -70,6 +73,9 @@ func LocaleChain(locale, defaultLocale string) []string {
 			break
 		}
 		l = l[:i]
+	}
+	if slices.Contains(chain, defaultLocale) {
+		return chain
 	}
 	return append(chain, defaultLocale)
 }
