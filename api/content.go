@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -91,16 +92,9 @@ func decodeContentInput(c *gin.Context) (*models.ContentInput, error) {
 // submitContent answers POST /v1/content/{id}/submit. ENOTFOUND; ECONFLICT
 // unless the content is a draft.
 func (s *server) submitContent(c *gin.Context) {
-	id, err := contentID(c)
-	if err == nil {
-		err = decodeNoBody(c) // an action takes no body; one sent is a client bug
-	}
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	item, err := s.store.SubmitContent(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, item, err)
+	s.contentAction(c, func(ctx context.Context, id int64) (any, error) {
+		return s.store.SubmitContent(ctx, id)
+	})
 }
 
 // findingsResponse is the answer of POST /v1/content/{id}/check.
@@ -111,20 +105,13 @@ type findingsResponse struct {
 // checkContent answers POST /v1/content/{id}/check with the findings of
 // every check on the working body. It writes nothing. ENOTFOUND.
 func (s *server) checkContent(c *gin.Context) {
-	id, err := contentID(c)
-	if err == nil {
-		err = decodeNoBody(c) // an action takes no body; one sent is a client bug
-	}
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	item, err := s.store.Content(c.Request.Context(), id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, findingsResponse{Findings: s.checker()(item)})
+	s.contentAction(c, func(ctx context.Context, id int64) (any, error) {
+		item, err := s.store.Content(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return findingsResponse{Findings: s.checker()(item)}, nil
+	})
 }
 
 // checker runs the content checks with the server's clock and links.
@@ -190,16 +177,25 @@ func (s *server) rejectContent(c *gin.Context) {
 // retireContent answers POST /v1/content/{id}/retire. ENOTFOUND; ECONFLICT
 // if already retired.
 func (s *server) retireContent(c *gin.Context) {
+	s.contentAction(c, func(ctx context.Context, id int64) (any, error) {
+		return s.store.RetireContent(ctx, id)
+	})
+}
+
+// contentAction answers a content action that takes no input: it reads
+// the id, refuses a body (an option the action does not have is a client
+// bug, not something to ignore), runs do and writes its result.
+func (s *server) contentAction(c *gin.Context, do func(ctx context.Context, id int64) (any, error)) {
 	id, err := contentID(c)
 	if err == nil {
-		err = decodeNoBody(c) // an action takes no body; one sent is a client bug
+		err = decodeNoBody(c)
 	}
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	item, err := s.store.RetireContent(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, item, err)
+	v, err := do(c.Request.Context(), id)
+	s.respond(c, http.StatusOK, v, err)
 }
 
 // listContentVersions answers GET /v1/content/{id}/versions with every

@@ -10,6 +10,7 @@ import (
 
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
 )
 
 // TestManyLaunchesAtOnceDoNotStarveThePool launches more campaigns at once
@@ -58,16 +59,20 @@ func TestErasureWaitsForAPlanningLaunch(t *testing.T) {
 	f.customer("leaving", "main", true, nil)
 	planning := f.s.DB().Begin()
 	defer planning.Rollback()
-	if err := planning.Exec("SELECT pg_advisory_xact_lock(hashtextextended('candor-plan:' || current_schema(), 0))").Error; err != nil {
+	if err := planning.Exec("SELECT pg_advisory_xact_lock(" + store.PlanningLockKey + ")").Error; err != nil {
 		t.Fatal(err)
 	}
 	erased := make(chan error, 1)
 	go func() { erased <- f.s.EraseCustomer(ctx, "leaving") }()
-	// Wait until the erasure is seen waiting for the advisory lock.
+	// Wait until the erasure is seen waiting for the shared planning
+	// lock: pg_locks spans the cluster, so only a shared advisory lock in
+	// this database counts (migrations of parallel tests take exclusive
+	// ones).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var waiting int64
-		err := f.s.DB().Raw("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&waiting).Error
+		err := f.s.DB().Raw(`SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting).Error
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,3 +41,7 @@ func (k recordingSink) add(_ context.Context, d *deliveryRow) error {
 func (k recordingSink) exclude(context.Context, exclusionRow) error { return nil }
 
 func (k recordingSink) finish(context.Context) error { return nil }
+
+// PlanningLockKey is the SQL expression naming the planning lock, so a
+// test can hold the very lock a launch takes.
+const PlanningLockKey = planningLockKey
