@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/content"
 	"github.com/candor/candor/models"
 	"github.com/gin-gonic/gin"
 )
@@ -85,7 +85,7 @@ func decodeContentInput(c *gin.Context) (*models.ContentInput, error) {
 	in.Normalize()
 	var p models.Problems
 	p = append(p, models.ErrorFields(in.Validate())...)
-	p = append(p, models.ErrorFields(campaigns.ValidateTemplates(&in))...)
+	p = append(p, models.ErrorFields(content.ValidateTemplates(&in))...)
 	return &in, p.Err()
 }
 
@@ -117,7 +117,7 @@ func (s *server) checkContent(c *gin.Context) {
 // checker runs the content checks with the server's clock and links.
 func (s *server) checker() models.ContentChecker {
 	return func(item *models.Content) []models.Finding {
-		return campaigns.CheckContent(&item.ContentInput, campaigns.CheckOptions{Now: time.Now(), PublicURL: s.publicURL})
+		return content.CheckContent(&item.ContentInput, content.CheckOptions{Now: time.Now(), PublicURL: s.publicURL})
 	}
 }
 

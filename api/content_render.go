@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/content"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 	"github.com/gin-gonic/gin"
@@ -52,7 +52,7 @@ func (s *server) renderContent(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	var input campaigns.RenderInput
+	var input content.RenderInput
 	channel, locale := req.Channel, req.Locale
 	if req.ExternalID != "" {
 		cust, err := s.store.Customer(c.Request.Context(), req.ExternalID)
@@ -61,7 +61,7 @@ func (s *server) renderContent(c *gin.Context) {
 			return
 		}
 		l := s.linksFor(cust.ID)
-		input = campaigns.RenderInput{Name: cust.Name, Attributes: cust.Attributes, PreferencesURL: l.PreferencesURL, UnsubscribeURL: l.UnsubscribeURL}
+		input = content.RenderInput{Name: cust.Name, Attributes: cust.Attributes, PreferencesURL: l.PreferencesURL, UnsubscribeURL: l.UnsubscribeURL}
 		if channel == "" {
 			channel = cust.PreferredChannel
 		}
@@ -71,18 +71,18 @@ func (s *server) renderContent(c *gin.Context) {
 	} else {
 		// Id 0 never names a customer, so these links have the real
 		// length but resolve to nothing.
-		input = campaigns.RenderInput{Name: req.Sample.Name, Attributes: req.Sample.Attributes,
+		input = content.RenderInput{Name: req.Sample.Name, Attributes: req.Sample.Attributes,
 			PreferencesURL: s.publicURL + "/p/" + s.keys.CustomerToken(secrets.PurposePreferences, 0),
 			UnsubscribeURL: s.publicURL + "/u/" + s.keys.CustomerToken(secrets.PurposeUnsubscribe, 0)}
 	}
-	v, ok := campaigns.PickVariant(body, channel, locale)
+	v, ok := content.PickVariant(body, channel, locale)
 	if !ok {
 		var p models.Problems
-		p.Add("/channel", "no_variant", "the content has no %s variant for locale %q or its fallbacks %v", channel, locale, campaigns.LocaleChain(locale, body.DefaultLocale))
+		p.Add("/channel", "no_variant", "the content has no %s variant for locale %q or its fallbacks %v", channel, locale, content.LocaleChain(locale, body.DefaultLocale))
 		s.writeError(c, p.Err())
 		return
 	}
-	msg, err := campaigns.Render(body, v, input)
+	msg, err := content.Render(body, v, input)
 	if err != nil {
 		s.writeError(c, err)
 		return

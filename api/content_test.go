@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/content"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 )
@@ -100,7 +100,7 @@ func TestContentOfEveryKindGoesThroughTheWorkflow(t *testing.T) {
 				rec := a.call(models.RoleEditor, http.MethodPost, path+"/render",
 					map[string]any{"sample": map[string]any{"name": "Ada"}, "channel": "email", "locale": "en-GB"})
 				wantStatus(t, rec, http.StatusOK)
-				msg := decodeBody[campaigns.Message](t, rec)
+				msg := decodeBody[content.Message](t, rec)
 				if msg.Subject != "Hi Ada" || !strings.Contains(msg.Text, "/u/") || !strings.Contains(msg.HTML, "/p/") {
 					t.Errorf("rendered: %+v", msg)
 				}
@@ -259,7 +259,7 @@ func TestRenderForACustomer(t *testing.T) {
 		t.Run("the customer's channel and locale pick the variant and the links are theirs", func(t *testing.T) {
 			rec := a.call(models.RoleEditor, http.MethodPost, path, map[string]any{"external_id": "crm-render"})
 			wantStatus(t, rec, http.StatusOK)
-			msg := decodeBody[campaigns.Message](t, rec)
+			msg := decodeBody[content.Message](t, rec)
 			if msg.Channel != models.ChannelEmail || msg.Locale != "en" || msg.Subject != "Hi Ada Lovelace" {
 				t.Errorf("message: %+v", msg)
 			}
@@ -273,7 +273,7 @@ func TestRenderForACustomer(t *testing.T) {
 		t.Run("an Austrian SMS falls back to the German variant", func(t *testing.T) {
 			rec := a.call(models.RoleEditor, http.MethodPost, path, map[string]any{"external_id": "crm-render", "channel": "sms", "locale": "de-AT"})
 			wantStatus(t, rec, http.StatusOK)
-			if msg := decodeBody[campaigns.Message](t, rec); msg.Locale != "de" || msg.SMS == nil || !strings.Contains(msg.Text, "Abmelden: "+unsub) {
+			if msg := decodeBody[content.Message](t, rec); msg.Locale != "de" || msg.SMS == nil || !strings.Contains(msg.Text, "Abmelden: "+unsub) {
 				t.Errorf("message: %+v", msg)
 			}
 		})

@@ -52,7 +52,7 @@ const (
 
 // Variant is the text of content for one (locale, channel). Email uses
 // Subject, Text and optionally HTML; sms uses Text; webhook uses Title and
-// Text. Text and HTML are templates (see campaigns.ValidateTemplates).
+// Text. Text and HTML are templates (see content.ValidateTemplates).
 type Variant struct {
 	Locale  string  `json:"locale"`
 	Channel Channel `json:"channel"`

@@ -20,7 +20,7 @@ type Segment struct {
 }
 
 // SegmentInput is the writable part of a segment (POST and PUT
-// /v1/segments). The rule is checked by campaigns.ParseRule.
+// /v1/segments). The rule is checked by segment.ParseRule.
 type SegmentInput struct {
 	Name        string          `json:"name"`
 	Description string          `json:"description"`

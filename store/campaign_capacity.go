@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/models"
 )
 
@@ -17,7 +17,7 @@ import (
 // shared by all campaigns, not granted to each. The database counts them
 // per minute, so a busy system sends one row per used minute, not one per
 // delivery, and memory stays bounded by minutes.
-func (s *Store) reserveCapacity(ctx context.Context, db *gorm.DB, capacity *campaigns.CapacityPlanner,
+func (s *Store) reserveCapacity(ctx context.Context, db *gorm.DB, capacity *schedule.CapacityPlanner,
 	perMinute map[models.Channel]int, skipCampaign int64, from, to time.Time) error {
 	var limited []string
 	for ch, n := range perMinute {

@@ -6,7 +6,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/eligibility"
+	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/models"
 )
 
@@ -48,7 +49,7 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 		return nil, mapError(err, "Deliveries")
 	}
 	p.eval.Cadence = deliveryCounter{db: db, campaignID: row.ID}
-	x, err := p.eval.Evaluate(ctx, campaigns.CustomerFacts{Customer: c, Consent: models.ConsentStatus(consent.Status), AlreadyReceived: received})
+	x, err := p.eval.Evaluate(ctx, eligibility.CustomerFacts{Customer: c, Consent: models.ConsentStatus(consent.Status), AlreadyReceived: received})
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +128,7 @@ func launchDecision(db *gorm.DB, row *campaignRow, customerID int64, d *models.D
 // customer has no usable zone now), tagged with its source.
 func sendAtLocal(at time.Time, zone string, source models.SendAtSource) (*time.Time, string, models.SendAtSource) {
 	utc := at.UTC()
-	loc, err := campaigns.LoadZone(zone)
+	loc, err := schedule.LoadZone(zone)
 	if zone == "" || err != nil {
 		return &utc, "", source
 	}

@@ -6,7 +6,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/content"
+	"github.com/candor/candor/campaigns/eligibility"
+	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/models"
 )
 
@@ -23,7 +25,7 @@ const maxCadencePeriod = 366 * 24 * time.Hour
 type plan struct {
 	campaign *campaignRow
 	version  *models.ContentVersion
-	eval     *campaigns.Evaluator
+	eval     *eligibility.Evaluator
 	settings models.PlanSettings
 	rule     *models.Rule // nil for a correction
 	// anyReceived and anyCadence say whether other campaigns have any
@@ -54,23 +56,25 @@ type planSink interface {
 // (ECONFLICT naming the reason). Planning the whole audience also needs
 // withAudience; explain does not, so a launched campaign whose segment was
 // deleted afterwards can still be explained.
+// withAudience; explain does not, so a launched campaign whose segment was
+// deleted afterwards can still be explained.
 func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, ps models.PlanSettings, now time.Time) (*plan, error) {
-	var content contentRow
-	if err := tx.Where("id = ?", row.ContentID).Take(&content).Error; err != nil {
+	var crow contentRow
+	if err := tx.Where("id = ?", row.ContentID).Take(&crow).Error; err != nil {
 		return nil, mapError(err, "Content")
 	}
 	versionNo := row.ContentVersion
 	if versionNo == 0 {
 		switch {
-		case content.State == string(models.ContentRetired):
-			return nil, models.Errorf(models.ECONFLICT, "Content %d is retired and cannot be sent.", content.ID)
-		case content.ApprovedVersion == 0:
-			return nil, models.Errorf(models.ECONFLICT, "Content %d is %s and has no approved version; approve it before launching.", content.ID, content.State)
+		case crow.State == string(models.ContentRetired):
+			return nil, models.Errorf(models.ECONFLICT, "Content %d is retired and cannot be sent.", crow.ID)
+		case crow.ApprovedVersion == 0:
+			return nil, models.Errorf(models.ECONFLICT, "Content %d is %s and has no approved version; approve it before launching.", crow.ID, crow.State)
 		}
-		versionNo = content.ApprovedVersion
+		versionNo = crow.ApprovedVersion
 	}
 	var vrow contentVersionRow
-	if err := tx.Where("content_id = ? AND version = ?", content.ID, versionNo).Take(&vrow).Error; err != nil {
+	if err := tx.Where("content_id = ? AND version = ?", crow.ID, versionNo).Take(&vrow).Error; err != nil {
 		return nil, mapError(err, "Content version")
 	}
 	version, err := vrow.model()
@@ -79,13 +83,13 @@ func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, ps models.PlanSettings, n
 	}
 	if row.ContentVersion == 0 && version.ExpiresAt != nil && !version.ExpiresAt.After(now) {
 		return nil, models.Errorf(models.ECONFLICT, "Content %d version %d expired at %s and cannot be sent.",
-			content.ID, versionNo, version.ExpiresAt.UTC().Format(time.RFC3339))
+			crow.ID, versionNo, version.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	p := &plan{campaign: row, version: version, settings: ps}
-	p.eval = &campaigns.Evaluator{
+	p.eval = &eligibility.Evaluator{
 		CampaignID: row.ID, Topic: version.Topic, Correction: row.RecipientsOf != nil,
 		Spread: row.Spread, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(),
-		DefaultLocale: version.DefaultLocale, VariantLocales: campaigns.VariantLocales(&version.ContentInput),
+		DefaultLocale: version.DefaultLocale, VariantLocales: content.VariantLocales(&version.ContentInput),
 		Channels: ps.Channels, DefaultTimezone: ps.DefaultTimezone, DefaultWindows: ps.DefaultWindows,
 		GlobalCap: ps.GlobalCap, Now: now,
 	}
@@ -120,7 +124,7 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 	if err := p.probeDeliveries(db.WithContext(ctx)); err != nil {
 		return nil, err
 	}
-	capacity := campaigns.NewCapacityPlanner(p.settings.SendsPerMinute)
+	capacity := schedule.NewCapacityPlanner(p.settings.SendsPerMinute)
 	err := s.reserveCapacity(ctx, db, capacity, p.settings.SendsPerMinute, p.campaign.ID, p.campaign.NotBefore, p.campaign.NotAfter)
 	if err != nil {
 		return nil, err
@@ -197,11 +201,11 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 // the new time may hold a message the old one did not. It returns
 // cadence_cap or "". The minute capacity reserved stays taken, which only
 // leaves it emptier than allowed.
-func (p *plan) cadenceAfterMove(ctx context.Context, c *models.Customer, x *campaigns.Explanation, slot campaigns.SendSlot) (models.Reason, error) {
+func (p *plan) cadenceAfterMove(ctx context.Context, c *models.Customer, x *eligibility.Explanation, slot schedule.Slot) (models.Reason, error) {
 	if p.eval.Correction || x.Slot == nil || slot.At.Equal(x.Slot.At) {
 		return "", nil
 	}
-	_, ok, err := campaigns.CheckCadence(ctx, p.eval.Cadence, c.ID, slot.At, c.Cadence, p.settings.GlobalCap)
+	_, ok, err := eligibility.CheckCadence(ctx, p.eval.Cadence, c.ID, slot.At, c.Cadence, p.settings.GlobalCap)
 	if err != nil || ok {
 		return "", err
 	}
@@ -210,16 +214,16 @@ func (p *plan) cadenceAfterMove(ctx context.Context, c *models.Customer, x *camp
 
 // placeWithCapacity moves an eligible customer's slot to a minute where
 // the channel has room; ok is false when none is left before not_after.
-func placeWithCapacity(capacity *campaigns.CapacityPlanner, p *plan, c *models.Customer, x *campaigns.Explanation) (campaigns.SendSlot, bool) {
-	loc, err := campaigns.LoadZone(x.Timezone)
+func placeWithCapacity(capacity *schedule.CapacityPlanner, p *plan, c *models.Customer, x *eligibility.Explanation) (schedule.Slot, bool) {
+	loc, err := schedule.LoadZone(x.Timezone)
 	if err != nil {
-		return campaigns.SendSlot{}, false
+		return schedule.Slot{}, false
 	}
 	windows := c.PreferredWindows
 	if x.WindowsDefaulted {
 		windows = p.settings.DefaultWindows
 	}
-	in := campaigns.ScheduleInput{Now: p.eval.Now, NotBefore: p.eval.NotBefore, NotAfter: p.eval.NotAfter, Location: loc, Windows: windows}
+	in := schedule.Input{Now: p.eval.Now, NotBefore: p.eval.NotBefore, NotAfter: p.eval.NotAfter, Location: loc, Windows: windows}
 	return capacity.Place(x.Channel, in, *x.Slot, p.eval.Margin)
 }
 
@@ -263,7 +267,7 @@ func (s *Store) audiencePage(ctx context.Context, db *gorm.DB, p *plan, after in
 // batchFacts loads, in three queries per batch, the consent for the
 // content's topic, content-level dedup and the deliveries that weigh on
 // cadence, and sets the evaluator's counter to them.
-func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]campaigns.CustomerFacts, error) {
+func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]eligibility.CustomerFacts, error) {
 	ids := make([]int64, len(batch))
 	for i, c := range batch {
 		ids[i] = c.ID
@@ -289,7 +293,7 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]ca
 	for _, id := range received {
 		got[id] = true
 	}
-	times := campaigns.DeliveryTimes{}
+	times := eligibility.DeliveryTimes{}
 	if p.anyCadence {
 		var rows []struct {
 			CustomerID  int64
@@ -313,9 +317,9 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]ca
 		}
 	}
 	p.eval.Cadence = times
-	facts := make([]campaigns.CustomerFacts, len(batch))
+	facts := make([]eligibility.CustomerFacts, len(batch))
 	for i, c := range batch {
-		facts[i] = campaigns.CustomerFacts{Customer: c, Consent: status[c.ID], AlreadyReceived: got[c.ID]}
+		facts[i] = eligibility.CustomerFacts{Customer: c, Consent: status[c.ID], AlreadyReceived: got[c.ID]}
 	}
 	return facts, nil
 }

@@ -7,7 +7,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/eligibility"
+	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/models"
 )
 
@@ -78,7 +79,7 @@ type replanner struct {
 	row      *campaignRow
 	ps       models.PlanSettings
 	version  *models.ContentVersion
-	capacity *campaigns.CapacityPlanner
+	capacity *schedule.CapacityPlanner
 	now      time.Time
 }
 
@@ -90,7 +91,7 @@ type replanPage struct {
 	// others are the instants of each customer's other counting
 	// deliveries: the page's own deliveries are left out, so a delivery
 	// never counts against itself.
-	others campaigns.DeliveryTimes
+	others eligibility.DeliveryTimes
 }
 
 // replanMissed re-plans, a page at a time, the campaign's planned
@@ -101,7 +102,7 @@ type replanPage struct {
 // customer's current zone and windows (or the server defaults) and the
 // campaign's spread.
 func (s *Store) replanMissed(tx *gorm.DB, row *campaignRow, ps models.PlanSettings) (int64, error) {
-	r := &replanner{row: row, ps: ps, now: s.now(), capacity: campaigns.NewCapacityPlanner(ps.SendsPerMinute)}
+	r := &replanner{row: row, ps: ps, now: s.now(), capacity: schedule.NewCapacityPlanner(ps.SendsPerMinute)}
 	var err error
 	if r.version, err = pinnedVersion(tx, row); err != nil {
 		return 0, err
@@ -164,7 +165,7 @@ func loadReplanPage(tx *gorm.DB, row *campaignRow, topic string, rows []delivery
 	for i := range rows {
 		ids[i], own[i] = rows[i].CustomerID, rows[i].ID
 	}
-	page := &replanPage{customers: map[int64]*customerRow{}, consent: map[int64]models.ConsentStatus{}, others: campaigns.DeliveryTimes{}}
+	page := &replanPage{customers: map[int64]*customerRow{}, consent: map[int64]models.ConsentStatus{}, others: eligibility.DeliveryTimes{}}
 	var customers []customerRow
 	if err := tx.Where("id IN ?", ids).Find(&customers).Error; err != nil {
 		return nil, err
@@ -243,7 +244,7 @@ func (r *replanner) replanDelivery(ctx context.Context, page *replanPage, d *del
 		return time.Time{}, models.DeliveryExpired, models.ReasonNoSlot, nil
 	}
 	if r.row.RecipientsOf == nil {
-		_, ok, err := campaigns.CheckCadence(ctx, page.others, c.ID, slot.At, c.Cadence, r.ps.GlobalCap)
+		_, ok, err := eligibility.CheckCadence(ctx, page.others, c.ID, slot.At, c.Cadence, r.ps.GlobalCap)
 		if err != nil {
 			return time.Time{}, "", "", err
 		}
@@ -257,7 +258,7 @@ func (r *replanner) replanDelivery(ctx context.Context, page *replanPage, d *del
 // replanSlot computes a re-planned send slot for one customer and the
 // input it was computed from, or the reason there is none: no_timezone,
 // no_window or no_slot.
-func (r *replanner) replanSlot(c *models.Customer) (campaigns.ScheduleInput, campaigns.SendSlot, models.Reason) {
+func (r *replanner) replanSlot(c *models.Customer) (schedule.Input, schedule.Slot, models.Reason) {
 	zone, windows := c.Timezone, c.PreferredWindows
 	if zone == "" {
 		zone = r.ps.DefaultTimezone
@@ -265,17 +266,17 @@ func (r *replanner) replanSlot(c *models.Customer) (campaigns.ScheduleInput, cam
 	if len(windows) == 0 {
 		windows = r.ps.DefaultWindows
 	}
-	loc, err := campaigns.LoadZone(zone)
+	loc, err := schedule.LoadZone(zone)
 	if err != nil {
-		return campaigns.ScheduleInput{}, campaigns.SendSlot{}, models.ReasonNoTimezone
+		return schedule.Input{}, schedule.Slot{}, models.ReasonNoTimezone
 	}
 	if len(windows) == 0 {
-		return campaigns.ScheduleInput{}, campaigns.SendSlot{}, models.ReasonNoWindow
+		return schedule.Input{}, schedule.Slot{}, models.ReasonNoWindow
 	}
-	in := campaigns.ScheduleInput{Now: r.now, NotBefore: r.row.NotBefore.UTC(), NotAfter: r.row.NotAfter.UTC(), Location: loc, Windows: windows}
-	slot, ok := campaigns.PlaceSend(in, campaigns.Placement{CampaignID: r.row.ID, CustomerID: c.ID, Spread: r.row.Spread})
+	in := schedule.Input{Now: r.now, NotBefore: r.row.NotBefore.UTC(), NotAfter: r.row.NotAfter.UTC(), Location: loc, Windows: windows}
+	slot, ok := schedule.PlaceSend(in, schedule.Placement{CampaignID: r.row.ID, CustomerID: c.ID, Spread: r.row.Spread})
 	if !ok {
-		return in, campaigns.SendSlot{}, models.ReasonNoSlot
+		return in, schedule.Slot{}, models.ReasonNoSlot
 	}
 	return in, slot, ""
 }

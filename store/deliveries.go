@@ -172,7 +172,7 @@ func deliveryPage(q *gorm.DB, limit int) ([]*models.Delivery, string, error) {
 	return out, next, nil
 }
 
-// deliveryCounter is the store's campaigns.CadenceCounter: it counts a
+// deliveryCounter is the store's eligibility.CadenceCounter: it counts a
 // customer's deliveries that may reach or reached them, except those of
 // one campaign (explaining a launched campaign must not count the
 // campaign's own delivery against itself).
@@ -181,7 +181,7 @@ type deliveryCounter struct {
 	campaignID int64
 }
 
-// CountDeliveries implements campaigns.CadenceCounter. A sent delivery
+// CountDeliveries implements eligibility.CadenceCounter. A sent delivery
 // counts at its send time, any other at its planned time.
 func (d deliveryCounter) CountDeliveries(ctx context.Context, customerID int64, from, to time.Time) (int, error) {
 	var n int64

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
@@ -110,7 +110,7 @@ func TestSeed(t *testing.T) {
 			}
 		})
 		t.Run("segments over seeded data agree with the Go evaluator", func(t *testing.T) {
-			rule, err := campaigns.ParseRule([]byte(`{"all":[{"field":"attributes.plan","op":"eq","value":"enterprise"},{"field":"consent.product-roadmap","op":"eq","value":"opted_in"}]}`), "/rule")
+			rule, err := segment.ParseRule([]byte(`{"all":[{"field":"attributes.plan","op":"eq","value":"enterprise"},{"field":"consent.product-roadmap","op":"eq","value":"opted_in"}]}`), "/rule")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func TestSeed(t *testing.T) {
 				for _, cur := range ledger.Current {
 					consents[cur.Topic] = cur.Status
 				}
-				if campaigns.Matches(rule, campaigns.Subject{Customer: c, Consents: consents}, c.CreatedAt) {
+				if segment.Matches(rule, segment.Subject{Customer: c, Consents: consents}, c.CreatedAt) {
 					want++
 				}
 			}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
@@ -41,7 +41,7 @@ func benchmarkStore(b *testing.B) *store.Store {
 
 func benchRule(b *testing.B, raw string) *models.Rule {
 	b.Helper()
-	r, err := campaigns.ParseRule([]byte(raw), "/rule")
+	r, err := segment.ParseRule([]byte(raw), "/rule")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,14 +11,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
 
 // TestSegmentSQLAgreesWithTheGoEvaluator is the oracle that keeps the two
 // SQL compilers honest: for random rules over random customers, the
-// members each backend returns are exactly the customers campaigns.Matches
+// members each backend returns are exactly the customers segment.Matches
 // accepts.
 func TestSegmentSQLAgreesWithTheGoEvaluator(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
@@ -46,13 +46,13 @@ func checkRandomRules(t *testing.T, backend string, dataset uint64) {
 	for i := range rules {
 		doc := randomRule(rng, 0)
 		raw, _ := json.Marshal(doc)
-		rule, err := campaigns.ParseRule(raw, "/rule")
+		rule, err := segment.ParseRule(raw, "/rule")
 		if err != nil {
 			t.Fatalf("rule %d generated invalid: %s: %v", i, raw, err)
 		}
 		var want []string
 		for _, sub := range subjects {
-			if campaigns.Matches(rule, sub, clk.Now()) {
+			if segment.Matches(rule, sub, clk.Now()) {
 				want = append(want, sub.Customer.ExternalID)
 			}
 		}
@@ -133,7 +133,7 @@ func randomAttrValue(rng *rand.Rand, depth int) any {
 // seedRandomCustomers creates n customers with random profiles, attributes
 // and consents, each a minute apart, and returns them as the evaluator
 // sees them (read back from the store).
-func seedRandomCustomers(tb testing.TB, s *store.Store, clk *clock, rng *rand.Rand, n int) []campaigns.Subject {
+func seedRandomCustomers(tb testing.TB, s *store.Store, clk *clock, rng *rand.Rand, n int) []segment.Subject {
 	tb.Helper()
 	ctx := context.Background()
 	for i := range n {
@@ -164,7 +164,7 @@ func seedRandomCustomers(tb testing.TB, s *store.Store, clk *clock, rng *rand.Ra
 		}
 		clk.Advance(time.Duration(1+rng.IntN(3*24*60)) * time.Minute)
 	}
-	var out []campaigns.Subject
+	var out []segment.Subject
 	page := models.Page{Limit: models.MaxPageLimit}
 	items, _, err := s.Customers(ctx, page)
 	if err != nil {
@@ -181,7 +181,7 @@ func seedRandomCustomers(tb testing.TB, s *store.Store, clk *clock, rng *rand.Ra
 				consents[cur.Topic] = cur.Status
 			}
 		}
-		out = append(out, campaigns.Subject{Customer: c, Consents: consents})
+		out = append(out, segment.Subject{Customer: c, Consents: consents})
 	}
 	return out
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
 )
 
@@ -14,7 +14,7 @@ import (
 // over the customers table aliased "c". User text never reaches the SQL
 // string: field names map to fixed column expressions, attribute path
 // segments and every value travel as parameters. Each expression is two-
-// valued (never NULL), so NOT and OR agree with campaigns.Explain.
+// valued (never NULL), so NOT and OR agree with segment.Explain.
 type ruleSQL struct {
 	dialect string
 	now     time.Time
@@ -82,7 +82,7 @@ func (b *ruleSQL) consent(c *models.Condition) string {
 	}
 	var statuses []string
 	none := false
-	for _, st := range campaigns.ConsentValues {
+	for _, st := range segment.ConsentValues {
 		in := want[string(st)]
 		if c.Op == models.OpNe || c.Op == models.OpNotIn {
 			in = !in

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 )
@@ -133,7 +133,7 @@ func TestSegmentTextIsCheckedBeforeTheDatabaseSeesIt(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := campaigns.ParseRule(stored.Rule, "/rule"); err != nil {
+				if _, err := segment.ParseRule(stored.Rule, "/rule"); err != nil {
 					t.Errorf("stored rule %s does not parse: %v", stored.Rule, err)
 				}
 			})
@@ -250,7 +250,7 @@ func FuzzSegmentSQL(f *testing.F) {
 		stores = append(stores, s)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		rule, err := campaigns.ParseRule(raw, "/rule")
+		rule, err := segment.ParseRule(raw, "/rule")
 		if err != nil {
 			return
 		}

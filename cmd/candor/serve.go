@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/candor/candor/api"
-	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/worker"
@@ -125,7 +125,7 @@ func planSettings(cfg *configs.Config) models.PlanSettings {
 		if cfg.Embedded() || cfg.ChannelConfigured(ch) {
 			ps.Channels = append(ps.Channels, ch)
 		}
-		if n := campaigns.SendsPerMinute(float64(cfg.Rate(ch))); n > 0 {
+		if n := schedule.SendsPerMinute(float64(cfg.Rate(ch))); n > 0 {
 			ps.SendsPerMinute[ch] = n
 		}
 	}

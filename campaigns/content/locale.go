@@ -1,0 +1,115 @@
+package content
+
+import (
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// languageOf returns the base language of a locale ("de-AT" -> "de"), or
+// "" when it cannot be parsed.
+func languageOf(locale string) string {
+	tag, err := language.Parse(locale)
+	if err != nil {
+		return ""
+	}
+	base, _ := tag.Base()
+	return base.String()
+}
+
+// labels are the words of the links Candor appends.
+type labels struct{ preferences, unsubscribe string }
+
+var linkLabelsByLang = map[string]labels{
+	"en": {"Manage your preferences", "Unsubscribe"},
+	"de": {"Einstellungen verwalten", "Abmelden"},
+	"fr": {"Gérer vos préférences", "Se désabonner"},
+	"es": {"Gestionar tus preferencias", "Darte de baja"},
+}
+
+func linkLabels(lang string) labels {
+	if l, ok := linkLabelsByLang[lang]; ok {
+		return l
+	}
+	return linkLabelsByLang["en"]
+}
+
+// disclaimers are appended to roadmap content that has none of its own.
+var disclaimers = map[string]string{
+	"en": "These plans may change. We share them so you can decide with what we know today; they are not a promise.",
+	"de": "Diese Pläne können sich ändern. Wir teilen sie, damit Sie mit unserem heutigen Wissen entscheiden können; sie sind kein Versprechen.",
+	"fr": "Ces projets peuvent changer. Nous les partageons pour que vous décidiez avec ce que nous savons aujourd'hui ; ce n'est pas une promesse.",
+	"es": "Estos planes pueden cambiar. Los compartimos para que decidas con lo que sabemos hoy; no son promesas.",
+}
+
+func disclaimerText(lang string) string {
+	if d, ok := disclaimers[lang]; ok {
+		return d
+	}
+	return disclaimers["en"]
+}
+
+// hasDisclaimer reports whether rendered text already says that plans
+// may change, in its own language or in English.
+func hasDisclaimer(lang, text string) bool {
+	for _, l := range []string{lang, "en"} {
+		if wl, ok := wordlists[l]; ok && containsPhrase(text, wl[listDisclaimer]) {
+			return true
+		}
+	}
+	return false
+}
+
+// plainText returns the words a reader sees in a template: actions and
+// HTML tags removed, common entities decoded.
+func plainText(src string, isHTML bool) string {
+	var b strings.Builder
+	for len(src) > 0 {
+		i := strings.Index(src, "{{")
+		if i < 0 {
+			b.WriteString(src)
+			break
+		}
+		b.WriteString(src[:i])
+		j := strings.Index(src[i:], "}}")
+		if j < 0 {
+			break
+		}
+		b.WriteString("x") // a variable reads as one word
+		src = src[i+j+2:]
+	}
+	out := b.String()
+	if isHTML {
+		out = stripTags(out)
+	}
+	return out
+}
+
+var entityReplacer = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ")
+
+// stripTags removes HTML tags; block ends become paragraph breaks so that
+// headings and list items count as sentences.
+func stripTags(html string) string {
+	var b strings.Builder
+	for len(html) > 0 {
+		i := strings.IndexByte(html, '<')
+		if i < 0 {
+			b.WriteString(html)
+			break
+		}
+		b.WriteString(html[:i])
+		j := strings.IndexByte(html[i:], '>')
+		if j < 0 {
+			break
+		}
+		tag := strings.ToLower(html[i : i+j+1])
+		for _, block := range []string{"</p", "</h", "</li", "<br", "</div", "</tr"} {
+			if strings.HasPrefix(tag, block) {
+				b.WriteString("\n\n")
+				break
+			}
+		}
+		html = html[i+j+1:]
+	}
+	return entityReplacer.Replace(b.String())
+}

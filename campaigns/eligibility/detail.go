@@ -1,0 +1,92 @@
+package eligibility
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/candor/candor/models"
+)
+
+// variantFor returns the first locale of chain that locales holds
+// (case-insensitively), as spelled in locales.
+func variantFor(locales []string, chain []string) (string, bool) {
+	for _, want := range chain {
+		for _, have := range locales {
+			if strings.EqualFold(have, want) {
+				return have, true
+			}
+		}
+	}
+	return "", false
+}
+
+// addressField names the customer field that addresses channel ch,
+// so explanations can say what is missing without showing the value.
+func addressField(ch models.Channel) string {
+	switch ch {
+	case models.ChannelEmail:
+		return "email"
+	case models.ChannelSMS:
+		return "phone"
+	case models.ChannelWebhook:
+		return "external_id"
+	}
+	return "none"
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// pick picks the detail of a rule whose texts are constant, which
+// costs nothing even in brief mode.
+func pick(pass bool, passText, failText string) string {
+	if pass {
+		return passText
+	}
+	return failText
+}
+
+// kv builds a rule's values from key, value pairs.
+func kv(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+func list(items []string) string {
+	if len(items) == 0 {
+		return "(none)"
+	}
+	return strings.Join(items, ", ")
+}
+
+func channelList(chs []models.Channel) string {
+	names := make([]string, len(chs))
+	for i, ch := range chs {
+		names[i] = string(ch)
+	}
+	return list(names)
+}
+
+// describeCadence describes cadence checks, e.g. "customer 2/7d: 1 counted;
+// global 4/30d: 4 counted (reached)".
+func describeCadence(checks []CadenceCheck) string {
+	if len(checks) == 0 {
+		return "no cadence and no global cap apply"
+	}
+	parts := make([]string, len(checks))
+	for i, c := range checks {
+		parts[i] = fmt.Sprintf("%s %d/%s: %d counted", c.Source, c.Max, c.Per, c.Count)
+		if !c.OK {
+			parts[i] += " (reached)"
+		}
+	}
+	return strings.Join(parts, "; ")
+}
