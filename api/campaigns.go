@@ -27,7 +27,7 @@ func (s *server) listCampaigns(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	items, next, err := s.store.Campaigns(c.Request.Context(), page)
+	items, next, err := s.campaigns.Campaigns(c.Request.Context(), page)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -38,7 +38,7 @@ func (s *server) listCampaigns(c *gin.Context) {
 // getCampaign answers GET /v1/campaigns/{id}: state and counts. ENOTFOUND.
 func (s *server) getCampaign(c *gin.Context) {
 	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
-		return s.store.Campaign(ctx, id)
+		return s.campaigns.Campaign(ctx, id)
 	})
 }
 
@@ -50,7 +50,7 @@ func (s *server) createCampaign(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	camp, err := s.store.CreateCampaign(c.Request.Context(), &in)
+	camp, err := s.campaigns.CreateCampaign(c.Request.Context(), &in)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -72,7 +72,7 @@ func (s *server) putCampaign(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	camp, err := s.store.UpdateCampaign(c.Request.Context(), id, &in)
+	camp, err := s.campaigns.UpdateCampaign(c.Request.Context(), id, &in)
 	s.respond(c, http.StatusOK, camp, err)
 }
 
@@ -84,7 +84,7 @@ func (s *server) deleteCampaign(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	if err := s.store.DeleteCampaign(c.Request.Context(), id); err != nil {
+	if err := s.campaigns.DeleteCampaign(c.Request.Context(), id); err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -97,7 +97,7 @@ func (s *server) deleteCampaign(c *gin.Context) {
 // for a body other than none or {}.
 func (s *server) launchCampaign(c *gin.Context) {
 	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
-		return s.store.LaunchCampaign(ctx, id, s.planning)
+		return s.campaigns.LaunchCampaign(ctx, id)
 	})
 }
 
@@ -105,7 +105,7 @@ func (s *server) launchCampaign(c *gin.Context) {
 // ECONFLICT naming the current state; EINVALID, EMALFORMED for a body.
 func (s *server) pauseCampaign(c *gin.Context) {
 	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
-		return s.store.PauseCampaign(ctx, id)
+		return s.campaigns.PauseCampaign(ctx, id)
 	})
 }
 
@@ -113,7 +113,7 @@ func (s *server) pauseCampaign(c *gin.Context) {
 // ECONFLICT naming the current state; EINVALID, EMALFORMED for a body.
 func (s *server) resumeCampaign(c *gin.Context) {
 	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
-		return s.store.ResumeCampaign(ctx, id, s.planning)
+		return s.campaigns.ResumeCampaign(ctx, id)
 	})
 }
 
@@ -121,7 +121,7 @@ func (s *server) resumeCampaign(c *gin.Context) {
 // ECONFLICT naming the current state; EINVALID, EMALFORMED for a body.
 func (s *server) cancelCampaign(c *gin.Context) {
 	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
-		return s.store.CancelCampaign(ctx, id)
+		return s.campaigns.CancelCampaign(ctx, id)
 	})
 }
 
@@ -132,7 +132,7 @@ func (s *server) cancelCampaign(c *gin.Context) {
 // the router's limiter) when too many previews run.
 func (s *server) previewCampaign(c *gin.Context) {
 	s.campaignAction(c, func(ctx context.Context, id int64) (any, error) {
-		return s.store.PreviewCampaign(ctx, id, s.planning)
+		return s.campaigns.PreviewCampaign(ctx, id)
 	})
 }
 
@@ -146,7 +146,7 @@ func (s *server) explainCampaign(c *gin.Context) {
 		return
 	}
 	s.withCampaign(c, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
-		return s.store.ExplainCampaign(ctx, id, ext, s.planning)
+		return s.campaigns.ExplainCampaign(ctx, id, ext)
 	})
 }
 
@@ -164,7 +164,7 @@ func (s *server) campaignDeliveries(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	items, next, err := s.store.CampaignDeliveries(c.Request.Context(), id, page, statuses...)
+	items, next, err := s.campaigns.CampaignDeliveries(c.Request.Context(), id, page, statuses...)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -186,7 +186,7 @@ func (s *server) customerDeliveries(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	items, next, err := s.store.CustomerDeliveries(c.Request.Context(), ext, page, statuses...)
+	items, next, err := s.campaigns.CustomerDeliveries(c.Request.Context(), ext, page, statuses...)
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -19,7 +21,9 @@ var campaignPlanning = models.PlanSettings{Channels: []models.Channel{models.Cha
 // newCampaignAPI is the API with campaignPlanning.
 func newCampaignAPI(tb testing.TB, backend string) *testAPI {
 	tb.Helper()
-	return newTestAPI(tb, backend, func(o *Options) { o.Planning = campaignPlanning })
+	return newTestAPI(tb, backend, func(o *Options) {
+		o.Campaigns = campaigns.NewService(o.Store.(*store.Store), campaigns.NewPlanner(campaignPlanning))
+	})
 }
 
 // forEachCampaignBackend is forEachBackend with campaignPlanning.

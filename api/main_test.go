@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
@@ -74,7 +76,8 @@ func newTestAPI(tb testing.TB, backend string, configure func(*Options)) *testAP
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	st := openStore(tb, backend, keys, logger)
-	opts := Options{Store: st, Keys: keys, PublicURL: "https://candor.example", Logger: logger, Version: "test"}
+	opts := Options{Store: st, Keys: keys, PublicURL: "https://candor.example", Logger: logger, Version: "test",
+		Campaigns: campaigns.NewService(st, campaigns.NewPlanner(models.PlanSettings{}))}
 	if configure != nil {
 		configure(&opts)
 	}
@@ -96,7 +99,7 @@ func newTestAPI(tb testing.TB, backend string, configure func(*Options)) *testAP
 func openStore(tb testing.TB, backend string, keys *secrets.Keys, logger *slog.Logger) *store.Store {
 	tb.Helper()
 	ctx := context.Background()
-	opts := store.Options{Keys: keys, Logger: logger, DatabaseURL: testenv.BackendURL(tb, backend)}
+	opts := store.Options{Keys: keys, Rules: segment.Language{}, Logger: logger, DatabaseURL: testenv.BackendURL(tb, backend)}
 	if opts.DatabaseURL == "" {
 		opts.SQLitePath = testenv.SQLitePath(tb)
 	}

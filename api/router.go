@@ -26,7 +26,6 @@ type Store interface {
 	models.APIKeyService
 	models.ContentService
 	models.SegmentService
-	models.CampaignService
 	Ping(context.Context) error
 }
 
@@ -43,9 +42,9 @@ type Options struct {
 	Registry *prometheus.Registry // nil => a new one; /metrics serves it
 	Logger   *slog.Logger         // nil => slog.Default()
 	Version  string
-	// Planning holds the server settings that previews, explanations and
-	// launches depend on (channels, defaults, global cap, send rates).
-	Planning models.PlanSettings
+	// Campaigns plans, previews and explains campaigns over Store
+	// (campaigns.Service). Required.
+	Campaigns models.CampaignService
 	// previews, if set, replaces the limiter of expensive reads (tests
 	// hold its slots to see the 429); not configurable from outside.
 	previews *limiter
@@ -153,7 +152,7 @@ type server struct {
 	version      string
 	pages        *web.Pages
 	openapi      []byte
-	planning     models.PlanSettings
+	campaigns    models.CampaignService
 	previews     *limiter // expensive reads: previews and segment members
 }
 
@@ -197,8 +196,8 @@ func newEngine(opts Options) (*gin.Engine, error) {
 }
 
 func newServer(opts Options) (*server, error) {
-	if opts.Store == nil || opts.Keys == nil {
-		return nil, errors.New("api: Options.Store and Options.Keys are required")
+	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil {
+		return nil, errors.New("api: Options.Store, Options.Keys and Options.Campaigns are required")
 	}
 	s := &server{
 		store:        opts.Store,
@@ -210,7 +209,7 @@ func newServer(opts Options) (*server, error) {
 		registry:     opts.Registry,
 		logger:       opts.Logger,
 		version:      opts.Version,
-		planning:     opts.Planning,
+		campaigns:    opts.Campaigns,
 		previews:     opts.previews,
 	}
 	if s.previews == nil {

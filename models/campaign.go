@@ -207,20 +207,6 @@ type Delivery struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// PlanSettings are the server settings planning depends on (from the
-// config: CANDOR_DEFAULT_*, CANDOR_MAX_MESSAGES_PER_CUSTOMER, channel
-// settings and rates).
-type PlanSettings struct {
-	// Channels are the channels this server can send on.
-	Channels        []Channel
-	DefaultTimezone string
-	DefaultWindows  []Window
-	// GlobalCap is CANDOR_MAX_MESSAGES_PER_CUSTOMER; nil means none.
-	GlobalCap *Cadence
-	// SendsPerMinute limits each channel; a missing entry is unlimited.
-	SendsPerMinute map[Channel]int
-}
-
 // HourCount is the number of sends planned in one UTC hour.
 type HourCount struct {
 	Hour  time.Time `json:"hour"`
@@ -321,8 +307,9 @@ type LaunchDecision struct {
 	ScheduledAt *time.Time     `json:"scheduled_at,omitempty"`
 }
 
-// CampaignService stores campaigns, plans them and explains the plan.
-type CampaignService interface {
+// CampaignStore keeps campaigns and their deliveries: everything about a
+// campaign that needs no per-customer decision.
+type CampaignStore interface {
 	// Campaign returns one campaign. ENOTFOUND.
 	Campaign(ctx context.Context, id int64) (*Campaign, error)
 	// Campaigns lists campaigns by id. EINVALID for a bad cursor.
@@ -336,31 +323,12 @@ type CampaignService interface {
 	UpdateCampaign(ctx context.Context, id int64, in *CampaignInput) (*Campaign, error)
 	// DeleteCampaign deletes a draft. ENOTFOUND; ECONFLICT unless draft.
 	DeleteCampaign(ctx context.Context, id int64) error
-	// LaunchCampaign pins the approved content version, plans every
-	// eligible customer and moves the campaign to scheduled, all in one
-	// transaction. A launched campaign is returned unchanged (a retry
-	// never plans twice). ENOTFOUND; ECONFLICT for content that is not
-	// approved, retired or expired, a deleted segment, a campaign window
-	// that already ended, or a paused or cancelled campaign.
-	LaunchCampaign(ctx context.Context, id int64, ps PlanSettings) (*Campaign, error)
 	// PauseCampaign pauses a scheduled or running campaign; its planned
 	// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
 	PauseCampaign(ctx context.Context, id int64) (*Campaign, error)
-	// ResumeCampaign resumes a paused campaign and re-plans the planned
-	// deliveries whose time has passed, skipping those whose consent,
-	// channel or cadence no longer allows them and expiring those with no
-	// window left. ENOTFOUND; ECONFLICT naming the state.
-	ResumeCampaign(ctx context.Context, id int64, ps PlanSettings) (*Campaign, error)
 	// CancelCampaign cancels a campaign that is not completed; its planned
 	// and queued deliveries become cancelled. ENOTFOUND; ECONFLICT.
 	CancelCampaign(ctx context.Context, id int64) (*Campaign, error)
-	// PreviewCampaign evaluates the audience as a launch now would,
-	// writing nothing. ENOTFOUND; ECONFLICT as LaunchCampaign.
-	PreviewCampaign(ctx context.Context, id int64, ps PlanSettings) (*CampaignPreview, error)
-	// ExplainCampaign explains the decision for one customer. ENOTFOUND
-	// for an unknown campaign or customer; ECONFLICT as LaunchCampaign
-	// for a draft whose content cannot be launched.
-	ExplainCampaign(ctx context.Context, id int64, externalID string, ps PlanSettings) (*CampaignExplanation, error)
 	// CampaignDeliveries lists a campaign's deliveries by id whose status
 	// is one of statuses (all when none are given). ENOTFOUND; EINVALID
 	// for a bad cursor or an unknown status.
@@ -369,4 +337,28 @@ type CampaignService interface {
 	// status is one of statuses (all when none are given). ENOTFOUND;
 	// EINVALID for a bad cursor or an unknown status.
 	CustomerDeliveries(ctx context.Context, externalID string, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
+}
+
+// CampaignService stores campaigns, plans them and explains the plan.
+type CampaignService interface {
+	CampaignStore
+	// LaunchCampaign pins the approved content version, plans every
+	// eligible customer and moves the campaign to scheduled, all in one
+	// transaction. A launched campaign is returned unchanged (a retry
+	// never plans twice). ENOTFOUND; ECONFLICT for content that is not
+	// approved, retired or expired, a deleted segment, a campaign window
+	// that already ended, or a paused or cancelled campaign.
+	LaunchCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// ResumeCampaign resumes a paused campaign and re-plans the planned
+	// deliveries whose time has passed, skipping those whose consent,
+	// channel or cadence no longer allows them and expiring those with no
+	// window left. ENOTFOUND; ECONFLICT naming the state.
+	ResumeCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// PreviewCampaign evaluates the audience as a launch now would,
+	// writing nothing. ENOTFOUND; ECONFLICT as LaunchCampaign.
+	PreviewCampaign(ctx context.Context, id int64) (*CampaignPreview, error)
+	// ExplainCampaign explains the decision for one customer. ENOTFOUND
+	// for an unknown campaign or customer; ECONFLICT as LaunchCampaign
+	// for a draft whose content cannot be launched.
+	ExplainCampaign(ctx context.Context, id int64, externalID string) (*CampaignExplanation, error)
 }

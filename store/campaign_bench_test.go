@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
@@ -87,7 +88,7 @@ func BenchmarkCampaignPreview(b *testing.B) {
 	var p *models.CampaignPreview
 	for b.Loop() {
 		var err error
-		if p, err = s.PreviewCampaign(context.Background(), camp.ID, benchSettings); err != nil {
+		if p, err = s.PreviewCampaign(context.Background(), camp.ID, campaigns.NewPlanner(benchSettings)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -104,7 +105,7 @@ func BenchmarkCampaignLaunch(b *testing.B) {
 		b.StopTimer()
 		camp := benchCampaign(b, s)
 		b.StartTimer()
-		c, err := s.LaunchCampaign(context.Background(), camp.ID, benchSettings)
+		c, err := s.LaunchCampaign(context.Background(), camp.ID, campaigns.NewPlanner(benchSettings))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -137,7 +138,7 @@ func BenchmarkCampaignLaunch(b *testing.B) {
 func BenchmarkCampaignLaunchBusy(b *testing.B) {
 	s := benchmarkStore(b)
 	first := benchCampaign(b, s)
-	if _, err := s.LaunchCampaign(context.Background(), first.ID, benchSettings); err != nil {
+	if _, err := s.LaunchCampaign(context.Background(), first.ID, campaigns.NewPlanner(benchSettings)); err != nil {
 		b.Fatal(err)
 	}
 	defer func() {
@@ -153,7 +154,7 @@ func BenchmarkCampaignLaunchBusy(b *testing.B) {
 		camp := benchCampaign(b, s)
 		b.StartTimer()
 		var err error
-		if c, err = s.LaunchCampaign(context.Background(), camp.ID, benchSettings); err != nil {
+		if c, err = s.LaunchCampaign(context.Background(), camp.ID, campaigns.NewPlanner(benchSettings)); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
@@ -34,11 +35,11 @@ func TestCadenceHoldsWhereCapacityMovedTheSend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c, err := f.s.LaunchCampaign(ctx, y.ID, settings); err != nil || c.Planned != 1 {
+		if c, err := f.s.LaunchCampaign(ctx, y.ID, campaigns.NewPlanner(settings)); err != nil || c.Planned != 1 {
 			t.Fatalf("launch y: %+v %v", c, err)
 		}
 		x := f.campaign(f.approved(contentInput()), f.segment(""))
-		c, err := f.s.LaunchCampaign(ctx, x.ID, settings)
+		c, err := f.s.LaunchCampaign(ctx, x.ID, campaigns.NewPlanner(settings))
 		if err != nil {
 			t.Fatal(err)
 		}

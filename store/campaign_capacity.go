@@ -7,23 +7,19 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/models"
 )
 
-// reserveCapacity tells capacity about the sends already planned or queued
-// in [from, to) on every rate-limited channel of perMinute, leaving out the
+// reserveCapacity tells the plan about the sends already planned or queued
+// in [from, to) on every channel whose rate it limits, leaving out the
 // deliveries of skipCampaign (0 leaves out none): a channel's rate is
 // shared by all campaigns, not granted to each. The database counts them
 // per minute, so a busy system sends one row per used minute, not one per
 // delivery, and memory stays bounded by minutes.
-func (s *Store) reserveCapacity(ctx context.Context, db *gorm.DB, capacity *schedule.CapacityPlanner,
-	perMinute map[models.Channel]int, skipCampaign int64, from, to time.Time) error {
+func (s *Store) reserveCapacity(ctx context.Context, db *gorm.DB, p models.CampaignPlan, skipCampaign int64, from, to time.Time) error {
 	var limited []string
-	for ch, n := range perMinute {
-		if n > 0 {
-			limited = append(limited, string(ch))
-		}
+	for _, ch := range p.RateLimited() {
+		limited = append(limited, string(ch))
 	}
 	// A send earlier in from's minute still uses that minute's rate.
 	from = from.Truncate(time.Minute)
@@ -58,7 +54,7 @@ func (s *Store) reserveCapacity(ctx context.Context, db *gorm.DB, capacity *sche
 		if err != nil {
 			return err
 		}
-		capacity.ReserveN(models.Channel(ch), at, n)
+		p.Reserve(models.Channel(ch), at, n)
 	}
 	return rows.Err()
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
@@ -22,7 +23,7 @@ func TestChannelCapacityIsSharedAcrossCampaigns(t *testing.T) {
 		seg := f.segment("")
 		first, second := f.campaign(f.approved(contentInput()), seg), f.campaign(f.approved(contentInput()), seg)
 		for _, c := range []*models.Campaign{first, second} {
-			got, err := f.s.LaunchCampaign(ctx, c.ID, settings)
+			got, err := f.s.LaunchCampaign(ctx, c.ID, campaigns.NewPlanner(settings))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +57,7 @@ func TestErasureSkipsTheCustomersPlannedDeliveries(t *testing.T) {
 		f.customer("leaving", "main", true, nil)
 		f.customer("staying", "main", true, nil)
 		camp := f.campaign(f.approved(contentInput()), f.segment(""))
-		if _, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil {
+		if _, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings)); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.s.EraseCustomer(ctx, "leaving"); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
@@ -20,14 +21,14 @@ func TestAWebhookCustomerIsPlannedOnTheirExternalID(t *testing.T) {
 		withWebhook := settings
 		withWebhook.Channels = []models.Channel{models.ChannelEmail, models.ChannelSMS, models.ChannelWebhook}
 		camp := f.campaign(f.approved(content), f.segment(""))
-		preview, err := f.s.PreviewCampaign(ctx, camp.ID, withWebhook)
+		preview, err := f.s.PreviewCampaign(ctx, camp.ID, campaigns.NewPlanner(withWebhook))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if preview.Eligible != 1 || preview.ByChannel[models.ChannelWebhook] != 1 {
 			t.Errorf("preview = eligible %d, by channel %v, excluded %v; want the webhook customer", preview.Eligible, preview.ByChannel, preview.Excluded)
 		}
-		c, err := f.s.LaunchCampaign(ctx, camp.ID, withWebhook)
+		c, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(withWebhook))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,13 +6,11 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns/eligibility"
-	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/models"
 )
 
-// ExplainCampaign explains rule by rule why a customer does (not) receive
-// the campaign, evaluated against the customer's current data (at
+// ExplainCampaign implements campaigns.Store: planner explains rule by
+// rule why a customer does (not) receive the campaign, evaluated against the customer's current data (at
 // evaluated_at). A launched campaign is evaluated with its pinned version
 // and without counting its own delivery against the customer, and also
 // reports what its launch decided (planned, excluded with the recorded
@@ -21,7 +19,7 @@ import (
 // delivery's scheduled_at, never a fresh computation, and absent when the
 // launch planned nothing. ENOTFOUND for an unknown campaign or customer;
 // ECONFLICT as LaunchCampaign for a draft whose content cannot be sent.
-func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string, ps models.PlanSettings) (*models.CampaignExplanation, error) {
+func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string, planner models.Planner) (*models.CampaignExplanation, error) {
 	db := s.db.WithContext(ctx)
 	row, err := campaignByID(db, id)
 	if err != nil {
@@ -35,48 +33,32 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.newPlan(db, row, ps, s.now())
+	p, err := s.newPlan(db, row, planner, s.now())
 	if err != nil {
 		return nil, err
 	}
-	var consent consentRow
-	res := db.Where("customer_id = ? AND topic = ?", c.ID, p.version.Topic).Limit(1).Find(&consent)
-	if res.Error != nil {
-		return nil, mapError(res.Error, "Consents")
-	}
-	received, err := hasReceived(db, c.ID, p.version.ContentID, row.ID)
-	if err != nil {
-		return nil, mapError(err, "Deliveries")
-	}
-	p.eval.Cadence = deliveryCounter{db: db, campaignID: row.ID}
-	x, err := p.eval.Evaluate(ctx, eligibility.CustomerFacts{Customer: c, Consent: models.ConsentStatus(consent.Status), AlreadyReceived: received})
+	// The same fact queries as a launch page of one customer: explain and
+	// launch decide on the same facts.
+	facts, err := s.batchFacts(db, p, []*models.Customer{c})
 	if err != nil {
 		return nil, err
-	}
-	out := &models.CampaignExplanation{
-		CampaignID: row.ID, ExternalID: externalID, ContentVersion: p.version.Version,
-		Eligible: x.Eligible, Reason: x.Reason, Channel: x.Channel, Locale: x.Locale,
-		Timezone: x.Timezone, TimezoneDefaulted: x.TimezoneDefaulted, WindowsDefaulted: x.WindowsDefaulted,
-		Rules: make([]models.ExplainedRule, len(x.Rules)), EvaluatedAt: p.eval.Now.UTC(),
-	}
-	for i, r := range x.Rules {
-		out.Rules[i] = models.ExplainedRule{Rule: r.Rule, Outcome: string(r.Outcome), Detail: r.Detail, Values: r.Values}
 	}
 	audience, inAudience, err := s.audienceRule(ctx, db, row, c)
 	if err != nil {
 		return nil, err
 	}
-	out.Rules = append([]models.ExplainedRule{audience}, out.Rules...)
-	if !inAudience {
-		out.Eligible, out.Reason = false, models.ExplainNotInAudience
+	x, err := p.decide.Explain(ctx, &facts[0], audience, inAudience)
+	if err != nil {
+		return nil, err
 	}
-	if p.eval.Correction && received && out.Eligible {
-		out.Eligible, out.Reason = false, models.ReasonAlreadyReceived
-		out.Rules = append(out.Rules, models.ExplainedRule{Rule: models.ReasonAlreadyReceived, Outcome: "fail",
-			Detail: "the customer already received or is due to receive this correction; it is never sent twice"})
+	out := &models.CampaignExplanation{
+		CampaignID: row.ID, ExternalID: externalID, ContentVersion: p.version.Version,
+		Eligible: x.Decision.Planned(), Reason: x.Decision.Reason, Channel: x.Decision.Channel, Locale: x.Decision.Locale,
+		Timezone: x.Timezone, TimezoneDefaulted: x.TimezoneDefaulted, WindowsDefaulted: x.WindowsDefaulted,
+		Rules: x.Rules, EvaluatedAt: p.target.Now.UTC(),
 	}
 	var d deliveryRow
-	res = db.Where("campaign_id = ? AND customer_id = ?", row.ID, c.ID).Limit(1).Find(&d)
+	res := db.Where("campaign_id = ? AND customer_id = ?", row.ID, c.ID).Limit(1).Find(&d)
 	if res.Error != nil {
 		return nil, mapError(res.Error, "Deliveries")
 	}
@@ -87,8 +69,8 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 	if row.LaunchedAt == nil {
 		// Not launched (a draft, or a draft that was cancelled): the
 		// evaluation is all there is.
-		if x.Slot != nil && out.Eligible {
-			out.SendAt, out.SendAtLocal, out.SendAtSource = sendAtLocal(x.Slot.At, x.Timezone, models.SendAtEvaluated)
+		if out.Eligible {
+			out.SendAt, out.SendAtLocal, out.SendAtSource = sendAtLocal(x.Decision.At, x.Timezone, models.SendAtEvaluated)
 		}
 		return out, nil
 	}
@@ -125,10 +107,11 @@ func launchDecision(db *gorm.DB, row *campaignRow, customerID int64, d *models.D
 }
 
 // sendAtLocal returns at in UTC and on the clock of zone (empty when the
-// customer has no usable zone now), tagged with its source.
+// customer has no usable zone now), tagged with its source. zone comes
+// from the planner's explanation, which names only zones it could load.
 func sendAtLocal(at time.Time, zone string, source models.SendAtSource) (*time.Time, string, models.SendAtSource) {
 	utc := at.UTC()
-	loc, err := schedule.LoadZone(zone)
+	loc, err := time.LoadLocation(zone)
 	if zone == "" || err != nil {
 		return &utc, "", source
 	}

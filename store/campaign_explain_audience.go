@@ -6,8 +6,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns/eligibility"
-	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
 )
 
@@ -29,14 +27,14 @@ func (s *Store) audienceRule(ctx context.Context, db *gorm.DB, row *campaignRow,
 		}
 		rule.Values = map[string]any{"recipients_of": *row.RecipientsOf}
 		if n == 0 {
-			rule.Outcome, rule.Detail = string(eligibility.RuleFail), fmt.Sprintf("the customer was never sent content %d, which this correction corrects", *row.RecipientsOf)
+			rule.Outcome, rule.Detail = string(models.RuleFail), fmt.Sprintf("the customer was never sent content %d, which this correction corrects", *row.RecipientsOf)
 			return rule, false, nil
 		}
-		rule.Outcome, rule.Detail = string(eligibility.RulePass), fmt.Sprintf("the customer was sent content %d, which this correction corrects", *row.RecipientsOf)
+		rule.Outcome, rule.Detail = string(models.RulePass), fmt.Sprintf("the customer was sent content %d, which this correction corrects", *row.RecipientsOf)
 		return rule, true, nil
 	}
 	if row.SegmentID == nil {
-		rule.Outcome, rule.Detail = string(eligibility.RuleSkipped), "the campaign's segment was deleted after launch; see launch for what the launch decided"
+		rule.Outcome, rule.Detail = string(models.RuleSkipped), "the campaign's segment was deleted after launch; see launch for what the launch decided"
 		return rule, true, nil
 	}
 	seg, err := s.parsedSegment(ctx, *row.SegmentID)
@@ -47,12 +45,12 @@ func (s *Store) audienceRule(ctx context.Context, db *gorm.DB, row *campaignRow,
 	if err != nil {
 		return rule, false, err
 	}
-	match := segment.Explain(seg, segment.Subject{Customer: c, Consents: consents}, s.now())
+	match := s.rules.ExplainRule(seg, c, consents, s.now())
 	rule.Values = map[string]any{"segment_id": *row.SegmentID}
 	if !match.Result {
-		rule.Outcome, rule.Detail = string(eligibility.RuleFail), fmt.Sprintf("the customer is not a member of segment %d (GET /v1/segments/%d/explain/{external_id} says why)", *row.SegmentID, *row.SegmentID)
+		rule.Outcome, rule.Detail = string(models.RuleFail), fmt.Sprintf("the customer is not a member of segment %d (GET /v1/segments/%d/explain/{external_id} says why)", *row.SegmentID, *row.SegmentID)
 		return rule, false, nil
 	}
-	rule.Outcome, rule.Detail = string(eligibility.RulePass), fmt.Sprintf("the customer is a member of segment %d", *row.SegmentID)
+	rule.Outcome, rule.Detail = string(models.RulePass), fmt.Sprintf("the customer is a member of segment %d", *row.SegmentID)
 	return rule, true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
@@ -29,7 +30,7 @@ func TestExplainStartsWithTheAudience(t *testing.T) {
 			{"a segment member is in the audience", func() int64 { return f.campaign(original, f.segment("main")).ID }, "member", true},
 			{"a customer outside the segment is not", func() int64 { return f.campaign(original, f.segment("main")).ID }, "outsider", false},
 			{"a correction's audience leaves out a customer whose original was only planned", func() int64 {
-				if _, err := f.s.LaunchCampaign(ctx, orig.ID, settings); err != nil {
+				if _, err := f.s.LaunchCampaign(ctx, orig.ID, campaigns.NewPlanner(settings)); err != nil {
 					t.Fatal(err)
 				}
 				fixIn := contentInput()
@@ -45,7 +46,7 @@ func TestExplainStartsWithTheAudience(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				x, err := f.s.ExplainCampaign(ctx, tt.campaign(), tt.customer, settings)
+				x, err := f.s.ExplainCampaign(ctx, tt.campaign(), tt.customer, campaigns.NewPlanner(settings))
 				if err != nil {
 					t.Fatal(err)
 				}

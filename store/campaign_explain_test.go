@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
@@ -46,7 +47,7 @@ func TestLaunchRecordsEachExcludedCustomerWithItsReason(t *testing.T) {
 		f.customer("outsider", "other", true, func(in *models.CustomerInput) { in.Attributes["main"] = "no" })
 		camp := f.campaign(content, f.segment(""))
 
-		launched, err := f.s.LaunchCampaign(ctx, camp.ID, unlimited)
+		launched, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(unlimited))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +83,7 @@ func TestLaunchRecordsExclusionsAcrossManyBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 		camp := f.campaign(f.approved(contentInput()), seg.ID)
-		launched, err := f.s.LaunchCampaign(ctx, camp.ID, models.PlanSettings{Channels: models.Channels})
+		launched, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(models.PlanSettings{Channels: models.Channels}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +126,7 @@ func TestExplainAfterLaunchReportsTheLaunchDecision(t *testing.T) {
 		camp := f.campaign(content, f.segment(""))
 
 		t.Run("a draft is explained by evaluation alone", func(t *testing.T) {
-			x, err := f.s.ExplainCampaign(ctx, camp.ID, "ok", settings)
+			x, err := f.s.ExplainCampaign(ctx, camp.ID, "ok", campaigns.NewPlanner(settings))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +136,7 @@ func TestExplainAfterLaunchReportsTheLaunchDecision(t *testing.T) {
 			}
 		})
 
-		launched, err := f.s.LaunchCampaign(ctx, camp.ID, settings)
+		launched, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func TestExplainAfterLaunchReportsTheLaunchDecision(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				x, err := f.s.ExplainCampaign(ctx, camp.ID, tt.customer, settings)
+				x, err := f.s.ExplainCampaign(ctx, camp.ID, tt.customer, campaigns.NewPlanner(settings))
 				if err != nil {
 					t.Fatal(err)
 				}

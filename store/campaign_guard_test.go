@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
@@ -35,7 +36,7 @@ func TestManyLaunchesAtOnceDoNotStarveThePool(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, launches)
 		for i, c := range camps {
-			wg.Go(func() { _, errs[i] = f.s.LaunchCampaign(ctx, c.ID, settings) })
+			wg.Go(func() { _, errs[i] = f.s.LaunchCampaign(ctx, c.ID, campaigns.NewPlanner(settings)) })
 		}
 		wg.Wait()
 		for i, err := range errs {
@@ -107,7 +108,7 @@ func TestResumeCountsOnlyDeliveriesThatWereHandedOn(t *testing.T) {
 		f.customer("leaving", "main", true, nil)
 		f.customer("staying", "main", true, nil)
 		camp := f.campaign(f.approved(contentInput()), f.segment(""))
-		if c, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil || c.Planned != 2 {
+		if c, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings)); err != nil || c.Planned != 2 {
 			t.Fatalf("launch: %+v %v", c, err)
 		}
 		if err := f.s.EraseCustomer(ctx, "leaving"); err != nil {
@@ -116,7 +117,7 @@ func TestResumeCountsOnlyDeliveriesThatWereHandedOn(t *testing.T) {
 		if _, err := f.s.PauseCampaign(ctx, camp.ID); err != nil {
 			t.Fatal(err)
 		}
-		c, err := f.s.ResumeCampaign(ctx, camp.ID, settings)
+		c, err := f.s.ResumeCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +138,7 @@ func TestCapacityCountsSendsEarlierInTheFirstMinute(t *testing.T) {
 		f.customer("x", "x", true, nil)
 		f.customer("y", "y", true, nil)
 		x := f.campaign(f.approved(contentInput()), f.segment("x"))
-		if c, err := f.s.LaunchCampaign(ctx, x.ID, settings); err != nil || c.Planned != 1 {
+		if c, err := f.s.LaunchCampaign(ctx, x.ID, campaigns.NewPlanner(settings)); err != nil || c.Planned != 1 {
 			t.Fatalf("launch x: %+v %v", c, err)
 		}
 		spread := false
@@ -146,7 +147,7 @@ func TestCapacityCountsSendsEarlierInTheFirstMinute(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c, err := f.s.LaunchCampaign(ctx, y.ID, settings); err != nil || c.Planned != 1 {
+		if c, err := f.s.LaunchCampaign(ctx, y.ID, campaigns.NewPlanner(settings)); err != nil || c.Planned != 1 {
 			t.Fatalf("launch y: %+v %v", c, err)
 		}
 		var times []time.Time
@@ -169,7 +170,7 @@ func TestExplainOutlivesTheSegment(t *testing.T) {
 		f.customer("reader", "main", true, nil)
 		seg := f.segment("")
 		camp := f.campaign(f.approved(contentInput()), seg)
-		if _, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil {
+		if _, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.s.CancelCampaign(ctx, camp.ID); err != nil {
@@ -178,7 +179,7 @@ func TestExplainOutlivesTheSegment(t *testing.T) {
 		if err := f.s.DeleteSegment(ctx, seg); err != nil {
 			t.Fatal(err)
 		}
-		x, err := f.s.ExplainCampaign(ctx, camp.ID, "reader", settings)
+		x, err := f.s.ExplainCampaign(ctx, camp.ID, "reader", campaigns.NewPlanner(settings))
 		if err != nil {
 			t.Fatalf("explain after the segment was deleted: %v", err)
 		}

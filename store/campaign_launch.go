@@ -14,15 +14,16 @@ import (
 	"github.com/candor/candor/models"
 )
 
-// LaunchCampaign pins the approved content version, plans every eligible
-// customer and moves the campaign to scheduled (completed when nobody was
-// eligible), in one transaction guarded
+// LaunchCampaign implements campaigns.Store: it pins the approved content
+// version, has planner decide every customer of the audience and moves
+// the campaign to scheduled (completed when nobody was eligible), in one
+// transaction guarded
 // by the campaign row: a concurrent or retried launch (from any process)
 // waits for the row, finds the campaign launched and returns it unchanged,
 // so nothing is planned twice. ENOTFOUND; ECONFLICT for content that is not
 // approved, retired or expired, a deleted segment, a campaign window that
 // already ended, or a paused or cancelled campaign.
-func (s *Store) LaunchCampaign(ctx context.Context, id int64, ps models.PlanSettings) (*models.Campaign, error) {
+func (s *Store) LaunchCampaign(ctx context.Context, id int64, planner models.Planner) (*models.Campaign, error) {
 	leave, err := s.enterPlanning(ctx)
 	if err != nil {
 		return nil, mapError(err, "Campaign")
@@ -33,7 +34,7 @@ func (s *Store) LaunchCampaign(ctx context.Context, id int64, ps models.PlanSett
 		wrote int64
 	)
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		out, wrote, err = s.launchOnce(ctx, id, ps)
+		out, wrote, err = s.launchOnce(ctx, id, planner)
 		// Another campaign of the same content planned some of these
 		// customers concurrently: the content-dedup index refused the
 		// second plan, and a retry sees the first one's deliveries.
@@ -69,7 +70,7 @@ func (s *Store) analyzeAfterLaunch(ctx context.Context, wrote int64) {
 
 // launchOnce is one attempt of LaunchCampaign; wrote is how many
 // deliveries and exclusions it wrote (0 for a campaign already launched).
-func (s *Store) launchOnce(ctx context.Context, id int64, ps models.PlanSettings) (*campaignRow, int64, error) {
+func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner) (*campaignRow, int64, error) {
 	var (
 		out   *campaignRow
 		wrote int64
@@ -97,7 +98,7 @@ func (s *Store) launchOnce(ctx context.Context, id int64, ps models.PlanSettings
 			if err := windowOpen(row, now); err != nil {
 				return err
 			}
-			p, err := s.newPlan(tx, row, ps, now)
+			p, err := s.newPlan(tx, row, planner, now)
 			if err == nil {
 				p, err = s.withAudience(tx, p)
 			}
@@ -201,11 +202,11 @@ func (k *sqliteSink) finish(context.Context) error {
 	return nil
 }
 
-// PreviewCampaign plans the campaign as a launch now would, without
-// writing: eligible count, exclusions by reason, channel mix, sends per
+// PreviewCampaign implements campaigns.Store: it plans the campaign with
+// planner as a launch now would, without writing: eligible count, exclusions by reason, channel mix, sends per
 // UTC hour, first and last send, and how many capacity moved. ENOTFOUND;
 // ECONFLICT as LaunchCampaign.
-func (s *Store) PreviewCampaign(ctx context.Context, id int64, ps models.PlanSettings) (*models.CampaignPreview, error) {
+func (s *Store) PreviewCampaign(ctx context.Context, id int64, planner models.Planner) (*models.CampaignPreview, error) {
 	db := s.db.WithContext(ctx)
 	row, err := campaignByID(db, id)
 	if err != nil {
@@ -215,7 +216,7 @@ func (s *Store) PreviewCampaign(ctx context.Context, id int64, ps models.PlanSet
 	if err := windowOpen(row, now); err != nil {
 		return nil, err
 	}
-	p, err := s.newPlan(db, row, ps, now)
+	p, err := s.newPlan(db, row, planner, now)
 	if err == nil {
 		p, err = s.withAudience(db, p)
 	}

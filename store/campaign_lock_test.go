@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
@@ -39,7 +40,7 @@ func TestConcurrentLaunchesSeeEachOther(t *testing.T) {
 			go func() {
 				defer done.Done()
 				start.Wait()
-				_, errs[i] = f.s.LaunchCampaign(ctx, c.ID, settings)
+				_, errs[i] = f.s.LaunchCampaign(ctx, c.ID, campaigns.NewPlanner(settings))
 			}()
 		}
 		start.Done()
@@ -89,7 +90,7 @@ func TestLaunchingNobodyCompletesTheCampaign(t *testing.T) {
 		ctx := context.Background()
 		f := newCampaignFixture(t, backend)
 		f.customer("unasked", "main", false, nil)
-		c, err := f.s.LaunchCampaign(ctx, f.campaign(f.approved(contentInput()), f.segment("")).ID, settings)
+		c, err := f.s.LaunchCampaign(ctx, f.campaign(f.approved(contentInput()), f.segment("")).ID, campaigns.NewPlanner(settings))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +108,7 @@ func TestResumingWithNothingLeftCompletesTheCampaign(t *testing.T) {
 		f := newCampaignFixture(t, backend)
 		f.customer("fickle", "main", true, nil)
 		camp := f.campaign(f.approved(contentInput()), f.segment(""))
-		if c, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil || c.Planned != 1 {
+		if c, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings)); err != nil || c.Planned != 1 {
 			t.Fatalf("launch: %+v %v", c, err)
 		}
 		if _, err := f.s.PauseCampaign(ctx, camp.ID); err != nil {
@@ -115,7 +116,7 @@ func TestResumingWithNothingLeftCompletesTheCampaign(t *testing.T) {
 		}
 		mustSetConsent(t, f.s, "fickle", campaignTopic, models.ConsentOptedOut)
 		f.clk.Advance(49 * time.Hour) // past the planned time
-		c, err := f.s.ResumeCampaign(ctx, camp.ID, settings)
+		c, err := f.s.ResumeCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 		if err != nil {
 			t.Fatal(err)
 		}

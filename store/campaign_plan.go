@@ -6,9 +6,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns/content"
-	"github.com/candor/candor/campaigns/eligibility"
-	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/models"
 )
 
@@ -16,17 +13,13 @@ import (
 // a time: memory holds one batch, whatever the audience size.
 const planBatch = 5000
 
-// maxCadencePeriod is the longest cadence period (models.ParsePeriod), so
-// deliveries further than it from the campaign window never weigh on it.
-const maxCadencePeriod = 366 * 24 * time.Hour
-
 // plan is a campaign's planning context: the pinned version and the
-// evaluator shared by every customer.
+// domain's decision for this campaign (models.CampaignPlan).
 type plan struct {
 	campaign *campaignRow
 	version  *models.ContentVersion
-	eval     *eligibility.Evaluator
-	settings models.PlanSettings
+	decide   models.CampaignPlan
+	target   models.PlanTarget
 	rule     *models.Rule // nil for a correction
 	// anyReceived and anyCadence say whether other campaigns have any
 	// deliveries that dedup or cadence must look at; when they have none
@@ -58,7 +51,7 @@ type planSink interface {
 // deleted afterwards can still be explained.
 // withAudience; explain does not, so a launched campaign whose segment was
 // deleted afterwards can still be explained.
-func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, ps models.PlanSettings, now time.Time) (*plan, error) {
+func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, planner models.Planner, now time.Time) (*plan, error) {
 	var crow contentRow
 	if err := tx.Where("id = ?", row.ContentID).Take(&crow).Error; err != nil {
 		return nil, mapError(err, "Content")
@@ -85,14 +78,10 @@ func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, ps models.PlanSettings, n
 		return nil, models.Errorf(models.ECONFLICT, "Content %d version %d expired at %s and cannot be sent.",
 			crow.ID, versionNo, version.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	p := &plan{campaign: row, version: version, settings: ps}
-	p.eval = &eligibility.Evaluator{
-		CampaignID: row.ID, Topic: version.Topic, Correction: row.RecipientsOf != nil,
-		Spread: row.Spread, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(),
-		DefaultLocale: version.DefaultLocale, VariantLocales: content.VariantLocales(&version.ContentInput),
-		Channels: ps.Channels, DefaultTimezone: ps.DefaultTimezone, DefaultWindows: ps.DefaultWindows,
-		GlobalCap: ps.GlobalCap, Now: now,
-	}
+	p := &plan{campaign: row, version: version, anyReceived: true, anyCadence: true}
+	p.target = models.PlanTarget{CampaignID: row.ID, Version: version, Correction: row.RecipientsOf != nil,
+		Spread: row.Spread, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(), Now: now}
+	p.decide = planner.Plan(p.target)
 	return p, nil
 }
 
@@ -114,26 +103,22 @@ func (s *Store) withAudience(tx *gorm.DB, p *plan) (*plan, error) {
 	return p, nil
 }
 
-// runPlan streams the audience in id order, one batch at a time, decides each
-// customer, places the eligible ones with the channel capacity and hands
-// their deliveries to sink. Every query runs on db: the launch transaction
-// on SQLite; on PostgreSQL a second connection, while the transaction's
-// own connection COPYs (the planning lock keeps other planners out).
+// runPlan streams the audience in id order, one batch at a time, has the
+// domain decide each customer and hands the deliveries and exclusions to
+// sink. Every query runs on db: the launch transaction on SQLite; on
+// PostgreSQL a second connection, while the transaction's own connection
+// COPYs (the planning lock keeps other planners out).
 func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink) (*planStats, error) {
 	st := &planStats{excluded: map[models.Reason]int64{}}
 	if err := p.probeDeliveries(db.WithContext(ctx)); err != nil {
 		return nil, err
 	}
-	capacity := schedule.NewCapacityPlanner(p.settings.SendsPerMinute)
-	err := s.reserveCapacity(ctx, db, capacity, p.settings.SendsPerMinute, p.campaign.ID, p.campaign.NotBefore, p.campaign.NotAfter)
+	err := s.reserveCapacity(ctx, db, p.decide, p.campaign.ID, p.campaign.NotBefore, p.campaign.NotAfter)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	var (
-		after           int64
-		movedThenCapped int
-	)
+	var after int64
 	for {
 		batch, err := s.audiencePage(ctx, db, p, after)
 		if err != nil {
@@ -148,41 +133,22 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 			return nil, err
 		}
 		for i, c := range batch {
-			x, err := p.eval.Decide(ctx, facts[i])
+			x, err := p.decide.Decide(ctx, &facts[i])
 			if err != nil {
 				return nil, err
 			}
-			reason := x.Reason
-			if x.Eligible && p.eval.Correction && facts[i].AlreadyReceived {
-				// The exemption from already_received is about the
-				// corrected content, never a licence to send the same
-				// correction twice.
-				x.Eligible, reason = false, models.ReasonAlreadyReceived
-			}
-			var at time.Time
-			if x.Eligible {
-				slot, ok := placeWithCapacity(capacity, p, c, x)
-				if !ok {
-					reason = models.ReasonNoSlot
-				} else if reason, err = p.cadenceAfterMove(ctx, c, x, slot); err != nil {
-					return nil, err
-				} else if reason != "" {
-					movedThenCapped++ // moved_by_capacity counts planned sends only
-				}
-				at = slot.At
-			}
-			if reason != "" {
-				st.excluded[reason]++
+			if !x.Planned() {
+				st.excluded[x.Reason]++
 				// Kept per customer so explain can report this decision
 				// after the customer's data changed.
-				if err := sink.exclude(ctx, exclusionRow{CampaignID: p.campaign.ID, CustomerID: c.ID, Reason: string(reason)}); err != nil {
+				if err := sink.exclude(ctx, exclusionRow{CampaignID: p.campaign.ID, CustomerID: c.ID, Reason: string(x.Reason)}); err != nil {
 					return nil, err
 				}
 				continue
 			}
 			st.eligible++
 			d := &deliveryRow{CampaignID: p.campaign.ID, CustomerID: c.ID, Channel: string(x.Channel), Locale: x.Locale,
-				ContentID: p.version.ContentID, ContentVersion: p.version.Version, ScheduledAt: at.UTC(),
+				ContentID: p.version.ContentID, ContentVersion: p.version.Version, ScheduledAt: x.At,
 				Status: string(models.DeliveryPlanned), Generation: 1, CreatedAt: now, UpdatedAt: now}
 			if err := sink.add(ctx, d); err != nil {
 				return nil, err
@@ -192,39 +158,8 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 			break
 		}
 	}
-	st.moved = int64(capacity.Moved() - movedThenCapped)
+	st.moved = p.decide.Moved()
 	return st, sink.finish(ctx)
-}
-
-// cadenceAfterMove checks the cadence again when the channel's rate moved
-// the send away from the slot Decide checked: the rolling period around
-// the new time may hold a message the old one did not. It returns
-// cadence_cap or "". The minute capacity reserved stays taken, which only
-// leaves it emptier than allowed.
-func (p *plan) cadenceAfterMove(ctx context.Context, c *models.Customer, x *eligibility.Explanation, slot schedule.Slot) (models.Reason, error) {
-	if p.eval.Correction || x.Slot == nil || slot.At.Equal(x.Slot.At) {
-		return "", nil
-	}
-	_, ok, err := eligibility.CheckCadence(ctx, p.eval.Cadence, c.ID, slot.At, c.Cadence, p.settings.GlobalCap)
-	if err != nil || ok {
-		return "", err
-	}
-	return models.ReasonCadenceCap, nil
-}
-
-// placeWithCapacity moves an eligible customer's slot to a minute where
-// the channel has room; ok is false when none is left before not_after.
-func placeWithCapacity(capacity *schedule.CapacityPlanner, p *plan, c *models.Customer, x *eligibility.Explanation) (schedule.Slot, bool) {
-	loc, err := schedule.LoadZone(x.Timezone)
-	if err != nil {
-		return schedule.Slot{}, false
-	}
-	windows := c.PreferredWindows
-	if x.WindowsDefaulted {
-		windows = p.settings.DefaultWindows
-	}
-	in := schedule.Input{Now: p.eval.Now, NotBefore: p.eval.NotBefore, NotAfter: p.eval.NotAfter, Location: loc, Windows: windows}
-	return capacity.Place(x.Channel, in, *x.Slot, p.eval.Margin)
 }
 
 // audiencePage returns up to planBatch customers after the id: segment
@@ -266,8 +201,9 @@ func (s *Store) audiencePage(ctx context.Context, db *gorm.DB, p *plan, after in
 
 // batchFacts loads, in three queries per batch, the consent for the
 // content's topic, content-level dedup and the deliveries that weigh on
-// cadence, and sets the evaluator's counter to them.
-func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]eligibility.CustomerFacts, error) {
+// cadence: the facts of each customer of batch, in its order. Launch,
+// preview and explain read them here, so they decide on the same facts.
+func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]models.PlanFacts, error) {
 	ids := make([]int64, len(batch))
 	for i, c := range batch {
 		ids[i] = c.ID
@@ -293,7 +229,7 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]el
 	for _, id := range received {
 		got[id] = true
 	}
-	times := eligibility.DeliveryTimes{}
+	times := map[int64][]time.Time{}
 	if p.anyCadence {
 		var rows []struct {
 			CustomerID  int64
@@ -316,10 +252,9 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]el
 			times[r.CustomerID] = append(times[r.CustomerID], at.UTC())
 		}
 	}
-	p.eval.Cadence = times
-	facts := make([]eligibility.CustomerFacts, len(batch))
+	facts := make([]models.PlanFacts, len(batch))
 	for i, c := range batch {
-		facts[i] = eligibility.CustomerFacts{Customer: c, Consent: status[c.ID], AlreadyReceived: got[c.ID]}
+		facts[i] = models.PlanFacts{Customer: c, Consent: status[c.ID], AlreadyReceived: got[c.ID], Counted: times[c.ID]}
 	}
 	return facts, nil
 }
@@ -328,10 +263,10 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]el
 // a send between max(now, not_before) and not_after.
 func (p *plan) cadenceHorizon() (from, to time.Time) {
 	start := p.campaign.NotBefore.UTC()
-	if p.eval.Now.After(start) {
-		start = p.eval.Now
+	if p.target.Now.After(start) {
+		start = p.target.Now
 	}
-	return start.Add(-maxCadencePeriod), p.campaign.NotAfter.UTC().Add(maxCadencePeriod)
+	return start.Add(-models.MaxCadencePeriod), p.campaign.NotAfter.UTC().Add(models.MaxCadencePeriod)
 }
 
 // probeDeliveries sets anyReceived and anyCadence with two indexed
@@ -345,7 +280,7 @@ func (p *plan) probeDeliveries(db *gorm.DB) error {
 		return mapError(err, "Deliveries")
 	}
 	p.anyReceived = len(hits) > 0
-	if p.eval.Correction {
+	if p.target.Correction {
 		return nil
 	}
 	from, to := p.cadenceHorizon()

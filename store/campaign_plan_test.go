@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
@@ -49,7 +50,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 		// Earlier campaigns: "capped" gets other content (its cadence is
 		// then full), "dup" gets the same content.
 		for _, prior := range []*models.Campaign{f.campaign(other, f.segment("capped")), f.campaign(main, f.segment("dup"))} {
-			if c, err := f.s.LaunchCampaign(ctx, prior.ID, settings); err != nil || c.Planned != 1 {
+			if c, err := f.s.LaunchCampaign(ctx, prior.ID, campaigns.NewPlanner(settings)); err != nil || c.Planned != 1 {
 				t.Fatalf("launch prior campaign: %+v %v", c, err)
 			}
 		}
@@ -68,7 +69,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 		nextMinute := firstFree.Add(time.Minute)
 
 		t.Run("a preview counts every reason and writes nothing", func(t *testing.T) {
-			p, err := f.s.PreviewCampaign(ctx, camp.ID, settings)
+			p, err := f.s.PreviewCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,14 +87,14 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 		})
 
 		t.Run("explain names the first failing rule and the values behind it", func(t *testing.T) {
-			x, err := f.s.ExplainCampaign(ctx, camp.ID, "capped", settings)
+			x, err := f.s.ExplainCampaign(ctx, camp.ID, "capped", campaigns.NewPlanner(settings))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if x.Eligible || x.Reason != models.ReasonCadenceCap || len(x.Rules) != 1+len(models.PlanningReasons) || x.Rules[0].Rule != models.ExplainNotInAudience {
 				t.Errorf("explain capped = %+v", x)
 			}
-			x, err = f.s.ExplainCampaign(ctx, camp.ID, "ok", settings)
+			x, err = f.s.ExplainCampaign(ctx, camp.ID, "ok", campaigns.NewPlanner(settings))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +106,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 			}
 		})
 
-		launched, err := f.s.LaunchCampaign(ctx, camp.ID, settings)
+		launched, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +135,7 @@ func TestLaunchRecordsEveryPlanningReason(t *testing.T) {
 		if diff := cmp.Diff([]time.Time{firstFree, nextMinute}, got); diff != "" {
 			t.Errorf("scheduled_at (-want +got), capacity is one email a minute:\n%s", diff)
 		}
-		x, err := f.s.ExplainCampaign(ctx, camp.ID, "ok", settings)
+		x, err := f.s.ExplainCampaign(ctx, camp.ID, "ok", campaigns.NewPlanner(settings))
 		if err != nil || !x.Eligible || x.Delivery == nil || x.Delivery.CampaignID != camp.ID {
 			t.Errorf("explain after launch must stay eligible and show the delivery: %+v %v", x, err)
 		}
@@ -159,7 +160,7 @@ func TestConcurrentCampaignsOfOneContentNeverPlanACustomerTwice(t *testing.T) {
 		errs := make([]error, len(camps))
 		for i, c := range camps {
 			wg.Go(func() {
-				results[i], errs[i] = f.s.LaunchCampaign(ctx, c.ID, models.PlanSettings{Channels: models.Channels})
+				results[i], errs[i] = f.s.LaunchCampaign(ctx, c.ID, campaigns.NewPlanner(models.PlanSettings{Channels: models.Channels}))
 			})
 		}
 		wg.Wait()
@@ -188,7 +189,7 @@ func TestCorrectionsReachRecipientsOfTheOriginal(t *testing.T) {
 		f.customer("gone", "main", true, nil)
 		f.customer("bystander", "other", true, nil)
 		orig := f.campaign(original, f.segment("main"))
-		if _, err := f.s.LaunchCampaign(ctx, orig.ID, settings); err != nil {
+		if _, err := f.s.LaunchCampaign(ctx, orig.ID, campaigns.NewPlanner(settings)); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.s.DB().Exec("UPDATE deliveries SET status = 'sent', sent_at = scheduled_at").Error; err != nil {
@@ -218,7 +219,7 @@ func TestCorrectionsReachRecipientsOfTheOriginal(t *testing.T) {
 		if !camp.Correction {
 			t.Errorf("campaign does not show as a correction: %+v", camp)
 		}
-		launched, err := f.s.LaunchCampaign(ctx, camp.ID, settings)
+		launched, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +240,7 @@ func TestCorrectionsReachRecipientsOfTheOriginal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := f.s.LaunchCampaign(ctx, again.ID, settings)
+			c, err := f.s.LaunchCampaign(ctx, again.ID, campaigns.NewPlanner(settings))
 			if err != nil {
 				t.Fatal(err)
 			}

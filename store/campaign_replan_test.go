@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
@@ -105,7 +106,7 @@ func TestResumeRechecksWhatThePauseMayHaveChanged(t *testing.T) {
 					content.ExpiresAt = &expires
 				}
 				x := f.campaign(f.approved(content), f.segment(""))
-				if c, err := f.s.LaunchCampaign(ctx, x.ID, settings); err != nil || c.Planned != 1 {
+				if c, err := f.s.LaunchCampaign(ctx, x.ID, campaigns.NewPlanner(settings)); err != nil || c.Planned != 1 {
 					t.Fatalf("launch x: %+v %v", c, err)
 				}
 				if _, err := f.s.PauseCampaign(ctx, x.ID); err != nil {
@@ -117,7 +118,7 @@ func TestResumeRechecksWhatThePauseMayHaveChanged(t *testing.T) {
 				if tt.resumeWith != nil {
 					resumeWith = *tt.resumeWith
 				}
-				if _, err := f.s.ResumeCampaign(ctx, x.ID, resumeWith); err != nil {
+				if _, err := f.s.ResumeCampaign(ctx, x.ID, campaigns.NewPlanner(resumeWith)); err != nil {
 					t.Fatal(err)
 				}
 				items, _, err := f.s.CampaignDeliveries(ctx, x.ID, models.Page{})
@@ -149,7 +150,7 @@ func launchY(f *campaignFixture, _ *models.CustomerInput, now time.Time) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if c, err := f.s.LaunchCampaign(ctx, y.ID, settings); err != nil || c.Planned != 1 {
+	if c, err := f.s.LaunchCampaign(ctx, y.ID, campaigns.NewPlanner(settings)); err != nil || c.Planned != 1 {
 		f.t.Fatalf("launch y: %+v %v", c, err)
 	}
 }

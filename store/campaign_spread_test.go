@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 )
 
@@ -30,18 +31,18 @@ func TestPreviewExplainAndLaunchAgreeOnEverySpreadSend(t *testing.T) {
 			t.Fatalf("create campaign: %+v %v", camp, err)
 		}
 
-		previewed, err := f.s.PreviewSendTimes(ctx, camp.ID, unlimited)
+		previewed, err := f.s.PreviewSendTimes(ctx, camp.ID, campaigns.NewPlanner(unlimited))
 		if err != nil {
 			t.Fatal(err)
 		}
-		preview, err := f.s.PreviewCampaign(ctx, camp.ID, unlimited)
+		preview, err := f.s.PreviewCampaign(ctx, camp.ID, campaigns.NewPlanner(unlimited))
 		if err != nil {
 			t.Fatal(err)
 		}
 		explained := map[string]time.Time{}
 		for i := range 30 {
 			ext := fmt.Sprintf("c%02d", i)
-			x, err := f.s.ExplainCampaign(ctx, camp.ID, ext, unlimited)
+			x, err := f.s.ExplainCampaign(ctx, camp.ID, ext, campaigns.NewPlanner(unlimited))
 			if err != nil || x.SendAt == nil {
 				t.Fatalf("explain %s = %+v %v", ext, x, err)
 			}
@@ -57,7 +58,7 @@ func TestPreviewExplainAndLaunchAgreeOnEverySpreadSend(t *testing.T) {
 				t.Fatalf("customer %d's hashed point %s precedes the launch at %s: pick another fixture", id, at, launchAt)
 			}
 		}
-		launched, err := f.s.LaunchCampaign(ctx, camp.ID, unlimited)
+		launched, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(unlimited))
 		if err != nil || launched.Planned != 30 || len(previewed) != 30 {
 			t.Fatalf("launch planned %+v (err %v), preview %d", launched, err, len(previewed))
 		}

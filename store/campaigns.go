@@ -12,7 +12,7 @@ import (
 	"github.com/candor/candor/models"
 )
 
-var _ models.CampaignService = (*Store)(nil)
+var _ models.CampaignStore = (*Store)(nil)
 
 // campaignRow is a row of the campaigns table. Excluded is a JSON object
 // of counts by reason.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
@@ -143,10 +144,10 @@ func TestLaunchRefusesContentThatCannotBeSent(t *testing.T) {
 				camp := f.campaign(tt.content, seg)
 				if tt.ended {
 					f.clk.Advance(49 * time.Hour)
-					_, err := f.s.PreviewCampaign(ctx, camp.ID, settings)
+					_, err := f.s.PreviewCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 					wantCode(t, err, models.ECONFLICT)
 				}
-				_, err := f.s.LaunchCampaign(ctx, camp.ID, settings)
+				_, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 				wantCode(t, err, models.ECONFLICT)
 				if !strings.Contains(models.ErrorMessage(err), tt.says) {
 					t.Errorf("message %q does not say %q", models.ErrorMessage(err), tt.says)
@@ -172,7 +173,7 @@ func TestConcurrentLaunchesPlanOnce(t *testing.T) {
 		errs := make([]error, len(results))
 		for i := range results {
 			wg.Go(func() {
-				results[i], errs[i] = f.s.LaunchCampaign(ctx, camp.ID, models.PlanSettings{Channels: models.Channels})
+				results[i], errs[i] = f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(models.PlanSettings{Channels: models.Channels}))
 			})
 		}
 		wg.Wait()
@@ -204,7 +205,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		if !strings.Contains(models.ErrorMessage(err), "draft") {
 			t.Errorf("409 does not name the state: %q", models.ErrorMessage(err))
 		}
-		if _, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil {
+		if _, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings)); err != nil {
 			t.Fatal(err)
 		}
 		t.Run("a segment used by a scheduled campaign cannot be deleted", func(t *testing.T) {
@@ -229,13 +230,13 @@ func TestPauseResumeCancel(t *testing.T) {
 		if len(before) != 1 {
 			t.Fatalf("a pause must keep deliveries planned, got %+v", before)
 		}
-		_, err = f.s.LaunchCampaign(ctx, camp.ID, settings)
+		_, err = f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 		wantCode(t, err, models.ECONFLICT)
 
 		// The pause outlasts the planned time: resume re-plans it to a
 		// later instant in the customer's window, as a new generation.
 		f.clk.Advance(3 * time.Hour)
-		c, err = f.s.ResumeCampaign(ctx, camp.ID, settings)
+		c, err = f.s.ResumeCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 		if err != nil || c.State != models.CampaignScheduled {
 			t.Fatalf("resume: %+v %v", c, err)
 		}
@@ -244,7 +245,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		if len(after) != 1 || after[0].Generation != 2 || after[0].ScheduledAt.Before(now) {
 			t.Errorf("re-planned delivery = %+v, want generation 2 at or after %s", after, now)
 		}
-		_, err = f.s.ResumeCampaign(ctx, camp.ID, settings)
+		_, err = f.s.ResumeCampaign(ctx, camp.ID, campaigns.NewPlanner(settings))
 		wantCode(t, err, models.ECONFLICT)
 
 		if c, err = f.s.CancelCampaign(ctx, camp.ID); err != nil || c.State != models.CampaignCancelled {
@@ -362,7 +363,7 @@ func TestResumeExpiresDeliveriesWithNoWindowLeft(t *testing.T) {
 		f := newCampaignFixture(t, backend)
 		f.customer("a", "main", true, nil)
 		camp := f.campaign(f.approved(contentInput()), f.segment(""))
-		if _, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil {
+		if _, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.s.PauseCampaign(ctx, camp.ID); err != nil {
@@ -371,7 +372,7 @@ func TestResumeExpiresDeliveriesWithNoWindowLeft(t *testing.T) {
 		// Wednesday 01:30: the Mon/Tue windows are over and the campaign
 		// ends at 09:30, so nothing is left to re-plan into.
 		f.clk.Advance(40 * time.Hour)
-		if _, err := f.s.ResumeCampaign(ctx, camp.ID, settings); err != nil {
+		if _, err := f.s.ResumeCampaign(ctx, camp.ID, campaigns.NewPlanner(settings)); err != nil {
 			t.Fatal(err)
 		}
 		items, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{})

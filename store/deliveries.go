@@ -171,36 +171,3 @@ func deliveryPage(q *gorm.DB, limit int) ([]*models.Delivery, string, error) {
 	}
 	return out, next, nil
 }
-
-// deliveryCounter is the store's eligibility.CadenceCounter: it counts a
-// customer's deliveries that may reach or reached them, except those of
-// one campaign (explaining a launched campaign must not count the
-// campaign's own delivery against itself).
-type deliveryCounter struct {
-	db         *gorm.DB
-	campaignID int64
-}
-
-// CountDeliveries implements eligibility.CadenceCounter. A sent delivery
-// counts at its send time, any other at its planned time.
-func (d deliveryCounter) CountDeliveries(ctx context.Context, customerID int64, from, to time.Time) (int, error) {
-	var n int64
-	err := d.db.WithContext(ctx).Model(&deliveryRow{}).
-		Where("customer_id = ? AND campaign_id <> ? AND status IN ?", customerID, d.campaignID, countingStatuses).
-		Where("COALESCE(sent_at, scheduled_at) > ? AND COALESCE(sent_at, scheduled_at) < ?", from.UTC(), to.UTC()).
-		Count(&n).Error
-	if err != nil {
-		return 0, mapError(err, "Deliveries")
-	}
-	return int(n), nil
-}
-
-// hasReceived reports whether the customer has a counting delivery of the
-// content in another campaign (content-level dedup).
-func hasReceived(tx *gorm.DB, customerID, contentID, campaignID int64) (bool, error) {
-	var n int64
-	err := tx.Model(&deliveryRow{}).
-		Where("customer_id = ? AND content_id = ? AND campaign_id <> ? AND status IN ?", customerID, contentID, campaignID, countingStatuses).
-		Count(&n).Error
-	return n > 0, err
-}

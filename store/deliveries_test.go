@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
@@ -46,7 +47,7 @@ func TestDeliveriesFilterByStatuses(t *testing.T) {
 			f.customer(fmt.Sprintf("c%d", i), "main", true, nil)
 		}
 		camp := f.campaign(f.approved(contentInput()), f.segment(""))
-		if _, err := f.s.LaunchCampaign(ctx, camp.ID, settings); err != nil {
+		if _, err := f.s.LaunchCampaign(ctx, camp.ID, campaigns.NewPlanner(settings)); err != nil {
 			t.Fatal(err)
 		}
 		planned, _, err := f.s.CampaignDeliveries(ctx, camp.ID, models.Page{})

@@ -10,13 +10,13 @@ import (
 // PreviewSendTimes plans campaign id exactly as PreviewCampaign does and
 // returns every planned customer's scheduled_at by customer id, which the
 // preview's aggregates cannot show, so tests can compare it with launch.
-func (s *Store) PreviewSendTimes(ctx context.Context, id int64, ps models.PlanSettings) (map[int64]time.Time, error) {
+func (s *Store) PreviewSendTimes(ctx context.Context, id int64, planner models.Planner) (map[int64]time.Time, error) {
 	db := s.db.WithContext(ctx)
 	row, err := campaignByID(db, id)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.newPlan(db, row, ps, s.now())
+	p, err := s.newPlan(db, row, planner, s.now())
 	if err == nil {
 		p, err = s.withAudience(db, p)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
@@ -61,6 +62,7 @@ func mustOpenWith(tb testing.TB, backend string, now func() time.Time) *store.St
 		DatabaseURL: testenv.BackendURL(tb, backend),
 		SQLitePath:  testenv.SQLitePath(tb),
 		Keys:        testKeys(tb),
+		Rules:       segment.Language{},
 		Now:         now,
 	})
 	if err != nil {

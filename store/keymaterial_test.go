@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
@@ -31,7 +32,7 @@ func TestErasedAddressesStaySuppressedAcrossSecretRotation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: path, Keys: keys})
+			s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: path, Keys: keys, Rules: segment.Language{}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +72,7 @@ func TestErasedAddressesStaySuppressedAcrossSecretRotation(t *testing.T) {
 		}
 
 		keys, _ := secrets.New("an-unrelated-secret-key-0123456789abcdef", "")
-		other, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: path, Keys: keys})
+		other, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: path, Keys: keys, Rules: segment.Language{}})
 		if err != nil {
 			t.Fatal(err)
 		}

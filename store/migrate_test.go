@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
@@ -54,7 +55,7 @@ func TestConcurrentMigrationsOnOneDatabase(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		ctx := context.Background()
 		// Several processes starting at once share one database.
-		opts := store.Options{DatabaseURL: testenv.BackendURL(t, backend), SQLitePath: testenv.SQLitePath(t), Keys: testKeys(t)}
+		opts := store.Options{DatabaseURL: testenv.BackendURL(t, backend), SQLitePath: testenv.SQLitePath(t), Keys: testKeys(t), Rules: segment.Language{}}
 		const procs = 3
 		stores := make([]*store.Store, procs)
 		for i := range stores {
@@ -94,9 +95,9 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 		code string
 	}{
 		{"missing keys are invalid", store.Options{SQLitePath: "x.db"}, models.EINVALID},
-		{"no database at all is invalid", store.Options{Keys: testKeys(t)}, models.EINVALID},
-		{"a non-postgres URL is invalid", store.Options{DatabaseURL: "mysql://x", Keys: testKeys(t)}, models.EINVALID},
-		{"an unreachable server is unavailable", store.Options{DatabaseURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", Keys: testKeys(t)}, models.EUNAVAILABLE},
+		{"no database at all is invalid", store.Options{Keys: testKeys(t), Rules: segment.Language{}}, models.EINVALID},
+		{"a non-postgres URL is invalid", store.Options{DatabaseURL: "mysql://x", Keys: testKeys(t), Rules: segment.Language{}}, models.EINVALID},
+		{"an unreachable server is unavailable", store.Options{DatabaseURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", Keys: testKeys(t), Rules: segment.Language{}}, models.EUNAVAILABLE},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,7 +23,7 @@ func benchmarkStore(b *testing.B) *store.Store {
 	b.Helper()
 	ctx := context.Background()
 	url := os.Getenv(EnvBenchDatabaseURL)
-	s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: testenv.SQLitePath(b), Keys: testKeys(b)})
+	s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: testenv.SQLitePath(b), Keys: testKeys(b), Rules: segment.Language{}})
 	if err != nil {
 		b.Fatalf("open benchmark store: %v", err)
 	}
@@ -88,7 +88,7 @@ func BenchmarkSeedSQLite(b *testing.B) {
 	const n = 10_000
 	for b.Loop() {
 		b.StopTimer()
-		s, err := store.Open(context.Background(), store.Options{SQLitePath: testenv.SQLitePath(b), Keys: testKeys(b)})
+		s, err := store.Open(context.Background(), store.Options{SQLitePath: testenv.SQLitePath(b), Keys: testKeys(b), Rules: segment.Language{}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -8,7 +8,6 @@ import (
 	"iter"
 	"strconv"
 
-	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
 )
 
@@ -55,7 +54,7 @@ func (s *Store) parsedSegment(ctx context.Context, id int64) (*models.Rule, erro
 	if err != nil {
 		return nil, err
 	}
-	return segment.ParseRule(seg.Rule, "/rule")
+	return s.rules.ParseRule(seg.Rule, "/rule")
 }
 
 // PreviewRule counts the live customers matching an ad-hoc rule and
@@ -63,7 +62,7 @@ func (s *Store) parsedSegment(ctx context.Context, id int64) (*models.Rule, erro
 // EMALFORMED or EINVALID for a bad rule or a consent condition on a topic
 // that does not exist.
 func (s *Store) PreviewRule(ctx context.Context, raw json.RawMessage) (*models.SegmentPreview, error) {
-	rule, err := segment.ParseRule(raw, "/rule")
+	rule, err := s.rules.ParseRule(raw, "/rule")
 	if err != nil {
 		return nil, err
 	}
@@ -308,5 +307,5 @@ func (s *Store) ExplainSegment(ctx context.Context, id int64, externalID string)
 	if err != nil {
 		return nil, err
 	}
-	return segment.Explain(rule, segment.Subject{Customer: c, Consents: consents}, s.now()), nil
+	return s.rules.ExplainRule(rule, c, consents, s.now()), nil
 }

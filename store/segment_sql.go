@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
 )
 
@@ -14,7 +13,7 @@ import (
 // over the customers table aliased "c". User text never reaches the SQL
 // string: field names map to fixed column expressions, attribute path
 // segments and every value travel as parameters. Each expression is two-
-// valued (never NULL), so NOT and OR agree with segment.Explain.
+// valued (never NULL), so NOT and OR agree with the rule language's Explain (campaigns/segment).
 type ruleSQL struct {
 	dialect string
 	now     time.Time
@@ -82,7 +81,7 @@ func (b *ruleSQL) consent(c *models.Condition) string {
 	}
 	var statuses []string
 	none := false
-	for _, st := range segment.ConsentValues {
+	for _, st := range models.ConsentConditionValues {
 		in := want[string(st)]
 		if c.Op == models.OpNe || c.Op == models.OpNotIn {
 			in = !in

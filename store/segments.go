@@ -12,7 +12,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
 )
 
@@ -52,7 +51,7 @@ func (s *Store) checkSegment(ctx context.Context, in *models.SegmentInput) (stri
 	if len(in.Rule) == 0 || string(in.Rule) == "null" {
 		return "", p.Err() // Validate reported it
 	}
-	rule, err := segment.ParseRule(in.Rule, "/rule")
+	rule, err := s.rules.ParseRule(in.Rule, "/rule")
 	if err == nil {
 		err = s.checkRuleTopics(ctx, rule)
 	}

@@ -40,6 +40,10 @@ type Options struct {
 	SQLitePath string
 	// Keys fingerprint addresses for suppression. Required.
 	Keys *secrets.Keys
+	// Rules parses and evaluates segment rules (campaigns/segment's
+	// Language). Required: the store compiles rules, it does not define
+	// them.
+	Rules models.RuleLanguage
 	// Now is the clock; nil means time.Now. The store always writes UTC
 	// truncated to microseconds, whatever the clock returns.
 	Now func() time.Time
@@ -54,6 +58,7 @@ type Store struct {
 	sqlDB   *sql.DB
 	dialect string
 	keys    *secrets.Keys
+	rules   models.RuleLanguage
 	clock   func() time.Time
 	log     *slog.Logger
 	// planners admits at most maxPlanners launches and resumes of this
@@ -75,7 +80,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Keys == nil {
 		return nil, models.Errorf(models.EINVALID, "store: Options.Keys is required")
 	}
-	s := &Store{keys: opts.Keys, clock: opts.Now, log: opts.Logger, planners: make(chan struct{}, maxPlanners)}
+	if opts.Rules == nil {
+		return nil, models.Errorf(models.EINVALID, "store: Options.Rules is required")
+	}
+	s := &Store{keys: opts.Keys, rules: opts.Rules, clock: opts.Now, log: opts.Logger, planners: make(chan struct{}, maxPlanners)}
 	if s.clock == nil {
 		s.clock = time.Now
 	}

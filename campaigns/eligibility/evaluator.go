@@ -59,15 +59,14 @@ type CustomerFacts struct {
 	AlreadyReceived bool
 }
 
-// RuleOutcome is the result of one eligibility rule.
-type RuleOutcome string
+// RuleOutcome is the result of one eligibility rule (models.RuleOutcome).
+type RuleOutcome = models.RuleOutcome
 
-// Rule outcomes. A rule is skipped when a rule it depends on failed (the
-// cadence and slot rules need a time zone and windows).
+// Rule outcomes, as models declares them.
 const (
-	RulePass    RuleOutcome = "pass"
-	RuleFail    RuleOutcome = "fail"
-	RuleSkipped RuleOutcome = "skipped"
+	RulePass    = models.RulePass
+	RuleFail    = models.RuleFail
+	RuleSkipped = models.RuleSkipped
 )
 
 // RuleResult is one rule of an explanation, named after the reason it
@@ -95,6 +94,9 @@ type Explanation struct {
 	// Slot is the planned send, set only when Eligible. Capacity may still
 	// move it (CapacityPlanner).
 	Slot *schedule.Slot `json:"slot,omitempty"`
+	// Timing is the zone and windows the slot was computed in, set once
+	// both were found (capacity placement needs them again).
+	Timing Timing `json:"-"`
 }
 
 // Evaluate runs every rule for one customer and explains each (for the
@@ -204,43 +206,37 @@ func (e *Evaluator) run(ctx context.Context, f CustomerFacts, full bool) (*Expla
 		return x, nil
 	}
 
-	zone := c.Timezone
-	if zone == "" && e.DefaultTimezone != "" {
-		zone, x.TimezoneDefaulted = e.DefaultTimezone, true
+	tm := ResolveTiming(c, e.DefaultTimezone, e.DefaultWindows)
+	x.TimezoneDefaulted, x.WindowsDefaulted = tm.ZoneDefaulted, tm.WindowsDefaulted
+	if tm.Location != nil {
+		x.Timezone = tm.Zone
 	}
-	loc, zoneErr := schedule.LoadZone(zone)
-	if zoneErr == nil {
-		x.Timezone = zone
-	}
-	if r.rule(models.ReasonNoTimezone, outcome(zoneErr == nil), func() (string, map[string]any) {
-		return fmt.Sprintf("time zone %q (default applied: %t)", zone, x.TimezoneDefaulted),
-			kv("timezone", zone, "defaulted", x.TimezoneDefaulted)
+	if r.rule(models.ReasonNoTimezone, outcome(tm.Location != nil), func() (string, map[string]any) {
+		return fmt.Sprintf("time zone %q (default applied: %t)", tm.Zone, x.TimezoneDefaulted),
+			kv("timezone", tm.Zone, "defaulted", x.TimezoneDefaulted)
 	}) {
 		return x, nil
 	}
-	windows := c.PreferredWindows
-	if len(windows) == 0 && len(e.DefaultWindows) > 0 {
-		windows, x.WindowsDefaulted = e.DefaultWindows, true
-	}
-	if r.rule(models.ReasonNoWindow, outcome(len(windows) > 0), func() (string, map[string]any) {
-		return fmt.Sprintf("%d preferred windows (default applied: %t)", len(windows), x.WindowsDefaulted),
-			kv("windows", windows, "defaulted", x.WindowsDefaulted)
+	if r.rule(models.ReasonNoWindow, outcome(len(tm.Windows) > 0), func() (string, map[string]any) {
+		return fmt.Sprintf("%d preferred windows (default applied: %t)", len(tm.Windows), x.WindowsDefaulted),
+			kv("windows", tm.Windows, "defaulted", x.WindowsDefaulted)
 	}) {
 		return x, nil
 	}
-	return e.timing(ctx, f, r, loc, windows)
+	x.Timing = tm
+	return e.timing(ctx, f, r, tm)
 }
 
 // timing runs the rules that depend on the send time: cadence, dedup and
 // the slot itself. The slot is computed first because cadence is counted
 // around it, but no_slot is recorded last (the issue's order).
-func (e *Evaluator) timing(ctx context.Context, f CustomerFacts, r *ruleRun, loc *time.Location, windows []models.Window) (*Explanation, error) {
+func (e *Evaluator) timing(ctx context.Context, f CustomerFacts, r *ruleRun, tm Timing) (*Explanation, error) {
 	x := r.x
-	canPlan := loc != nil && len(windows) > 0
+	canPlan := tm.CanPlan()
 	var slot schedule.Slot
 	var slotOK bool
 	if canPlan {
-		in := schedule.Input{Now: e.Now, NotBefore: e.NotBefore, NotAfter: e.NotAfter, Location: loc, Windows: windows}
+		in := tm.Input(e.Now, e.NotBefore, e.NotAfter)
 		slot, slotOK = schedule.PlaceSend(in, schedule.Placement{CampaignID: e.CampaignID, CustomerID: f.Customer.ID, Spread: e.Spread, Margin: e.Margin})
 	}
 

@@ -60,9 +60,9 @@ var knownOps = func() map[models.Operator]bool {
 	return m
 }()
 
-// ConsentValues are the statuses a consent condition may name; "none"
-// means the customer has no record for the topic.
-var ConsentValues = []models.ConsentStatus{models.ConsentOptedIn, models.ConsentOptedOut, models.ConsentPending, models.ConsentNone}
+// ConsentValues are the statuses a consent condition may name
+// (models.ConsentConditionValues).
+var ConsentValues = models.ConsentConditionValues
 
 // ParseRule parses a rule document into its typed tree. at is the JSON
 // pointer of the rule in the request ("/rule"); every problem names the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
@@ -85,7 +86,7 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 		return nil, &configError{lines: []string{"CANDOR_SECRET_KEY: " + err.Error()}}
 	}
 	sqlitePath := filepath.Join(cfg.DataDir, "candor.db")
-	a.store, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Logger: a.log})
+	a.store, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/store"
@@ -84,7 +85,7 @@ func pendingMigrations(t *testing.T, e env) []int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := store.Options{DatabaseURL: e["CANDOR_DATABASE_URL"], Keys: keys}
+	opts := store.Options{DatabaseURL: e["CANDOR_DATABASE_URL"], Keys: keys, Rules: segment.Language{}}
 	if opts.DatabaseURL == "" {
 		opts.SQLitePath = filepath.Join(e["CANDOR_DATA_DIR"], "candor.db")
 	}

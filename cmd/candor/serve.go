@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/candor/candor/api"
+	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/models"
@@ -51,7 +52,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			Registry:     prometheus.NewRegistry(),
 			Logger:       a.log,
 			Version:      version,
-			Planning:     planSettings(a.cfg),
+			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
 		})
 		if err != nil {
 			return err
