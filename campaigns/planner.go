@@ -72,7 +72,9 @@ type Plan struct {
 func (p *Plan) RateLimited() []models.Channel { return p.limited }
 
 // Reserve implements models.CampaignPlan.
-func (p *Plan) Reserve(ch models.Channel, minute time.Time, n int) { p.capacity.ReserveN(ch, minute, n) }
+func (p *Plan) Reserve(ch models.Channel, minute time.Time, n int) {
+	p.capacity.ReserveN(ch, minute, n)
+}
 
 // Moved implements models.CampaignPlan.
 func (p *Plan) Moved() int64 { return int64(p.capacity.Moved() - p.movedThenCapped) }
