@@ -111,7 +111,7 @@ func TestReplan(t *testing.T) {
 			facts: func(f *models.PlanFacts) {
 				f.Customer.PreferredWindows = []models.Window{{Days: []string{"sat"}, Start: "09:00", End: "17:00"}}
 			},
-			want:   models.PlanDecision{Reason: models.ReasonNoSlot, Status: models.DeliveryExpired, Channel: models.ChannelEmail}},
+			want: models.PlanDecision{Reason: models.ReasonNoSlot, Status: models.DeliveryExpired, Channel: models.ChannelEmail}},
 		{name: "a cadence reached at the new time skips it",
 			facts: func(f *models.PlanFacts) {
 				f.Customer.Cadence = &models.Cadence{Max: 1, Per: "1d"}
