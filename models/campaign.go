@@ -205,6 +205,38 @@ type Delivery struct {
 	Generation int       `json:"generation"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// PreferenceVersion is the customer's preference version the delivery
+	// was planned for, and once sent, the one it honoured.
+	PreferenceVersion int `json:"preference_version"`
+	// Attempts counts the sends tried; SentAt is when the send started
+	// (sending, sent, unknown); ProviderID is the channel's message id.
+	Attempts   int        `json:"attempts"`
+	SentAt     *time.Time `json:"sent_at,omitempty"`
+	ProviderID string     `json:"provider_id,omitempty"`
+	// Snapshot is what the send honoured, recorded when it was claimed.
+	Snapshot *SendSnapshot `json:"snapshot,omitempty"`
+	// Events are the delivery's status changes, oldest first (only when
+	// one delivery is read).
+	Events []DeliveryEvent `json:"events,omitempty"`
+}
+
+// SendSnapshot is the customer's wishes a send honoured: where it went
+// (a keyed fingerprint of the address, never the address), in which zone,
+// in which of their windows, at which wall-clock time.
+type SendSnapshot struct {
+	AddressFingerprint string `json:"address_fingerprint"`
+	Timezone           string `json:"timezone"`
+	Window             *int   `json:"window,omitempty"`
+	Local              string `json:"local"`
+}
+
+// DeliveryEvent is one status change of a delivery.
+type DeliveryEvent struct {
+	At     time.Time      `json:"at"`
+	From   DeliveryStatus `json:"from"`
+	To     DeliveryStatus `json:"to"`
+	Reason Reason         `json:"reason,omitempty"`
+	Worker string         `json:"worker,omitempty"`
 }
 
 // HourCount is the number of sends planned in one UTC hour.

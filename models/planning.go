@@ -121,8 +121,49 @@ type CampaignPlan interface {
 	// passed: a new send time on the same channel, or the status and
 	// reason it ends with. f.Customer is nil when the customer is gone.
 	Replan(ctx context.Context, f *PlanFacts, d *Delivery) (PlanDecision, error)
+	// CheckSend takes the send-time decision for a claimed delivery:
+	// every guarantee is checked again against the customer's current
+	// facts at the plan's Now (f.Counted holds the customer's sending,
+	// sent and unknown deliveries by send time). It returns only errors
+	// of the context.
+	CheckSend(ctx context.Context, f *PlanFacts, d *Delivery) (SendDecision, error)
 	// Moved is how many planned sends the channels' rates moved.
 	Moved() int64
+}
+
+// SendAction is what a send-time check decided.
+type SendAction string
+
+// Send-time actions.
+const (
+	// SendNow: every guarantee holds; send on the delivery's channel.
+	SendNow SendAction = "send"
+	// SendReplan: not now; the delivery goes back to planned at At (on
+	// Channel, which differs from the delivery's when the customer
+	// changed channel).
+	SendReplan SendAction = "replan"
+	// SendSkip and SendExpire end the delivery with Reason.
+	SendSkip   SendAction = "skip"
+	SendExpire SendAction = "expire"
+)
+
+// SendDecision is the send-time decision for one delivery, with the
+// snapshot of the customer's wishes a sent delivery records.
+type SendDecision struct {
+	Action SendAction
+	Reason Reason
+	// At, Channel and Locale of a re-planned delivery.
+	At      time.Time
+	Channel Channel
+	Locale  string
+	// Address is where the message goes (never logged); Timezone, Window
+	// (index into the customer's windows), Local (the wall-clock send
+	// time) and PreferenceVersion are the snapshot of a send.
+	Address           string
+	Timezone          string
+	Window            int
+	Local             string
+	PreferenceVersion int
 }
 
 // MaxCadencePeriod is the longest cadence period (ParsePeriod): deliveries

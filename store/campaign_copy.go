@@ -11,7 +11,7 @@ import (
 
 // deliveryCopyColumns are the columns a launch writes, in copy order.
 var deliveryCopyColumns = []string{"campaign_id", "customer_id", "channel", "locale", "content_id",
-	"content_version", "scheduled_at", "status", "reason", "generation", "created_at", "updated_at"}
+	"content_version", "scheduled_at", "status", "reason", "generation", "created_at", "updated_at", "preference_version"}
 
 // copySink writes a PostgreSQL launch's deliveries and exclusions with
 // COPY (pgx CopyFrom through sql.Conn.Raw) on the launch transaction's
@@ -101,7 +101,7 @@ func deliveryCopyRows(batch []*deliveryRow) [][]any {
 	rows := make([][]any, len(batch))
 	for i, d := range batch {
 		rows[i] = []any{d.CampaignID, d.CustomerID, d.Channel, d.Locale, d.ContentID, d.ContentVersion,
-			d.ScheduledAt, d.Status, d.Reason, d.Generation, d.CreatedAt, d.UpdatedAt}
+			d.ScheduledAt, d.Status, d.Reason, d.Generation, d.CreatedAt, d.UpdatedAt, d.PreferenceVersion}
 	}
 	return rows
 }

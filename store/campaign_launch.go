@@ -188,7 +188,7 @@ func (k *sqliteSink) exclude(ctx context.Context, e exclusionRow) error {
 // columns x 5000 exclusions stay under SQLite's variable limit.
 func (k *sqliteSink) finish(context.Context) error {
 	if len(k.buf.deliveries) > 0 {
-		if err := k.tx.Omit("id").CreateInBatches(k.buf.deliveries, 1000).Error; err != nil {
+		if err := k.tx.Select(deliveryCopyColumns).CreateInBatches(k.buf.deliveries, 1000).Error; err != nil {
 			return err
 		}
 		k.buf.deliveries = k.buf.deliveries[:0]

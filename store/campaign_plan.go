@@ -149,7 +149,8 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 			st.eligible++
 			d := &deliveryRow{CampaignID: p.campaign.ID, CustomerID: c.ID, Channel: string(x.Channel), Locale: x.Locale,
 				ContentID: p.version.ContentID, ContentVersion: p.version.Version, ScheduledAt: x.At,
-				Status: string(models.DeliveryPlanned), Generation: 1, CreatedAt: now, UpdatedAt: now}
+				Status: string(models.DeliveryPlanned), Generation: 1, CreatedAt: now, UpdatedAt: now,
+				PreferenceVersion: c.PreferenceVersion}
 			if err := sink.add(ctx, d); err != nil {
 				return nil, err
 			}

@@ -26,20 +26,41 @@ type deliveryRow struct {
 	SentAt         *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Planning sets PreferenceVersion to the wishes it planned for; a
+	// send replaces it with the wishes it honoured. The rest is the
+	// delivery worker's: hand-over, lease and the snapshot of a send.
+	PreferenceVersion  int
+	QueuedAt           *time.Time
+	LeaseUntil         *time.Time
+	LeaseOwner         string
+	Attempts           int
+	ProviderID         string
+	AddressFingerprint string
+	SendTimezone       string
+	SendWindow         *int
+	SendLocal          string
 }
 
 func (deliveryRow) TableName() string { return "deliveries" }
 
 func (r *deliveryRow) model() *models.Delivery {
-	return &models.Delivery{
+	d := &models.Delivery{
 		ID: r.ID, CampaignID: r.CampaignID, CustomerID: r.CustomerID,
 		Channel: models.Channel(r.Channel), Locale: r.Locale,
 		ContentID: r.ContentID, ContentVersion: r.ContentVersion,
 		ScheduledAt: r.ScheduledAt.UTC(), Status: models.DeliveryStatus(r.Status),
 		Reason: models.Reason(r.Reason), Generation: r.Generation,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		PreferenceVersion: r.PreferenceVersion, Attempts: r.Attempts, ProviderID: r.ProviderID,
+		SentAt: utcPtr(r.SentAt),
 	}
+	if r.SendTimezone != "" || r.AddressFingerprint != "" {
+		d.Snapshot = &models.SendSnapshot{AddressFingerprint: r.AddressFingerprint, Timezone: r.SendTimezone,
+			Window: r.SendWindow, Local: r.SendLocal}
+	}
+	return d
 }
+
 
 // countingStatuses are the statuses of models.DeliveryStatus.Counts, as
 // query arguments.
