@@ -239,6 +239,9 @@ func FuzzParseRule(f *testing.F) {
 		`{"any":[{"field":"attributes.tags","op":"contains","value":1},{"field":"email_domain","op":"in","value":["a.io","b.io"]}]}`,
 		`{"field":"attributes.a.b","op":"lt","value":1e300}`,
 		`{"field":"updated_at","op":"before","value":"2025-01-31"}`,
+		`{"field":"created_at","op":"before","value":"9999-12-31T22:59:59.999999999-01:00"}`,
+		`{"field":"created_at","op":"after","value":"0001-01-01T00:00:00.000000001+00:00"}`,
+		`{"field":"created_at","op":"within_last","value":"5256000m"}`,
 		`[]`, `null`, `"x"`, `{"all":{}}`,
 	} {
 		f.Add([]byte(seed))
@@ -253,9 +256,33 @@ func FuzzParseRule(f *testing.F) {
 			}
 			return
 		}
+		checkTimeValues(t, rule)
 		e := segment.Explain(rule, segment.Subject{Customer: customer}, customer.CreatedAt)
 		if _, err := json.Marshal(e); err != nil {
 			t.Fatalf("explanation does not encode: %v", err)
 		}
 	})
+}
+
+// checkTimeValues fails unless every before/after value of rule is a whole
+// microsecond in UTC within MinTime..MaxTime and every duration is
+// positive and at most MaxDuration: what the SQL compilers rely on.
+func checkTimeValues(t *testing.T, r *models.Rule) {
+	t.Helper()
+	if c := r.Cond; c != nil {
+		switch v := c.Value; v.Type {
+		case models.ValueTime:
+			if v.Time.Location() != time.UTC || !v.Time.Equal(v.Time.Truncate(time.Microsecond)) ||
+				v.Time.Before(segment.MinTime) || v.Time.After(segment.MaxTime) {
+				t.Fatalf("%s: time value %s", r.Pointer, v.Time.Format(time.RFC3339Nano))
+			}
+		case models.ValueDuration:
+			if v.Duration <= 0 || v.Duration > segment.MaxDuration {
+				t.Fatalf("%s: duration %s", r.Pointer, v.Duration)
+			}
+		}
+	}
+	for _, child := range r.Children {
+		checkTimeValues(t, child)
+	}
 }

@@ -21,6 +21,7 @@ const MaxDuration = 3650 * 24 * time.Hour
 // durationRE is a positive whole number without leading zeros and a unit.
 var durationRE = regexp.MustCompile(`^([1-9][0-9]*)([mhdw])$`)
 
+// durationUnits are the lengths of the duration units.
 var durationUnits = map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}
 
 // ParseDuration parses a rule duration: a positive whole number of minutes,
