@@ -112,7 +112,13 @@ func (b *ruleSQL) consent(c *models.Condition) string {
 	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
-// time compares a timestamp column; both columns are NOT NULL.
+// time compares a timestamp column; both columns are NOT NULL. The parser
+// hands over before/after values in UTC, rounded to whole microseconds in
+// the direction that keeps the operator exact, and within
+// segment.MinTime..segment.MaxTime. SQLite relies on that: it compares the
+// driver's "2006-01-02 15:04:05.999999999+00:00" text, which sorts like
+// the instants only for four-digit years in one offset ("10000-01-01"
+// would sort before "2026-...").
 func (b *ruleSQL) time(c *models.Condition) string {
 	col := "c.created_at"
 	if c.Column == "updated_at" {

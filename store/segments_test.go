@@ -229,6 +229,7 @@ func FuzzSegmentSQL(f *testing.F) {
 		`{"not":{"any":[{"field":"attributes.tags","op":"contains","value":true},{"field":"email_domain","op":"starts_with","value":"'%_"}]}}`,
 		`{"field":"attributes.a.b.0","op":"not_in","value":[1,2.5,-3e10]}`,
 		`{"field":"updated_at","op":"not_within_last","value":"2w"}`,
+		`{"any":[{"field":"created_at","op":"before","value":"9999-12-31T23:59:59.999999Z"},{"field":"updated_at","op":"after","value":"0001-01-01"}]}`,
 		`{"field":"attributes.plan","op":"eq","value":"pro\u0000"}`,
 		`{"field":"locale","op":"in","value":["de","\u0000x"]}`,
 		`{"field":"email_domain","op":"starts_with","value":"\u0000"}`,

@@ -71,20 +71,23 @@ func TestMatches(t *testing.T) {
 	}
 }
 
+// TestExplainNamesTheDecidingNodeAndValue is the example explanation of
+// docs/segments.md: the preview rule there, for a customer on the pro plan
+// who opted in, with the children in the rule's order.
 func TestExplainNamesTheDecidingNodeAndValue(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	sub := segment.Subject{
 		Customer: &models.Customer{Attributes: map[string]any{"plan": "pro"}},
 		Consents: map[string]models.ConsentStatus{"product-roadmap": models.ConsentOptedIn},
 	}
-	rule := mustParse(t, `{"all":[{"field":"consent.product-roadmap","op":"eq","value":"opted_in"},{"field":"attributes.plan","op":"eq","value":"enterprise"}]}`)
+	rule := mustParse(t, `{"all":[{"field":"attributes.plan","op":"eq","value":"enterprise"},{"field":"consent.product-roadmap","op":"eq","value":"opted_in"}]}`)
 	want := &models.RuleExplanation{
-		Pointer: "/rule", Kind: models.RuleAll, Result: false, Reason: "a condition is false", DecidedBy: "/rule/all/1",
+		Pointer: "/rule", Kind: models.RuleAll, Result: false, Reason: "a condition is false", DecidedBy: "/rule/all/0",
 		Children: []*models.RuleExplanation{
-			{Pointer: "/rule/all/0", Kind: models.RuleCondition, Result: true, Field: "consent.product-roadmap", Op: models.OpEq,
-				Value: "opted_in", Actual: "opted_in", Reason: "consent status compared: match"},
-			{Pointer: "/rule/all/1", Kind: models.RuleCondition, Result: false, Field: "attributes.plan", Op: models.OpEq,
+			{Pointer: "/rule/all/0", Kind: models.RuleCondition, Result: false, Field: "attributes.plan", Op: models.OpEq,
 				Value: "enterprise", Actual: "pro", Reason: "values compared: no match"},
+			{Pointer: "/rule/all/1", Kind: models.RuleCondition, Result: true, Field: "consent.product-roadmap", Op: models.OpEq,
+				Value: "opted_in", Actual: "opted_in", Reason: "consent status compared: match"},
 		},
 	}
 	if diff := cmp.Diff(want, segment.Explain(rule, sub, now)); diff != "" {

@@ -2,7 +2,9 @@ package segment_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,14 @@ import (
 
 	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
+)
+
+// The details of malformed and out-of-range time values.
+const (
+	timeFormat = `must be an RFC 3339 timestamp such as "2025-01-31T09:00:00Z" or "2025-01-31T09:00:00.5+01:00" ` +
+		`(upper-case T and Z, at most 9 fractional digits after a ".", an offset from -23:59 to +23:59) or a date ("2025-01-31", midnight UTC)`
+	durationFormat = `must be a positive whole number of minutes, hours, days or weeks without leading zeros, such as "90m", "12h", "30d" or "2w"`
+	durationRange  = "must be at most 10 years, counted as 3650 days (5256000m, 87600h, 3650d; at most 521w)"
 )
 
 func TestParseRuleRejectsBadRulesNamingTheNode(t *testing.T) {
@@ -48,7 +58,33 @@ func TestParseRuleRejectsBadRulesNamingTheNode(t *testing.T) {
 		{"text fields compare strings only", `{"field":"locale","op":"eq","value":5}`,
 			[]models.FieldError{{Field: "/rule/value", Rule: "type", Detail: "eq on locale takes a string value, got a number"}}},
 		{"a bad duration is rejected", `{"field":"created_at","op":"within_last","value":"30 days"}`,
-			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: `must be a duration such as "90m", "12h", "30d" or "2w" (at most 10 years)`}}},
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: durationFormat}}},
+		{"a duration with a leading zero is rejected", `{"field":"created_at","op":"within_last","value":"030d"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: durationFormat}}},
+		{"a duration longer than ten years is out of range", `{"field":"created_at","op":"within_last","value":"3651d"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "range", Detail: durationRange}}},
+		{"ten years in minutes are not refused for their digit count", `{"field":"created_at","op":"within_last","value":"5256001m"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "range", Detail: durationRange}}},
+		{"a timestamp in the year 10000 once in UTC is out of range", `{"field":"created_at","op":"after","value":"9999-12-31T23:59:59-01:00"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "range", Detail: "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z once converted to UTC, got 10000-01-01T00:59:59Z"}}},
+		{"a timestamp in the year 0000 once in UTC is out of range", `{"not":{"field":"updated_at","op":"before","value":"0001-01-01T00:30:00+01:00"}}`,
+			[]models.FieldError{{Field: "/rule/not/value", Rule: "range", Detail: "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z once converted to UTC, got 0000-12-31T23:30:00Z"}}},
+		{"a nanosecond past the last microsecond is out of range", `{"field":"created_at","op":"before","value":"9999-12-31T23:59:59.999999001Z"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "range", Detail: "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z once converted to UTC, got 9999-12-31T23:59:59.999999001Z"}}},
+		{"an offset of +24:00 is rejected", `{"field":"created_at","op":"after","value":"2026-12-01T06:18:06+24:00"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: timeFormat}}},
+		{"an offset minute of 60 is rejected", `{"field":"created_at","op":"after","value":"2026-12-01T06:18:06+01:60"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: timeFormat}}},
+		{"a comma as the decimal separator is rejected", `{"field":"created_at","op":"after","value":"2026-12-01T06:18:06,5Z"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: timeFormat}}},
+		{"ten fractional digits are rejected rather than truncated", `{"field":"created_at","op":"before","value":"2026-12-01T06:18:06.1369290001Z"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: timeFormat}}},
+		{"a lower-case z is rejected", `{"field":"created_at","op":"before","value":"2026-12-01T06:18:06z"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: timeFormat}}},
+		{"an impossible date is rejected", `{"field":"created_at","op":"before","value":"2026-02-30"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: timeFormat}}},
+		{"a timestamp must be a string", `{"field":"created_at","op":"before","value":20261201}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: timeFormat}}},
 		{"a NUL in a value is rejected, as PostgreSQL cannot store or compare it", `{"field":"attributes.plan","op":"eq","value":"pro\u0000"}`,
 			[]models.FieldError{{Field: "/rule/value", Rule: "text", Detail: "must be valid UTF-8 text without NUL characters"}}},
 		{"a NUL in a listed value names the item", `{"field":"locale","op":"not_in","value":["de","\u0000"]}`,
@@ -57,8 +93,8 @@ func TestParseRuleRejectsBadRulesNamingTheNode(t *testing.T) {
 			[]models.FieldError{{Field: "/rule/value", Rule: "text", Detail: "must be valid UTF-8 text without NUL characters"}}},
 		{"a rule of invalid UTF-8 is rejected rather than silently repaired", "{\"field\":\"locale\",\"op\":\"eq\",\"value\":\"\xff\"}",
 			[]models.FieldError{{Field: "/rule", Rule: "text", Detail: "must be valid UTF-8"}}},
-		{"a duration that overflows is rejected", `{"field":"created_at","op":"within_last","value":"999999d"}`,
-			[]models.FieldError{{Field: "/rule/value", Rule: "format", Detail: `must be a duration such as "90m", "12h", "30d" or "2w" (at most 10 years)`}}},
+		{"a duration that overflows is out of range", `{"field":"created_at","op":"within_last","value":"999999d"}`,
+			[]models.FieldError{{Field: "/rule/value", Rule: "range", Detail: durationRange}}},
 		{"a group holds one key", `{"all":[{"field":"locale","op":"exists"}],"any":[]}`,
 			[]models.FieldError{{Field: "/rule", Rule: "group", Detail: `a group node has exactly one key ("all" here), found 2`}}},
 		{"an empty group is rejected", `{"any":[]}`,
@@ -93,27 +129,72 @@ func TestParseRuleRejectsBadRulesNamingTheNode(t *testing.T) {
 func TestParseDuration(t *testing.T) {
 	day := 24 * time.Hour
 	tests := []struct {
-		name   string
-		in     string
-		want   time.Duration
-		wantOK bool
+		name    string
+		in      string
+		want    time.Duration
+		wantErr error
 	}{
-		{"minutes parse", "90m", 90 * time.Minute, true},
-		{"weeks parse", "2w", 14 * day, true},
-		{"exactly the maximum parses", "3660d", 3660 * day, true},
-		{"one day over the maximum is rejected", "3661d", 0, false},
-		{"a count that would wrap int64 nanoseconds is rejected", "999999d", 0, false},
-		{"the first day count past the int64 range is rejected", "106752d", 0, false},
-		{"weeks that would overflow are rejected", "999999w", 0, false},
-		{"hours over the maximum are rejected", "999999h", 0, false},
-		{"zero is rejected", "0d", 0, false},
-		{"a unit is required", "30", 0, false},
+		{"minutes parse", "90m", 90 * time.Minute, nil},
+		{"weeks parse", "2w", 14 * day, nil},
+		{"ten years in minutes parse", "5256000m", segment.MaxDuration, nil},
+		{"ten years in hours parse", "87600h", segment.MaxDuration, nil},
+		{"ten years in days parse", "3650d", segment.MaxDuration, nil},
+		{"the most whole weeks within ten years parse", "521w", 3647 * day, nil},
+		{"a minute over ten years is too long", "5256001m", 0, strconv.ErrRange},
+		{"an hour over ten years is too long", "87601h", 0, strconv.ErrRange},
+		{"a day over ten years is too long", "3651d", 0, strconv.ErrRange},
+		{"ten calendar years with leap days are too long", "3653d", 0, strconv.ErrRange},
+		{"522 weeks are too long", "522w", 0, strconv.ErrRange},
+		{"87840 hours are too long", "87840h", 0, strconv.ErrRange},
+		{"a count that would wrap int64 nanoseconds is too long", "999999d", 0, strconv.ErrRange},
+		{"the first day count past the int64 range is too long", "106752d", 0, strconv.ErrRange},
+		{"weeks that would overflow are too long", "999999w", 0, strconv.ErrRange},
+		{"a count past int64 itself is too long", "99999999999999999999m", 0, strconv.ErrRange},
+		{"zero is malformed", "0d", 0, strconv.ErrSyntax},
+		{"a leading zero is malformed", "030d", 0, strconv.ErrSyntax},
+		{"a sign is malformed", "+30d", 0, strconv.ErrSyntax},
+		{"a unit is required", "30", 0, strconv.ErrSyntax},
+		{"upper-case units are malformed", "30D", 0, strconv.ErrSyntax},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := segment.ParseDuration(tt.in)
-			if ok != tt.wantOK || (ok && got != tt.want) {
-				t.Errorf("ParseDuration(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.wantOK)
+			got, err := segment.ParseDuration(tt.in)
+			if !errors.Is(err, tt.wantErr) || got != tt.want {
+				t.Errorf("ParseDuration(%q) = %v, %v; want %v, %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestParseRuleKeepsEachTimeOperatorExact: a before/after value finer than
+// the microseconds the store keeps is rounded up for before and down for
+// after, so a customer's whole-microsecond timestamp compares with it as it
+// would with the exact value.
+func TestParseRuleKeepsEachTimeOperatorExact(t *testing.T) {
+	tests := []struct {
+		name, op, value string
+		want            time.Time
+	}{
+		{"before rounds a nanosecond past a microsecond up", "before", "2026-12-01T06:18:06.136929001Z",
+			time.Date(2026, 12, 1, 6, 18, 6, 136930000, time.UTC)},
+		{"after rounds a nanosecond past a microsecond down", "after", "2026-12-01T06:18:06.136929001Z",
+			time.Date(2026, 12, 1, 6, 18, 6, 136929000, time.UTC)},
+		{"before keeps a whole microsecond", "before", "2026-12-01T06:18:06.136929Z",
+			time.Date(2026, 12, 1, 6, 18, 6, 136929000, time.UTC)},
+		{"an offset is converted to UTC", "after", "2026-12-01T07:18:06.5+01:00",
+			time.Date(2026, 12, 1, 6, 18, 6, 500000000, time.UTC)},
+		{"a date is midnight UTC", "before", "2026-12-01", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{"before the last microsecond stays in range", "before", "9999-12-31T23:59:59.999999Z", segment.MaxTime},
+		{"after the first instant stays in range", "after", "0001-01-01T01:00:00+01:00", segment.MinTime},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustParse(t, fmt.Sprintf(`{"field":"created_at","op":%q,"value":%q}`, tt.op, tt.value))
+			if got := r.Cond.Value.Time; !got.Equal(tt.want) || got.Location() != time.UTC {
+				t.Errorf("value = %s, want %s", got.Format(time.RFC3339Nano), tt.want.Format(time.RFC3339Nano))
+			}
+			if r.Cond.Value.Raw != tt.value {
+				t.Errorf("raw value = %v, want the text as written", r.Cond.Value.Raw)
 			}
 		})
 	}
@@ -158,6 +239,9 @@ func FuzzParseRule(f *testing.F) {
 		`{"any":[{"field":"attributes.tags","op":"contains","value":1},{"field":"email_domain","op":"in","value":["a.io","b.io"]}]}`,
 		`{"field":"attributes.a.b","op":"lt","value":1e300}`,
 		`{"field":"updated_at","op":"before","value":"2025-01-31"}`,
+		`{"field":"created_at","op":"before","value":"9999-12-31T22:59:59.999999999-01:00"}`,
+		`{"field":"created_at","op":"after","value":"0001-01-01T00:00:00.000000001+00:00"}`,
+		`{"field":"created_at","op":"within_last","value":"5256000m"}`,
 		`[]`, `null`, `"x"`, `{"all":{}}`,
 	} {
 		f.Add([]byte(seed))
@@ -172,9 +256,33 @@ func FuzzParseRule(f *testing.F) {
 			}
 			return
 		}
+		checkTimeValues(t, rule)
 		e := segment.Explain(rule, segment.Subject{Customer: customer}, customer.CreatedAt)
 		if _, err := json.Marshal(e); err != nil {
 			t.Fatalf("explanation does not encode: %v", err)
 		}
 	})
+}
+
+// checkTimeValues fails unless every before/after value of rule is a whole
+// microsecond in UTC within MinTime..MaxTime and every duration is
+// positive and at most MaxDuration: what the SQL compilers rely on.
+func checkTimeValues(t *testing.T, r *models.Rule) {
+	t.Helper()
+	if c := r.Cond; c != nil {
+		switch v := c.Value; v.Type {
+		case models.ValueTime:
+			if v.Time.Location() != time.UTC || !v.Time.Equal(v.Time.Truncate(time.Microsecond)) ||
+				v.Time.Before(segment.MinTime) || v.Time.After(segment.MaxTime) {
+				t.Fatalf("%s: time value %s", r.Pointer, v.Time.Format(time.RFC3339Nano))
+			}
+		case models.ValueDuration:
+			if v.Duration <= 0 || v.Duration > segment.MaxDuration {
+				t.Fatalf("%s: duration %s", r.Pointer, v.Duration)
+			}
+		}
+	}
+	for _, child := range r.Children {
+		checkTimeValues(t, child)
+	}
 }

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"regexp"
 	"strconv"
@@ -11,27 +12,36 @@ import (
 	"github.com/candor/candor/models"
 )
 
-var durationRE = regexp.MustCompile(`^([1-9][0-9]{0,5})([mhdw])$`)
+// MaxDuration is the longest within_last or not_within_last duration:
+// ten years, counted as 3650 days of 24 hours. It is the one limit for
+// every unit: 5256000m, 87600h, 3650d, and 521w (3647 days, the most
+// whole weeks within it).
+const MaxDuration = 3650 * 24 * time.Hour
 
-// maxDuration bounds within_last to about ten years.
-const maxDuration = 3660 * 24 * time.Hour
+// durationRE is a positive whole number without leading zeros and a unit.
+var durationRE = regexp.MustCompile(`^([1-9][0-9]*)([mhdw])$`)
+
+// durationUnits are the lengths of the duration units.
+var durationUnits = map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}
 
 // ParseDuration parses a rule duration: a positive whole number of minutes,
-// hours, days or weeks ("90m", "12h", "30d", "2w") of at most ten years.
-// It reports false for anything else.
-func ParseDuration(s string) (time.Duration, bool) {
+// hours, days or weeks without leading zeros ("90m", "12h", "30d", "2w").
+// The error is strconv.ErrSyntax for anything else and strconv.ErrRange
+// for a duration longer than MaxDuration.
+func ParseDuration(s string) (time.Duration, error) {
 	m := durationRE.FindStringSubmatch(s)
 	if m == nil {
-		return 0, false
+		return 0, strconv.ErrSyntax
 	}
-	n, _ := strconv.Atoi(m[1])
-	unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
-	// Compare before multiplying: 106752d already wraps int64 nanoseconds
-	// into a negative duration that would pass a check made afterwards.
-	if time.Duration(n) > maxDuration/unit {
-		return 0, false
+	unit := durationUnits[m[2]]
+	// Compare the count before multiplying: 106752d already wraps int64
+	// nanoseconds into a negative duration that would pass a check made
+	// afterwards. n <= MaxDuration/unit is exactly n*unit <= MaxDuration.
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil || n > int64(MaxDuration/unit) {
+		return 0, strconv.ErrRange
 	}
-	return time.Duration(n) * unit, true
+	return time.Duration(n) * unit, nil
 }
 
 // value checks raw against what c's field and operator accept and stores
@@ -62,17 +72,28 @@ func (p *parser) value(c *models.Condition, raw any, at string) bool {
 	case models.OpBefore, models.OpAfter:
 		s, ok := raw.(string)
 		t, err := parseTime(s)
-		if !ok || err != nil {
-			p.problems.Add(at, "format", `must be an RFC 3339 timestamp ("2025-01-31T09:00:00Z") or a date ("2025-01-31", midnight UTC)`)
+		switch {
+		case !ok || errors.Is(err, strconv.ErrSyntax):
+			p.problems.Add(at, "format", `must be an RFC 3339 timestamp such as "2025-01-31T09:00:00Z" or "2025-01-31T09:00:00.5+01:00" `+
+				`(upper-case T and Z, at most 9 fractional digits after a ".", an offset from -23:59 to +23:59) or a date ("2025-01-31", midnight UTC)`)
+			return false
+		case err != nil:
+			p.problems.Add(at, "range", "must lie between %s and %s once converted to UTC, got %s",
+				MinTime.Format(time.RFC3339Nano), MaxTime.Format(time.RFC3339Nano), t.Format(time.RFC3339Nano))
 			return false
 		}
-		c.Value.Type, c.Value.Time = models.ValueTime, t
+		c.Value.Type, c.Value.Time = models.ValueTime, roundFor(c.Op, t)
 		return true
 	case models.OpWithinLast, models.OpNotWithinLast:
 		s, _ := raw.(string)
-		d, ok := ParseDuration(s)
-		if !ok {
-			p.problems.Add(at, "format", `must be a duration such as "90m", "12h", "30d" or "2w" (at most 10 years)`)
+		d, err := ParseDuration(s)
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			p.problems.Add(at, "range", "must be at most 10 years, counted as %d days (%dm, %dh, %dd; at most %dw)", MaxDuration/durationUnits["d"],
+				MaxDuration/durationUnits["m"], MaxDuration/durationUnits["h"], MaxDuration/durationUnits["d"], MaxDuration/durationUnits["w"])
+			return false
+		case err != nil:
+			p.problems.Add(at, "format", `must be a positive whole number of minutes, hours, days or weeks without leading zeros, such as "90m", "12h", "30d" or "2w"`)
 			return false
 		}
 		c.Value.Type, c.Value.Duration = models.ValueDuration, d
@@ -159,18 +180,56 @@ func joinTypes(ts []models.ValueType) string {
 	return out
 }
 
-// parseTime accepts RFC 3339 or a bare date, and returns UTC at the
-// microsecond precision the store keeps.
+// MinTime and MaxTime are the first and last instants a before or after
+// value may name once converted to UTC: the years 0001-9999, at the
+// microsecond precision the store keeps timestamps in. Checking after the
+// conversion matters: "9999-12-31T23:59:59-01:00" is in the year 10000,
+// which SQLite, comparing timestamps as text, would sort before "2026".
+var (
+	MinTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
+// timeRE is the subset of RFC 3339 that rules accept, checked before
+// time.Parse, which also takes "," as the decimal separator, offsets of
+// +24:00 or minutes of 60, and more than nine fractional digits (silently
+// truncated). A bare date is midnight UTC.
+var timeRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$`)
+
+// parseTime parses a before/after value into UTC at full (nanosecond)
+// precision. The error is strconv.ErrSyntax for text outside timeRE or
+// not a valid date and time, and strconv.ErrRange, with the instant, for
+// one outside MinTime..MaxTime.
 func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
+	m := timeRE.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, strconv.ErrSyntax
+	}
+	layout := time.RFC3339Nano
+	if m[1] == "" {
+		layout = time.DateOnly
+	}
+	t, err := time.Parse(layout, s)
 	if err != nil {
-		t, err = time.Parse(time.DateOnly, s)
+		return time.Time{}, strconv.ErrSyntax
 	}
-	if err != nil || t.Year() < 1 || t.Year() > 9999 {
-		if err == nil {
-			err = strconv.ErrRange
-		}
-		return time.Time{}, err
+	t = t.UTC()
+	if t.Before(MinTime) || t.After(MaxTime) {
+		return t, strconv.ErrRange
 	}
-	return t.UTC().Truncate(time.Microsecond), nil
+	return t, nil
+}
+
+// roundFor rounds a before/after value to whole microseconds in the
+// direction that keeps op exact: customer timestamps are whole
+// microseconds, so a customer is before t exactly when it is before t
+// rounded up, and after t exactly when it is after t rounded down. Both
+// the SQL compilers and the Go evaluator compare with the rounded value,
+// which stays within MinTime..MaxTime because both are whole microseconds.
+func roundFor(op models.Operator, t time.Time) time.Time {
+	r := t.Truncate(time.Microsecond)
+	if op == models.OpBefore && r.Before(t) {
+		r = r.Add(time.Microsecond)
+	}
+	return r
 }
