@@ -61,7 +61,6 @@ func (r *deliveryRow) model() *models.Delivery {
 	return d
 }
 
-
 // countingStatuses are the statuses of models.DeliveryStatus.Counts, as
 // query arguments.
 var countingStatuses = func() []string {
