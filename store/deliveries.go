@@ -31,6 +31,7 @@ type deliveryRow struct {
 	// delivery worker's: hand-over, lease and the snapshot of a send.
 	PreferenceVersion  int
 	QueuedAt           *time.Time
+	TaskID             string
 	LeaseUntil         *time.Time
 	LeaseOwner         string
 	Attempts           int

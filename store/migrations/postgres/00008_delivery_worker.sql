@@ -6,6 +6,7 @@
 -- preference version), so reports can prove it respected them.
 ALTER TABLE deliveries
     ADD COLUMN queued_at           TIMESTAMPTZ,
+    ADD COLUMN task_id             TEXT NOT NULL DEFAULT '',
     ADD COLUMN lease_until         TIMESTAMPTZ,
     ADD COLUMN lease_owner         TEXT NOT NULL DEFAULT '',
     ADD COLUMN attempts            INTEGER NOT NULL DEFAULT 0,
@@ -22,6 +23,9 @@ ALTER TABLE deliveries
 CREATE INDEX deliveries_open_idx ON deliveries (campaign_id) WHERE status IN ('planned', 'queued', 'sending');
 -- The reconciler looks for leases that ran out (a worker died mid-send).
 CREATE INDEX deliveries_lease_idx ON deliveries (lease_until) WHERE status = 'sending';
+-- The reconciler finds queued work whose task may be gone (Redis lost it):
+-- queued deliveries are few (the dispatcher bounds them), so is this index.
+CREATE INDEX deliveries_queued_idx ON deliveries (queued_at) WHERE status = 'queued';
 
 -- Every status change of a delivery, in order: who (worker) moved it from
 -- what to what, and why. Append-only.
@@ -66,9 +70,10 @@ CREATE TABLE worker_leases (
 DROP TABLE worker_leases;
 DROP TABLE outbox_messages;
 DROP TABLE delivery_events;
+DROP INDEX deliveries_queued_idx;
 DROP INDEX deliveries_lease_idx;
 DROP INDEX deliveries_open_idx;
 ALTER TABLE deliveries
-    DROP COLUMN queued_at, DROP COLUMN lease_until, DROP COLUMN lease_owner, DROP COLUMN attempts,
+    DROP COLUMN queued_at, DROP COLUMN task_id, DROP COLUMN lease_until, DROP COLUMN lease_owner, DROP COLUMN attempts,
     DROP COLUMN provider_id, DROP COLUMN address_fingerprint, DROP COLUMN send_timezone,
     DROP COLUMN send_window, DROP COLUMN send_local, DROP COLUMN preference_version;

@@ -1,6 +1,7 @@
 -- +goose Up
 -- See the PostgreSQL migration for the reasoning.
 ALTER TABLE deliveries ADD COLUMN queued_at DATETIME;
+ALTER TABLE deliveries ADD COLUMN task_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN lease_until DATETIME;
 ALTER TABLE deliveries ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
@@ -13,6 +14,7 @@ ALTER TABLE deliveries ADD COLUMN preference_version INTEGER NOT NULL DEFAULT 0;
 
 CREATE INDEX deliveries_open_idx ON deliveries (campaign_id) WHERE status IN ('planned', 'queued', 'sending');
 CREATE INDEX deliveries_lease_idx ON deliveries (lease_until) WHERE status = 'sending';
+CREATE INDEX deliveries_queued_idx ON deliveries (queued_at) WHERE status = 'queued';
 
 CREATE TABLE delivery_events (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -52,6 +54,7 @@ CREATE TABLE worker_leases (
 DROP TABLE worker_leases;
 DROP TABLE outbox_messages;
 DROP TABLE delivery_events;
+DROP INDEX deliveries_queued_idx;
 DROP INDEX deliveries_lease_idx;
 DROP INDEX deliveries_open_idx;
 ALTER TABLE deliveries DROP COLUMN preference_version;
@@ -64,3 +67,4 @@ ALTER TABLE deliveries DROP COLUMN attempts;
 ALTER TABLE deliveries DROP COLUMN lease_owner;
 ALTER TABLE deliveries DROP COLUMN lease_until;
 ALTER TABLE deliveries DROP COLUMN queued_at;
+ALTER TABLE deliveries DROP COLUMN task_id;
