@@ -63,10 +63,6 @@ func (s DeliveryStatus) Counts() bool {
 	return false
 }
 
-// EventCampaignState is the outbox event written with every campaign state
-// change. Data holds the campaign id, the old and the new state.
-const EventCampaignState = "campaign.state_changed"
-
 // CampaignWindow is a campaign's outer limits in UTC: sends are planned at
 // or after NotBefore and strictly before NotAfter.
 type CampaignWindow struct {

@@ -34,12 +34,6 @@ const (
 	ContentRetired  ContentState = "retired"
 )
 
-// Outbox events about content. Data holds the content id and version.
-const (
-	EventContentApproved = "content.approved"
-	EventContentRetired  = "content.retired"
-)
-
 // Verdict says who wins one aspect of a competitor comparison.
 type Verdict string
 
