@@ -1,6 +1,12 @@
 package models
 
-import "context"
+// This file declares every service interface of the package (see the
+// package doc); store implements them all.
+
+import (
+	"context"
+	"encoding/json"
+)
 
 // CustomerService manages customer profiles.
 type CustomerService interface {
@@ -71,4 +77,118 @@ type APIKeyService interface {
 	// AuthenticateAPIKey returns the active key matching plain.
 	// EUNAUTHORIZED if it is unknown or revoked.
 	AuthenticateAPIKey(ctx context.Context, plain string) (*APIKey, error)
+}
+
+// SegmentService stores segments and evaluates their rules against the
+// customer base. Rules are parsed (and rejected with EINVALID naming the
+// JSON pointer of the bad node) before anything is stored or queried.
+type SegmentService interface {
+	// Segment returns one segment. ENOTFOUND.
+	Segment(ctx context.Context, id int64) (*Segment, error)
+	// Segments lists segments by id. EINVALID for a bad cursor.
+	Segments(ctx context.Context, page Page) (items []*Segment, nextCursor string, err error)
+	// CreateSegment stores a new segment. EINVALID for a bad name,
+	// description or rule, or a consent condition on an unknown topic.
+	CreateSegment(ctx context.Context, in *SegmentInput) (*Segment, error)
+	// UpdateSegment replaces name, description and rule. EINVALID;
+	// ENOTFOUND.
+	UpdateSegment(ctx context.Context, id int64, in *SegmentInput) (*Segment, error)
+	// DeleteSegment deletes a segment. ENOTFOUND.
+	DeleteSegment(ctx context.Context, id int64) error
+	// PreviewRule counts the live customers matching an ad-hoc rule and
+	// samples a few, writing nothing. EINVALID for a bad rule.
+	PreviewRule(ctx context.Context, rule json.RawMessage) (*SegmentPreview, error)
+	// SegmentPreview is PreviewRule for a saved segment. ENOTFOUND.
+	SegmentPreview(ctx context.Context, id int64) (*SegmentPreview, error)
+	// SegmentCustomers lists a segment's live members in creation order,
+	// one page at a time. ENOTFOUND; EINVALID for a bad cursor.
+	SegmentCustomers(ctx context.Context, id int64, page Page) (items []*Customer, nextCursor string, err error)
+	// ExplainSegment evaluates a segment's rule against one customer and
+	// returns the rule tree with each node's result and the value that
+	// decided it. ENOTFOUND for an unknown segment or customer.
+	ExplainSegment(ctx context.Context, id int64, externalID string) (*RuleExplanation, error)
+}
+
+// ContentService manages the content library and its approval workflow.
+type ContentService interface {
+	// Content returns one item with its working body. ENOTFOUND.
+	Content(ctx context.Context, id int64) (*Content, error)
+	// Contents lists items by id. EINVALID for a bad cursor.
+	Contents(ctx context.Context, page Page) (items []*Content, nextCursor string, err error)
+	// CreateContent stores a new draft edited by editedBy. EINVALID for a
+	// body that breaks a validation rule, an unknown topic or corrects id.
+	CreateContent(ctx context.Context, in *ContentInput, editedBy int64) (*Content, error)
+	// UpdateContent replaces the body. Approved content gets a new draft
+	// version; content in review goes back to draft. EINVALID; ENOTFOUND;
+	// ECONFLICT for retired content.
+	UpdateContent(ctx context.Context, id int64, in *ContentInput, editedBy int64) (*Content, error)
+	// SubmitContent moves a draft to in_review. ENOTFOUND; ECONFLICT unless
+	// it is a draft.
+	SubmitContent(ctx context.Context, id int64) (*Content, error)
+	// ApproveContent approves content in review as a new immutable version.
+	// It runs check on the body inside the transaction: EINVALID listing
+	// error findings, or naming a warning missing from
+	// AcknowledgedWarnings; EFORBIDDEN when the approver last edited it
+	// (four eyes); ENOTFOUND; ECONFLICT unless it is in review.
+	ApproveContent(ctx context.Context, id int64, in *Approval, check ContentChecker) (*ContentVersion, error)
+	// RejectContent returns content in review to draft with a reason.
+	// EINVALID without a reason; ENOTFOUND; ECONFLICT unless in review.
+	RejectContent(ctx context.Context, id int64, reason string) (*Content, error)
+	// RetireContent retires content: no campaign may launch it any more.
+	// ENOTFOUND; ECONFLICT if already retired.
+	RetireContent(ctx context.Context, id int64) (*Content, error)
+	// ContentVersions lists the approved versions, oldest first. ENOTFOUND.
+	ContentVersions(ctx context.Context, id int64) ([]*ContentVersion, error)
+	// ContentVersion returns one approved version. ENOTFOUND.
+	ContentVersion(ctx context.Context, id int64, version int) (*ContentVersion, error)
+}
+
+// CampaignService stores campaigns, plans them and explains the plan.
+type CampaignService interface {
+	// Campaign returns one campaign. ENOTFOUND.
+	Campaign(ctx context.Context, id int64) (*Campaign, error)
+	// Campaigns lists campaigns by id. EINVALID for a bad cursor.
+	Campaigns(ctx context.Context, page Page) (items []*Campaign, nextCursor string, err error)
+	// CreateCampaign stores a draft. EINVALID for a bad input, an unknown
+	// content or segment, a recipients_of audience whose content is not a
+	// correction of it, or correction content sent to a segment.
+	CreateCampaign(ctx context.Context, in *CampaignInput) (*Campaign, error)
+	// UpdateCampaign replaces a draft. EINVALID; ENOTFOUND; ECONFLICT
+	// naming the state unless it is a draft.
+	UpdateCampaign(ctx context.Context, id int64, in *CampaignInput) (*Campaign, error)
+	// DeleteCampaign deletes a draft. ENOTFOUND; ECONFLICT unless draft.
+	DeleteCampaign(ctx context.Context, id int64) error
+	// LaunchCampaign pins the approved content version, plans every
+	// eligible customer and moves the campaign to scheduled, all in one
+	// transaction. A launched campaign is returned unchanged (a retry
+	// never plans twice). ENOTFOUND; ECONFLICT for content that is not
+	// approved, retired or expired, a deleted segment, a campaign window
+	// that already ended, or a paused or cancelled campaign.
+	LaunchCampaign(ctx context.Context, id int64, ps PlanSettings) (*Campaign, error)
+	// PauseCampaign pauses a scheduled or running campaign; its planned
+	// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
+	PauseCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// ResumeCampaign resumes a paused campaign and re-plans the planned
+	// deliveries whose time has passed, skipping those whose consent,
+	// channel or cadence no longer allows them and expiring those with no
+	// window left. ENOTFOUND; ECONFLICT naming the state.
+	ResumeCampaign(ctx context.Context, id int64, ps PlanSettings) (*Campaign, error)
+	// CancelCampaign cancels a campaign that is not completed; its planned
+	// and queued deliveries become cancelled. ENOTFOUND; ECONFLICT.
+	CancelCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// PreviewCampaign evaluates the audience as a launch now would,
+	// writing nothing. ENOTFOUND; ECONFLICT as LaunchCampaign.
+	PreviewCampaign(ctx context.Context, id int64, ps PlanSettings) (*CampaignPreview, error)
+	// ExplainCampaign explains the decision for one customer. ENOTFOUND
+	// for an unknown campaign or customer; ECONFLICT as LaunchCampaign
+	// for a draft whose content cannot be launched.
+	ExplainCampaign(ctx context.Context, id int64, externalID string, ps PlanSettings) (*CampaignExplanation, error)
+	// CampaignDeliveries lists a campaign's deliveries by id whose status
+	// is one of statuses (all when none are given). ENOTFOUND; EINVALID
+	// for a bad cursor or an unknown status.
+	CampaignDeliveries(ctx context.Context, id int64, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
+	// CustomerDeliveries lists a live customer's deliveries by id whose
+	// status is one of statuses (all when none are given). ENOTFOUND;
+	// EINVALID for a bad cursor or an unknown status.
+	CustomerDeliveries(ctx context.Context, externalID string, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
 }
