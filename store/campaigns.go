@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -79,27 +78,11 @@ func campaignByID(tx *gorm.DB, id int64) (*campaignRow, error) {
 // Campaigns lists campaigns by id, one page at a time. EINVALID for a bad
 // cursor.
 func (s *Store) Campaigns(ctx context.Context, page models.Page) ([]*models.Campaign, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []campaignRow
-	if err := s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", mapError(err, "Campaigns")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	items := make([]*models.Campaign, len(rows))
-	for i := range rows {
-		if items[i], err = rows[i].model(); err != nil {
-			return nil, "", err
-		}
-	}
-	return items, next, nil
+	return pageBy(s.db.WithContext(ctx), ks, "Campaigns", func(r campaignRow) int64 { return r.ID }, (*campaignRow).model)
 }
 
 // checkCampaignInput validates in and checks inside tx that its content

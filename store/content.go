@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -92,27 +91,11 @@ func (s *Store) Content(ctx context.Context, id int64) (*models.Content, error) 
 // Contents lists content items by id, one page at a time. EINVALID for a
 // bad cursor.
 func (s *Store) Contents(ctx context.Context, page models.Page) ([]*models.Content, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []contentRow
-	if err := s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", mapError(err, "Content")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	items := make([]*models.Content, len(rows))
-	for i := range rows {
-		if items[i], err = rows[i].model(); err != nil {
-			return nil, "", err
-		}
-	}
-	return items, next, nil
+	return pageBy(s.db.WithContext(ctx), ks, "Content", func(r contentRow) int64 { return r.ID }, (*contentRow).model)
 }
 
 // checkContentInput normalizes and validates in, and checks inside tx that

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -152,31 +151,12 @@ func (s *Store) CustomerByID(ctx context.Context, id int64) (*models.Customer, e
 // Customers lists live customers in creation order, one page at a time.
 // EINVALID for a bad cursor.
 func (s *Store) Customers(ctx context.Context, page models.Page) ([]*models.Customer, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []customerRow
-	err = s.db.WithContext(ctx).Where("id > ? AND erased_at IS NULL", after).
-		Order("id").Limit(limit + 1).Find(&rows).Error
-	if err != nil {
-		return nil, "", mapError(err, "Customers")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	items := make([]*models.Customer, 0, len(rows))
-	for i := range rows {
-		c, err := rows[i].model()
-		if err != nil {
-			return nil, "", err
-		}
-		items = append(items, c)
-	}
-	return items, next, nil
+	q := s.db.WithContext(ctx).Where("erased_at IS NULL")
+	return pageBy(q, ks, "Customers", func(r customerRow) int64 { return r.ID }, (*customerRow).model)
 }
 
 // PutCustomer creates or replaces the customer named by in.ExternalID and

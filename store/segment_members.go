@@ -108,7 +108,7 @@ func (s *Store) preview(ctx context.Context, rule *models.Rule) (*models.Segment
 // SegmentCustomers lists a segment's live members in creation order, one
 // page at a time. ENOTFOUND; EINVALID for a bad cursor.
 func (s *Store) SegmentCustomers(ctx context.Context, id int64, page models.Page) ([]*models.Customer, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
@@ -116,7 +116,7 @@ func (s *Store) SegmentCustomers(ctx context.Context, id int64, page models.Page
 	if err != nil {
 		return nil, "", err
 	}
-	return s.members(ctx, rule, after, pageLimit(page.Limit))
+	return s.members(ctx, rule, ks.after, ks.limit)
 }
 
 // members returns up to limit members with id > after and the cursor of
@@ -142,11 +142,7 @@ func (s *Store) members(ctx context.Context, rule *models.Rule, after int64, lim
 	if err := rows.Err(); err != nil {
 		return nil, "", mapError(err, "Segment members")
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = encodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
-	}
+	out, next := cutPage(out, limit, func(c *models.Customer) int64 { return c.ID })
 	if out == nil {
 		out = []*models.Customer{}
 	}

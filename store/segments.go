@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,26 +130,11 @@ func (s *Store) Segment(ctx context.Context, id int64) (*models.Segment, error) 
 // Segments lists segments by id, one page at a time. EINVALID for a bad
 // cursor.
 func (s *Store) Segments(ctx context.Context, page models.Page) ([]*models.Segment, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []segmentRow
-	err = s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit + 1).Find(&rows).Error
-	if err != nil {
-		return nil, "", mapError(err, "Segments")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	items := make([]*models.Segment, len(rows))
-	for i := range rows {
-		items[i] = rows[i].model()
-	}
-	return items, next, nil
+	return pageBy(s.db.WithContext(ctx), ks, "Segments", func(r segmentRow) int64 { return r.ID }, infallible((*segmentRow).model))
 }
 
 // CreateSegment stores a new segment. EINVALID for a bad name,

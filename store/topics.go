@@ -45,26 +45,11 @@ func (s *Store) Topic(ctx context.Context, key string) (*models.Topic, error) {
 // Topics lists topics ordered by key, one page at a time. EINVALID for a
 // bad cursor.
 func (s *Store) Topics(ctx context.Context, page models.Page) ([]*models.Topic, string, error) {
-	after, err := decodeKeyCursor(page.Cursor)
+	ks, err := keyPage("key", page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []topicRow
-	err = s.db.WithContext(ctx).Where("key > ?", after).Order("key").Limit(limit + 1).Find(&rows).Error
-	if err != nil {
-		return nil, "", mapError(err, "Topics")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(rows[limit-1].Key)
-	}
-	items := make([]*models.Topic, len(rows))
-	for i := range rows {
-		items[i] = rows[i].model()
-	}
-	return items, next, nil
+	return pageBy(s.db.WithContext(ctx), ks, "Topics", func(r topicRow) string { return r.Key }, infallible((*topicRow).model))
 }
 
 // allTopicKeys returns every topic key in key order.
