@@ -16,17 +16,26 @@ type CustomerService interface {
 	// CustomerByID returns a customer by internal id (from a signed token).
 	// ENOTFOUND if there is none or it was erased.
 	CustomerByID(ctx context.Context, id int64) (*Customer, error)
-	// Customers lists customers in creation order. EINVALID for a bad cursor.
+	// Customers lists live customers in creation order. EINVALID for a bad
+	// cursor.
 	Customers(ctx context.Context, page Page) (items []*Customer, nextCursor string, err error)
-	// PutCustomer creates or replaces a customer; created reports which.
-	// The input must be normalized and valid. A new address that matches an
-	// erased customer's fingerprint marks the customer Suppressed.
+	// PutCustomer creates or replaces the customer named by in.ExternalID;
+	// created reports which. It normalizes and validates the input (EINVALID
+	// for input that breaks the validation rules), bumps the preference
+	// version when channel, windows, zone or cadence change, and marks the
+	// customer Suppressed when a new address matches an erased customer's
+	// fingerprint. Replacing a customer with what it already holds (after
+	// normalization) writes nothing: no update, no outbox event, updated_at
+	// stays.
 	PutCustomer(ctx context.Context, in *CustomerInput) (c *Customer, created bool, err error)
 	// EraseCustomer removes the customer's PII and attributes, keeps
 	// suppression fingerprints of email and phone, deletes raw PII from
-	// consent evidence and frees the external id. ENOTFOUND if none.
+	// consent evidence (the digests stay, so the chain still verifies),
+	// skips the customer's planned deliveries (reason erased) and frees the
+	// external id. ENOTFOUND if there is no such live customer.
 	EraseCustomer(ctx context.Context, externalID string) error
-	// CustomerExport returns everything held about a customer. ENOTFOUND.
+	// CustomerExport returns everything held about a live customer: profile,
+	// consent ledger, outbox events and deliveries. ENOTFOUND.
 	CustomerExport(ctx context.Context, externalID string) (*CustomerExport, error)
 }
 
@@ -36,12 +45,15 @@ type TopicService interface {
 	Topic(ctx context.Context, key string) (*Topic, error)
 	// Topics lists topics ordered by key. EINVALID for a bad cursor.
 	Topics(ctx context.Context, page Page) (items []*Topic, nextCursor string, err error)
-	// CreateTopic creates a topic. ECONFLICT if the key exists.
+	// CreateTopic creates a topic. EINVALID for a bad key, name or
+	// description; ECONFLICT if the key exists.
 	CreateTopic(ctx context.Context, in *TopicInput) (*Topic, error)
-	// UpdateTopic changes name and description. ENOTFOUND.
+	// UpdateTopic changes a topic's name and description; its key, which
+	// consent refers to, never changes. EINVALID; ENOTFOUND.
 	UpdateTopic(ctx context.Context, key string, in *TopicInput) (*Topic, error)
 	// DeleteTopic deletes a topic nobody has consented to. ENOTFOUND;
-	// ECONFLICT if any consent event refers to it.
+	// ECONFLICT if any consent event refers to it, because the ledger must
+	// keep saying what each customer agreed to.
 	DeleteTopic(ctx context.Context, key string) error
 }
 
@@ -49,15 +61,18 @@ type TopicService interface {
 type ConsentService interface {
 	// SetConsent appends a consent event for (customer, topic) unless the
 	// current status already equals in.Status (then changed is false and
-	// nothing is written). ENOTFOUND for an unknown customer or topic;
-	// ECONFLICT for an opt-in from api/crm/import while the customer is
-	// suppressed.
+	// nothing is written). EINVALID for a bad status, source or evidence;
+	// ENOTFOUND for an unknown customer or topic; ECONFLICT for an opt-in
+	// from api/crm/import while the customer is suppressed.
 	SetConsent(ctx context.Context, externalID, topic string, in *ConsentInput) (c *Consent, changed bool, err error)
-	// Consents returns current state per topic (none where no record),
-	// the full history and whether the chain verifies. ENOTFOUND.
+	// Consents returns current state per topic (none where no record), the
+	// full history in seq order and whether the chain verifies. ENOTFOUND.
 	Consents(ctx context.Context, externalID string) (*ConsentLedger, error)
-	// OptOutAll opts a customer out of every topic that is not already
-	// opted out and returns how many changed. ENOTFOUND.
+	// OptOutAll opts a live customer out of every topic that is not already
+	// opted out, including topics with no record (opting out of those is
+	// still a preference worth recording), and returns how many changed; a
+	// second call changes nothing. EINVALID for a bad source or evidence;
+	// ENOTFOUND.
 	OptOutAll(ctx context.Context, customerID int64, source ConsentSource, ev Evidence) (int, error)
 }
 
@@ -66,13 +81,16 @@ type APIKeyService interface {
 	// CreateAPIKey creates a key and returns it with the plain key, which
 	// is never retrievable again. EINVALID for a bad name or role.
 	CreateAPIKey(ctx context.Context, in *APIKeyInput) (*APIKey, string, error)
-	// EnsureAPIKey makes sure the given plain key exists with the role
-	// (used for CANDOR_ADMIN_API_KEY); it un-revokes and re-roles it.
+	// EnsureAPIKey makes sure the given plain key exists with the name and
+	// role (used for CANDOR_ADMIN_API_KEY): it creates the key, or renames,
+	// re-roles and un-revokes an existing one. EINVALID for a bad name, role
+	// or empty key.
 	EnsureAPIKey(ctx context.Context, name, plain string, role Role) error
 	// APIKeys lists all keys, newest first, revoked ones included.
 	APIKeys(ctx context.Context) ([]*APIKey, error)
-	// RevokeAPIKey revokes a key; revoking a revoked key changes nothing.
-	// ENOTFOUND; ECONFLICT for the last active admin key.
+	// RevokeAPIKey revokes a key; revoking a revoked key changes nothing
+	// (the first revocation time stays). ENOTFOUND; ECONFLICT for the last
+	// active admin key.
 	RevokeAPIKey(ctx context.Context, id int64) error
 	// AuthenticateAPIKey returns the active key matching plain.
 	// EUNAUTHORIZED if it is unknown or revoked.
@@ -93,10 +111,15 @@ type SegmentService interface {
 	// UpdateSegment replaces name, description and rule. EINVALID;
 	// ENOTFOUND.
 	UpdateSegment(ctx context.Context, id int64, in *SegmentInput) (*Segment, error)
-	// DeleteSegment deletes a segment. ENOTFOUND.
+	// DeleteSegment deletes a segment. Drafts and finished campaigns that
+	// used it keep no audience (a draft then cannot launch). ENOTFOUND;
+	// ECONFLICT naming the campaign when a scheduled, running or paused
+	// campaign uses it, since resuming or explaining it needs the segment.
 	DeleteSegment(ctx context.Context, id int64) error
 	// PreviewRule counts the live customers matching an ad-hoc rule and
-	// samples a few, writing nothing. EINVALID for a bad rule.
+	// samples the first MaxPreviewSample of them, writing nothing.
+	// EMALFORMED or EINVALID for a bad rule or a consent condition on an
+	// unknown topic.
 	PreviewRule(ctx context.Context, rule json.RawMessage) (*SegmentPreview, error)
 	// SegmentPreview is PreviewRule for a saved segment. ENOTFOUND.
 	SegmentPreview(ctx context.Context, id int64) (*SegmentPreview, error)
@@ -115,24 +138,28 @@ type ContentService interface {
 	Content(ctx context.Context, id int64) (*Content, error)
 	// Contents lists items by id. EINVALID for a bad cursor.
 	Contents(ctx context.Context, page Page) (items []*Content, nextCursor string, err error)
-	// CreateContent stores a new draft edited by editedBy. EINVALID for a
-	// body that breaks a validation rule, an unknown topic or corrects id.
+	// CreateContent stores a new draft, version 1, edited by the API key
+	// editedBy. EINVALID for a body that breaks a validation rule or names
+	// an unknown topic or corrected content.
 	CreateContent(ctx context.Context, in *ContentInput, editedBy int64) (*Content, error)
-	// UpdateContent replaces the body. Approved content gets a new draft
-	// version; content in review goes back to draft. EINVALID; ENOTFOUND;
-	// ECONFLICT for retired content.
+	// UpdateContent replaces the working body. Approved content gets a new
+	// draft version (the approved one stays sendable and unchanged); content
+	// in review goes back to draft, because the reviewer must see what they
+	// approve. EINVALID; ENOTFOUND; ECONFLICT for retired content.
 	UpdateContent(ctx context.Context, id int64, in *ContentInput, editedBy int64) (*Content, error)
 	// SubmitContent moves a draft to in_review. ENOTFOUND; ECONFLICT unless
 	// it is a draft.
 	SubmitContent(ctx context.Context, id int64) (*Content, error)
 	// ApproveContent approves content in review as a new immutable version.
 	// It runs check on the body inside the transaction: EINVALID listing
-	// error findings, or naming a warning missing from
-	// AcknowledgedWarnings; EFORBIDDEN when the approver last edited it
-	// (four eyes); ENOTFOUND; ECONFLICT unless it is in review.
+	// error findings, or naming a warning missing from AcknowledgedWarnings
+	// (or acknowledged there without being a current warning); EFORBIDDEN
+	// when the approver last edited it (four eyes); ENOTFOUND; ECONFLICT
+	// unless it is in review.
 	ApproveContent(ctx context.Context, id int64, in *Approval, check ContentChecker) (*ContentVersion, error)
-	// RejectContent returns content in review to draft with a reason.
-	// EINVALID without a reason; ENOTFOUND; ECONFLICT unless in review.
+	// RejectContent returns content in review to draft with the reviewer's
+	// reason. EINVALID without a reason or for one that is not ValidText;
+	// ENOTFOUND; ECONFLICT unless in review.
 	RejectContent(ctx context.Context, id int64, reason string) (*Content, error)
 	// RetireContent retires content: no campaign may launch it any more.
 	// ENOTFOUND; ECONFLICT if already retired.

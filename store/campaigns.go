@@ -58,7 +58,7 @@ func (r *campaignRow) model() (*models.Campaign, error) {
 	return c, nil
 }
 
-// Campaign returns one campaign. ENOTFOUND.
+// Campaign implements models.CampaignService.
 func (s *Store) Campaign(ctx context.Context, id int64) (*models.Campaign, error) {
 	row, err := campaignByID(s.db.WithContext(ctx), id)
 	if err != nil {
@@ -75,8 +75,7 @@ func campaignByID(tx *gorm.DB, id int64) (*campaignRow, error) {
 	return &row, nil
 }
 
-// Campaigns lists campaigns by id, one page at a time. EINVALID for a bad
-// cursor.
+// Campaigns implements models.CampaignService.
 func (s *Store) Campaigns(ctx context.Context, page models.Page) ([]*models.Campaign, string, error) {
 	ks, err := idPage(page)
 	if err != nil {
@@ -144,9 +143,7 @@ func (r *campaignRow) setInput(in *models.CampaignInput) {
 	r.Spread = in.Spread == nil || *in.Spread
 }
 
-// CreateCampaign stores a draft. EINVALID for a bad input, unknown
-// content or segment, a recipients_of audience whose content is not a
-// correction of it, or correction content with a segment.
+// CreateCampaign implements models.CampaignService.
 func (s *Store) CreateCampaign(ctx context.Context, in *models.CampaignInput) (*models.Campaign, error) {
 	var row campaignRow
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
@@ -164,8 +161,7 @@ func (s *Store) CreateCampaign(ctx context.Context, in *models.CampaignInput) (*
 	return row.model()
 }
 
-// UpdateCampaign replaces a draft. EINVALID; ENOTFOUND; ECONFLICT naming
-// the state unless it is a draft.
+// UpdateCampaign implements models.CampaignService.
 func (s *Store) UpdateCampaign(ctx context.Context, id int64, in *models.CampaignInput) (*models.Campaign, error) {
 	var row *campaignRow
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
@@ -189,8 +185,8 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, in *models.Campaig
 	return row.model()
 }
 
-// DeleteCampaign deletes a draft. ENOTFOUND; ECONFLICT naming the state
-// unless it is a draft (a launched campaign is history: cancel it).
+// DeleteCampaign implements models.CampaignService. The ECONFLICT names the
+// state: a launched campaign is history, cancel it instead.
 func (s *Store) DeleteCampaign(ctx context.Context, id int64) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		row, err := campaignByID(s.forUpdate(tx), id)
@@ -220,8 +216,7 @@ func (s *Store) setCampaignState(tx *gorm.DB, row *campaignRow, state models.Cam
 	return s.writeEvent(tx, models.EventCampaignState, nil, map[string]any{"campaign_id": row.ID, "from": old, "to": row.State})
 }
 
-// PauseCampaign pauses a scheduled or running campaign; its planned
-// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
+// PauseCampaign implements models.CampaignService.
 func (s *Store) PauseCampaign(ctx context.Context, id int64) (*models.Campaign, error) {
 	return s.transition(ctx, id, func(tx *gorm.DB, row *campaignRow) error {
 		if row.State != string(models.CampaignScheduled) && row.State != string(models.CampaignRunning) {
@@ -231,10 +226,10 @@ func (s *Store) PauseCampaign(ctx context.Context, id int64) (*models.Campaign, 
 	})
 }
 
-// CancelCampaign cancels a campaign that is neither completed nor already
-// cancelled. Its planned and queued deliveries become cancelled with the
-// reason campaign_cancelled (a queued task finds its delivery cancelled
-// when it tries to claim it). ENOTFOUND; ECONFLICT naming the state.
+// CancelCampaign implements models.CampaignService. A cancelled campaign
+// cannot be cancelled again (ECONFLICT naming the state). The cancelled
+// deliveries get the reason campaign_cancelled; a queued task finds its
+// delivery cancelled when it tries to claim it.
 func (s *Store) CancelCampaign(ctx context.Context, id int64) (*models.Campaign, error) {
 	return s.transition(ctx, id, func(tx *gorm.DB, row *campaignRow) error {
 		if row.State == string(models.CampaignCompleted) || row.State == string(models.CampaignCancelled) {

@@ -52,10 +52,8 @@ var countingStatuses = func() []string {
 	return out
 }()
 
-// CampaignDeliveries lists a campaign's deliveries by id whose status is
-// one of statuses (all when there are none). The cursor is the last id, so
-// a filtered list pages as correctly as an unfiltered one. ENOTFOUND;
-// EINVALID for a bad cursor or an unknown status.
+// CampaignDeliveries implements models.CampaignService. The cursor is the
+// last id, so a filtered list pages as correctly as an unfiltered one.
 func (s *Store) CampaignDeliveries(ctx context.Context, id int64, page models.Page, statuses ...models.DeliveryStatus) ([]*models.Delivery, string, error) {
 	if err := models.ValidateDeliveryStatuses(statuses); err != nil {
 		return nil, "", err
@@ -116,9 +114,7 @@ func withExternalIDs(db *gorm.DB, items []*models.Delivery) error {
 	return nil
 }
 
-// CustomerDeliveries lists a live customer's deliveries by id whose status
-// is one of statuses (all when there are none). ENOTFOUND; EINVALID for a
-// bad cursor or an unknown status.
+// CustomerDeliveries implements models.CampaignService.
 func (s *Store) CustomerDeliveries(ctx context.Context, externalID string, page models.Page, statuses ...models.DeliveryStatus) ([]*models.Delivery, string, error) {
 	if err := models.ValidateDeliveryStatuses(statuses); err != nil {
 		return nil, "", err

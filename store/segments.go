@@ -118,7 +118,7 @@ func (s *Store) checkRuleTopics(ctx context.Context, rule *models.Rule) error {
 	return p.Err()
 }
 
-// Segment returns one segment. ENOTFOUND.
+// Segment implements models.SegmentService.
 func (s *Store) Segment(ctx context.Context, id int64) (*models.Segment, error) {
 	var row segmentRow
 	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
@@ -127,8 +127,7 @@ func (s *Store) Segment(ctx context.Context, id int64) (*models.Segment, error) 
 	return row.model(), nil
 }
 
-// Segments lists segments by id, one page at a time. EINVALID for a bad
-// cursor.
+// Segments implements models.SegmentService.
 func (s *Store) Segments(ctx context.Context, page models.Page) ([]*models.Segment, string, error) {
 	ks, err := idPage(page)
 	if err != nil {
@@ -137,8 +136,7 @@ func (s *Store) Segments(ctx context.Context, page models.Page) ([]*models.Segme
 	return pageBy(s.db.WithContext(ctx), ks, "Segments", func(r segmentRow) int64 { return r.ID }, infallible((*segmentRow).model))
 }
 
-// CreateSegment stores a new segment. EINVALID for a bad name,
-// description or rule (naming the JSON pointer of the bad rule node).
+// CreateSegment implements models.SegmentService.
 func (s *Store) CreateSegment(ctx context.Context, in *models.SegmentInput) (*models.Segment, error) {
 	rule, err := s.checkSegment(ctx, in)
 	if err != nil {
@@ -152,8 +150,7 @@ func (s *Store) CreateSegment(ctx context.Context, in *models.SegmentInput) (*mo
 	return row.model(), nil
 }
 
-// UpdateSegment replaces a segment's name, description and rule.
-// EINVALID; ENOTFOUND.
+// UpdateSegment implements models.SegmentService.
 func (s *Store) UpdateSegment(ctx context.Context, id int64, in *models.SegmentInput) (*models.Segment, error) {
 	rule, err := s.checkSegment(ctx, in)
 	if err != nil {
@@ -171,10 +168,7 @@ func (s *Store) UpdateSegment(ctx context.Context, id int64, in *models.SegmentI
 	return s.Segment(ctx, id)
 }
 
-// DeleteSegment deletes a segment. Drafts and finished campaigns that
-// used it keep no audience (a draft then cannot launch). ENOTFOUND;
-// ECONFLICT naming the campaign when a scheduled, running or paused
-// campaign uses it, since resuming or explaining it needs the segment.
+// DeleteSegment implements models.SegmentService.
 func (s *Store) DeleteSegment(ctx context.Context, id int64) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		var active campaignRow

@@ -30,7 +30,7 @@ func (r *topicRow) model() *models.Topic {
 	}
 }
 
-// Topic returns one topic. ENOTFOUND.
+// Topic implements models.TopicService.
 func (s *Store) Topic(ctx context.Context, key string) (*models.Topic, error) {
 	if !models.ValidTopicKey(key) {
 		return nil, errTopicNotFound(key)
@@ -42,8 +42,7 @@ func (s *Store) Topic(ctx context.Context, key string) (*models.Topic, error) {
 	return row.model(), nil
 }
 
-// Topics lists topics ordered by key, one page at a time. EINVALID for a
-// bad cursor.
+// Topics implements models.TopicService.
 func (s *Store) Topics(ctx context.Context, page models.Page) ([]*models.Topic, string, error) {
 	ks, err := keyPage("key", page)
 	if err != nil {
@@ -59,8 +58,7 @@ func allTopicKeys(tx *gorm.DB) ([]string, error) {
 	return keys, err
 }
 
-// CreateTopic creates a topic. EINVALID for a bad key, name or
-// description; ECONFLICT if the key exists.
+// CreateTopic implements models.TopicService.
 func (s *Store) CreateTopic(ctx context.Context, in *models.TopicInput) (*models.Topic, error) {
 	if in == nil {
 		return nil, models.Errorf(models.EINVALID, "A topic is required.")
@@ -79,8 +77,7 @@ func (s *Store) CreateTopic(ctx context.Context, in *models.TopicInput) (*models
 	return row.model(), nil
 }
 
-// UpdateTopic changes a topic's name and description; its key, which
-// consent refers to, never changes. EINVALID; ENOTFOUND.
+// UpdateTopic implements models.TopicService.
 func (s *Store) UpdateTopic(ctx context.Context, key string, in *models.TopicInput) (*models.Topic, error) {
 	if in == nil {
 		return nil, models.Errorf(models.EINVALID, "A topic is required.")
@@ -117,9 +114,7 @@ func (s *Store) UpdateTopic(ctx context.Context, key string, in *models.TopicInp
 	return out, nil
 }
 
-// DeleteTopic deletes a topic nobody has consented to. ENOTFOUND;
-// ECONFLICT if any consent event refers to it, because the ledger must
-// keep saying what each customer agreed to.
+// DeleteTopic implements models.TopicService.
 func (s *Store) DeleteTopic(ctx context.Context, key string) error {
 	if !models.ValidTopicKey(key) {
 		return errTopicNotFound(key)
