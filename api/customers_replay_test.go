@@ -59,7 +59,7 @@ func (a *testAPI) eventTypes() []string {
 	}
 	types := []string{}
 	for _, e := range evs {
-		types = append(types, e.Type)
+		types = append(types, string(e.Type))
 	}
 	return types
 }

@@ -314,11 +314,11 @@ func TestExportCustomer(t *testing.T) {
 		if got.Consents == nil || len(got.Consents.History) != 1 || !got.Consents.Chain.Verified {
 			t.Errorf("export consents = %+v", got.Consents)
 		}
-		var types []string
+		var types []models.EventType
 		for _, e := range got.Events {
 			types = append(types, e.Type)
 		}
-		if diff := cmp.Diff([]string{models.EventCustomerCreated, models.EventConsentChanged}, types); diff != "" {
+		if diff := cmp.Diff([]models.EventType{models.EventCustomerCreated, models.EventConsentChanged}, types); diff != "" {
 			t.Errorf("export event types (-want +got):\n%s", diff)
 		}
 	})

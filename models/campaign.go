@@ -1,7 +1,6 @@
 package models
 
 import (
-	"context"
 	"time"
 	"unicode/utf8"
 )
@@ -62,10 +61,6 @@ func (s DeliveryStatus) Counts() bool {
 	}
 	return false
 }
-
-// EventCampaignState is the outbox event written with every campaign state
-// change. Data holds the campaign id, the old and the new state.
-const EventCampaignState = "campaign.state_changed"
 
 // CampaignWindow is a campaign's outer limits in UTC: sends are planned at
 // or after NotBefore and strictly before NotAfter.
@@ -337,60 +332,4 @@ type LaunchDecision struct {
 	DeliveryID  int64          `json:"delivery_id,omitempty"`
 	Status      DeliveryStatus `json:"status,omitempty"`
 	ScheduledAt *time.Time     `json:"scheduled_at,omitempty"`
-}
-
-// CampaignStore keeps campaigns and their deliveries: everything about a
-// campaign that needs no per-customer decision.
-type CampaignStore interface {
-	// Campaign returns one campaign. ENOTFOUND.
-	Campaign(ctx context.Context, id int64) (*Campaign, error)
-	// Campaigns lists campaigns by id. EINVALID for a bad cursor.
-	Campaigns(ctx context.Context, page Page) (items []*Campaign, nextCursor string, err error)
-	// CreateCampaign stores a draft. EINVALID for a bad input, an unknown
-	// content or segment, a recipients_of audience whose content is not a
-	// correction of it, or correction content sent to a segment.
-	CreateCampaign(ctx context.Context, in *CampaignInput) (*Campaign, error)
-	// UpdateCampaign replaces a draft. EINVALID; ENOTFOUND; ECONFLICT
-	// naming the state unless it is a draft.
-	UpdateCampaign(ctx context.Context, id int64, in *CampaignInput) (*Campaign, error)
-	// DeleteCampaign deletes a draft. ENOTFOUND; ECONFLICT unless draft.
-	DeleteCampaign(ctx context.Context, id int64) error
-	// PauseCampaign pauses a scheduled or running campaign; its planned
-	// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
-	PauseCampaign(ctx context.Context, id int64) (*Campaign, error)
-	// CancelCampaign cancels a campaign that is not completed; its planned
-	// and queued deliveries become cancelled. ENOTFOUND; ECONFLICT.
-	CancelCampaign(ctx context.Context, id int64) (*Campaign, error)
-	// CampaignDeliveries lists a campaign's deliveries by id whose status
-	// is one of statuses (all when none are given). ENOTFOUND; EINVALID
-	// for a bad cursor or an unknown status.
-	CampaignDeliveries(ctx context.Context, id int64, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
-	// CustomerDeliveries lists a live customer's deliveries by id whose
-	// status is one of statuses (all when none are given). ENOTFOUND;
-	// EINVALID for a bad cursor or an unknown status.
-	CustomerDeliveries(ctx context.Context, externalID string, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
-}
-
-// CampaignService stores campaigns, plans them and explains the plan.
-type CampaignService interface {
-	CampaignStore
-	// LaunchCampaign pins the approved content version, plans every
-	// eligible customer and moves the campaign to scheduled, all in one
-	// transaction. A launched campaign is returned unchanged (a retry
-	// never plans twice). ENOTFOUND; ECONFLICT for content that is not
-	// approved, retired or expired, a deleted segment, a campaign window
-	// that already ended, or a paused or cancelled campaign.
-	LaunchCampaign(ctx context.Context, id int64) (*Campaign, error)
-	// ResumeCampaign resumes a paused campaign and re-plans the planned
-	// deliveries whose time has passed, skipping those whose consent,
-	// channel or cadence no longer allows them and expiring those with no
-	// window left. ENOTFOUND; ECONFLICT naming the state.
-	ResumeCampaign(ctx context.Context, id int64) (*Campaign, error)
-	// PreviewCampaign evaluates the audience as a launch now would,
-	// writing nothing. ENOTFOUND; ECONFLICT as LaunchCampaign.
-	PreviewCampaign(ctx context.Context, id int64) (*CampaignPreview, error)
-	// ExplainCampaign explains the decision for one customer. ENOTFOUND
-	// for an unknown campaign or customer; ECONFLICT as LaunchCampaign
-	// for a draft whose content cannot be launched.
-	ExplainCampaign(ctx context.Context, id int64, externalID string) (*CampaignExplanation, error)
 }

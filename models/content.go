@@ -1,7 +1,6 @@
 package models
 
 import (
-	"context"
 	"time"
 )
 
@@ -32,12 +31,6 @@ const (
 	ContentInReview ContentState = "in_review"
 	ContentApproved ContentState = "approved"
 	ContentRetired  ContentState = "retired"
-)
-
-// Outbox events about content. Data holds the content id and version.
-const (
-	EventContentApproved = "content.approved"
-	EventContentRetired  = "content.retired"
 )
 
 // Verdict says who wins one aspect of a competitor comparison.
@@ -171,37 +164,3 @@ type Approval struct {
 
 // ContentChecker runs the honesty and readability checks on content.
 type ContentChecker func(c *Content) []Finding
-
-// ContentService manages the content library and its approval workflow.
-type ContentService interface {
-	// Content returns one item with its working body. ENOTFOUND.
-	Content(ctx context.Context, id int64) (*Content, error)
-	// Contents lists items by id. EINVALID for a bad cursor.
-	Contents(ctx context.Context, page Page) (items []*Content, nextCursor string, err error)
-	// CreateContent stores a new draft edited by editedBy. EINVALID for a
-	// body that breaks a validation rule, an unknown topic or corrects id.
-	CreateContent(ctx context.Context, in *ContentInput, editedBy int64) (*Content, error)
-	// UpdateContent replaces the body. Approved content gets a new draft
-	// version; content in review goes back to draft. EINVALID; ENOTFOUND;
-	// ECONFLICT for retired content.
-	UpdateContent(ctx context.Context, id int64, in *ContentInput, editedBy int64) (*Content, error)
-	// SubmitContent moves a draft to in_review. ENOTFOUND; ECONFLICT unless
-	// it is a draft.
-	SubmitContent(ctx context.Context, id int64) (*Content, error)
-	// ApproveContent approves content in review as a new immutable version.
-	// It runs check on the body inside the transaction: EINVALID listing
-	// error findings, or naming a warning missing from
-	// AcknowledgedWarnings; EFORBIDDEN when the approver last edited it
-	// (four eyes); ENOTFOUND; ECONFLICT unless it is in review.
-	ApproveContent(ctx context.Context, id int64, in *Approval, check ContentChecker) (*ContentVersion, error)
-	// RejectContent returns content in review to draft with a reason.
-	// EINVALID without a reason; ENOTFOUND; ECONFLICT unless in review.
-	RejectContent(ctx context.Context, id int64, reason string) (*Content, error)
-	// RetireContent retires content: no campaign may launch it any more.
-	// ENOTFOUND; ECONFLICT if already retired.
-	RetireContent(ctx context.Context, id int64) (*Content, error)
-	// ContentVersions lists the approved versions, oldest first. ENOTFOUND.
-	ContentVersions(ctx context.Context, id int64) ([]*ContentVersion, error)
-	// ContentVersion returns one approved version. ENOTFOUND.
-	ContentVersion(ctx context.Context, id int64, version int) (*ContentVersion, error)
-}

@@ -1,6 +1,10 @@
 // Package models holds Candor's plain domain types, their validation rules,
 // status and reason constants, and the coded errors every layer shares.
 //
+// Every service interface that storage implements (customers, topics,
+// consent, API keys, segments, content, campaigns) is declared in one
+// file, services.go; every outbox event type is declared in event.go.
+//
 // It imports no framework (no gin, asynq or gorm): CI enforces this, so the
 // domain can be tested and reasoned about without any infrastructure.
 package models

@@ -5,21 +5,45 @@ import (
 	"time"
 )
 
+// EventType names what an outbox event describes. Its values are part of
+// the external contract (integrations filter on them) and never change.
+type EventType string
+
 // Event types written to the events table (transactional outbox) in the
-// same transaction as the change they describe.
+// same transaction as the change they describe. Every event type is
+// declared here, and each one's Data is a JSON object holding only the
+// fields listed (never PII).
 const (
-	EventCustomerCreated    = "customer.created"
-	EventCustomerUpdated    = "customer.updated"
-	EventCustomerErased     = "customer.erased"
-	EventCustomerSuppressed = "customer.suppressed"
-	EventConsentChanged     = "consent.changed"
+	// EventCustomerCreated: a customer was created. Data: external_id,
+	// preference_version.
+	EventCustomerCreated EventType = "customer.created"
+	// EventCustomerUpdated: a customer's profile changed. Data:
+	// external_id, preference_version.
+	EventCustomerUpdated EventType = "customer.updated"
+	// EventCustomerErased: a customer's PII was erased. Data: external_id
+	// (the id the CRM already knew, now freed).
+	EventCustomerErased EventType = "customer.erased"
+	// EventCustomerSuppressed: a customer's new address matched an erased
+	// customer's fingerprint. Data: external_id.
+	EventCustomerSuppressed EventType = "customer.suppressed"
+	// EventConsentChanged: a consent status changed. Data: external_id,
+	// topic, status, source.
+	EventConsentChanged EventType = "consent.changed"
+	// EventContentApproved: content was approved as a new version. Data:
+	// content_id, version.
+	EventContentApproved EventType = "content.approved"
+	// EventContentRetired: content was retired. Data: content_id.
+	EventContentRetired EventType = "content.retired"
+	// EventCampaignState: a campaign changed state. Data: campaign_id,
+	// from and to (the old and the new state).
+	EventCampaignState EventType = "campaign.state_changed"
 )
 
 // Event is one entry of the outbox. Data never holds PII: integrations
 // get ids, topics and statuses, and fetch profiles through the API.
 type Event struct {
 	ID         int64           `json:"id"`
-	Type       string          `json:"type"`
+	Type       EventType       `json:"type"`
 	CustomerID *int64          `json:"-"`
 	Data       json.RawMessage `json:"data"`
 	CreatedAt  time.Time       `json:"created_at"`

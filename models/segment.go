@@ -1,7 +1,6 @@
 package models
 
 import (
-	"context"
 	"encoding/json"
 	"time"
 	"unicode/utf8"
@@ -58,32 +57,116 @@ type SegmentPreview struct {
 	Sample []*Customer `json:"sample"`
 }
 
-// SegmentService stores segments and evaluates their rules against the
-// customer base. Rules are parsed (and rejected with EINVALID naming the
-// JSON pointer of the bad node) before anything is stored or queried.
-type SegmentService interface {
-	// Segment returns one segment. ENOTFOUND.
-	Segment(ctx context.Context, id int64) (*Segment, error)
-	// Segments lists segments by id. EINVALID for a bad cursor.
-	Segments(ctx context.Context, page Page) (items []*Segment, nextCursor string, err error)
-	// CreateSegment stores a new segment. EINVALID for a bad name,
-	// description or rule, or a consent condition on an unknown topic.
-	CreateSegment(ctx context.Context, in *SegmentInput) (*Segment, error)
-	// UpdateSegment replaces name, description and rule. EINVALID;
-	// ENOTFOUND.
-	UpdateSegment(ctx context.Context, id int64, in *SegmentInput) (*Segment, error)
-	// DeleteSegment deletes a segment. ENOTFOUND.
-	DeleteSegment(ctx context.Context, id int64) error
-	// PreviewRule counts the live customers matching an ad-hoc rule and
-	// samples a few, writing nothing. EINVALID for a bad rule.
-	PreviewRule(ctx context.Context, rule json.RawMessage) (*SegmentPreview, error)
-	// SegmentPreview is PreviewRule for a saved segment. ENOTFOUND.
-	SegmentPreview(ctx context.Context, id int64) (*SegmentPreview, error)
-	// SegmentCustomers lists a segment's live members in creation order,
-	// one page at a time. ENOTFOUND; EINVALID for a bad cursor.
-	SegmentCustomers(ctx context.Context, id int64, page Page) (items []*Customer, nextCursor string, err error)
-	// ExplainSegment evaluates a segment's rule against one customer and
-	// returns the rule tree with each node's result and the value that
-	// decided it. ENOTFOUND for an unknown segment or customer.
-	ExplainSegment(ctx context.Context, id int64, externalID string) (*RuleExplanation, error)
+// RuleKind says what a node of a segment rule is.
+type RuleKind string
+
+// Rule node kinds: three groups and the leaf condition.
+const (
+	RuleAll       RuleKind = "all"
+	RuleAny       RuleKind = "any"
+	RuleNot       RuleKind = "not"
+	RuleCondition RuleKind = "condition"
+)
+
+// Rule is one node of a parsed segment rule. Groups have Children (exactly
+// one for RuleNot); a condition has Cond. Pointer is the node's JSON
+// pointer in the request ("/rule/all/2"), used in errors and explanations.
+type Rule struct {
+	Kind     RuleKind
+	Pointer  string
+	Children []*Rule
+	Cond     *Condition
+}
+
+// FieldKind is the family of a condition's field, which decides the
+// operators and value types it accepts.
+type FieldKind string
+
+// Field kinds.
+const (
+	FieldAttribute FieldKind = "attribute" // attributes.<path>
+	FieldText      FieldKind = "text"      // locale, timezone, preferred_channel, email_domain
+	FieldTime      FieldKind = "time"      // created_at, updated_at
+	FieldConsent   FieldKind = "consent"   // consent.<topic>
+)
+
+// Operator is a condition's comparison.
+type Operator string
+
+// Operators of the rule language.
+const (
+	OpEq            Operator = "eq"
+	OpNe            Operator = "ne"
+	OpIn            Operator = "in"
+	OpNotIn         Operator = "not_in"
+	OpLt            Operator = "lt"
+	OpLte           Operator = "lte"
+	OpGt            Operator = "gt"
+	OpGte           Operator = "gte"
+	OpContains      Operator = "contains"
+	OpStartsWith    Operator = "starts_with"
+	OpExists        Operator = "exists"
+	OpNotExists     Operator = "not_exists"
+	OpBefore        Operator = "before"
+	OpAfter         Operator = "after"
+	OpWithinLast    Operator = "within_last"
+	OpNotWithinLast Operator = "not_within_last"
+)
+
+// ValueType is the JSON type of a condition's value. Comparisons are
+// typed: a value only ever matches a customer value of the same type.
+type ValueType string
+
+// Value types.
+const (
+	ValueString   ValueType = "string"
+	ValueNumber   ValueType = "number"
+	ValueBool     ValueType = "boolean"
+	ValueList     ValueType = "list"     // in, not_in: scalars of one type
+	ValueTime     ValueType = "time"     // before, after
+	ValueDuration ValueType = "duration" // within_last, not_within_last
+	ValueNone     ValueType = ""         // exists, not_exists
+)
+
+// Value is a condition's typed operand.
+type Value struct {
+	Type     ValueType
+	Str      string
+	Num      float64
+	Bool     bool
+	List     []Value // all of ListType
+	ListType ValueType
+	Time     time.Time     // UTC, microsecond precision
+	Duration time.Duration // positive
+	// Raw is the value as written, for explanations.
+	Raw any
+}
+
+// Condition is a leaf of a rule: Field Op Value.
+type Condition struct {
+	Field  string // as written, e.g. "attributes.plan"
+	Kind   FieldKind
+	Path   []string // FieldAttribute: keys below attributes
+	Column string   // FieldText, FieldTime: the field name
+	Topic  string   // FieldConsent: the topic key
+	Op     Operator
+	Value  Value
+}
+
+// RuleExplanation is one node of a rule evaluated against one customer.
+// For a condition, Actual is the customer's value that decided the result
+// (absent when the customer has none); for a group, DecidedBy points at the
+// child that decided it (the first false child of all, the first true
+// child of any).
+type RuleExplanation struct {
+	Pointer   string             `json:"pointer"`
+	Kind      RuleKind           `json:"kind"`
+	Result    bool               `json:"result"`
+	Field     string             `json:"field,omitempty"`
+	Op        Operator           `json:"op,omitempty"`
+	Value     any                `json:"value,omitempty"`
+	Actual    any                `json:"actual,omitempty"`
+	Reason    string             `json:"reason"`
+	DecidedBy string             `json:"decided_by,omitempty"`
+	Children  []*RuleExplanation `json:"children,omitempty"`
 }

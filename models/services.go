@@ -1,6 +1,12 @@
 package models
 
-import "context"
+// This file declares every service interface of the package (see the
+// package doc); store implements them all.
+
+import (
+	"context"
+	"encoding/json"
+)
 
 // CustomerService manages customer profiles.
 type CustomerService interface {
@@ -10,17 +16,26 @@ type CustomerService interface {
 	// CustomerByID returns a customer by internal id (from a signed token).
 	// ENOTFOUND if there is none or it was erased.
 	CustomerByID(ctx context.Context, id int64) (*Customer, error)
-	// Customers lists customers in creation order. EINVALID for a bad cursor.
+	// Customers lists live customers in creation order. EINVALID for a bad
+	// cursor.
 	Customers(ctx context.Context, page Page) (items []*Customer, nextCursor string, err error)
-	// PutCustomer creates or replaces a customer; created reports which.
-	// The input must be normalized and valid. A new address that matches an
-	// erased customer's fingerprint marks the customer Suppressed.
+	// PutCustomer creates or replaces the customer named by in.ExternalID;
+	// created reports which. It normalizes and validates the input (EINVALID
+	// for input that breaks the validation rules), bumps the preference
+	// version when channel, windows, zone or cadence change, and marks the
+	// customer Suppressed when a new address matches an erased customer's
+	// fingerprint. Replacing a customer with what it already holds (after
+	// normalization) writes nothing: no update, no outbox event, updated_at
+	// stays.
 	PutCustomer(ctx context.Context, in *CustomerInput) (c *Customer, created bool, err error)
 	// EraseCustomer removes the customer's PII and attributes, keeps
 	// suppression fingerprints of email and phone, deletes raw PII from
-	// consent evidence and frees the external id. ENOTFOUND if none.
+	// consent evidence (the digests stay, so the chain still verifies),
+	// skips the customer's planned deliveries (reason erased) and frees the
+	// external id. ENOTFOUND if there is no such live customer.
 	EraseCustomer(ctx context.Context, externalID string) error
-	// CustomerExport returns everything held about a customer. ENOTFOUND.
+	// CustomerExport returns everything held about a live customer: profile,
+	// consent ledger, outbox events and deliveries. ENOTFOUND.
 	CustomerExport(ctx context.Context, externalID string) (*CustomerExport, error)
 }
 
@@ -30,12 +45,15 @@ type TopicService interface {
 	Topic(ctx context.Context, key string) (*Topic, error)
 	// Topics lists topics ordered by key. EINVALID for a bad cursor.
 	Topics(ctx context.Context, page Page) (items []*Topic, nextCursor string, err error)
-	// CreateTopic creates a topic. ECONFLICT if the key exists.
+	// CreateTopic creates a topic. EINVALID for a bad key, name or
+	// description; ECONFLICT if the key exists.
 	CreateTopic(ctx context.Context, in *TopicInput) (*Topic, error)
-	// UpdateTopic changes name and description. ENOTFOUND.
+	// UpdateTopic changes a topic's name and description; its key, which
+	// consent refers to, never changes. EINVALID; ENOTFOUND.
 	UpdateTopic(ctx context.Context, key string, in *TopicInput) (*Topic, error)
 	// DeleteTopic deletes a topic nobody has consented to. ENOTFOUND;
-	// ECONFLICT if any consent event refers to it.
+	// ECONFLICT if any consent event refers to it, because the ledger must
+	// keep saying what each customer agreed to.
 	DeleteTopic(ctx context.Context, key string) error
 }
 
@@ -43,15 +61,18 @@ type TopicService interface {
 type ConsentService interface {
 	// SetConsent appends a consent event for (customer, topic) unless the
 	// current status already equals in.Status (then changed is false and
-	// nothing is written). ENOTFOUND for an unknown customer or topic;
-	// ECONFLICT for an opt-in from api/crm/import while the customer is
-	// suppressed.
+	// nothing is written). EINVALID for a bad status, source or evidence;
+	// ENOTFOUND for an unknown customer or topic; ECONFLICT for an opt-in
+	// from api/crm/import while the customer is suppressed.
 	SetConsent(ctx context.Context, externalID, topic string, in *ConsentInput) (c *Consent, changed bool, err error)
-	// Consents returns current state per topic (none where no record),
-	// the full history and whether the chain verifies. ENOTFOUND.
+	// Consents returns current state per topic (none where no record), the
+	// full history in seq order and whether the chain verifies. ENOTFOUND.
 	Consents(ctx context.Context, externalID string) (*ConsentLedger, error)
-	// OptOutAll opts a customer out of every topic that is not already
-	// opted out and returns how many changed. ENOTFOUND.
+	// OptOutAll opts a live customer out of every topic that is not already
+	// opted out, including topics with no record (opting out of those is
+	// still a preference worth recording), and returns how many changed; a
+	// second call changes nothing. EINVALID for a bad source or evidence;
+	// ENOTFOUND.
 	OptOutAll(ctx context.Context, customerID int64, source ConsentSource, ev Evidence) (int, error)
 }
 
@@ -60,15 +81,147 @@ type APIKeyService interface {
 	// CreateAPIKey creates a key and returns it with the plain key, which
 	// is never retrievable again. EINVALID for a bad name or role.
 	CreateAPIKey(ctx context.Context, in *APIKeyInput) (*APIKey, string, error)
-	// EnsureAPIKey makes sure the given plain key exists with the role
-	// (used for CANDOR_ADMIN_API_KEY); it un-revokes and re-roles it.
+	// EnsureAPIKey makes sure the given plain key exists with the name and
+	// role (used for CANDOR_ADMIN_API_KEY): it creates the key, or renames,
+	// re-roles and un-revokes an existing one. EINVALID for a bad name, role
+	// or empty key.
 	EnsureAPIKey(ctx context.Context, name, plain string, role Role) error
 	// APIKeys lists all keys, newest first, revoked ones included.
 	APIKeys(ctx context.Context) ([]*APIKey, error)
-	// RevokeAPIKey revokes a key; revoking a revoked key changes nothing.
-	// ENOTFOUND; ECONFLICT for the last active admin key.
+	// RevokeAPIKey revokes a key; revoking a revoked key changes nothing
+	// (the first revocation time stays). ENOTFOUND; ECONFLICT for the last
+	// active admin key.
 	RevokeAPIKey(ctx context.Context, id int64) error
 	// AuthenticateAPIKey returns the active key matching plain.
 	// EUNAUTHORIZED if it is unknown or revoked.
 	AuthenticateAPIKey(ctx context.Context, plain string) (*APIKey, error)
+}
+
+// SegmentService stores segments and evaluates their rules against the
+// customer base. Rules are parsed (and rejected with EINVALID naming the
+// JSON pointer of the bad node) before anything is stored or queried.
+type SegmentService interface {
+	// Segment returns one segment. ENOTFOUND.
+	Segment(ctx context.Context, id int64) (*Segment, error)
+	// Segments lists segments by id. EINVALID for a bad cursor.
+	Segments(ctx context.Context, page Page) (items []*Segment, nextCursor string, err error)
+	// CreateSegment stores a new segment. EINVALID for a bad name,
+	// description or rule, or a consent condition on an unknown topic.
+	CreateSegment(ctx context.Context, in *SegmentInput) (*Segment, error)
+	// UpdateSegment replaces name, description and rule. EINVALID;
+	// ENOTFOUND.
+	UpdateSegment(ctx context.Context, id int64, in *SegmentInput) (*Segment, error)
+	// DeleteSegment deletes a segment. Drafts and finished campaigns that
+	// used it keep no audience (a draft then cannot launch). ENOTFOUND;
+	// ECONFLICT naming the campaign when a scheduled, running or paused
+	// campaign uses it, since resuming or explaining it needs the segment.
+	DeleteSegment(ctx context.Context, id int64) error
+	// PreviewRule counts the live customers matching an ad-hoc rule and
+	// samples the first MaxPreviewSample of them, writing nothing.
+	// EMALFORMED or EINVALID for a bad rule or a consent condition on an
+	// unknown topic.
+	PreviewRule(ctx context.Context, rule json.RawMessage) (*SegmentPreview, error)
+	// SegmentPreview is PreviewRule for a saved segment. ENOTFOUND.
+	SegmentPreview(ctx context.Context, id int64) (*SegmentPreview, error)
+	// SegmentCustomers lists a segment's live members in creation order,
+	// one page at a time. ENOTFOUND; EINVALID for a bad cursor.
+	SegmentCustomers(ctx context.Context, id int64, page Page) (items []*Customer, nextCursor string, err error)
+	// ExplainSegment evaluates a segment's rule against one customer and
+	// returns the rule tree with each node's result and the value that
+	// decided it. ENOTFOUND for an unknown segment or customer.
+	ExplainSegment(ctx context.Context, id int64, externalID string) (*RuleExplanation, error)
+}
+
+// ContentService manages the content library and its approval workflow.
+type ContentService interface {
+	// Content returns one item with its working body. ENOTFOUND.
+	Content(ctx context.Context, id int64) (*Content, error)
+	// Contents lists items by id. EINVALID for a bad cursor.
+	Contents(ctx context.Context, page Page) (items []*Content, nextCursor string, err error)
+	// CreateContent stores a new draft, version 1, edited by the API key
+	// editedBy. EINVALID for a body that breaks a validation rule or names
+	// an unknown topic or corrected content.
+	CreateContent(ctx context.Context, in *ContentInput, editedBy int64) (*Content, error)
+	// UpdateContent replaces the working body. Approved content gets a new
+	// draft version (the approved one stays sendable and unchanged); content
+	// in review goes back to draft, because the reviewer must see what they
+	// approve. EINVALID; ENOTFOUND; ECONFLICT for retired content.
+	UpdateContent(ctx context.Context, id int64, in *ContentInput, editedBy int64) (*Content, error)
+	// SubmitContent moves a draft to in_review. ENOTFOUND; ECONFLICT unless
+	// it is a draft.
+	SubmitContent(ctx context.Context, id int64) (*Content, error)
+	// ApproveContent approves content in review as a new immutable version.
+	// It runs check on the body inside the transaction: EINVALID listing
+	// error findings, or naming a warning missing from AcknowledgedWarnings
+	// (or acknowledged there without being a current warning); EFORBIDDEN
+	// when the approver last edited it (four eyes); ENOTFOUND; ECONFLICT
+	// unless it is in review.
+	ApproveContent(ctx context.Context, id int64, in *Approval, check ContentChecker) (*ContentVersion, error)
+	// RejectContent returns content in review to draft with the reviewer's
+	// reason. EINVALID without a reason or for one that is not ValidText;
+	// ENOTFOUND; ECONFLICT unless in review.
+	RejectContent(ctx context.Context, id int64, reason string) (*Content, error)
+	// RetireContent retires content: no campaign may launch it any more.
+	// ENOTFOUND; ECONFLICT if already retired.
+	RetireContent(ctx context.Context, id int64) (*Content, error)
+	// ContentVersions lists the approved versions, oldest first. ENOTFOUND.
+	ContentVersions(ctx context.Context, id int64) ([]*ContentVersion, error)
+	// ContentVersion returns one approved version. ENOTFOUND.
+	ContentVersion(ctx context.Context, id int64, version int) (*ContentVersion, error)
+}
+
+// CampaignStore keeps campaigns and their deliveries: everything about a
+// campaign that needs no per-customer decision.
+type CampaignStore interface {
+	// Campaign returns one campaign. ENOTFOUND.
+	Campaign(ctx context.Context, id int64) (*Campaign, error)
+	// Campaigns lists campaigns by id. EINVALID for a bad cursor.
+	Campaigns(ctx context.Context, page Page) (items []*Campaign, nextCursor string, err error)
+	// CreateCampaign stores a draft. EINVALID for a bad input, an unknown
+	// content or segment, a recipients_of audience whose content is not a
+	// correction of it, or correction content sent to a segment.
+	CreateCampaign(ctx context.Context, in *CampaignInput) (*Campaign, error)
+	// UpdateCampaign replaces a draft. EINVALID; ENOTFOUND; ECONFLICT
+	// naming the state unless it is a draft.
+	UpdateCampaign(ctx context.Context, id int64, in *CampaignInput) (*Campaign, error)
+	// DeleteCampaign deletes a draft. ENOTFOUND; ECONFLICT unless draft.
+	DeleteCampaign(ctx context.Context, id int64) error
+	// PauseCampaign pauses a scheduled or running campaign; its planned
+	// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
+	PauseCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// CancelCampaign cancels a campaign that is not completed; its planned
+	// and queued deliveries become cancelled. ENOTFOUND; ECONFLICT.
+	CancelCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// CampaignDeliveries lists a campaign's deliveries by id whose status
+	// is one of statuses (all when none are given). ENOTFOUND; EINVALID
+	// for a bad cursor or an unknown status.
+	CampaignDeliveries(ctx context.Context, id int64, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
+	// CustomerDeliveries lists a live customer's deliveries by id whose
+	// status is one of statuses (all when none are given). ENOTFOUND;
+	// EINVALID for a bad cursor or an unknown status.
+	CustomerDeliveries(ctx context.Context, externalID string, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
+}
+
+// CampaignService stores campaigns, plans them and explains the plan.
+type CampaignService interface {
+	CampaignStore
+	// LaunchCampaign pins the approved content version, plans every
+	// eligible customer and moves the campaign to scheduled, all in one
+	// transaction. A launched campaign is returned unchanged (a retry
+	// never plans twice). ENOTFOUND; ECONFLICT for content that is not
+	// approved, retired or expired, a deleted segment, a campaign window
+	// that already ended, or a paused or cancelled campaign.
+	LaunchCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// ResumeCampaign resumes a paused campaign and re-plans the planned
+	// deliveries whose time has passed, skipping those whose consent,
+	// channel or cadence no longer allows them and expiring those with no
+	// window left. ENOTFOUND; ECONFLICT naming the state.
+	ResumeCampaign(ctx context.Context, id int64) (*Campaign, error)
+	// PreviewCampaign evaluates the audience as a launch now would,
+	// writing nothing. ENOTFOUND; ECONFLICT as LaunchCampaign.
+	PreviewCampaign(ctx context.Context, id int64) (*CampaignPreview, error)
+	// ExplainCampaign explains the decision for one customer. ENOTFOUND
+	// for an unknown campaign or customer; ECONFLICT as LaunchCampaign
+	// for a draft whose content cannot be launched.
+	ExplainCampaign(ctx context.Context, id int64, externalID string) (*CampaignExplanation, error)
 }

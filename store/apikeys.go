@@ -49,8 +49,7 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// CreateAPIKey creates a key and returns it with the plain key, which is
-// never retrievable again. EINVALID for a bad name or role.
+// CreateAPIKey implements models.APIKeyService.
 func (s *Store) CreateAPIKey(ctx context.Context, in *models.APIKeyInput) (*models.APIKey, string, error) {
 	if in == nil {
 		return nil, "", models.Errorf(models.EINVALID, "An API key name and role are required.")
@@ -72,9 +71,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, in *models.APIKeyInput) (*mode
 	return row.model(), plain, nil
 }
 
-// EnsureAPIKey makes sure the given plain key exists with the role (for
-// CANDOR_ADMIN_API_KEY): it creates the key, or renames, re-roles and
-// un-revokes an existing one. EINVALID for a bad name, role or empty key.
+// EnsureAPIKey implements models.APIKeyService.
 func (s *Store) EnsureAPIKey(ctx context.Context, name, plain string, role models.Role) error {
 	in := models.APIKeyInput{Name: name, Role: role}
 	if err := in.Validate(); err != nil {
@@ -101,7 +98,7 @@ func (s *Store) EnsureAPIKey(ctx context.Context, name, plain string, role model
 	return mapError(err, "API key")
 }
 
-// APIKeys lists all keys, newest first, revoked ones included.
+// APIKeys implements models.APIKeyService.
 func (s *Store) APIKeys(ctx context.Context) ([]*models.APIKey, error) {
 	var rows []apiKeyRow
 	if err := s.db.WithContext(ctx).Order("created_at DESC, id DESC").Find(&rows).Error; err != nil {
@@ -114,8 +111,7 @@ func (s *Store) APIKeys(ctx context.Context) ([]*models.APIKey, error) {
 	return out, nil
 }
 
-// RevokeAPIKey revokes a key; revoking it again keeps the first revocation
-// time. ENOTFOUND; ECONFLICT for the last active admin key.
+// RevokeAPIKey implements models.APIKeyService.
 func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		var row apiKeyRow
@@ -143,8 +139,8 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
 	return mapError(err, "API key")
 }
 
-// AuthenticateAPIKey returns the active key matching plain and records its
-// use (at most once a minute). EUNAUTHORIZED if it is unknown or revoked.
+// AuthenticateAPIKey implements models.APIKeyService. It records the key's
+// use, at most once a minute.
 func (s *Store) AuthenticateAPIKey(ctx context.Context, plain string) (*models.APIKey, error) {
 	if plain == "" {
 		return nil, models.Errorf(models.EUNAUTHORIZED, "An API key is required.")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -59,7 +58,7 @@ func (r *campaignRow) model() (*models.Campaign, error) {
 	return c, nil
 }
 
-// Campaign returns one campaign. ENOTFOUND.
+// Campaign implements models.CampaignService.
 func (s *Store) Campaign(ctx context.Context, id int64) (*models.Campaign, error) {
 	row, err := campaignByID(s.db.WithContext(ctx), id)
 	if err != nil {
@@ -76,30 +75,13 @@ func campaignByID(tx *gorm.DB, id int64) (*campaignRow, error) {
 	return &row, nil
 }
 
-// Campaigns lists campaigns by id, one page at a time. EINVALID for a bad
-// cursor.
+// Campaigns implements models.CampaignService.
 func (s *Store) Campaigns(ctx context.Context, page models.Page) ([]*models.Campaign, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []campaignRow
-	if err := s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", mapError(err, "Campaigns")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	items := make([]*models.Campaign, len(rows))
-	for i := range rows {
-		if items[i], err = rows[i].model(); err != nil {
-			return nil, "", err
-		}
-	}
-	return items, next, nil
+	return pageBy(s.db.WithContext(ctx), ks, "Campaigns", func(r campaignRow) int64 { return r.ID }, (*campaignRow).model)
 }
 
 // checkCampaignInput validates in and checks inside tx that its content
@@ -161,9 +143,7 @@ func (r *campaignRow) setInput(in *models.CampaignInput) {
 	r.Spread = in.Spread == nil || *in.Spread
 }
 
-// CreateCampaign stores a draft. EINVALID for a bad input, unknown
-// content or segment, a recipients_of audience whose content is not a
-// correction of it, or correction content with a segment.
+// CreateCampaign implements models.CampaignService.
 func (s *Store) CreateCampaign(ctx context.Context, in *models.CampaignInput) (*models.Campaign, error) {
 	var row campaignRow
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
@@ -181,8 +161,7 @@ func (s *Store) CreateCampaign(ctx context.Context, in *models.CampaignInput) (*
 	return row.model()
 }
 
-// UpdateCampaign replaces a draft. EINVALID; ENOTFOUND; ECONFLICT naming
-// the state unless it is a draft.
+// UpdateCampaign implements models.CampaignService.
 func (s *Store) UpdateCampaign(ctx context.Context, id int64, in *models.CampaignInput) (*models.Campaign, error) {
 	var row *campaignRow
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
@@ -206,8 +185,8 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, in *models.Campaig
 	return row.model()
 }
 
-// DeleteCampaign deletes a draft. ENOTFOUND; ECONFLICT naming the state
-// unless it is a draft (a launched campaign is history: cancel it).
+// DeleteCampaign implements models.CampaignService. The ECONFLICT names the
+// state: a launched campaign is history, cancel it instead.
 func (s *Store) DeleteCampaign(ctx context.Context, id int64) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		row, err := campaignByID(s.forUpdate(tx), id)
@@ -237,8 +216,7 @@ func (s *Store) setCampaignState(tx *gorm.DB, row *campaignRow, state models.Cam
 	return s.writeEvent(tx, models.EventCampaignState, nil, map[string]any{"campaign_id": row.ID, "from": old, "to": row.State})
 }
 
-// PauseCampaign pauses a scheduled or running campaign; its planned
-// deliveries stay planned. ENOTFOUND; ECONFLICT naming the state.
+// PauseCampaign implements models.CampaignService.
 func (s *Store) PauseCampaign(ctx context.Context, id int64) (*models.Campaign, error) {
 	return s.transition(ctx, id, func(tx *gorm.DB, row *campaignRow) error {
 		if row.State != string(models.CampaignScheduled) && row.State != string(models.CampaignRunning) {
@@ -248,10 +226,10 @@ func (s *Store) PauseCampaign(ctx context.Context, id int64) (*models.Campaign, 
 	})
 }
 
-// CancelCampaign cancels a campaign that is neither completed nor already
-// cancelled. Its planned and queued deliveries become cancelled with the
-// reason campaign_cancelled (a queued task finds its delivery cancelled
-// when it tries to claim it). ENOTFOUND; ECONFLICT naming the state.
+// CancelCampaign implements models.CampaignService. A cancelled campaign
+// cannot be cancelled again (ECONFLICT naming the state). The cancelled
+// deliveries get the reason campaign_cancelled; a queued task finds its
+// delivery cancelled when it tries to claim it.
 func (s *Store) CancelCampaign(ctx context.Context, id int64) (*models.Campaign, error) {
 	return s.transition(ctx, id, func(tx *gorm.DB, row *campaignRow) error {
 		if row.State == string(models.CampaignCompleted) || row.State == string(models.CampaignCancelled) {

@@ -265,7 +265,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		types := eventTypes(t, f.s)
 		n := 0
 		for _, typ := range types {
-			if typ == models.EventCampaignState {
+			if typ == string(models.EventCampaignState) {
 				n++
 			}
 		}

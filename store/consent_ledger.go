@@ -9,9 +9,7 @@ import (
 	"github.com/candor/candor/models"
 )
 
-// Consents returns the current state for every topic (none where there is
-// no record), the full history in seq order and whether the hash chain
-// verifies. ENOTFOUND.
+// Consents implements models.ConsentService.
 func (s *Store) Consents(ctx context.Context, externalID string) (*models.ConsentLedger, error) {
 	db := s.db.WithContext(ctx)
 	cust, err := liveCustomer(db, externalID)

@@ -103,11 +103,7 @@ func validateConsent(status models.ConsentStatus, source models.ConsentSource, e
 	return p.Err()
 }
 
-// SetConsent appends a consent event for (customer, topic) unless the
-// current status already equals in.Status; then changed is false and
-// nothing is written. EINVALID for a bad status, source or evidence;
-// ENOTFOUND for an unknown customer or topic; ECONFLICT for an opt-in from
-// api, crm or import while the customer is suppressed.
+// SetConsent implements models.ConsentService.
 func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *models.ConsentInput) (*models.Consent, bool, error) {
 	if in == nil {
 		return nil, false, models.Errorf(models.EINVALID, "A consent change is required.")
@@ -263,10 +259,7 @@ func (s *Store) appendConsent(tx *gorm.DB, customerID int64, externalID string, 
 	return &models.Consent{Topic: topic, Status: status, Source: source, UpdatedAt: &t}, nil
 }
 
-// OptOutAll opts a live customer out of every topic that is not already
-// opted out, including topics with no record (opting out of those is still
-// a preference worth recording), and returns how many changed. A second
-// call changes nothing. EINVALID for a bad source or evidence; ENOTFOUND.
+// OptOutAll implements models.ConsentService.
 func (s *Store) OptOutAll(ctx context.Context, customerID int64, source models.ConsentSource, ev models.Evidence) (int, error) {
 	if err := validateConsent(models.ConsentOptedOut, source, ev); err != nil {
 		return 0, err

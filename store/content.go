@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -80,7 +79,7 @@ func (r *contentRow) setBody(in *models.ContentInput) error {
 	return nil
 }
 
-// Content returns one item with its working body. ENOTFOUND.
+// Content implements models.ContentService.
 func (s *Store) Content(ctx context.Context, id int64) (*models.Content, error) {
 	var row contentRow
 	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
@@ -89,30 +88,13 @@ func (s *Store) Content(ctx context.Context, id int64) (*models.Content, error) 
 	return row.model()
 }
 
-// Contents lists content items by id, one page at a time. EINVALID for a
-// bad cursor.
+// Contents implements models.ContentService.
 func (s *Store) Contents(ctx context.Context, page models.Page) ([]*models.Content, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []contentRow
-	if err := s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", mapError(err, "Content")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	items := make([]*models.Content, len(rows))
-	for i := range rows {
-		if items[i], err = rows[i].model(); err != nil {
-			return nil, "", err
-		}
-	}
-	return items, next, nil
+	return pageBy(s.db.WithContext(ctx), ks, "Content", func(r contentRow) int64 { return r.ID }, (*contentRow).model)
 }
 
 // checkContentInput normalizes and validates in, and checks inside tx that
@@ -142,9 +124,7 @@ func checkContentInput(tx *gorm.DB, in *models.ContentInput, selfID int64) error
 	return p.Err()
 }
 
-// CreateContent stores a new draft, version 1, edited by the API key
-// editedBy. EINVALID for a body that breaks a validation rule or names an
-// unknown topic or corrected content.
+// CreateContent implements models.ContentService.
 func (s *Store) CreateContent(ctx context.Context, in *models.ContentInput, editedBy int64) (*models.Content, error) {
 	var out *models.Content
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
@@ -169,10 +149,7 @@ func (s *Store) CreateContent(ctx context.Context, in *models.ContentInput, edit
 	return out, nil
 }
 
-// UpdateContent replaces the working body. Approved content gets a new
-// draft version (the approved one stays sendable and unchanged); content
-// in review goes back to draft, because the reviewer must see what they
-// approve. EINVALID; ENOTFOUND; ECONFLICT for retired content.
+// UpdateContent implements models.ContentService.
 func (s *Store) UpdateContent(ctx context.Context, id int64, in *models.ContentInput, editedBy int64) (*models.Content, error) {
 	return s.changeContent(ctx, id, func(tx *gorm.DB, row *contentRow) error {
 		if row.State == string(models.ContentRetired) {
@@ -194,8 +171,7 @@ func (s *Store) UpdateContent(ctx context.Context, id int64, in *models.ContentI
 	})
 }
 
-// SubmitContent moves a draft to in_review. ENOTFOUND; ECONFLICT unless it
-// is a draft.
+// SubmitContent implements models.ContentService.
 func (s *Store) SubmitContent(ctx context.Context, id int64) (*models.Content, error) {
 	return s.changeContent(ctx, id, func(_ *gorm.DB, row *contentRow) error {
 		if row.State != string(models.ContentDraft) {
@@ -207,9 +183,7 @@ func (s *Store) SubmitContent(ctx context.Context, id int64) (*models.Content, e
 	})
 }
 
-// RejectContent returns content in review to draft with the reviewer's
-// reason. EINVALID without a reason, or for one that is not ValidText;
-// ENOTFOUND; ECONFLICT unless in review.
+// RejectContent implements models.ContentService.
 func (s *Store) RejectContent(ctx context.Context, id int64, reason string) (*models.Content, error) {
 	var p models.Problems
 	if n := utf8.RuneCountInString(reason); n == 0 || n > 2000 {
@@ -230,8 +204,7 @@ func (s *Store) RejectContent(ctx context.Context, id int64, reason string) (*mo
 	})
 }
 
-// RetireContent retires content in any other state: campaigns can no
-// longer launch it. ENOTFOUND; ECONFLICT if it is already retired.
+// RetireContent implements models.ContentService.
 func (s *Store) RetireContent(ctx context.Context, id int64) (*models.Content, error) {
 	return s.changeContent(ctx, id, func(tx *gorm.DB, row *contentRow) error {
 		if row.State == string(models.ContentRetired) {

@@ -239,7 +239,7 @@ func TestContentWorkflow(t *testing.T) {
 			wantCode(t, err, models.ECONFLICT)
 		})
 		t.Run("approvals and retirement are written to the outbox", func(t *testing.T) {
-			want := []string{models.EventContentApproved, models.EventContentApproved, models.EventContentRetired}
+			want := []string{string(models.EventContentApproved), string(models.EventContentApproved), string(models.EventContentRetired)}
 			if diff := cmp.Diff(want, eventTypes(t, s)); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}

@@ -47,12 +47,8 @@ func (r *contentVersionRow) model() (*models.ContentVersion, error) {
 	return v, nil
 }
 
-// ApproveContent approves content in review as a new immutable version.
-// check runs on the locked body inside the transaction, so what is
-// approved is exactly what was checked. EFORBIDDEN when the approving key
-// last edited the content (four eyes); EINVALID listing the error
-// findings, or naming warnings that in.AcknowledgedWarnings misses (or
-// lists without them being current); ENOTFOUND; ECONFLICT unless in review.
+// ApproveContent implements models.ContentService. check runs on the locked
+// body, so what is approved is exactly what was checked.
 func (s *Store) ApproveContent(ctx context.Context, id int64, in *models.Approval, check models.ContentChecker) (*models.ContentVersion, error) {
 	var out *models.ContentVersion
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
@@ -151,8 +147,7 @@ func approvalProblems(findings []models.Finding, acknowledged []string) ([]strin
 	return out, nil
 }
 
-// ContentVersions lists the approved versions of content, oldest first.
-// ENOTFOUND when the content does not exist.
+// ContentVersions implements models.ContentService.
 func (s *Store) ContentVersions(ctx context.Context, id int64) ([]*models.ContentVersion, error) {
 	db := s.db.WithContext(ctx)
 	var n int64
@@ -177,7 +172,7 @@ func (s *Store) ContentVersions(ctx context.Context, id int64) ([]*models.Conten
 	return out, nil
 }
 
-// ContentVersion returns one approved version. ENOTFOUND.
+// ContentVersion implements models.ContentService.
 func (s *Store) ContentVersion(ctx context.Context, id int64, version int) (*models.ContentVersion, error) {
 	var row contentVersionRow
 	if err := s.db.WithContext(ctx).Where("content_id = ? AND version = ?", id, version).Take(&row).Error; err != nil {

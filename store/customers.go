@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -128,8 +127,7 @@ func liveCustomer(tx *gorm.DB, externalID string) (*customerRow, error) {
 	return &row, nil
 }
 
-// Customer returns the customer with the given external id. ENOTFOUND if
-// there is none or it was erased.
+// Customer implements models.CustomerService.
 func (s *Store) Customer(ctx context.Context, externalID string) (*models.Customer, error) {
 	row, err := liveCustomer(s.db.WithContext(ctx), externalID)
 	if err != nil {
@@ -138,8 +136,7 @@ func (s *Store) Customer(ctx context.Context, externalID string) (*models.Custom
 	return row.model()
 }
 
-// CustomerByID returns a customer by internal id (from a signed token).
-// ENOTFOUND if there is none or it was erased.
+// CustomerByID implements models.CustomerService.
 func (s *Store) CustomerByID(ctx context.Context, id int64) (*models.Customer, error) {
 	var row customerRow
 	err := s.db.WithContext(ctx).Where("id = ? AND erased_at IS NULL", id).Take(&row).Error
@@ -149,43 +146,17 @@ func (s *Store) CustomerByID(ctx context.Context, id int64) (*models.Customer, e
 	return row.model()
 }
 
-// Customers lists live customers in creation order, one page at a time.
-// EINVALID for a bad cursor.
+// Customers implements models.CustomerService.
 func (s *Store) Customers(ctx context.Context, page models.Page) ([]*models.Customer, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []customerRow
-	err = s.db.WithContext(ctx).Where("id > ? AND erased_at IS NULL", after).
-		Order("id").Limit(limit + 1).Find(&rows).Error
-	if err != nil {
-		return nil, "", mapError(err, "Customers")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	items := make([]*models.Customer, 0, len(rows))
-	for i := range rows {
-		c, err := rows[i].model()
-		if err != nil {
-			return nil, "", err
-		}
-		items = append(items, c)
-	}
-	return items, next, nil
+	q := s.db.WithContext(ctx).Where("erased_at IS NULL")
+	return pageBy(q, ks, "Customers", func(r customerRow) int64 { return r.ID }, (*customerRow).model)
 }
 
-// PutCustomer creates or replaces the customer named by in.ExternalID and
-// reports whether it was created. It bumps the preference version when
-// channel, windows, zone or cadence change, and marks the customer
-// suppressed when an address matches an erased customer's fingerprint.
-// Replacing a customer with what it already holds (after normalisation)
-// writes nothing: no update, no outbox event, updated_at stays.
-// EINVALID for input that breaks the validation rules.
+// PutCustomer implements models.CustomerService.
 func (s *Store) PutCustomer(ctx context.Context, in *models.CustomerInput) (*models.Customer, bool, error) {
 	if in == nil {
 		return nil, false, models.Errorf(models.EINVALID, "A customer is required.")
@@ -316,11 +287,7 @@ func keysOf(m map[string]string) []string {
 	return out
 }
 
-// EraseCustomer removes the customer's PII and attributes, keeps
-// suppression fingerprints of email and phone, deletes raw PII from the
-// consent evidence (the digests stay, so the chain still verifies),
-// skips the customer's planned deliveries (reason erased) and frees the
-// external id. ENOTFOUND if there is no such live customer.
+// EraseCustomer implements models.CustomerService.
 func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		// First, before any row lock, so the erasure never holds a row
@@ -378,8 +345,7 @@ func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 	return mapError(err, "Customer")
 }
 
-// CustomerExport returns everything held about a live customer: profile,
-// consent ledger and outbox events. ENOTFOUND.
+// CustomerExport implements models.CustomerService.
 func (s *Store) CustomerExport(ctx context.Context, externalID string) (*models.CustomerExport, error) {
 	db := s.db.WithContext(ctx)
 	row, err := liveCustomer(db, externalID)

@@ -98,7 +98,7 @@ func TestPutCustomer(t *testing.T) {
 			}
 			types := []string{}
 			for _, e := range evs {
-				types = append(types, e.Type)
+				types = append(types, string(e.Type))
 				if strings.Contains(string(e.Data), "@") || strings.Contains(string(e.Data), "Ada") {
 					t.Errorf("event %s data holds PII: %s", e.Type, e.Data)
 				}
@@ -347,7 +347,7 @@ func TestCustomerExport(t *testing.T) {
 		}
 		var types []string
 		for _, e := range x.Events {
-			types = append(types, e.Type)
+			types = append(types, string(e.Type))
 		}
 		if diff := cmp.Diff([]string{"customer.created", "consent.changed"}, types); diff != "" {
 			t.Errorf("only this customer's events (-want +got):\n%s", diff)

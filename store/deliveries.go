@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -74,15 +73,13 @@ var countingStatuses = func() []string {
 	return out
 }()
 
-// CampaignDeliveries lists a campaign's deliveries by id whose status is
-// one of statuses (all when there are none). The cursor is the last id, so
-// a filtered list pages as correctly as an unfiltered one. ENOTFOUND;
-// EINVALID for a bad cursor or an unknown status.
+// CampaignDeliveries implements models.CampaignService. The cursor is the
+// last id, so a filtered list pages as correctly as an unfiltered one.
 func (s *Store) CampaignDeliveries(ctx context.Context, id int64, page models.Page, statuses ...models.DeliveryStatus) ([]*models.Delivery, string, error) {
 	if err := models.ValidateDeliveryStatuses(statuses); err != nil {
 		return nil, "", err
 	}
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
@@ -90,8 +87,7 @@ func (s *Store) CampaignDeliveries(ctx context.Context, id int64, page models.Pa
 	if _, err := campaignByID(db, id); err != nil {
 		return nil, "", err
 	}
-	q := withStatuses(db.Where("campaign_id = ? AND id > ?", id, after), statuses)
-	items, next, err := deliveryPage(q, pageLimit(page.Limit))
+	items, next, err := deliveryPage(withStatuses(db.Where("campaign_id = ?", id), statuses), ks)
 	if err != nil {
 		return nil, "", err
 	}
@@ -139,14 +135,12 @@ func withExternalIDs(db *gorm.DB, items []*models.Delivery) error {
 	return nil
 }
 
-// CustomerDeliveries lists a live customer's deliveries by id whose status
-// is one of statuses (all when there are none). ENOTFOUND; EINVALID for a
-// bad cursor or an unknown status.
+// CustomerDeliveries implements models.CampaignService.
 func (s *Store) CustomerDeliveries(ctx context.Context, externalID string, page models.Page, statuses ...models.DeliveryStatus) ([]*models.Delivery, string, error) {
 	if err := models.ValidateDeliveryStatuses(statuses); err != nil {
 		return nil, "", err
 	}
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
@@ -155,8 +149,7 @@ func (s *Store) CustomerDeliveries(ctx context.Context, externalID string, page 
 	if err != nil {
 		return nil, "", err
 	}
-	q := withStatuses(db.Where("customer_id = ? AND id > ?", c.ID, after), statuses)
-	items, next, err := deliveryPage(q, pageLimit(page.Limit))
+	items, next, err := deliveryPage(withStatuses(db.Where("customer_id = ?", c.ID), statuses), ks)
 	for _, d := range items {
 		d.ExternalID = externalID
 	}
@@ -176,19 +169,7 @@ func customerDeliveries(tx *gorm.DB, customerID int64) ([]*models.Delivery, erro
 	return out, nil
 }
 
-func deliveryPage(q *gorm.DB, limit int) ([]*models.Delivery, string, error) {
-	var rows []deliveryRow
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", mapError(err, "Deliveries")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	out := make([]*models.Delivery, len(rows))
-	for i := range rows {
-		out[i] = rows[i].model()
-	}
-	return out, next, nil
+// deliveryPage reads the page ks of the deliveries q selects.
+func deliveryPage(q *gorm.DB, ks keyset[int64]) ([]*models.Delivery, string, error) {
+	return pageBy(q, ks, "Deliveries", func(r deliveryRow) int64 { return r.ID }, infallible((*deliveryRow).model))
 }

@@ -25,7 +25,7 @@ func (eventRow) TableName() string { return "events" }
 func (r *eventRow) model() models.Event {
 	return models.Event{
 		ID:         r.ID,
-		Type:       r.Type,
+		Type:       models.EventType(r.Type),
 		CustomerID: r.CustomerID,
 		Data:       json.RawMessage(r.Data),
 		CreatedAt:  r.CreatedAt.UTC(),
@@ -34,12 +34,12 @@ func (r *eventRow) model() models.Event {
 
 // writeEvent appends an outbox event inside tx, so the event commits or
 // rolls back with the change it describes. data must hold no PII.
-func (s *Store) writeEvent(tx *gorm.DB, typ string, customerID *int64, data any) error {
+func (s *Store) writeEvent(tx *gorm.DB, typ models.EventType, customerID *int64, data any) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("store: encode %s event: %w", typ, err)
 	}
-	row := eventRow{Type: typ, CustomerID: customerID, Data: string(raw), CreatedAt: s.now()}
+	row := eventRow{Type: string(typ), CustomerID: customerID, Data: string(raw), CreatedAt: s.now()}
 	if err := tx.Create(&row).Error; err != nil {
 		return fmt.Errorf("store: write %s event: %w", typ, err)
 	}

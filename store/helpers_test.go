@@ -136,7 +136,7 @@ func eventTypes(tb testing.TB, s *store.Store) []string {
 	}
 	out := []string{}
 	for _, e := range evs {
-		out = append(out, e.Type)
+		out = append(out, string(e.Type))
 	}
 	return out
 }

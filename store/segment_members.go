@@ -57,10 +57,7 @@ func (s *Store) parsedSegment(ctx context.Context, id int64) (*models.Rule, erro
 	return s.rules.ParseRule(seg.Rule, "/rule")
 }
 
-// PreviewRule counts the live customers matching an ad-hoc rule and
-// returns the first models.MaxPreviewSample of them, writing nothing.
-// EMALFORMED or EINVALID for a bad rule or a consent condition on a topic
-// that does not exist.
+// PreviewRule implements models.SegmentService.
 func (s *Store) PreviewRule(ctx context.Context, raw json.RawMessage) (*models.SegmentPreview, error) {
 	rule, err := s.rules.ParseRule(raw, "/rule")
 	if err != nil {
@@ -72,7 +69,7 @@ func (s *Store) PreviewRule(ctx context.Context, raw json.RawMessage) (*models.S
 	return s.preview(ctx, rule)
 }
 
-// SegmentPreview is PreviewRule for a saved segment. ENOTFOUND.
+// SegmentPreview implements models.SegmentService.
 func (s *Store) SegmentPreview(ctx context.Context, id int64) (*models.SegmentPreview, error) {
 	rule, err := s.parsedSegment(ctx, id)
 	if err != nil {
@@ -104,10 +101,9 @@ func (s *Store) preview(ctx context.Context, rule *models.Rule) (*models.Segment
 	return &models.SegmentPreview{Count: n, Sample: sample}, nil
 }
 
-// SegmentCustomers lists a segment's live members in creation order, one
-// page at a time. ENOTFOUND; EINVALID for a bad cursor.
+// SegmentCustomers implements models.SegmentService.
 func (s *Store) SegmentCustomers(ctx context.Context, id int64, page models.Page) ([]*models.Customer, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
@@ -115,7 +111,7 @@ func (s *Store) SegmentCustomers(ctx context.Context, id int64, page models.Page
 	if err != nil {
 		return nil, "", err
 	}
-	return s.members(ctx, rule, after, pageLimit(page.Limit))
+	return s.members(ctx, rule, ks.after, ks.limit)
 }
 
 // members returns up to limit members with id > after and the cursor of
@@ -141,11 +137,7 @@ func (s *Store) members(ctx context.Context, rule *models.Rule, after int64, lim
 	if err := rows.Err(); err != nil {
 		return nil, "", mapError(err, "Segment members")
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = encodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
-	}
+	out, next := cutPage(out, limit, func(c *models.Customer) int64 { return c.ID })
 	if out == nil {
 		out = []*models.Customer{}
 	}
@@ -291,9 +283,8 @@ func (s *Store) consentStatuses(ctx context.Context, customerID int64) (map[stri
 	return out, nil
 }
 
-// ExplainSegment evaluates a segment's rule against one live customer
-// with the in-Go evaluator and returns the rule tree with each node's
-// result and deciding value. ENOTFOUND for an unknown segment or customer.
+// ExplainSegment implements models.SegmentService. It evaluates the rule
+// with the in-Go evaluator (segment.Explain), not in SQL.
 func (s *Store) ExplainSegment(ctx context.Context, id int64, externalID string) (*models.RuleExplanation, error) {
 	rule, err := s.parsedSegment(ctx, id)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -118,7 +117,7 @@ func (s *Store) checkRuleTopics(ctx context.Context, rule *models.Rule) error {
 	return p.Err()
 }
 
-// Segment returns one segment. ENOTFOUND.
+// Segment implements models.SegmentService.
 func (s *Store) Segment(ctx context.Context, id int64) (*models.Segment, error) {
 	var row segmentRow
 	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
@@ -127,33 +126,16 @@ func (s *Store) Segment(ctx context.Context, id int64) (*models.Segment, error) 
 	return row.model(), nil
 }
 
-// Segments lists segments by id, one page at a time. EINVALID for a bad
-// cursor.
+// Segments implements models.SegmentService.
 func (s *Store) Segments(ctx context.Context, page models.Page) ([]*models.Segment, string, error) {
-	after, err := decodeIDCursor(page.Cursor)
+	ks, err := idPage(page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []segmentRow
-	err = s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit + 1).Find(&rows).Error
-	if err != nil {
-		return nil, "", mapError(err, "Segments")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
-	items := make([]*models.Segment, len(rows))
-	for i := range rows {
-		items[i] = rows[i].model()
-	}
-	return items, next, nil
+	return pageBy(s.db.WithContext(ctx), ks, "Segments", func(r segmentRow) int64 { return r.ID }, infallible((*segmentRow).model))
 }
 
-// CreateSegment stores a new segment. EINVALID for a bad name,
-// description or rule (naming the JSON pointer of the bad rule node).
+// CreateSegment implements models.SegmentService.
 func (s *Store) CreateSegment(ctx context.Context, in *models.SegmentInput) (*models.Segment, error) {
 	rule, err := s.checkSegment(ctx, in)
 	if err != nil {
@@ -167,8 +149,7 @@ func (s *Store) CreateSegment(ctx context.Context, in *models.SegmentInput) (*mo
 	return row.model(), nil
 }
 
-// UpdateSegment replaces a segment's name, description and rule.
-// EINVALID; ENOTFOUND.
+// UpdateSegment implements models.SegmentService.
 func (s *Store) UpdateSegment(ctx context.Context, id int64, in *models.SegmentInput) (*models.Segment, error) {
 	rule, err := s.checkSegment(ctx, in)
 	if err != nil {
@@ -186,10 +167,7 @@ func (s *Store) UpdateSegment(ctx context.Context, id int64, in *models.SegmentI
 	return s.Segment(ctx, id)
 }
 
-// DeleteSegment deletes a segment. Drafts and finished campaigns that
-// used it keep no audience (a draft then cannot launch). ENOTFOUND;
-// ECONFLICT naming the campaign when a scheduled, running or paused
-// campaign uses it, since resuming or explaining it needs the segment.
+// DeleteSegment implements models.SegmentService.
 func (s *Store) DeleteSegment(ctx context.Context, id int64) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		var active campaignRow

@@ -30,7 +30,7 @@ func (r *topicRow) model() *models.Topic {
 	}
 }
 
-// Topic returns one topic. ENOTFOUND.
+// Topic implements models.TopicService.
 func (s *Store) Topic(ctx context.Context, key string) (*models.Topic, error) {
 	if !models.ValidTopicKey(key) {
 		return nil, errTopicNotFound(key)
@@ -42,29 +42,13 @@ func (s *Store) Topic(ctx context.Context, key string) (*models.Topic, error) {
 	return row.model(), nil
 }
 
-// Topics lists topics ordered by key, one page at a time. EINVALID for a
-// bad cursor.
+// Topics implements models.TopicService.
 func (s *Store) Topics(ctx context.Context, page models.Page) ([]*models.Topic, string, error) {
-	after, err := decodeKeyCursor(page.Cursor)
+	ks, err := keyPage("key", page)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(page.Limit)
-	var rows []topicRow
-	err = s.db.WithContext(ctx).Where("key > ?", after).Order("key").Limit(limit + 1).Find(&rows).Error
-	if err != nil {
-		return nil, "", mapError(err, "Topics")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(rows[limit-1].Key)
-	}
-	items := make([]*models.Topic, len(rows))
-	for i := range rows {
-		items[i] = rows[i].model()
-	}
-	return items, next, nil
+	return pageBy(s.db.WithContext(ctx), ks, "Topics", func(r topicRow) string { return r.Key }, infallible((*topicRow).model))
 }
 
 // allTopicKeys returns every topic key in key order.
@@ -74,8 +58,7 @@ func allTopicKeys(tx *gorm.DB) ([]string, error) {
 	return keys, err
 }
 
-// CreateTopic creates a topic. EINVALID for a bad key, name or
-// description; ECONFLICT if the key exists.
+// CreateTopic implements models.TopicService.
 func (s *Store) CreateTopic(ctx context.Context, in *models.TopicInput) (*models.Topic, error) {
 	if in == nil {
 		return nil, models.Errorf(models.EINVALID, "A topic is required.")
@@ -94,8 +77,7 @@ func (s *Store) CreateTopic(ctx context.Context, in *models.TopicInput) (*models
 	return row.model(), nil
 }
 
-// UpdateTopic changes a topic's name and description; its key, which
-// consent refers to, never changes. EINVALID; ENOTFOUND.
+// UpdateTopic implements models.TopicService.
 func (s *Store) UpdateTopic(ctx context.Context, key string, in *models.TopicInput) (*models.Topic, error) {
 	if in == nil {
 		return nil, models.Errorf(models.EINVALID, "A topic is required.")
@@ -132,9 +114,7 @@ func (s *Store) UpdateTopic(ctx context.Context, key string, in *models.TopicInp
 	return out, nil
 }
 
-// DeleteTopic deletes a topic nobody has consented to. ENOTFOUND;
-// ECONFLICT if any consent event refers to it, because the ledger must
-// keep saying what each customer agreed to.
+// DeleteTopic implements models.TopicService.
 func (s *Store) DeleteTopic(ctx context.Context, key string) error {
 	if !models.ValidTopicKey(key) {
 		return errTopicNotFound(key)
