@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
@@ -26,6 +27,7 @@ func openInternal(t *testing.T, backend string) *Store {
 		DatabaseURL: testenv.BackendURL(t, backend),
 		SQLitePath:  testenv.SQLitePath(t),
 		Keys:        keys,
+		Rules:       segment.Language{},
 	})
 	if err != nil {
 		t.Fatalf("open %s store: %v", backend, err)
