@@ -10,6 +10,7 @@ import (
 
 	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/seed"
 	"github.com/candor/candor/store"
 )
 
@@ -74,7 +75,7 @@ func TestLaunchRecordsExclusionsAcrossManyBatches(t *testing.T) {
 		// The seed opts 20% of its customers in to the content's topic:
 		// more than one planning batch of no_consent exclusions.
 		const customers = 11000
-		if _, err := f.s.Seed(ctx, store.SeedOptions{Customers: customers, Seed: 5}); err != nil {
+		if _, err := seed.Load(ctx, f.s, seed.Options{Customers: customers, Seed: 5}); err != nil {
 			t.Fatal(err)
 		}
 		seg, err := f.s.CreateSegment(ctx, &models.SegmentInput{Name: "everyone",

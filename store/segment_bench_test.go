@@ -9,6 +9,7 @@ import (
 	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/seed"
 	"github.com/candor/candor/store"
 )
 
@@ -32,7 +33,7 @@ func benchmarkStore(b *testing.B) *store.Store {
 		b.Fatalf("migrate benchmark store: %v", err)
 	}
 	if url == "" {
-		if _, err := s.Seed(ctx, store.SeedOptions{Customers: 20_000, Seed: 1}); err != nil {
+		if _, err := seed.Load(ctx, s, seed.Options{Customers: 20_000, Seed: 1}); err != nil {
 			b.Fatalf("seed benchmark store: %v", err)
 		}
 	}
@@ -96,7 +97,7 @@ func BenchmarkSeedSQLite(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if _, err := s.Seed(context.Background(), store.SeedOptions{Customers: n, Seed: 1}); err != nil {
+		if _, err := seed.Load(context.Background(), s, seed.Options{Customers: n, Seed: 1}); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

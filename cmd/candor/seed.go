@@ -5,14 +5,14 @@ import (
 	"time"
 
 	"github.com/candor/candor/configs"
-	"github.com/candor/candor/store"
+	"github.com/candor/candor/seed"
 	"github.com/spf13/cobra"
 )
 
 func newSeedCmd(getenv func(string) string) *cobra.Command {
 	var (
 		customers int
-		seed      uint64
+		seedValue uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "seed --customers N [--seed S]",
@@ -24,8 +24,8 @@ func newSeedCmd(getenv func(string) string) *cobra.Command {
 			"PostgreSQL is loaded with COPY, SQLite with batched inserts, in one transaction.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if customers < 1 || customers > store.MaxSeedCustomers {
-				return fmt.Errorf("--customers must be between 1 and %d", store.MaxSeedCustomers)
+			if customers < 1 || customers > seed.MaxCustomers {
+				return fmt.Errorf("--customers must be between 1 and %d", seed.MaxCustomers)
 			}
 			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "seed", configs.ModeEmbedded, false)
 			if err != nil {
@@ -33,9 +33,9 @@ func newSeedCmd(getenv func(string) string) *cobra.Command {
 			}
 			defer a.Close()
 			start := time.Now()
-			res, err := a.store.Seed(cmd.Context(), store.SeedOptions{
+			res, err := seed.Load(cmd.Context(), a.store, seed.Options{
 				Customers: customers,
-				Seed:      seed,
+				Seed:      seedValue,
 				Progress: func(table string, rows int64, elapsed time.Duration) {
 					a.log.Info("table loaded", "table", table, "rows", rows, "seconds", elapsed.Seconds())
 				},
@@ -50,7 +50,7 @@ func newSeedCmd(getenv func(string) string) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&customers, "customers", 0, "how many customers to add (required)")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "selects the generated data; the same seed gives the same customers")
+	cmd.Flags().Uint64Var(&seedValue, "seed", 1, "selects the generated data; the same seed gives the same customers")
 	_ = cmd.MarkFlagRequired("customers")
 	return cmd
 }

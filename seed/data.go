@@ -1,4 +1,4 @@
-package store
+package seed
 
 import (
 	"encoding/json"
@@ -87,6 +87,26 @@ var (
 	seedEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
+// customerRow holds the columns of one generated customer as they are
+// written to the customers table.
+type customerRow struct {
+	ID                int64
+	ExternalID        string
+	Email             string
+	Phone             string
+	Name              string
+	Locale            string
+	Timezone          string
+	PreferredChannel  string
+	PreferredWindows  string
+	Cadence           *string
+	Attributes        string
+	PreferenceVersion int
+	ConsentSeq        int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
 // seedCustomer is one generated customer with its consent history.
 type seedCustomer struct {
 	row    customerRow
@@ -167,7 +187,7 @@ func generateCustomer(seed uint64, i int, id int64, withHashes bool) seedCustome
 	}
 
 	sc := seedCustomer{row: customerRow{
-		ID: id, ExternalID: &ext, Email: email, Phone: phone, Name: first + " " + last,
+		ID: id, ExternalID: ext, Email: email, Phone: phone, Name: first + " " + last,
 		Locale: z.locales[r.IntN(len(z.locales))], Timezone: z.zone, PreferredChannel: string(channel),
 		PreferredWindows: string(windows), Cadence: cadence, Attributes: string(attrJSON),
 		PreferenceVersion: 1, CreatedAt: created,

@@ -1,4 +1,4 @@
-package store_test
+package seed_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/models"
-	"github.com/candor/candor/store"
+	"github.com/candor/candor/seed"
 )
 
 // nanpRE is a North American number: area code and exchange start 2-9.
@@ -23,7 +23,7 @@ func TestSeed(t *testing.T) {
 		ctx := context.Background()
 		s := mustOpen(t, backend)
 		mustPutCustomer(t, s, customerInput("before-seed"))
-		res, err := s.Seed(ctx, store.SeedOptions{Customers: 300, Seed: 42})
+		res, err := seed.Load(ctx, s, seed.Options{Customers: 300, Seed: 42})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestSeed(t *testing.T) {
 		})
 		t.Run("the same seed gives the same customers", func(t *testing.T) {
 			other := mustOpen(t, backend)
-			if _, err := other.Seed(ctx, store.SeedOptions{Customers: 3, Seed: 42}); err != nil {
+			if _, err := seed.Load(ctx, other, seed.Options{Customers: 3, Seed: 42}); err != nil {
 				t.Fatal(err)
 			}
 			a, err := s.Customer(ctx, "seed42-00000002")
@@ -100,7 +100,7 @@ func TestSeed(t *testing.T) {
 			}
 		})
 		t.Run("loading a seed twice conflicts", func(t *testing.T) {
-			_, err := s.Seed(ctx, store.SeedOptions{Customers: 1, Seed: 42})
+			_, err := seed.Load(ctx, s, seed.Options{Customers: 1, Seed: 42})
 			wantCode(t, err, models.ECONFLICT)
 		})
 		t.Run("customers created later get fresh ids", func(t *testing.T) {

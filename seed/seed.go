@@ -1,0 +1,125 @@
+// Package seed generates deterministic synthetic customers, with consent
+// ledgers whose hash chains verify and their current consent rows, for
+// trying Candor and for benchmarks. It decides what the data is; the
+// store's BulkLoad decides how it is written (COPY on PostgreSQL,
+// multi-row INSERTs on SQLite, in one transaction).
+package seed
+
+import (
+	"context"
+	"time"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
+)
+
+// Options configure Load.
+type Options struct {
+	// Customers is how many customers to add (1..MaxCustomers).
+	Customers int
+	// Seed selects the data: the same seed gives the same customers, with
+	// external ids "seed<seed>-<n>", so one seed can be loaded only once.
+	Seed uint64
+	// Progress, if set, is called after each table is written.
+	Progress func(table string, rows int64, elapsed time.Duration)
+}
+
+// Result counts what Load wrote.
+type Result struct {
+	Customers     int64
+	ConsentEvents int64
+	Consents      int64
+}
+
+// MaxCustomers bounds one Load call.
+const MaxCustomers = 10_000_000
+
+// BulkLoader writes tables in one transaction; *store.Store is one.
+type BulkLoader interface {
+	BulkLoad(ctx context.Context, load store.BulkLoad) ([]int64, error)
+}
+
+// Load bulk-loads deterministic synthetic customers with their consent
+// ledgers (valid hash chains) and current consent rows, in one
+// transaction. It writes no outbox events: synthetic data is not news to
+// any integration. EINVALID for a bad count; ECONFLICT when the seed was
+// already loaded.
+func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
+	if opts.Customers < 1 || opts.Customers > MaxCustomers {
+		return nil, models.Errorf(models.EINVALID, "The number of customers must be between 1 and %d.", MaxCustomers)
+	}
+	counts, err := db.BulkLoad(ctx, store.BulkLoad{
+		ReserveTable: "customers",
+		ReserveIDs:   int64(opts.Customers),
+		Tables:       func(base int64) []store.BulkTable { return tables(opts.Seed, opts.Customers, base) },
+		Progress:     opts.Progress,
+	})
+	if models.ErrorCode(err) == models.ECONFLICT {
+		return nil, models.Errorf(models.ECONFLICT, "Seed customer already exists.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Customers: counts[0], ConsentEvents: counts[1], Consents: counts[2]}, nil
+}
+
+// tables describes the three tables a seed fills, for customers with ids
+// base+1 .. base+n. Each regenerates the customers from (seed, i), so
+// nothing is held in memory.
+func tables(seed uint64, n int, base int64) []store.BulkTable {
+	each := func(withHashes bool, fn func(sc seedCustomer, emit func([]any) error) error) func(emit func([]any) error) error {
+		return func(emit func([]any) error) error {
+			for i := range n {
+				if err := fn(generateCustomer(seed, i, base+int64(i)+1, withHashes), emit); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return []store.BulkTable{
+		{Name: "customers", Analyze: true, Columns: []string{"id", "external_id", "email", "phone", "name", "locale",
+			"timezone", "preferred_channel", "preferred_windows", "cadence", "attributes", "preference_version",
+			"suppressed", "consent_seq", "created_at", "updated_at"},
+			Rows: each(false, func(sc seedCustomer, emit func([]any) error) error {
+				r := sc.row
+				var cadence any
+				if r.Cadence != nil {
+					cadence = *r.Cadence
+				}
+				return emit([]any{r.ID, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
+					r.PreferredWindows, cadence, r.Attributes, r.PreferenceVersion, false, r.ConsentSeq, r.CreatedAt, r.UpdatedAt})
+			})},
+		{Name: "consent_events", Columns: []string{"customer_id", "seq", "topic", "status", "source", "evidence_text",
+			"evidence_form_version", "ip_digest", "user_agent_digest", "created_at", "prev_hash", "hash"},
+			Rows: each(true, func(sc seedCustomer, emit func([]any) error) error {
+				for _, e := range sc.events {
+					err := emit([]any{e.CustomerID, e.Seq, e.Topic, string(e.Status), string(e.Source), e.Evidence.Text,
+						e.Evidence.FormVersion, "", "", e.CreatedAt, e.PrevHash, e.Hash})
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{Name: "consents", Analyze: true, Columns: []string{"customer_id", "topic", "status", "source", "seq", "updated_at"},
+			Rows: each(false, func(sc seedCustomer, emit func([]any) error) error {
+				// The current state is each topic's last event.
+				last := map[string]int{}
+				order := []string{}
+				for i, e := range sc.events {
+					if _, ok := last[e.Topic]; !ok {
+						order = append(order, e.Topic)
+					}
+					last[e.Topic] = i
+				}
+				for _, topic := range order {
+					e := sc.events[last[topic]]
+					if err := emit([]any{e.CustomerID, e.Topic, string(e.Status), string(e.Source), e.Seq, e.CreatedAt}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+	}
+}

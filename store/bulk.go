@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// BulkTable is one table of a BulkLoad: its name, the columns every row
+// fills, and a generator that emits the rows in column order. Rows is
+// called once; it should return the first error emit returns.
+type BulkTable struct {
+	Name    string
+	Columns []string
+	Rows    func(emit func(row []any) error) error
+	// Analyze refreshes the table's planner statistics after the load
+	// (PostgreSQL; SQLite has no statistics to refresh).
+	Analyze bool
+}
+
+// BulkLoad describes a bulk write: tables filled in order, in one
+// transaction, with COPY on PostgreSQL and multi-row INSERTs on SQLite.
+type BulkLoad struct {
+	// ReserveTable, if set, names a table whose id column the load fills
+	// with ReserveIDs consecutive ids after the largest one present.
+	// Concurrent writers wait for the load to finish, and rows inserted
+	// afterwards get ids after the reserved ones.
+	ReserveTable string
+	ReserveIDs   int64
+	// Tables returns the tables to write, given the id before the first
+	// reserved one (0 when nothing is reserved or the table is empty).
+	Tables func(base int64) []BulkTable
+	// Progress, if set, is called after each table is written.
+	Progress func(table string, rows int64, elapsed time.Duration)
+}
+
+// BulkLoad writes load's tables and returns the rows written per table,
+// in order. It writes no outbox events. ECONFLICT when a row violates a
+// unique key; nothing is written then.
+func (s *Store) BulkLoad(ctx context.Context, load BulkLoad) ([]int64, error) {
+	if load.Progress == nil {
+		load.Progress = func(string, int64, time.Duration) {}
+	}
+	var (
+		counts []int64
+		err    error
+	)
+	if s.dialect == DialectPostgres {
+		counts, err = s.bulkPostgres(ctx, load)
+	} else {
+		counts, err = s.bulkSQLite(ctx, load)
+	}
+	if err != nil {
+		return nil, mapError(err, "Bulk-loaded row")
+	}
+	return counts, nil
+}
+
+// bulkRowsPerInsert is the most rows per INSERT on SQLite, further bounded
+// by SQLite's limit of 32,766 parameters per statement.
+const (
+	bulkRowsPerInsert = 500
+	sqliteMaxParams   = 32_766
+)
+
+// bulkSQLite inserts the tables in batches inside one immediate
+// transaction, which also reserves the ids: no other writer can start.
+func (s *Store) bulkSQLite(ctx context.Context, load BulkLoad) ([]int64, error) {
+	tx, err := s.sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var base int64
+	if load.ReserveTable != "" {
+		q := "SELECT COALESCE(max(id), 0) FROM " + quoteSQLite(load.ReserveTable)
+		if err := tx.QueryRowContext(ctx, q).Scan(&base); err != nil {
+			return nil, err
+		}
+	}
+	var counts []int64
+	for _, t := range load.Tables(base) {
+		start := time.Now()
+		n, err := insertBatches(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
+		counts = append(counts, n)
+		load.Progress(t.Name, n, time.Since(start))
+	}
+	return counts, tx.Commit()
+}
+
+// quoteSQLite quotes an identifier for SQLite.
+func quoteSQLite(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// insertBatches writes t with multi-row INSERTs and returns the rows written.
+func insertBatches(ctx context.Context, tx *sql.Tx, t BulkTable) (int64, error) {
+	if len(t.Columns) == 0 {
+		return 0, fmt.Errorf("bulk load %s: no columns", t.Name)
+	}
+	batch := min(bulkRowsPerInsert, sqliteMaxParams/len(t.Columns))
+	quoted := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		quoted[i] = quoteSQLite(c)
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.Columns)), ", ") + ")"
+	head := "INSERT INTO " + quoteSQLite(t.Name) + " (" + strings.Join(quoted, ", ") + ") VALUES "
+	var (
+		args  []any
+		rows  int
+		total int64
+	)
+	flush := func() error {
+		if rows == 0 {
+			return nil
+		}
+		q := head + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("insert %s: %w", t.Name, err)
+		}
+		total += int64(rows)
+		args, rows = args[:0], 0
+		return nil
+	}
+	err := t.Rows(func(values []any) error {
+		if len(values) != len(t.Columns) {
+			return fmt.Errorf("bulk load %s: a row has %d values for %d columns", t.Name, len(values), len(t.Columns))
+		}
+		args = append(args, values...)
+		if rows++; rows == batch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	return total, err
+}

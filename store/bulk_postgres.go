@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// bulkPostgres COPYs the tables in one transaction on one pgx connection.
+// The table lock keeps concurrent inserts from taking the reserved ids;
+// the identity sequence is moved past them at the end.
+func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error) {
+	conn, err := s.sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	var counts []int64
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(context.Background())
+		var base int64
+		if load.ReserveTable != "" {
+			table := pgx.Identifier{load.ReserveTable}.Sanitize()
+			if _, err := tx.Exec(ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, "SELECT COALESCE(max(id), 0) FROM "+table).Scan(&base); err != nil {
+				return err
+			}
+		}
+		tables := load.Tables(base)
+		for _, t := range tables {
+			start := time.Now()
+			src := newCopySource(ctx, t.Rows)
+			n, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Columns, src)
+			src.stop()
+			if err != nil {
+				return err
+			}
+			counts = append(counts, n)
+			load.Progress(t.Name, n, time.Since(start))
+		}
+		if load.ReserveTable != "" {
+			if _, err := tx.Exec(ctx, "SELECT setval(pg_get_serial_sequence($1, 'id'), $2)",
+				load.ReserveTable, base+load.ReserveIDs); err != nil {
+				return err
+			}
+		}
+		for _, t := range tables {
+			if t.Analyze {
+				if _, err := tx.Exec(ctx, "ANALYZE "+pgx.Identifier{t.Name}.Sanitize()); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.Commit(ctx)
+	})
+	return counts, err
+}
+
+// copySource adapts a push-style row generator to pgx's pull-style
+// CopyFromSource with a goroutine and a small buffer, so generating
+// (hashing the ledger) overlaps with sending on the second core.
+type copySource struct {
+	ch   chan []any
+	done chan struct{}
+	once sync.Once
+	cur  []any
+	err  error
+	fail chan error
+}
+
+func newCopySource(ctx context.Context, rows func(emit func([]any) error) error) *copySource {
+	cs := &copySource{ch: make(chan []any, 4096), done: make(chan struct{}), fail: make(chan error, 1)}
+	go func() {
+		defer close(cs.ch)
+		err := rows(func(row []any) error {
+			select {
+			case cs.ch <- row:
+				return nil
+			case <-cs.done:
+				return context.Canceled
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		cs.fail <- err
+	}()
+	return cs
+}
+
+// Next implements pgx.CopyFromSource.
+func (cs *copySource) Next() bool {
+	row, ok := <-cs.ch
+	if !ok {
+		cs.err = <-cs.fail
+		cs.stop()
+		return false
+	}
+	cs.cur = row
+	return true
+}
+
+// stop releases the generator when COPY ends early (a server error), so
+// its goroutine does not block forever on a full buffer.
+func (cs *copySource) stop() { cs.once.Do(func() { close(cs.done) }) }
+
+// Values implements pgx.CopyFromSource.
+func (cs *copySource) Values() ([]any, error) { return cs.cur, nil }
+
+// Err implements pgx.CopyFromSource.
+func (cs *copySource) Err() error { return cs.err }

@@ -1,0 +1,127 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
+)
+
+// suppressionTable returns a bulk table of suppressions with the given
+// fingerprints.
+func suppressionTable(fingerprints ...string) store.BulkTable {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return store.BulkTable{Name: "suppressions", Columns: []string{"fingerprint", "kind", "created_at"},
+		Rows: func(emit func([]any) error) error {
+			for _, f := range fingerprints {
+				if err := emit([]any{f, "email", at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+}
+
+// countRows returns the number of rows in table.
+func countRows(tb testing.TB, s *store.Store, table string) int64 {
+	tb.Helper()
+	var n int64
+	if err := s.DB().Raw("SELECT count(*) FROM " + table).Scan(&n).Error; err != nil {
+		tb.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+func TestBulkLoad(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		tests := []struct {
+			name       string
+			tables     []store.BulkTable
+			wantCounts []int64
+			wantCode   string
+			wantRows   int64
+		}{
+			{name: "every table is written in order and counted",
+				tables:     []store.BulkTable{suppressionTable("a", "b"), suppressionTable("c")},
+				wantCounts: []int64{2, 1}, wantRows: 3},
+			{name: "more rows than one INSERT holds are all written",
+				tables:     []store.BulkTable{suppressionTable(manyKeys(1234)...)},
+				wantCounts: []int64{1234}, wantRows: 1234},
+			{name: "a duplicate key is a conflict and nothing is written",
+				tables:   []store.BulkTable{suppressionTable("a", "b"), suppressionTable("b")},
+				wantCode: models.ECONFLICT},
+			{name: "a row with too few values fails and nothing is written",
+				tables: []store.BulkTable{suppressionTable("a"), {Name: "suppressions", Columns: []string{"fingerprint", "kind"},
+					Rows: func(emit func([]any) error) error { return emit([]any{"x"}) }}},
+				wantCode: models.EINTERNAL},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				s := mustOpen(t, backend)
+				var progress []string
+				counts, err := s.BulkLoad(context.Background(), store.BulkLoad{
+					Tables: func(int64) []store.BulkTable { return tt.tables },
+					Progress: func(table string, rows int64, _ time.Duration) {
+						progress = append(progress, fmt.Sprintf("%s:%d", table, rows))
+					},
+				})
+				if tt.wantCode != "" {
+					wantCode(t, err, tt.wantCode)
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(tt.wantCounts, counts); diff != "" {
+					t.Errorf("counts (-want +got):\n%s", diff)
+				}
+				if tt.wantCode == "" && len(progress) != len(tt.tables) {
+					t.Errorf("progress = %v, want one call per table", progress)
+				}
+				if n := countRows(t, s, "suppressions"); n != tt.wantRows {
+					t.Errorf("suppressions = %d, want %d", n, tt.wantRows)
+				}
+			})
+		}
+
+		t.Run("reserved ids follow the largest one and later rows come after them", func(t *testing.T) {
+			s := mustOpen(t, backend)
+			first := mustPutCustomer(t, s, customerInput("before-load"))
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			_, err := s.BulkLoad(context.Background(), store.BulkLoad{ReserveTable: "customers", ReserveIDs: 2,
+				Tables: func(base int64) []store.BulkTable {
+					if base != first.ID {
+						t.Errorf("base = %d, want the largest id %d", base, first.ID)
+					}
+					return []store.BulkTable{{Name: "customers", Analyze: true,
+						Columns: []string{"id", "external_id", "created_at", "updated_at"},
+						Rows: func(emit func([]any) error) error {
+							for i := int64(1); i <= 2; i++ {
+								if err := emit([]any{base + i, fmt.Sprintf("bulk-%d", i), at, at}); err != nil {
+									return err
+								}
+							}
+							return nil
+						}}}
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := mustPutCustomer(t, s, customerInput("after-load")); c.ID <= first.ID+2 {
+				t.Errorf("id = %d, want > %d", c.ID, first.ID+2)
+			}
+		})
+	})
+}
+
+// manyKeys returns n distinct fingerprints.
+func manyKeys(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("fp-%06d", i)
+	}
+	return out
+}
