@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
@@ -34,6 +35,7 @@ func mustOpen(tb testing.TB, backend string) *store.Store {
 		DatabaseURL: testenv.BackendURL(tb, backend),
 		SQLitePath:  testenv.SQLitePath(tb),
 		Keys:        testKeys(tb),
+		Rules:       segment.Language{},
 	})
 	if err != nil {
 		tb.Fatalf("open %s store: %v", backend, err)

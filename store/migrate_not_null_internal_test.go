@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
@@ -19,7 +20,7 @@ func TestSQLiteNotNullKeysMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(ctx, Options{SQLitePath: testenv.SQLitePath(t), Keys: keys})
+	s, err := Open(ctx, Options{SQLitePath: testenv.SQLitePath(t), Keys: keys, Rules: segment.Language{}})
 	if err != nil {
 		t.Fatal(err)
 	}

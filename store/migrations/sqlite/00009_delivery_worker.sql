@@ -45,7 +45,7 @@ CREATE INDEX outbox_messages_customer_idx ON outbox_messages (customer_id, id);
 CREATE INDEX outbox_messages_campaign_idx ON outbox_messages (campaign_id, id);
 
 CREATE TABLE worker_leases (
-    name        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL PRIMARY KEY,
     owner       TEXT NOT NULL,
     until       DATETIME NOT NULL
 );
