@@ -87,12 +87,21 @@ type addressInput struct {
 // ChannelSpecFor returns the spec of ch, and false for a channel that is
 // not registered.
 func ChannelSpecFor(ch Channel) (ChannelSpec, bool) {
-	for _, s := range channelSpecs {
-		if s.Name == ch {
-			return s, true
-		}
+	if s := lookupChannel(ch); s != nil {
+		return *s, true
 	}
 	return ChannelSpec{}, false
+}
+
+// lookupChannel returns the registered spec of ch, or nil. It copies
+// nothing, for the paths that run once per customer.
+func lookupChannel(ch Channel) *ChannelSpec {
+	for i := range channelSpecs {
+		if channelSpecs[i].Name == ch {
+			return &channelSpecs[i]
+		}
+	}
+	return nil
 }
 
 // ChannelSpecs returns the spec of every channel, in the order of
@@ -100,10 +109,7 @@ func ChannelSpecFor(ch Channel) (ChannelSpec, bool) {
 func ChannelSpecs() []ChannelSpec { return slices.Clone(channelSpecs) }
 
 // Valid reports whether ch is a registered channel.
-func (ch Channel) Valid() bool {
-	_, ok := ChannelSpecFor(ch)
-	return ok
-}
+func (ch Channel) Valid() bool { return lookupChannel(ch) != nil }
 
 // ChannelList spells the channel names for messages: separated by ", ",
 // with last before the final one, so ChannelList(" or ") is

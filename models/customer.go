@@ -50,7 +50,7 @@ type CustomerInput struct {
 // for an unknown channel), as the channel's spec reads it: the webhook
 // channel addresses the customer by external id.
 func (c *Customer) Address(ch Channel) string {
-	if spec, ok := ChannelSpecFor(ch); ok {
+	if spec := lookupChannel(ch); spec != nil {
 		return spec.Address(c)
 	}
 	return ""
