@@ -104,8 +104,8 @@ func (r *renderRequest) validate() error {
 	if r.Sample != nil && r.ExternalID == "" && r.Channel == "" {
 		p.Add("/channel", "required", "a sample render needs a channel")
 	}
-	if r.Channel != "" && r.Channel != models.ChannelEmail && r.Channel != models.ChannelSMS && r.Channel != models.ChannelWebhook {
-		p.Add("/channel", "enum", "must be email, sms or webhook, got %q", r.Channel)
+	if r.Channel != "" && !r.Channel.Valid() {
+		p.Add("/channel", "enum", "must be %s, got %q", models.ChannelList(" or "), r.Channel)
 	}
 	if r.Version < 0 {
 		p.Add("/version", "range", "must be a positive version number")

@@ -246,3 +246,27 @@ func wantRefusal(tb testing.TB, method string, rec *httptest.ResponseRecorder, s
 	}
 	return problem{}
 }
+
+func TestOpenAPIListsEveryChannel(t *testing.T) {
+	t.Run("the Channel schema's enum is the channel registry, in its order", func(t *testing.T) {
+		raw, err := openAPIJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var spec struct {
+			Components struct {
+				Schemas struct {
+					Channel struct {
+						Enum []models.Channel `json:"enum"`
+					} `json:"Channel"`
+				} `json:"schemas"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(raw, &spec); err != nil {
+			t.Fatalf("openapi.json: %v", err)
+		}
+		if diff := cmp.Diff(models.Channels, spec.Components.Schemas.Channel.Enum); diff != "" {
+			t.Errorf("channels (-registry +openapi.yaml):\n%s", diff)
+		}
+	})
+}

@@ -114,29 +114,23 @@ const (
 func (c *Config) Embedded() bool { return c.DatabaseURL == "" && c.RedisURL == "" }
 
 // ChannelConfigured reports whether ch has transport settings of its own
-// (SMTP host, SMS provider URL, webhook channel URL). In embedded mode a
+// (SMTP host, SMS provider URL, webhook channel URL: the variable its
+// models.ChannelSpec names as Settings.Transport). In embedded mode a
 // channel without them writes to the outbox instead.
 func (c *Config) ChannelConfigured(ch models.Channel) bool {
-	switch ch {
-	case models.ChannelEmail:
-		return c.SMTP.Host != ""
-	case models.ChannelSMS:
-		return c.SMS.URL != ""
-	case models.ChannelWebhook:
-		return c.WebhookChannelURL != ""
-	}
-	return false
+	spec, ok := models.ChannelSpecFor(ch)
+	return ok && c.setting(spec.Settings.Transport) != ""
 }
 
-// Rate returns the send rate of ch in messages per second, or 0 for an
-// unknown channel or an invalid rate (Validate reports those).
+// Rate returns the send rate of ch in messages per second (the variable
+// its models.ChannelSpec names as Settings.Rate), or 0 for an unknown
+// channel or an invalid rate (Validate reports those).
 func (c *Config) Rate(ch models.Channel) rate.Limit {
-	spec := map[models.Channel]string{
-		models.ChannelEmail:   c.EmailRate,
-		models.ChannelSMS:     c.SMSRate,
-		models.ChannelWebhook: c.WebhookRate,
-	}[ch]
-	r, err := ParseRate(spec)
+	spec, ok := models.ChannelSpecFor(ch)
+	if !ok {
+		return 0
+	}
+	r, err := ParseRate(c.setting(spec.Settings.Rate))
 	if err != nil {
 		return 0
 	}

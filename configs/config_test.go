@@ -160,6 +160,33 @@ func TestChannelConfigured(t *testing.T) {
 	}
 }
 
+func TestChannelSettingsNamedByTheRegistry(t *testing.T) {
+	vars := map[string]bool{}
+	for _, v := range configs.Vars() {
+		vars[v.Name] = true
+	}
+	for _, spec := range models.ChannelSpecs() {
+		t.Run("the "+string(spec.Name)+" channel's transport and rate are settings Candor reads", func(t *testing.T) {
+			for _, name := range []string{spec.Settings.Transport, spec.Settings.Rate} {
+				if !vars[name] {
+					t.Errorf("%s is not a configuration variable", name)
+				}
+			}
+			c, err := configs.Load(envFrom(map[string]string{
+				spec.Settings.Transport: "https://transport.example.com", spec.Settings.Rate: "7/s"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.ChannelConfigured(spec.Name) {
+				t.Errorf("setting %s does not configure %s", spec.Settings.Transport, spec.Name)
+			}
+			if got := c.Rate(spec.Name); got != 7 {
+				t.Errorf("Rate(%q) = %v after %s=7/s, want 7", spec.Name, got, spec.Settings.Rate)
+			}
+		})
+	}
+}
+
 func TestParsedAudienceDefaults(t *testing.T) {
 	t.Run("unset defaults parse to nil", func(t *testing.T) {
 		c := configs.Defaults()

@@ -185,13 +185,9 @@ func (c *Config) validateChannels(p *problems) {
 		checkHTTPURL(p, "CANDOR_WEBHOOK_CHANNEL_URL", c.WebhookChannelURL)
 	}
 
-	for _, r := range []struct{ name, spec string }{
-		{"CANDOR_EMAIL_RATE", c.EmailRate},
-		{"CANDOR_SMS_RATE", c.SMSRate},
-		{"CANDOR_WEBHOOK_RATE", c.WebhookRate},
-	} {
-		if _, err := ParseRate(r.spec); err != nil {
-			p.add(r.name, "rate", "%v", err)
+	for _, ch := range models.ChannelSpecs() {
+		if _, err := ParseRate(c.setting(ch.Settings.Rate)); err != nil {
+			p.add(ch.Settings.Rate, "rate", "%v", err)
 		}
 	}
 }

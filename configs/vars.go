@@ -62,3 +62,16 @@ func settings(v reflect.Value, prefix string) []setting {
 	}
 	return out
 }
+
+// setting returns the value of the setting named by environment variable
+// name as it would be written in the environment, or "" for a name that
+// is not a setting. It lets the channel registry name a channel's
+// settings without the configs package switching on channel names.
+func (c *Config) setting(name string) string {
+	for _, s := range settings(reflect.ValueOf(c).Elem(), "") {
+		if s.name == name {
+			return fmt.Sprint(s.value.Interface())
+		}
+	}
+	return ""
+}

@@ -188,30 +188,10 @@ func (in *ContentInput) validateVariants(p *Problems) {
 		if len(v.Subject)+len(v.Text)+len(v.HTML)+len(v.Title) > MaxVariantBytes {
 			p.Add(at, "max_length", "must be at most %d bytes in total", MaxVariantBytes)
 		}
-		switch v.Channel {
-		case ChannelEmail:
-			if v.Subject == "" {
-				p.Add(at+"/subject", "required", "an email variant needs a subject")
-			}
-			if strings.TrimSpace(v.Text) == "" && strings.TrimSpace(v.HTML) == "" {
-				p.Add(at+"/text", "required", "an email variant needs text (and optionally html)")
-			}
-		case ChannelSMS:
-			if strings.TrimSpace(v.Text) == "" {
-				p.Add(at+"/text", "required", "an sms variant needs text")
-			}
-			if v.Subject != "" || v.HTML != "" || v.Title != "" {
-				p.Add(at, "fields", "an sms variant has only text")
-			}
-		case ChannelWebhook:
-			if v.Title == "" || strings.TrimSpace(v.Text) == "" {
-				p.Add(at, "required", "a webhook variant needs title and text")
-			}
-			if v.Subject != "" || v.HTML != "" {
-				p.Add(at, "fields", "a webhook variant has only title and text")
-			}
-		default:
-			p.Add(at+"/channel", "enum", "must be email, sms or webhook, got %q", v.Channel)
+		if spec, ok := ChannelSpecFor(v.Channel); ok {
+			spec.validateVariant(p, at, &in.Variants[i])
+		} else {
+			p.Add(at+"/channel", "enum", "must be %s, got %q", ChannelList(" or "), v.Channel)
 		}
 	}
 	if len(in.Variants) > 0 && in.DefaultLocale != "" && !hasDefault {

@@ -4,19 +4,6 @@ import (
 	"time"
 )
 
-// Channel is a way of reaching a customer.
-type Channel string
-
-// The channels a customer can prefer.
-const (
-	ChannelEmail   Channel = "email"
-	ChannelSMS     Channel = "sms"
-	ChannelWebhook Channel = "webhook"
-)
-
-// Channels lists every channel in a stable order.
-var Channels = []Channel{ChannelEmail, ChannelSMS, ChannelWebhook}
-
 // Customer is a person Candor may contact, identified by the CRM's
 // external id. Email, Phone and Name are PII: never log them.
 type Customer struct {
@@ -59,16 +46,12 @@ type CustomerInput struct {
 	Attributes       map[string]any `json:"attributes"`
 }
 
-// Address returns the customer's address for channel ch ("" if none).
-// The webhook channel addresses the customer by external id.
+// Address returns the customer's address for channel ch ("" if none or
+// for an unknown channel), as the channel's spec reads it: the webhook
+// channel addresses the customer by external id.
 func (c *Customer) Address(ch Channel) string {
-	switch ch {
-	case ChannelEmail:
-		return c.Email
-	case ChannelSMS:
-		return c.Phone
-	case ChannelWebhook:
-		return c.ExternalID
+	if spec := lookupChannel(ch); spec != nil {
+		return spec.Address(c)
 	}
 	return ""
 }

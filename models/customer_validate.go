@@ -3,7 +3,6 @@ package models
 import (
 	"encoding/json"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -16,7 +15,6 @@ import (
 
 var (
 	externalIDRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@+\-]{0,199}$`)
-	e164RE         = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	attributeKeyRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 )
 
@@ -35,11 +33,12 @@ func ValidExternalID(id string) bool { return externalIDRE.MatchString(id) }
 // and canonicalises the locale so equal inputs are stored equally.
 func (in *CustomerInput) Normalize() {
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
-	in.Email = strings.TrimSpace(in.Email)
-	if at := strings.LastIndexByte(in.Email, '@'); at > 0 {
-		in.Email = in.Email[:at] + strings.ToLower(in.Email[at:])
+	for _, spec := range channelSpecs {
+		if spec.input != nil {
+			addr := spec.input.field(in)
+			*addr = spec.input.normalize(*addr)
+		}
 	}
-	in.Phone = strings.TrimSpace(in.Phone)
 	in.Name = strings.TrimSpace(in.Name)
 	in.Locale = strings.TrimSpace(in.Locale)
 	if tag, err := language.Parse(in.Locale); err == nil && in.Locale != "" {
@@ -67,14 +66,12 @@ func (in *CustomerInput) Validate() error {
 	if !ValidExternalID(in.ExternalID) {
 		p.Add("/external_id", "format", "must be 1-200 letters, digits or . _ : @ + - and start with a letter or digit")
 	}
-	if in.Email != "" {
-		addr, err := mail.ParseAddress(in.Email)
-		if err != nil || addr.Address != in.Email || len(in.Email) > 254 || addr.Name != "" {
-			p.Add("/email", "email", "must be a plain email address such as ada@example.com")
+	for _, spec := range channelSpecs {
+		if spec.input != nil {
+			if addr := *spec.input.field(in); addr != "" && !spec.input.valid(addr) {
+				p.Add("/"+spec.AddressField, spec.input.rule, "%s", spec.input.detail)
+			}
 		}
-	}
-	if in.Phone != "" && !e164RE.MatchString(in.Phone) {
-		p.Add("/phone", "e164", "must be an E.164 phone number such as +14155550123")
 	}
 	if utf8.RuneCountInString(in.Name) > 200 {
 		p.Add("/name", "max_length", "must be at most 200 characters")
@@ -89,20 +86,14 @@ func (in *CustomerInput) Validate() error {
 	if in.Timezone != "" && !ValidTimezone(in.Timezone) {
 		p.Add("/timezone", "iana_timezone", "must be an IANA time zone such as Europe/Berlin, got %q", in.Timezone)
 	}
-	switch in.PreferredChannel {
-	case ChannelEmail:
-		if in.Email == "" {
-			p.Add("/email", "required_for_channel", "is required because preferred_channel is email")
-		}
-	case ChannelSMS:
-		if in.Phone == "" {
-			p.Add("/phone", "required_for_channel", "is required because preferred_channel is sms")
-		}
-	case ChannelWebhook:
-	case "":
-		p.Add("/preferred_channel", "required", "is required: one of email, sms, webhook")
-	default:
-		p.Add("/preferred_channel", "enum", "must be one of email, sms, webhook; got %q", in.PreferredChannel)
+	spec, known := ChannelSpecFor(in.PreferredChannel)
+	switch {
+	case in.PreferredChannel == "":
+		p.Add("/preferred_channel", "required", "is required: one of %s", ChannelList(", "))
+	case !known:
+		p.Add("/preferred_channel", "enum", "must be one of %s; got %q", ChannelList(", "), in.PreferredChannel)
+	case spec.input != nil && *spec.input.field(in) == "":
+		p.Add("/"+spec.AddressField, "required_for_channel", "is required because preferred_channel is %s", spec.Name)
 	}
 	ValidateWindows(&p, "/preferred_windows", in.PreferredWindows)
 	ValidateCadence(&p, "/cadence", in.Cadence)

@@ -42,17 +42,9 @@ const (
 	RuleExpired                 = "content.expired"
 )
 
-// Channel-fit limits.
-const (
-	// MaxSubjectChars: longer subjects are cut off on most phones.
-	MaxSubjectChars = 60
-	// SMSWarnSegments and SMSMaxSegments bound an SMS's length, counted
-	// with the links Candor appends.
-	SMSWarnSegments = 1
-	SMSMaxSegments  = 3
-	// PricingMaxAge is how old the facts of a pricing guide may be.
-	PricingMaxAge = 90 * 24 * time.Hour
-)
+// PricingMaxAge is how old the facts of a pricing guide may be. The
+// channel-fit limits are part of each channel's models.ChannelSpec.
+const PricingMaxAge = 90 * 24 * time.Hour
 
 // CheckOptions are the inputs of the checks besides the content.
 type CheckOptions struct {
@@ -233,24 +225,27 @@ func (c *checker) sampleInput() RenderInput {
 func (c *checker) channelFit(i int) {
 	v := &c.in.Variants[i]
 	at := fmt.Sprintf("/variants/%d", i)
-	switch v.Channel {
-	case models.ChannelEmail:
-		if n := utf8.RuneCountInString(v.Subject); n > MaxSubjectChars {
-			c.add(RuleEmailSubjectLength, models.SeverityWarning, at+"/subject", "the subject has %d characters; above %d it is cut off on most phones", n, MaxSubjectChars)
-		}
-		if strings.TrimSpace(v.HTML) != "" && strings.TrimSpace(v.Text) == "" {
-			c.add(RuleEmailNoText, models.SeverityError, at+"/text", "an HTML email needs a plain-text alternative for text-only clients and screen readers")
-		}
-	case models.ChannelSMS:
+	spec, ok := models.ChannelSpecFor(v.Channel)
+	if !ok {
+		return // validation refuses unknown channels at save time
+	}
+	lim := spec.Limits
+	if n := utf8.RuneCountInString(v.Subject); lim.SubjectChars > 0 && n > lim.SubjectChars {
+		c.add(RuleEmailSubjectLength, models.SeverityWarning, at+"/subject", "the subject has %d characters; above %d it is cut off on most phones", n, lim.SubjectChars)
+	}
+	if lim.TextWithHTML && strings.TrimSpace(v.HTML) != "" && strings.TrimSpace(v.Text) == "" {
+		c.add(RuleEmailNoText, models.SeverityError, at+"/text", "an HTML email needs a plain-text alternative for text-only clients and screen readers")
+	}
+	if lim.Segmented() {
 		m, err := Render(c.in, v, c.sampleInput())
 		if err != nil {
 			return // ValidateTemplates reports broken templates at save time
 		}
 		seg := CountSMS(m.Text)
 		switch {
-		case seg.Segments > SMSMaxSegments:
-			c.add(RuleSMSSegments, models.SeverityError, at+"/text", "the SMS needs %d %s segments (%d units, links included); at most %d are allowed", seg.Segments, seg.Encoding, seg.Units, SMSMaxSegments)
-		case seg.Segments > SMSWarnSegments:
+		case seg.Segments > lim.MaxSegments:
+			c.add(RuleSMSSegments, models.SeverityError, at+"/text", "the SMS needs %d %s segments (%d units, links included); at most %d are allowed", seg.Segments, seg.Encoding, seg.Units, lim.MaxSegments)
+		case seg.Segments > lim.WarnSegments:
 			c.add(RuleSMSSegments, models.SeverityWarning, at+"/text", "the SMS needs %d %s segments (%d units, links included); each segment is billed and may arrive split", seg.Segments, seg.Encoding, seg.Units)
 		}
 	}

@@ -106,14 +106,15 @@ func Render(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message
 	if m.HTML != "" {
 		m.HTML = appendHTMLLinks(m.HTML, lang, d, !htmlHasLink(m.HTML, d.PreferencesURL), !htmlHasLink(m.HTML, d.UnsubscribeURL))
 	}
-	switch v.Channel {
-	case models.ChannelEmail:
+	spec, _ := models.ChannelSpecFor(v.Channel)
+	if spec.ListUnsubscribe {
 		// RFC 8058 one-click unsubscribe for mail clients.
 		m.Headers = map[string]string{
 			"List-Unsubscribe":      "<" + d.UnsubscribeURL + ">",
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 		}
-	case models.ChannelSMS:
+	}
+	if spec.Limits.Segmented() {
 		seg := CountSMS(m.Text)
 		m.SMS = &seg
 	}

@@ -24,13 +24,8 @@ func variantFor(locales []string, chain []string) (string, bool) {
 // addressField names the customer field that addresses channel ch,
 // so explanations can say what is missing without showing the value.
 func addressField(ch models.Channel) string {
-	switch ch {
-	case models.ChannelEmail:
-		return "email"
-	case models.ChannelSMS:
-		return "phone"
-	case models.ChannelWebhook:
-		return "external_id"
+	if spec, ok := models.ChannelSpecFor(ch); ok {
+		return spec.AddressField
 	}
 	return "none"
 }
