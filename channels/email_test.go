@@ -331,4 +331,3 @@ func TestEmailSendConcurrently(t *testing.T) {
 		}
 	})
 }
-
