@@ -1,7 +1,12 @@
 package channels
 
 import (
+	"context"
+	"errors"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,5 +53,47 @@ func TestSendErrorText(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestHTTPStatusClassification(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		code       int
+		retryAfter string
+		permanent  bool
+		wantDelay  time.Duration
+	}{
+		{"408 request timeout is transient", 408, "", false, 0},
+		{"429 too many requests is transient with its delay", 429, "30", false, 30 * time.Second},
+		{"500 is transient", 500, "", false, 0},
+		{"503 is transient with its delay", 503, "7", false, 7 * time.Second},
+		{"400 is permanent", 400, "", true, 0},
+		{"401 is permanent", 401, "", true, 0},
+		{"404 is permanent", 404, "", true, 0},
+		{"a 4xx ignores Retry-After", 403, "30", true, 0},
+		{"a redirect is permanent", 301, "", true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: tt.code, Header: http.Header{}}
+			if tt.retryAfter != "" {
+				resp.Header.Set("Retry-After", tt.retryAfter)
+			}
+			e := httpStatusError("sms", resp, "", now)
+			if e.Permanent != tt.permanent || e.RetryAfter != tt.wantDelay {
+				t.Errorf("got %q, want permanent %v and delay %v", e, tt.permanent, tt.wantDelay)
+			}
+		})
+	}
+}
+
+func TestNetworkErrorDropsTheURL(t *testing.T) {
+	inner := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	err := &url.Error{Op: "Post", URL: "https://api.example/Accounts/AC123?token=secret", Err: inner}
+	e := networkError("sms", context.Background(), err)
+	if e.Permanent || strings.Contains(e.Error(), "AC123") || strings.Contains(e.Error(), "secret") || !errors.Is(e, inner) {
+		t.Errorf("got %q (unwraps to the dial error: %v)", e, errors.Is(e, inner))
 	}
 }

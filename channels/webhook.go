@@ -133,16 +133,16 @@ func (s *WebhookSender) Send(ctx context.Context, m *Message) (Result, error) {
 		return Result{}, httpStatusError(models.ChannelWebhook, r.resp, "", s.opts.Now())
 	}
 	var reply struct {
-		ID any `json:"id"`
+		ID json.RawMessage `json:"id"`
 	}
-	if json.Unmarshal(r.body, &reply) == nil {
-		switch v := reply.ID.(type) {
-		case string:
-			if v != "" && len(v) <= 200 {
-				return Result{ProviderID: v}, nil
-			}
-		case float64:
-			return Result{ProviderID: strconv.FormatFloat(v, 'f', -1, 64)}, nil
+	if json.Unmarshal(r.body, &reply) == nil && len(reply.ID) > 0 && len(reply.ID) <= 200 {
+		var s string
+		if json.Unmarshal(reply.ID, &s) == nil && s != "" {
+			return Result{ProviderID: s}, nil
+		}
+		var n json.Number
+		if json.Unmarshal(reply.ID, &n) == nil {
+			return Result{ProviderID: n.String()}, nil
 		}
 	}
 	return Result{ProviderID: id}, nil

@@ -111,13 +111,19 @@ func TestWebhookSendPostsASignedEvent(t *testing.T) {
 			}
 		})
 	}
-	t.Run("an id in the answer becomes the provider id", func(t *testing.T) {
-		_, srv := startCRM(t, status(200, nil, `{"id":"crm-msg-9"}`))
-		res, err := newWebhook(t, srv.URL, nil).Send(context.Background(), webhookMsg(43))
-		if err != nil || res.ProviderID != "crm-msg-9" {
-			t.Errorf("got %q, %v; want crm-msg-9", res.ProviderID, err)
-		}
-	})
+	for _, tt := range []struct{ name, answer, want string }{
+		{"a string id in the answer becomes the provider id", `{"id":"crm-msg-9"}`, "crm-msg-9"},
+		{"a large numeric id keeps every digit", `{"id":9007199254740993}`, "9007199254740993"},
+		{"an answer that is not JSON leaves the delivery id", `ok`, "43"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, srv := startCRM(t, status(200, nil, tt.answer))
+			res, err := newWebhook(t, srv.URL, nil).Send(context.Background(), webhookMsg(43))
+			if err != nil || res.ProviderID != tt.want {
+				t.Errorf("got %q, %v; want %q", res.ProviderID, err, tt.want)
+			}
+		})
+	}
 }
 
 func TestWebhookSendClassifiesFailures(t *testing.T) {
