@@ -5,6 +5,8 @@ go 1.26.8
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0 // in-process Redis for the embedded mode and tests
 	github.com/caarlos0/env/v11 v11.4.2 // CANDOR_* environment loading
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // tests: AUTH PLAIN in the in-process SMTP sink
+	github.com/emersion/go-smtp v0.26.0 // tests: in-process SMTP sink for the email channel
 	github.com/gin-gonic/gin v1.12.0 // HTTP router (the design names gin)
 	github.com/glebarez/sqlite v1.11.0 // pure-Go SQLite for gorm: CGO_ENABLED=0 builds
 	github.com/google/go-cmp v0.7.0 // test diffs
@@ -14,6 +16,8 @@ require (
 	github.com/prometheus/client_golang v1.25.0 // /metrics
 	github.com/redis/go-redis/v9 v9.23.0 // Redis readiness checks (asynq uses it too)
 	github.com/spf13/cobra v1.10.2 // CLI subcommands and flags
+	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // Standard Webhooks reference signing for the webhook channel
+	github.com/wneessen/go-mail v0.8.1 // SMTP client and MIME composition for the email channel
 	golang.org/x/net v0.61.0 // HTML tokenizer: are the rendered links and disclaimer really visible
 	golang.org/x/text v0.44.0 // BCP 47 locale validation
 	golang.org/x/time v0.14.0 // send-rate limits

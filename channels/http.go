@@ -1,0 +1,93 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/candor/candor/models"
+)
+
+// DefaultHTTPTimeout bounds one HTTP send (connect, TLS, request and
+// response) when the options name no timeout.
+const DefaultHTTPTimeout = 10 * time.Second
+
+// maxResponseBody is the most of a response body read; the rest is dropped.
+const maxResponseBody = 64 << 10
+
+// errPrivateAddress refuses a connection to a loopback, private or
+// link-local address (server-side request forgery guard).
+var errPrivateAddress = errors.New("destination address is private, loopback or link-local")
+
+// newHTTPClient returns the client one HTTP sender shares across all its
+// sends: pooled keep-alive connections, every phase bounded by timeout, no
+// redirects followed (a redirect would replay the signed body elsewhere),
+// and, unless allowPrivate, no connections to private addresses; the check
+// runs on the resolved address at connect time, so DNS rebinding cannot
+// bypass it.
+func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	if !allowPrivate {
+		dialer.Control = refusePrivate
+	}
+	transport := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
+	}
+	return &http.Client{
+		Timeout:       timeout,
+		Transport:     transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+func refusePrivate(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return errPrivateAddress
+	}
+	ip := ap.Addr().Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() {
+		return errPrivateAddress
+	}
+	return nil
+}
+
+// postResult is a completed HTTP exchange.
+type postResult struct {
+	resp    *http.Response // body already read and closed
+	body    []byte         // at most maxResponseBody bytes
+	readErr error          // reading the body failed after the status line
+}
+
+// do runs req and reads a bounded response body, draining the rest so the
+// connection can be reused. A transport failure comes back as a transient
+// *SendError (permanent for a refused private address).
+func do(ctx context.Context, hc *http.Client, ch models.Channel, req *http.Request) (postResult, error) {
+	resp, err := hc.Do(req.WithContext(ctx))
+	if err != nil {
+		if errors.Is(err, errPrivateAddress) {
+			return postResult{}, permanent(ch, "destination address not allowed", errPrivateAddress)
+		}
+		return postResult{}, networkError(ch, ctx, err)
+	}
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return postResult{resp: resp, body: body, readErr: readErr}, nil
+}
+
+// ok reports whether the status is 2xx.
+func (r postResult) ok() bool { return r.resp.StatusCode >= 200 && r.resp.StatusCode < 300 }
