@@ -45,6 +45,9 @@ type Options struct {
 	// Campaigns plans, previews and explains campaigns over Store
 	// (campaigns.Service). Required.
 	Campaigns models.CampaignService
+	// Deliveries reads deliveries and the outbox; nil means Store, when
+	// it implements models.DeliveryService.
+	Deliveries models.DeliveryService
 	// previews, if set, replaces the limiter of expensive reads (tests
 	// hold its slots to see the 429); not configurable from outside.
 	previews *limiter
@@ -134,6 +137,11 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/v1/campaigns/:id/resume", models.RoleAdmin, s.resumeCampaign},
 		{http.MethodPost, "/v1/campaigns/:id/cancel", models.RoleAdmin, s.cancelCampaign},
 		{http.MethodGet, "/v1/customers/:external_id/deliveries", models.RoleViewer, s.customerDeliveries},
+
+		{http.MethodGet, "/v1/deliveries", models.RoleViewer, s.listDeliveries},
+		{http.MethodGet, "/v1/deliveries/:id", models.RoleViewer, s.getDelivery},
+		{http.MethodPost, "/v1/deliveries/:id/resend", models.RoleAdmin, s.resendDelivery},
+		{http.MethodGet, "/v1/outbox", models.RoleViewer, s.listOutbox},
 	}
 }
 
@@ -153,6 +161,7 @@ type server struct {
 	pages        *web.Pages
 	openapi      []byte
 	campaigns    models.CampaignService
+	deliveries   models.DeliveryService
 	previews     *limiter // expensive reads: previews and segment members
 }
 
@@ -199,6 +208,12 @@ func newServer(opts Options) (*server, error) {
 	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil {
 		return nil, errors.New("api: Options.Store, Options.Keys and Options.Campaigns are required")
 	}
+	if opts.Deliveries == nil {
+		opts.Deliveries, _ = opts.Store.(models.DeliveryService)
+	}
+	if opts.Deliveries == nil {
+		return nil, errors.New("api: Options.Deliveries is required")
+	}
 	s := &server{
 		store:        opts.Store,
 		keys:         opts.Keys,
@@ -210,6 +225,7 @@ func newServer(opts Options) (*server, error) {
 		logger:       opts.Logger,
 		version:      opts.Version,
 		campaigns:    opts.Campaigns,
+		deliveries:   opts.Deliveries,
 		previews:     opts.previews,
 	}
 	if s.previews == nil {

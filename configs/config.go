@@ -37,9 +37,10 @@ type Config struct {
 	DefaultWindows         string `env:"CANDOR_DEFAULT_WINDOWS" yaml:"default_windows" desc:"Send windows for customers without any, e.g. \"mon-fri 09:00-17:00; sat 10:00-12:00\". Unset: such customers are excluded."`
 	MaxMessagesPerCustomer string `env:"CANDOR_MAX_MESSAGES_PER_CUSTOMER" yaml:"max_messages_per_customer" desc:"Service-wide cap per customer, \"N/<n>d\" or \"N/<n>h\" such as \"4/30d\"; the stricter of this and the customer's own cadence applies. Unset: no global cap."`
 
-	SMTP              SMTP   `yaml:"smtp"`
-	SMS               SMS    `yaml:"sms"`
-	WebhookChannelURL string `env:"CANDOR_WEBHOOK_CHANNEL_URL" yaml:"webhook_channel_url" redact:"origin" desc:"Endpoint that receives the messages of customers who prefer the webhook channel."`
+	SMTP                 SMTP   `yaml:"smtp"`
+	SMS                  SMS    `yaml:"sms"`
+	WebhookChannelURL    string `env:"CANDOR_WEBHOOK_CHANNEL_URL" yaml:"webhook_channel_url" redact:"origin" desc:"Endpoint that receives the messages of customers who prefer the webhook channel."`
+	WebhookChannelSecret string `env:"CANDOR_WEBHOOK_CHANNEL_SECRET" yaml:"webhook_channel_secret" redact:"value" desc:"Standard Webhooks secret (whsec_<base64>) that signs the webhook channel's messages. Required with CANDOR_WEBHOOK_CHANNEL_URL."`
 
 	EmailRate           string `env:"CANDOR_EMAIL_RATE" yaml:"email_rate" desc:"Most emails sent, \"N/s\" or \"N/m\"."`
 	SMSRate             string `env:"CANDOR_SMS_RATE" yaml:"sms_rate" desc:"Most text messages sent, \"N/s\" or \"N/m\"."`
@@ -67,9 +68,10 @@ type SMTP struct {
 // SMS holds the text message channel's HTTP provider settings. Text
 // messages go through the provider only when URL is set.
 type SMS struct {
-	URL   string `env:"CANDOR_SMS_URL" yaml:"url" redact:"origin" desc:"HTTP endpoint of the SMS provider. Unset: the sms channel has no transport of its own."`
-	Token string `env:"CANDOR_SMS_TOKEN" yaml:"token" redact:"value" desc:"Bearer token for the SMS provider."`
-	From  string `env:"CANDOR_SMS_FROM" yaml:"from" desc:"Sender: an E.164 number or an alphanumeric sender id of up to 11 characters."`
+	URL        string `env:"CANDOR_SMS_URL" yaml:"url" redact:"origin" desc:"Base URL of a Twilio-compatible SMS API, e.g. https://api.twilio.com. Unset: the sms channel has no transport of its own."`
+	AccountSID string `env:"CANDOR_SMS_ACCOUNT_SID" yaml:"account_sid" desc:"Account id of the SMS API (the user name of its basic auth). Required with CANDOR_SMS_URL."`
+	Token      string `env:"CANDOR_SMS_TOKEN" yaml:"token" redact:"value" desc:"Auth token of the SMS API (the password of its basic auth)."`
+	From       string `env:"CANDOR_SMS_FROM" yaml:"from" desc:"Sender: an E.164 number or an alphanumeric sender id of up to 11 characters."`
 }
 
 // Defaults returns the configuration used when neither the file nor the

@@ -175,6 +175,9 @@ func (c *Config) validateChannels(p *problems) {
 
 	if c.SMS.URL != "" {
 		checkHTTPURL(p, "CANDOR_SMS_URL", c.SMS.URL)
+		if c.SMS.AccountSID == "" {
+			p.add("CANDOR_SMS_ACCOUNT_SID", "required", "is required when CANDOR_SMS_URL is set")
+		}
 	} else if c.SMS.Token != "" {
 		p.add("CANDOR_SMS_URL", "required", "is required when CANDOR_SMS_TOKEN is set")
 	}
@@ -183,6 +186,9 @@ func (c *Config) validateChannels(p *problems) {
 	}
 	if c.WebhookChannelURL != "" {
 		checkHTTPURL(p, "CANDOR_WEBHOOK_CHANNEL_URL", c.WebhookChannelURL)
+		if !webhookSecretRE.MatchString(c.WebhookChannelSecret) {
+			p.add("CANDOR_WEBHOOK_CHANNEL_SECRET", "secret", "must be whsec_ followed by base64 of at least 24 bytes when CANDOR_WEBHOOK_CHANNEL_URL is set")
+		}
 	}
 
 	for _, ch := range models.ChannelSpecs() {
@@ -191,6 +197,10 @@ func (c *Config) validateChannels(p *problems) {
 		}
 	}
 }
+
+// webhookSecretRE is a Standard Webhooks secret: whsec_ and base64 of at
+// least 24 bytes.
+var webhookSecretRE = regexp.MustCompile(`^whsec_[A-Za-z0-9+/]{32,}={0,2}$`)
 
 func (c *Config) validateRuntime(p *problems) {
 	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {

@@ -23,8 +23,9 @@ func validReal() *configs.Config {
 	c.DefaultWindows = "mon-fri 09:00-17:00"
 	c.MaxMessagesPerCustomer = "4/30d"
 	c.SMTP = configs.SMTP{Host: "smtp.example.com", Port: 587, Username: "candor", Password: "pw", From: "Candor <news@example.com>", TLS: "starttls"}
-	c.SMS = configs.SMS{URL: "https://sms.example.com/v1/messages", Token: "token", From: "+14155550123"}
+	c.SMS = configs.SMS{URL: "https://sms.example.com", AccountSID: "AC123", Token: "token", From: "+14155550123"}
 	c.WebhookChannelURL = "https://crm.example.com/candor"
+	c.WebhookChannelSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	c.MetricsToken = "metrics-token"
 	return c
 }
@@ -141,6 +142,10 @@ func TestValidate(t *testing.T) {
 			[]string{"CANDOR_SMS_FROM sender"}},
 		{"a national SMS number is rejected", validReal, api, func(c *configs.Config) { c.SMS.From = "01511234567" },
 			[]string{"CANDOR_SMS_FROM sender"}},
+		{"an SMS URL without an account id is rejected", validReal, api, func(c *configs.Config) { c.SMS.AccountSID = "" },
+			[]string{"CANDOR_SMS_ACCOUNT_SID required"}},
+		{"a webhook channel without a whsec_ secret is rejected", validReal, api, func(c *configs.Config) { c.WebhookChannelSecret = "secret" },
+			[]string{"CANDOR_WEBHOOK_CHANNEL_SECRET secret"}},
 		{"a relative webhook channel URL is rejected", validReal, api, func(c *configs.Config) { c.WebhookChannelURL = "crm.example.com/candor" },
 			[]string{"CANDOR_WEBHOOK_CHANNEL_URL url"}},
 		{"an email rate in words is rejected", validReal, api, func(c *configs.Config) { c.EmailRate = "fast" },
@@ -223,7 +228,8 @@ func TestValidateNeverQuotesSecrets(t *testing.T) {
 		t.Fatal("Validate succeeded, want problems")
 	}
 	wantVars := []string{"CANDOR_SECRET_KEY min_length", "CANDOR_SECRET_KEY_PREVIOUS min_length", "CANDOR_ADMIN_API_KEY format",
-		"CANDOR_DATABASE_URL url", "CANDOR_REDIS_URL url_scheme", "CANDOR_SMS_URL url_scheme", "CANDOR_SMTP_HOST required", "CANDOR_SMTP_USERNAME required"}
+		"CANDOR_DATABASE_URL url", "CANDOR_REDIS_URL url_scheme", "CANDOR_SMS_URL url_scheme", "CANDOR_SMS_ACCOUNT_SID required",
+		"CANDOR_SMTP_HOST required", "CANDOR_SMTP_USERNAME required"}
 	if diff := cmp.Diff(wantVars, rules(t, err), sortStrings); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}

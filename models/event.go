@@ -37,6 +37,24 @@ const (
 	// EventCampaignState: a campaign changed state. Data: campaign_id,
 	// from and to (the old and the new state).
 	EventCampaignState EventType = "campaign.state_changed"
+	// EventDeliverySent: a message went out. Data: delivery_id,
+	// campaign_id, external_id, channel, provider_id.
+	EventDeliverySent EventType = "delivery.sent"
+	// EventDeliveryFailed: the channel refused a message for good, or
+	// every retry failed. Data: delivery_id, campaign_id, external_id,
+	// channel, reason.
+	EventDeliveryFailed EventType = "delivery.failed"
+	// EventDeliverySkipped: the send-time check refused a delivery (the
+	// customer's wishes changed). Data: delivery_id, campaign_id,
+	// external_id, channel, reason.
+	EventDeliverySkipped EventType = "delivery.skipped"
+	// EventDeliveryExpired: no window was left before the campaign's end.
+	// Data: delivery_id, campaign_id, external_id, channel, reason.
+	EventDeliveryExpired EventType = "delivery.expired"
+	// EventDeliveryUnknown: a worker died mid-send on a channel that
+	// cannot be retried safely; the message may or may not have gone out.
+	// Data: delivery_id, campaign_id, external_id, channel.
+	EventDeliveryUnknown EventType = "delivery.unknown"
 )
 
 // Event is one entry of the outbox. Data never holds PII: integrations

@@ -48,6 +48,11 @@ const (
 	ReasonWindowMissed Reason = "window_missed"
 	// ReasonCampaignCancelled: the campaign was cancelled.
 	ReasonCampaignCancelled Reason = "campaign_cancelled"
+	// ReasonRejected: the channel refused the message for good (a bad
+	// address, an HTTP 4xx, an SMTP 5xx).
+	ReasonRejected Reason = "rejected"
+	// ReasonRetriesExhausted: every retry of a transient failure failed.
+	ReasonRetriesExhausted Reason = "retries_exhausted"
 )
 
 // ExplainNotInAudience is the reason explain gives for a customer outside
@@ -69,6 +74,7 @@ var PlanningReasons = []Reason{
 var Reasons = append(append([]Reason{}, PlanningReasons...),
 	ReasonConsentWithdrawn, ReasonContentExpired, ReasonChannelChanged,
 	ReasonWindowChanged, ReasonWindowMissed, ReasonCampaignCancelled,
+	ReasonRejected, ReasonRetriesExhausted,
 )
 
 // Valid reports whether r is one of Reasons.

@@ -225,3 +225,20 @@ type CampaignService interface {
 	// for a draft whose content cannot be launched.
 	ExplainCampaign(ctx context.Context, id int64, externalID string) (*CampaignExplanation, error)
 }
+
+// DeliveryService reads deliveries and the outbox, and resends unknown
+// deliveries on request.
+type DeliveryService interface {
+	// Delivery returns one delivery with its status changes. ENOTFOUND.
+	Delivery(ctx context.Context, id int64) (*Delivery, error)
+	// Deliveries lists every campaign's deliveries by id whose status is
+	// one of statuses (all when none). EINVALID for a bad cursor or an
+	// unknown status.
+	Deliveries(ctx context.Context, page Page, statuses ...DeliveryStatus) ([]*Delivery, string, error)
+	// ResendDelivery plans an unknown delivery again; actor names who
+	// asked, in its delivery event. ENOTFOUND; ECONFLICT unless unknown.
+	ResendDelivery(ctx context.Context, id int64, actor string) (*Delivery, error)
+	// OutboxMessages lists the outbox by id. ENOTFOUND for an unknown
+	// customer; EINVALID for a bad cursor.
+	OutboxMessages(ctx context.Context, f OutboxFilter, page Page) ([]*OutboxMessage, string, error)
+}

@@ -173,3 +173,20 @@ func customerDeliveries(tx *gorm.DB, customerID int64) ([]*models.Delivery, erro
 func deliveryPage(q *gorm.DB, ks keyset[int64]) ([]*models.Delivery, string, error) {
 	return pageBy(q, ks, "Deliveries", func(r deliveryRow) int64 { return r.ID }, infallible((*deliveryRow).model))
 }
+
+// Deliveries implements models.DeliveryService.
+func (s *Store) Deliveries(ctx context.Context, page models.Page, statuses ...models.DeliveryStatus) ([]*models.Delivery, string, error) {
+	if err := models.ValidateDeliveryStatuses(statuses); err != nil {
+		return nil, "", err
+	}
+	ks, err := idPage(page)
+	if err != nil {
+		return nil, "", err
+	}
+	db := s.db.WithContext(ctx)
+	items, next, err := deliveryPage(withStatuses(db.Model(&deliveryRow{}), statuses), ks)
+	if err != nil {
+		return nil, "", err
+	}
+	return items, next, withExternalIDs(db, items)
+}

@@ -3,8 +3,9 @@
 // decode a task, call into the domain and translate the outcome into
 // asynq's retry semantics; they hold no business rules themselves.
 //
-// The foundation registers no task types yet: the send, dispatch and
-// reconcile tasks of later issues are added with Handle.
+// The send task (send.go) carries a batch of queued deliveries to the
+// delivery engine; dispatch and reconciliation (scheduler.go) run in the
+// one process holding their database lease.
 package worker
 
 import (
@@ -52,6 +53,8 @@ func New(opts Options) *Worker {
 	srv := asynq.NewServer(opts.Redis, asynq.Config{
 		Concurrency:     opts.Concurrency,
 		ShutdownTimeout: opts.ShutdownTimeout,
+		Queues:          map[string]int{QueueSend: 6, "default": 1},
+		RetryDelayFunc:  retryDelay,
 		Logger:          asynqLogger{log.With("component", "asynq")},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, task *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)

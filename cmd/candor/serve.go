@@ -78,14 +78,27 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		if err != nil {
 			return &configError{lines: []string{"CANDOR_REDIS_URL: " + err.Error()}}
 		}
+		snd, err := a.newSending(opt)
+		if err != nil {
+			if srv != nil {
+				srv.Close()
+			}
+			return err
+		}
+		defer snd.Close()
 		w = worker.New(worker.Options{Redis: opt, Concurrency: a.cfg.WorkerConcurrency,
 			ShutdownTimeout: a.cfg.ShutdownTimeout, Logger: a.log})
+		w.HandleSend(snd.engine)
 		if err := w.Start(); err != nil {
 			if srv != nil {
 				srv.Close()
 			}
 			return err
 		}
+		schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
+		schedDone := make(chan struct{})
+		go func() { defer close(schedDone); snd.scheduler.Run(schedCtx) }()
+		defer func() { stopSched(); <-schedDone }()
 	}
 
 	select {

@@ -1,0 +1,255 @@
+// Package delivery is the send engine: it claims a batch of due
+// deliveries (the send-time check runs inside the claim), renders each
+// message, waits for the channel's shared send rate, sends it with no
+// transaction or lock held, and records every outcome. It depends on
+// small interfaces it declares itself (Store, Messenger, Limiter); the
+// worker wires real ones in and turns Retry into the queue's retry.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/candor/candor/campaigns/content"
+	"github.com/candor/candor/models"
+)
+
+// Store is what sending needs from storage.
+type Store interface {
+	// ClaimDeliveries claims the queued deliveries among ids under a
+	// lease, deciding each with planner's CheckSend.
+	ClaimDeliveries(ctx context.Context, ids []int64, worker string, lease time.Duration, planner models.Planner) ([]*models.ClaimedSend, error)
+	// RecordOutcomes records what each send came to.
+	RecordOutcomes(ctx context.Context, worker string, outcomes []models.SendOutcome) error
+}
+
+// Message is one rendered message for a Messenger. To is PII.
+type Message struct {
+	DeliveryID                     int64
+	Channel                        models.Channel
+	To                             string
+	Subject, Text, HTML, Locale    string
+	UnsubscribeURL, PreferencesURL string
+	CampaignID, ContentID          int64
+	ContentVersion                 int
+}
+
+// Failure describes a failed send: Permanent failures are never retried;
+// MaybeSent ones may have reached the customer.
+type Failure interface {
+	error
+	Permanent() bool
+	MaybeSent() bool
+	RetryAfter() time.Duration
+}
+
+// Messenger sends messages on their channel.
+type Messenger interface {
+	// Send sends m and returns the provider's message id; its errors
+	// implement Failure (any other error counts as transient).
+	Send(ctx context.Context, m *Message) (providerID string, err error)
+	// Idempotent reports whether re-sending a delivery on ch after a crash
+	// is safe (the provider de-duplicates by delivery id).
+	Idempotent(ch models.Channel) bool
+}
+
+// Limiter paces sends per channel, shared by every worker process.
+type Limiter interface {
+	// Wait blocks until one send on ch is allowed or ctx ends.
+	Wait(ctx context.Context, ch models.Channel) error
+}
+
+// Links returns a customer's one-click unsubscribe and preference URLs.
+type Links func(customerID int64) (unsubscribe, preferences string)
+
+// Options configure an Engine.
+type Options struct {
+	Store     Store
+	Planner   models.Planner
+	Messenger Messenger
+	Limiter   Limiter // nil: no pacing
+	Links     Links
+	// Worker names this process in leases and delivery events.
+	Worker string
+	// Lease is how long a claim holds a delivery before the reconciler
+	// may take it back (a send must finish well within it).
+	Lease time.Duration
+	// SendTimeout bounds one send.
+	SendTimeout time.Duration
+	// Parallel is how many sends of one batch run at once.
+	Parallel int
+	// MaxAttempts is how many sends of a delivery are tried before a
+	// transient failure becomes failed (retries_exhausted).
+	MaxAttempts int
+	Logger      *slog.Logger
+}
+
+// Engine sends batches of deliveries.
+type Engine struct{ o Options }
+
+// New returns an engine; zero options get defaults.
+func New(o Options) *Engine {
+	if o.Lease <= 0 {
+		o.Lease = 2 * time.Minute
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = 30 * time.Second
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 32
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Engine{o: o}
+}
+
+// Idempotent reports whether ch's transport is safe to re-send after a
+// crash.
+func (e *Engine) Idempotent(ch models.Channel) bool { return e.o.Messenger.Idempotent(ch) }
+
+// Retry asks the queue to run a batch again after Delay: some of its
+// deliveries failed transiently and are queued again.
+type Retry struct {
+	Delay time.Duration
+	Count int
+}
+
+func (r *Retry) Error() string {
+	return fmt.Sprintf("delivery: %d sends failed transiently; retry in %s", r.Count, r.Delay)
+}
+
+// SendBatch claims and sends the queued deliveries among ids and records
+// their outcomes. It returns a *Retry when some are to be tried again, and
+// the store's errors (nothing is sent when the claim fails).
+func (e *Engine) SendBatch(ctx context.Context, ids []int64) error {
+	claimed, err := e.o.Store.ClaimDeliveries(ctx, ids, e.o.Worker, e.o.Lease, e.o.Planner)
+	if err != nil {
+		return err
+	}
+	if len(claimed) == 0 {
+		return nil
+	}
+	outcomes := make([]models.SendOutcome, len(claimed))
+	asked := make([]time.Duration, len(claimed))
+	sem := make(chan struct{}, e.o.Parallel)
+	var wg sync.WaitGroup
+	for i, c := range claimed {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			outcomes[i], asked[i] = e.sendOne(ctx, c)
+		}()
+	}
+	wg.Wait()
+	// Outcomes are recorded even when the task is being stopped: a send
+	// that happened must not be forgotten.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := e.o.Store.RecordOutcomes(rctx, e.o.Worker, outcomes); err != nil {
+		return err
+	}
+	retry := &Retry{}
+	for i, o := range outcomes {
+		if o.Status == models.DeliveryQueued {
+			retry.Count++
+			retry.Delay = max(retry.Delay, retryDelay(claimed[i].Delivery.Attempts, asked[i]))
+		}
+	}
+	if retry.Count > 0 {
+		return retry
+	}
+	return nil
+}
+
+// sendOne renders and sends one claimed delivery and says what came of it,
+// with the delay the provider asked for before a retry.
+func (e *Engine) sendOne(ctx context.Context, c *models.ClaimedSend) (models.SendOutcome, time.Duration) {
+	d := c.Delivery
+	out := models.SendOutcome{DeliveryID: d.ID}
+	msg, err := e.render(c)
+	if err != nil {
+		// Approved content always rendered at approval; failing now is a
+		// defect, never worth a retry.
+		e.o.Logger.Error("render failed", "delivery_id", d.ID, "error", err.Error())
+		out.Status, out.Reason = models.DeliveryFailed, models.ReasonRejected
+		return out, 0
+	}
+	if e.o.Limiter != nil {
+		if err := e.o.Limiter.Wait(ctx, d.Channel); err != nil {
+			out.Status = models.DeliveryQueued
+			return out, 0
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
+	defer cancel()
+	provider, err := e.o.Messenger.Send(sctx, msg)
+	return e.classify(c, provider, err)
+}
+
+// classify turns a send's result into an outcome and the delay the
+// provider asked for.
+func (e *Engine) classify(c *models.ClaimedSend, provider string, err error) (models.SendOutcome, time.Duration) {
+	d := c.Delivery
+	out := models.SendOutcome{DeliveryID: d.ID}
+	var (
+		f     Failure
+		asked time.Duration
+	)
+	isFailure := errors.As(err, &f)
+	switch {
+	case err == nil:
+		out.Status, out.ProviderID = models.DeliverySent, provider
+	case isFailure && f.Permanent():
+		out.Status, out.Reason = models.DeliveryFailed, models.ReasonRejected
+	case isFailure && f.MaybeSent() && !e.o.Messenger.Idempotent(d.Channel):
+		// A duplicate hurts trust more than a missing message: never
+		// retried without an admin.
+		out.Status = models.DeliveryUnknown
+	case d.Attempts >= e.o.MaxAttempts:
+		out.Status, out.Reason = models.DeliveryFailed, models.ReasonRetriesExhausted
+	default:
+		out.Status = models.DeliveryQueued
+		if isFailure {
+			asked = f.RetryAfter()
+		}
+	}
+	if err != nil {
+		// The error text never holds the address or the body.
+		e.o.Logger.Warn("send failed", "delivery_id", d.ID, "channel", string(d.Channel), "attempt", d.Attempts,
+			"outcome", string(out.Status), "error", err.Error())
+	}
+	return out, asked
+}
+
+// retryDelay is the back-off before the next try: exponential in the
+// attempts so far, at least what the provider asked for (Retry-After).
+func retryDelay(attempts int, asked time.Duration) time.Duration {
+	return max(time.Duration(1<<min(attempts, 8))*time.Second, asked)
+}
+
+// render renders the claimed delivery's variant for its customer.
+func (e *Engine) render(c *models.ClaimedSend) (*Message, error) {
+	d, in := c.Delivery, &c.Version.ContentInput
+	v, ok := content.PickVariant(in, d.Channel, d.Locale)
+	if !ok {
+		return nil, models.Errorf(models.EINTERNAL, "content %d version %d has no %s variant in %s", d.ContentID, d.ContentVersion, d.Channel, d.Locale)
+	}
+	unsub, prefs := e.o.Links(c.Customer.ID)
+	m, err := content.Render(in, v, content.RenderInput{Name: c.Customer.Name, Attributes: c.Customer.Attributes,
+		PreferencesURL: prefs, UnsubscribeURL: unsub})
+	if err != nil {
+		return nil, err
+	}
+	return &Message{DeliveryID: d.ID, Channel: d.Channel, To: c.Decision.Address, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+		Locale: v.Locale, UnsubscribeURL: unsub, PreferencesURL: prefs, CampaignID: d.CampaignID, ContentID: d.ContentID,
+		ContentVersion: d.ContentVersion}, nil
+}

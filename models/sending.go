@@ -1,0 +1,63 @@
+package models
+
+import "time"
+
+// SendBatch is a batch of queued deliveries handed to the queue as one
+// task: one task per recipient would cap throughput at the queue's own
+// task rate.
+type SendBatch struct {
+	// TaskID is derived from the work (the batch's deliveries and their
+	// generations), so enqueueing the same batch again is harmless.
+	TaskID string
+	IDs    []int64
+	// ProcessAt is the latest scheduled time of the batch: no delivery is
+	// handed to a sender before its time.
+	ProcessAt time.Time
+}
+
+// ClaimedSend is a delivery claimed for sending (status sending, under a
+// lease), with what rendering and sending it needs. Customer holds PII:
+// never log it.
+type ClaimedSend struct {
+	Delivery *Delivery
+	Customer *Customer
+	Version  *ContentVersion
+	// Decision is the send-time check that allowed it, with the address.
+	Decision SendDecision
+}
+
+// SendOutcome is what one send attempt came to.
+type SendOutcome struct {
+	DeliveryID int64
+	// Status is sent, failed, unknown, or queued for a transient failure
+	// that will be tried again.
+	Status     DeliveryStatus
+	Reason     Reason
+	ProviderID string
+}
+
+// OutboxMessage is a message the outbox transport kept instead of sending
+// it: exactly what its channel would have carried. Recipient is PII.
+type OutboxMessage struct {
+	ID         int64             `json:"id"`
+	DeliveryID int64             `json:"delivery_id"`
+	CampaignID int64             `json:"campaign_id"`
+	ExternalID string            `json:"external_id"`
+	Channel    Channel           `json:"channel"`
+	Recipient  string            `json:"recipient"`
+	Subject    string            `json:"subject,omitempty"`
+	Text       string            `json:"text"`
+	HTML       string            `json:"html,omitempty"`
+	Headers    map[string]string `json:"headers"`
+	// Raw is the payload as the channel would carry it (for email the
+	// RFC 5322 message).
+	Raw       string    `json:"raw"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// OutboxFilter selects outbox messages: by customer (external id) and
+// campaign, either or both.
+type OutboxFilter struct {
+	ExternalID string
+	CampaignID int64
+}

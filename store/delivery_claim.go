@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// ClaimDeliveries claims the deliveries among ids that are still queued,
+// in one short transaction: it locks their customers (so two workers, or
+// two campaigns, never pass a customer's cadence at once, and a consent
+// change commits wholly before or after the claim), loads each customer's
+// current facts, and has planner take the send-time decision for each.
+// Those allowed become sending under a lease held by worker until
+// now+lease, recording the snapshot of the wishes they honour; the others
+// are re-planned, skipped or expired with their reason, and deliveries of
+// a paused campaign go back to planned. It returns the claimed sends, in
+// id order. No network call happens inside: the caller sends afterwards.
+func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, worker string, lease time.Duration, planner models.Planner) ([]*models.ClaimedSend, error) {
+	var out []*models.ClaimedSend
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		out = nil
+		c, err := s.loadClaim(tx, ids)
+		if err != nil || len(c.deliveries) == 0 {
+			return err
+		}
+		now := s.now()
+		plans := map[int64]models.CampaignPlan{}
+		ev := newEventBatch(s, worker, now)
+		for id, cust := range c.customers {
+			ev.external[id] = cust.ExternalID
+		}
+		for i := range c.deliveries {
+			d := &c.deliveries[i]
+			camp := c.campaigns[d.CampaignID]
+			switch {
+			case camp == nil || camp.State == string(models.CampaignCancelled):
+				err = ev.move(tx, d, models.DeliveryCancelled, models.ReasonCampaignCancelled, nil)
+			case camp.State == string(models.CampaignPaused):
+				// Resume re-plans planned deliveries whose time passed.
+				err = ev.move(tx, d, models.DeliveryPlanned, "", map[string]any{"queued_at": nil, "task_id": ""})
+			default:
+				var cs *models.ClaimedSend
+				if cs, err = s.claimOne(ctx, tx, c, plans, planner, d, ev, now, lease); cs != nil {
+					out = append(out, cs)
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return ev.flush(tx)
+	})
+	if err != nil {
+		return nil, mapError(err, "Deliveries")
+	}
+	return out, nil
+}
+
+// claimOne decides one queued delivery of an active campaign.
+func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans map[int64]models.CampaignPlan,
+	planner models.Planner, d *deliveryRow, ev *eventBatch, now time.Time, lease time.Duration) (*models.ClaimedSend, error) {
+	camp := c.campaigns[d.CampaignID]
+	version := c.versions[versionKey{d.ContentID, d.ContentVersion}]
+	plan := plans[d.CampaignID]
+	if plan == nil {
+		plan = planner.Plan(models.PlanTarget{CampaignID: camp.ID, Version: version, Correction: camp.RecipientsOf != nil,
+			Spread: camp.Spread, NotBefore: camp.NotBefore.UTC(), NotAfter: camp.NotAfter.UTC(), Now: now})
+		plans[d.CampaignID] = plan
+	}
+	cust := c.customers[d.CustomerID]
+	facts := &models.PlanFacts{Consent: c.consent[consentKey{d.CustomerID, version.Topic}], Counted: c.counted[d.CustomerID]}
+	if cust != nil {
+		facts.Customer = cust
+	}
+	delivery := d.model()
+	x, err := plan.CheckSend(ctx, facts, delivery)
+	if err != nil {
+		return nil, err
+	}
+	switch x.Action {
+	case models.SendNow:
+		fp := s.keys.Fingerprint(addressKind(x.Channel), x.Address)
+		window := x.Window
+		updates := map[string]any{"lease_until": now.Add(lease), "lease_owner": ev.worker, "attempts": d.Attempts + 1,
+			"sent_at": now, "address_fingerprint": fp, "send_timezone": x.Timezone, "send_window": window,
+			"send_local": x.Local, "preference_version": x.PreferenceVersion}
+		if err := ev.move(tx, d, models.DeliverySending, "", updates); err != nil {
+			return nil, err
+		}
+		// The claim counts for the customer's next message in this batch.
+		c.counted[d.CustomerID] = append(c.counted[d.CustomerID], now)
+		delivery = d.model()
+		return &models.ClaimedSend{Delivery: delivery, Customer: cust, Version: version, Decision: x}, nil
+	case models.SendReplan:
+		return nil, ev.move(tx, d, models.DeliveryPlanned, x.Reason, map[string]any{"scheduled_at": x.At, "channel": string(x.Channel),
+			"locale": x.Locale, "generation": d.Generation + 1, "queued_at": nil, "task_id": ""})
+	case models.SendExpire:
+		return nil, ev.move(tx, d, models.DeliveryExpired, x.Reason, nil)
+	default:
+		return nil, ev.move(tx, d, models.DeliverySkipped, x.Reason, nil)
+	}
+}
+
+// addressKind names the address a fingerprint is taken of: the channel's
+// address field ("email", "phone", "external_id").
+func addressKind(ch models.Channel) string {
+	if spec, ok := models.ChannelSpecFor(ch); ok {
+		return spec.AddressField
+	}
+	return string(ch)
+}
+
+// claimFacts is everything a claim decides on, loaded in a few queries.
+type claimFacts struct {
+	deliveries []deliveryRow
+	customers  map[int64]*models.Customer
+	campaigns  map[int64]*campaignRow
+	versions   map[versionKey]*models.ContentVersion
+	consent    map[consentKey]models.ConsentStatus
+	// counted are each customer's sending, sent and unknown deliveries by
+	// send time: the send-time cadence counts them.
+	counted map[int64][]time.Time
+}
+
+type versionKey struct {
+	content int64
+	version int
+}
+
+type consentKey struct {
+	customer int64
+	topic    string
+}
+
+// loadClaim locks the queued deliveries among ids and their customers
+// (customers in id order, so concurrent claims never deadlock) and loads
+// the facts of each.
+func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
+	c := &claimFacts{customers: map[int64]*models.Customer{}, campaigns: map[int64]*campaignRow{},
+		versions: map[versionKey]*models.ContentVersion{}, consent: map[consentKey]models.ConsentStatus{}, counted: map[int64][]time.Time{}}
+	q := tx.Where("id IN ? AND status = ?", ids, string(models.DeliveryQueued)).Order("id")
+	if s.dialect == DialectPostgres {
+		q = q.Clauses(skipLocked)
+	}
+	if err := q.Find(&c.deliveries).Error; err != nil || len(c.deliveries) == 0 {
+		return c, err
+	}
+	var custIDs, campIDs []int64
+	seenCust, seenCamp := map[int64]bool{}, map[int64]bool{}
+	for _, d := range c.deliveries {
+		if !seenCust[d.CustomerID] {
+			seenCust[d.CustomerID] = true
+			custIDs = append(custIDs, d.CustomerID)
+		}
+		if !seenCamp[d.CampaignID] {
+			seenCamp[d.CampaignID] = true
+			campIDs = append(campIDs, d.CampaignID)
+		}
+	}
+	sort.Slice(custIDs, func(i, j int) bool { return custIDs[i] < custIDs[j] })
+	var customers []customerRow
+	if err := s.forUpdate(tx).Where("id IN ?", custIDs).Order("id").Find(&customers).Error; err != nil {
+		return nil, err
+	}
+	for i := range customers {
+		m, err := customers[i].model()
+		if err != nil {
+			continue // an undecodable profile is treated as gone: nothing is sent
+		}
+		c.customers[m.ID] = m
+	}
+	var camps []campaignRow
+	if err := tx.Where("id IN ?", campIDs).Find(&camps).Error; err != nil {
+		return nil, err
+	}
+	for i := range camps {
+		c.campaigns[camps[i].ID] = &camps[i]
+		key := versionKey{camps[i].ContentID, camps[i].ContentVersion}
+		var v contentVersionRow
+		if err := tx.Where("content_id = ? AND version = ?", key.content, key.version).Take(&v).Error; err != nil {
+			return nil, err
+		}
+		m, err := v.model()
+		if err != nil {
+			return nil, err
+		}
+		c.versions[key] = m
+	}
+	return c, s.loadClaimFacts(tx, c, custIDs)
+}
+
+// loadClaimFacts loads consent and the deliveries that weigh on the
+// send-time cadence of the customers.
+func (s *Store) loadClaimFacts(tx *gorm.DB, c *claimFacts, custIDs []int64) error {
+	var consents []consentRow
+	if err := tx.Where("customer_id IN ?", custIDs).Find(&consents).Error; err != nil {
+		return err
+	}
+	for _, r := range consents {
+		c.consent[consentKey{r.CustomerID, r.Topic}] = models.ConsentStatus(r.Status)
+	}
+	var sent []struct {
+		CustomerID int64
+		SentAt     time.Time
+	}
+	err := tx.Model(&deliveryRow{}).Select("customer_id, sent_at").
+		Where("customer_id IN ? AND status IN ? AND sent_at > ?", custIDs,
+			[]string{string(models.DeliverySending), string(models.DeliverySent), string(models.DeliveryUnknown)},
+			s.now().Add(-models.MaxCadencePeriod)).Scan(&sent).Error
+	if err != nil {
+		return err
+	}
+	for _, r := range sent {
+		c.counted[r.CustomerID] = append(c.counted[r.CustomerID], r.SentAt.UTC())
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// RecordOutcomes records what the sends of claimed deliveries came to, in
+// one short transaction: sent (with the provider's message id), failed
+// with a reason, unknown, or queued again for a transient failure (its
+// send time cleared, since nothing reached the customer). A delivery that
+// is no longer sending (its lease ran out and the reconciler moved it)
+// still becomes sent when the send succeeded: that is what happened. Each
+// change is kept as a delivery event with an outbox event for final
+// statuses; campaigns left without open deliveries complete.
+func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []models.SendOutcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(outcomes))
+	for i, o := range outcomes {
+		ids[i] = o.DeliveryID
+	}
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var rows []deliveryRow
+		if err := tx.Where("id IN ?", ids).Find(&rows).Error; err != nil {
+			return err
+		}
+		byID := make(map[int64]*deliveryRow, len(rows))
+		for i := range rows {
+			byID[rows[i].ID] = &rows[i]
+		}
+		ev := newEventBatch(s, worker, s.now())
+		campaigns := map[int64]bool{}
+		for _, o := range outcomes {
+			d := byID[o.DeliveryID]
+			if d == nil {
+				continue
+			}
+			if err := ev.record(tx, d, o); err != nil {
+				return err
+			}
+			campaigns[d.CampaignID] = true
+		}
+		if err := ev.flush(tx); err != nil {
+			return err
+		}
+		return s.completeCampaigns(tx, idsOf(campaigns))
+	})
+	return mapError(err, "Deliveries")
+}
+
+// record applies one outcome to d.
+func (b *eventBatch) record(tx *gorm.DB, d *deliveryRow, o models.SendOutcome) error {
+	switch o.Status {
+	case models.DeliverySent:
+		if d.Status != string(models.DeliverySending) && d.Status != string(models.DeliveryUnknown) && d.Status != string(models.DeliveryQueued) {
+			return nil
+		}
+		if err := b.move(tx, d, models.DeliverySent, "", map[string]any{"provider_id": o.ProviderID, "lease_owner": ""}); err != nil {
+			return err
+		}
+		return nil
+	case models.DeliveryQueued:
+		if d.Status != string(models.DeliverySending) {
+			return nil
+		}
+		return b.move(tx, d, models.DeliveryQueued, o.Reason, map[string]any{"sent_at": nil, "lease_owner": ""})
+	default: // failed, unknown
+		if d.Status != string(models.DeliverySending) {
+			return nil
+		}
+		return b.move(tx, d, o.Status, o.Reason, map[string]any{"lease_owner": ""})
+	}
+}
+
+// completeCampaigns moves the scheduled or running campaigns among ids
+// that have no open delivery left (planned, queued or sending) to
+// completed. deliveries_open_idx makes each check one probe.
+func (s *Store) completeCampaigns(tx *gorm.DB, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []campaignRow
+	err := s.forUpdate(tx).Where("id IN ? AND state IN ?", ids,
+		[]string{string(models.CampaignScheduled), string(models.CampaignRunning)}).Order("id").Find(&rows).Error
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		var open []int64
+		err := tx.Raw("SELECT id FROM deliveries WHERE campaign_id = ? AND status IN ('planned', 'queued', 'sending') LIMIT 1", rows[i].ID).
+			Scan(&open).Error
+		if err != nil {
+			return err
+		}
+		if len(open) == 0 {
+			if err := s.setCampaignState(tx, &rows[i], models.CampaignCompleted, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CompleteCampaigns completes every scheduled or running campaign with
+// no open delivery left, and returns how many it completed (the
+// reconciler's sweep, for campaigns whose last delivery was skipped,
+// expired or cancelled outside a worker's outcome).
+func (s *Store) CompleteCampaigns(ctx context.Context) (int, error) {
+	var n int
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var ids []int64
+		err := tx.Model(&campaignRow{}).Where("state IN ?", []string{string(models.CampaignScheduled), string(models.CampaignRunning)}).
+			Pluck("id", &ids).Error
+		if err != nil {
+			return err
+		}
+		var before int64
+		if err := tx.Model(&campaignRow{}).Where("state = ?", string(models.CampaignCompleted)).Count(&before).Error; err != nil {
+			return err
+		}
+		if err := s.completeCampaigns(tx, ids); err != nil {
+			return err
+		}
+		var after int64
+		err = tx.Model(&campaignRow{}).Where("state = ?", string(models.CampaignCompleted)).Count(&after).Error
+		n = int(after - before)
+		return err
+	})
+	return n, mapError(err, "Campaigns")
+}
+
+// idsOf returns the ids of a set.
+func idsOf(set map[int64]bool) []int64 {
+	out := make([]int64, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	return out
+}
+
+// AcquireLease takes or renews the named lease for owner until now+ttl,
+// unless another owner holds it unexpired; it reports whether owner holds
+// it now. Periodic work (dispatch, reconcile) runs only in the process
+// holding its lease, however many processes run.
+func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	now := s.now()
+	res := s.db.WithContext(ctx).Exec("INSERT INTO worker_leases (name, owner, until) VALUES (?, ?, ?) "+
+		"ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until "+
+		"WHERE worker_leases.until < ? OR worker_leases.owner = excluded.owner", name, owner, now.Add(ttl), now)
+	if res.Error != nil {
+		return false, mapError(res.Error, "Lease")
+	}
+	return res.RowsAffected == 1, nil
+}

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// ExpireLeases settles the deliveries whose sending lease ran out before
+// now: their worker died (or lost its database) mid-send. On a channel
+// where a re-send with the same idempotency key is safe (idempotent
+// reports which), they are queued again under a new task id; on the
+// others (SMTP) the message may have gone out, so they become unknown and
+// are never re-sent without an admin asking. It handles at most limit
+// deliveries per call and returns the batches to enqueue.
+func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker string, idempotent func(models.Channel) bool) ([]models.SendBatch, error) {
+	var batches []models.SendBatch
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		batches = nil
+		now := s.now()
+		q := tx.Where("status = ? AND lease_until < ?", string(models.DeliverySending), now).Order("id").Limit(limit)
+		if s.dialect == DialectPostgres {
+			q = q.Clauses(skipLocked)
+		}
+		var rows []deliveryRow
+		if err := q.Find(&rows).Error; err != nil || len(rows) == 0 {
+			return err
+		}
+		ev := newEventBatch(s, worker, now)
+		var again []dueRow
+		for i := range rows {
+			d := &rows[i]
+			if !idempotent(models.Channel(d.Channel)) {
+				if err := ev.move(tx, d, models.DeliveryUnknown, "", map[string]any{"lease_owner": ""}); err != nil {
+					return err
+				}
+				continue
+			}
+			again = append(again, dueRow{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation, Attempts: d.Attempts})
+		}
+		for start := 0; start < len(again); start += batchSize {
+			chunk := again[start:min(start+batchSize, len(again))]
+			b := models.SendBatch{TaskID: batchTaskID("retry", chunk), ProcessAt: now}
+			for _, r := range chunk {
+				b.IDs = append(b.IDs, r.ID)
+			}
+			for i := range rows {
+				if contains(b.IDs, rows[i].ID) {
+					extra := map[string]any{"queued_at": now, "task_id": b.TaskID, "lease_owner": "", "sent_at": nil}
+					if err := ev.move(tx, &rows[i], models.DeliveryQueued, "", extra); err != nil {
+						return err
+					}
+				}
+			}
+			batches = append(batches, b)
+		}
+		return ev.flush(tx)
+	})
+	if err != nil {
+		return nil, mapError(err, "Deliveries")
+	}
+	return batches, nil
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// StaleQueued returns, grouped by the task they were handed to, the
+// deliveries queued before olderThan that are still queued: either their
+// task is late, or Redis lost it. The caller re-creates the tasks that no
+// longer exist, under the same ids (an existing task makes that a no-op).
+func (s *Store) StaleQueued(ctx context.Context, olderThan time.Time, limit int) ([]models.SendBatch, error) {
+	var rows []deliveryRow
+	err := s.db.WithContext(ctx).Where("status = ? AND queued_at < ?", string(models.DeliveryQueued), olderThan.UTC()).
+		Order("queued_at").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, mapError(err, "Deliveries")
+	}
+	by := map[string]*models.SendBatch{}
+	for _, r := range rows {
+		b := by[r.TaskID]
+		if b == nil {
+			b = &models.SendBatch{TaskID: r.TaskID}
+			by[r.TaskID] = b
+		}
+		b.IDs = append(b.IDs, r.ID)
+		if r.ScheduledAt.After(b.ProcessAt) {
+			b.ProcessAt = r.ScheduledAt.UTC()
+		}
+	}
+	out := make([]models.SendBatch, 0, len(by))
+	for _, b := range by {
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].TaskID < out[j].TaskID })
+	return out, nil
+}
+
+// ResendDelivery plans an unknown delivery again, on an admin's explicit
+// request: a duplicate may reach the customer, which is why it never
+// happens automatically. It goes through dispatch and the send-time check
+// like any other (its campaign runs again if it had completed). ENOTFOUND;
+// ECONFLICT unless the delivery is unknown.
+func (s *Store) ResendDelivery(ctx context.Context, id int64, worker string) (*models.Delivery, error) {
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var d deliveryRow
+		if err := s.forUpdate(tx).Where("id = ?", id).Take(&d).Error; err != nil {
+			return err
+		}
+		if d.Status != string(models.DeliveryUnknown) {
+			return models.Errorf(models.ECONFLICT, "Delivery %d is %s; only unknown deliveries can be resent.", id, d.Status)
+		}
+		now := s.now()
+		ev := newEventBatch(s, worker, now)
+		extra := map[string]any{"scheduled_at": now, "generation": d.Generation + 1, "queued_at": nil, "task_id": "", "sent_at": nil}
+		if err := ev.move(tx, &d, models.DeliveryPlanned, "", extra); err != nil {
+			return err
+		}
+		var camp campaignRow
+		if err := s.forUpdate(tx).Where("id = ?", d.CampaignID).Take(&camp).Error; err != nil {
+			return err
+		}
+		if camp.State == string(models.CampaignCompleted) {
+			if err := s.setCampaignState(tx, &camp, models.CampaignRunning, nil); err != nil {
+				return err
+			}
+		}
+		return ev.flush(tx)
+	})
+	if err != nil {
+		return nil, mapError(err, "Delivery")
+	}
+	return s.Delivery(ctx, id)
+}

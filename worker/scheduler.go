@@ -1,0 +1,207 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/candor/candor/models"
+)
+
+// Store is what the periodic work needs from storage.
+type Store interface {
+	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	DispatchDue(ctx context.Context, until time.Time, limit, batchSize int, worker string) ([]models.SendBatch, error)
+	ExpireLeases(ctx context.Context, limit, batchSize int, worker string, idempotent func(models.Channel) bool) ([]models.SendBatch, error)
+	StaleQueued(ctx context.Context, olderThan time.Time, limit int) ([]models.SendBatch, error)
+	CompleteCampaigns(ctx context.Context) (int, error)
+}
+
+// SchedulerOptions configure the periodic work.
+type SchedulerOptions struct {
+	Store    Store
+	Redis    asynq.RedisConnOpt
+	Enqueuer *Enqueuer
+	// Worker names this process (lease owner, delivery events).
+	Worker string
+	// Idempotent reports which channels may be re-sent after a crash.
+	Idempotent func(models.Channel) bool
+	// Tick is how often dispatch runs; Horizon how far ahead of now it
+	// hands work to the queue (tasks wait in Redis for their time).
+	Tick, Horizon time.Duration
+	// BatchSize deliveries go in one task; at most MaxQueuedTasks tasks
+	// wait in the queue, so Redis memory does not grow with audiences.
+	BatchSize, MaxQueuedTasks int
+	// StaleAfter is how long a queued delivery may wait before the
+	// reconciler checks that its task still exists.
+	StaleAfter time.Duration
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Scheduler runs dispatch and reconciliation in the one process that
+// holds their database lease, whatever the number of worker processes.
+type Scheduler struct {
+	o         SchedulerOptions
+	inspector *asynq.Inspector
+}
+
+// NewScheduler returns a scheduler; zero options get defaults.
+func NewScheduler(o SchedulerOptions) *Scheduler {
+	if o.Tick <= 0 {
+		o.Tick = time.Second
+	}
+	if o.Horizon <= 0 {
+		o.Horizon = 30 * time.Second
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 100
+	}
+	if o.MaxQueuedTasks <= 0 {
+		o.MaxQueuedTasks = 400
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = 2 * time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Scheduler{o: o, inspector: asynq.NewInspector(o.Redis)}
+}
+
+// leaseName is the database lease of the periodic work.
+const leaseName = "scheduler"
+
+// Run ticks until ctx ends. Each tick in the lease holder dispatches what
+// is due; every tenth tick also reconciles.
+func (s *Scheduler) Run(ctx context.Context) {
+	t := time.NewTicker(s.o.Tick)
+	defer t.Stop()
+	for n := 0; ; n++ {
+		if err := s.tick(ctx, n%10 == 0); err != nil && ctx.Err() == nil {
+			s.o.Logger.Warn("scheduler tick failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// tick runs one round if this process holds (or takes) the lease.
+func (s *Scheduler) tick(ctx context.Context, reconcile bool) error {
+	held, err := s.o.Store.AcquireLease(ctx, leaseName, s.o.Worker, 10*s.o.Tick+5*time.Second)
+	if err != nil || !held {
+		return err
+	}
+	if reconcile {
+		if err := s.Reconcile(ctx); err != nil {
+			return err
+		}
+	}
+	return s.Dispatch(ctx)
+}
+
+// Dispatch hands due deliveries to the queue while it has room.
+func (s *Scheduler) Dispatch(ctx context.Context) error {
+	for {
+		room, err := s.room()
+		if err != nil || room <= 0 {
+			return err
+		}
+		until := s.o.Now().Add(s.o.Horizon)
+		batches, err := s.o.Store.DispatchDue(ctx, until, room*s.o.BatchSize, s.o.BatchSize, s.o.Worker)
+		if err != nil {
+			return err
+		}
+		if err := s.enqueue(ctx, batches); err != nil {
+			return err
+		}
+		if len(batches) < room {
+			return nil
+		}
+	}
+}
+
+// room is how many more tasks the send queue may hold.
+func (s *Scheduler) room() (int, error) {
+	queues, err := s.inspector.Queues()
+	if err != nil {
+		return 0, err
+	}
+	if !slices.Contains(queues, QueueSend) {
+		return s.o.MaxQueuedTasks, nil // no task was ever queued
+	}
+	info, err := s.inspector.GetQueueInfo(QueueSend)
+	if err != nil {
+		return 0, err
+	}
+	return s.o.MaxQueuedTasks - (info.Size - info.Archived - info.Completed), nil
+}
+
+func (s *Scheduler) enqueue(ctx context.Context, batches []models.SendBatch) error {
+	for _, b := range batches {
+		// A failure leaves the deliveries queued with their task id: the
+		// reconciler re-creates the task.
+		if err := s.o.Enqueuer.Enqueue(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reconcile takes back deliveries whose worker died mid-send, re-creates
+// tasks Redis lost, and completes campaigns with nothing left to send.
+func (s *Scheduler) Reconcile(ctx context.Context) error {
+	retry, err := s.o.Store.ExpireLeases(ctx, 1000, s.o.BatchSize, s.o.Worker, s.o.Idempotent)
+	if err != nil {
+		return err
+	}
+	if err := s.enqueue(ctx, retry); err != nil {
+		return err
+	}
+	stale, err := s.o.Store.StaleQueued(ctx, s.o.Now().Add(-s.o.StaleAfter), 10000)
+	if err != nil {
+		return err
+	}
+	recreated := 0
+	for _, b := range stale {
+		info, err := s.inspector.GetTaskInfo(QueueSend, b.TaskID)
+		switch {
+		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+		case err != nil:
+			return err
+		case info.State == asynq.TaskStateArchived || info.State == asynq.TaskStateCompleted:
+			// Given up on, or done while some deliveries stayed queued:
+			// replace it so they are tried again.
+			if err := s.inspector.DeleteTask(QueueSend, b.TaskID); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+				return err
+			}
+		default:
+			continue // still waiting, running or retrying
+		}
+		if err := s.o.Enqueuer.Enqueue(ctx, b); err != nil {
+			return err
+		}
+		recreated++
+	}
+	done, err := s.o.Store.CompleteCampaigns(ctx)
+	if err != nil {
+		return err
+	}
+	if len(retry) > 0 || recreated > 0 || done > 0 {
+		s.o.Logger.Info("reconciled", "requeued_batches", len(retry), "recreated_tasks", recreated, "completed_campaigns", done)
+	}
+	return nil
+}
+
+// Close releases the scheduler's Redis connections.
+func (s *Scheduler) Close() error { return s.inspector.Close() }
