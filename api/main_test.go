@@ -77,7 +77,7 @@ func newTestAPI(tb testing.TB, backend string, configure func(*Options)) *testAP
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	st := openStore(tb, backend, keys, logger)
 	opts := Options{Store: st, Keys: keys, PublicURL: "https://candor.example", Logger: logger, Version: "test",
-		Campaigns: campaigns.NewService(st, campaigns.NewPlanner(models.PlanSettings{}))}
+		Campaigns: campaigns.NewService(st, campaigns.NewPlanner(models.PlanSettings{})), Deliveries: st}
 	if configure != nil {
 		configure(&opts)
 	}

@@ -79,6 +79,11 @@ var wantRoles = map[string]models.Role{
 	"POST /v1/campaigns/:id/pause":               models.RoleAdmin,
 	"POST /v1/campaigns/:id/resume":              models.RoleAdmin,
 	"POST /v1/campaigns/:id/cancel":              models.RoleAdmin,
+
+	"GET /v1/deliveries":             models.RoleViewer,
+	"GET /v1/deliveries/:id":         models.RoleViewer,
+	"GET /v1/outbox":                 models.RoleViewer,
+	"POST /v1/deliveries/:id/resend": models.RoleAdmin,
 }
 
 // policyRoles is wantRoles with a HEAD beside every GET, holding the GET's
