@@ -57,7 +57,7 @@ func (b *eventBatch) move(tx *gorm.DB, d *deliveryRow, to models.DeliveryStatus,
 		return res.Error
 	}
 	from := d.Status
-	d.Status, d.Reason = string(to), string(reason)
+	d.Status, d.Reason, d.UpdatedAt = string(to), string(reason), b.now
 	if v, ok := extra["lease_until"].(time.Time); ok {
 		d.LeaseUntil = &v
 	}
