@@ -100,8 +100,10 @@ func TestCheckSend(t *testing.T) {
 			want: send},
 		{name: "the global cap applies when the customer has no cadence",
 			settings: &models.PlanSettings{Channels: plannerSettings.Channels, GlobalCap: &models.Cadence{Max: 2, Per: "7d"}},
-			facts:    func(f *models.PlanFacts) { f.Counted = []time.Time{plannerNow.Add(-48 * time.Hour), plannerNow.Add(-time.Hour)} },
-			want:     skip(models.ReasonCadenceCap)},
+			facts: func(f *models.PlanFacts) {
+				f.Counted = []time.Time{plannerNow.Add(-48 * time.Hour), plannerNow.Add(-time.Hour)}
+			},
+			want: skip(models.ReasonCadenceCap)},
 		{name: "a correction is exempt from cadence",
 			target: func(t *models.PlanTarget) { t.Correction = true },
 			facts: func(f *models.PlanFacts) {
