@@ -60,7 +60,8 @@ func (p *Plan) CheckSend(ctx context.Context, f *models.PlanFacts, d *models.Del
 		if !ok {
 			return end(models.SendExpire, models.ReasonWindowMissed)
 		}
-		return models.SendDecision{Action: models.SendReplan, Reason: reason, At: next.At.UTC(), Channel: d.Channel, Locale: d.Locale}, nil
+		return models.SendDecision{Action: models.SendReplan, Reason: reason, At: next.At.UTC(), Channel: d.Channel, Locale: d.Locale,
+			PreferenceVersion: c.PreferenceVersion}, nil
 	}
 	if !p.target.Correction && !sendCadenceOK(f.Counted, now, c.Cadence, p.settings.GlobalCap) {
 		return end(models.SendSkip, models.ReasonCadenceCap)
@@ -81,7 +82,7 @@ func (p *Plan) replanChannel(ctx context.Context, f *models.PlanFacts, d *models
 		return models.SendDecision{Action: models.SendSkip, Reason: models.ReasonChannelChanged, Channel: d.Channel, Locale: d.Locale}, nil
 	}
 	return models.SendDecision{Action: models.SendReplan, Reason: models.ReasonChannelChanged, At: x.Slot.At.UTC(),
-		Channel: x.Channel, Locale: x.Locale}, nil
+		Channel: x.Channel, Locale: x.Locale, PreferenceVersion: f.Customer.PreferenceVersion}, nil
 }
 
 // sendCadenceOK counts, for the customer's cadence and the global cap, the

@@ -158,7 +158,8 @@ type SendDecision struct {
 	Locale  string
 	// Address is where the message goes (never logged); Timezone, Window
 	// (index into the customer's windows), Local (the wall-clock send
-	// time) and PreferenceVersion are the snapshot of a send.
+	// time) and PreferenceVersion are the snapshot of a send;
+	// PreferenceVersion is also the version a re-plan planned for.
 	Address           string
 	Timezone          string
 	Window            int

@@ -92,13 +92,18 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 		if err := ev.move(tx, d, models.DeliverySending, "", updates); err != nil {
 			return nil, err
 		}
+		// The send sees the delivery as stored (the engine's retry limit
+		// reads Attempts).
+		d.LeaseOwner, d.Attempts, d.SentAt = ev.worker, d.Attempts+1, &now
+		d.AddressFingerprint, d.SendTimezone, d.SendWindow, d.SendLocal = fp, x.Timezone, &window, x.Local
+		d.PreferenceVersion = x.PreferenceVersion
 		// The claim counts for the customer's next message in this batch.
 		c.counted[d.CustomerID] = append(c.counted[d.CustomerID], now)
 		delivery = d.model()
 		return &models.ClaimedSend{Delivery: delivery, Customer: cust, Version: version, Decision: x}, nil
 	case models.SendReplan:
 		return nil, ev.move(tx, d, models.DeliveryPlanned, x.Reason, map[string]any{"scheduled_at": x.At, "channel": string(x.Channel),
-			"locale": x.Locale, "generation": d.Generation + 1, "queued_at": nil, "task_id": ""})
+			"locale": x.Locale, "generation": d.Generation + 1, "queued_at": nil, "task_id": "", "preference_version": x.PreferenceVersion})
 	case models.SendExpire:
 		return nil, ev.move(tx, d, models.DeliveryExpired, x.Reason, nil)
 	default:

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm"
@@ -56,7 +57,7 @@ func (b *eventBatch) move(tx *gorm.DB, d *deliveryRow, to models.DeliveryStatus,
 		return res.Error
 	}
 	from := d.Status
-	d.Status, d.Reason = string(to), string(reason)
+	d.Status, d.Reason, d.UpdatedAt = string(to), string(reason), b.now
 	if v, ok := extra["lease_until"].(time.Time); ok {
 		d.LeaseUntil = &v
 	}
@@ -73,7 +74,8 @@ func (b *eventBatch) outboxEvent(tx *gorm.DB, d *deliveryRow, to models.Delivery
 	}
 	ext, ok := b.external[d.CustomerID]
 	if !ok {
-		if err := tx.Model(&customerRow{}).Where("id = ?", d.CustomerID).Pluck("external_id", &ext).Error; err != nil {
+		var err error
+		if ext, err = externalIDOf(tx, d.CustomerID); err != nil {
 			return err
 		}
 		b.external[d.CustomerID] = ext
@@ -87,6 +89,16 @@ func (b *eventBatch) outboxEvent(tx *gorm.DB, d *deliveryRow, to models.Delivery
 	}
 	cid := d.CustomerID
 	return b.s.writeEvent(tx, typ, &cid, data)
+}
+
+// externalIDOf returns a customer's external id: "" for an erased
+// customer, whose external id is NULL.
+func externalIDOf(db *gorm.DB, customerID int64) (string, error) {
+	var ext []sql.NullString
+	if err := db.Model(&customerRow{}).Where("id = ?", customerID).Pluck("external_id", &ext).Error; err != nil || len(ext) == 0 {
+		return "", err
+	}
+	return ext[0].String, nil
 }
 
 // flush writes the delivery events collected so far.
@@ -108,7 +120,8 @@ func (s *Store) Delivery(ctx context.Context, id int64) (*models.Delivery, error
 		return nil, mapError(err, "Delivery")
 	}
 	d := row.model()
-	if err := db.Model(&customerRow{}).Where("id = ?", row.CustomerID).Pluck("external_id", &d.ExternalID).Error; err != nil {
+	var err error
+	if d.ExternalID, err = externalIDOf(db, row.CustomerID); err != nil {
 		return nil, mapError(err, "Delivery")
 	}
 	var events []deliveryEventRow

@@ -14,7 +14,8 @@ import (
 // with a reason, unknown, or queued again for a transient failure (its
 // send time cleared, since nothing reached the customer). A delivery that
 // is no longer sending (its lease ran out and the reconciler moved it)
-// still becomes sent when the send succeeded: that is what happened. Each
+// still becomes sent when the send succeeded: that is what happened; the
+// other outcomes apply only while worker still holds the lease. Each
 // change is kept as a delivery event with an outbox event for final
 // statuses; campaigns left without open deliveries complete.
 func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []models.SendOutcome) error {
@@ -26,8 +27,11 @@ func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []mo
 		ids[i] = o.DeliveryID
 	}
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		// Locked (in id order), so a reconciler moving one of them commits
+		// wholly before or after: read unlocked, a sent outcome racing its
+		// move to unknown matched no row and was lost.
 		var rows []deliveryRow
-		if err := tx.Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		if err := s.forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
 			return err
 		}
 		byID := make(map[int64]*deliveryRow, len(rows))
@@ -61,21 +65,32 @@ func (b *eventBatch) record(tx *gorm.DB, d *deliveryRow, o models.SendOutcome) e
 		if d.Status != string(models.DeliverySending) && d.Status != string(models.DeliveryUnknown) && d.Status != string(models.DeliveryQueued) {
 			return nil
 		}
-		if err := b.move(tx, d, models.DeliverySent, "", map[string]any{"provider_id": o.ProviderID, "lease_owner": ""}); err != nil {
-			return err
+		extra := map[string]any{"provider_id": o.ProviderID, "lease_owner": ""}
+		if d.SentAt == nil {
+			// Queued again after its lease ran out, which cleared the
+			// send time: the message went out, and counts for cadence.
+			extra["sent_at"] = b.now
 		}
-		return nil
+		return b.move(tx, d, models.DeliverySent, "", extra)
 	case models.DeliveryQueued:
-		if d.Status != string(models.DeliverySending) {
+		if !b.holds(d) {
 			return nil
 		}
 		return b.move(tx, d, models.DeliveryQueued, o.Reason, map[string]any{"sent_at": nil, "lease_owner": ""})
 	default: // failed, unknown
-		if d.Status != string(models.DeliverySending) {
+		if !b.holds(d) {
 			return nil
 		}
 		return b.move(tx, d, o.Status, o.Reason, map[string]any{"lease_owner": ""})
 	}
+}
+
+// holds reports whether d is sending under the batch's worker's lease. A
+// worker whose lease ran out may report a failure after another worker
+// claimed the delivery again: that send is not its to settle. (A sent
+// outcome is always recorded: the message went out.)
+func (b *eventBatch) holds(d *deliveryRow) bool {
+	return d.Status == string(models.DeliverySending) && d.LeaseOwner == b.worker
 }
 
 // completeCampaigns moves the scheduled or running campaigns among ids

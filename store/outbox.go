@@ -75,8 +75,8 @@ func (s *Store) OutboxMessages(ctx context.Context, f models.OutboxFilter, page 
 	ext := map[int64]string{}
 	return pageBy(q, ks, "Outbox", func(r outboxRow) int64 { return r.ID }, func(r *outboxRow) (*models.OutboxMessage, error) {
 		if _, ok := ext[r.CustomerID]; !ok {
-			var e string
-			if err := db.Model(&customerRow{}).Where("id = ?", r.CustomerID).Pluck("external_id", &e).Error; err != nil {
+			e, err := externalIDOf(db, r.CustomerID)
+			if err != nil {
 				return nil, mapError(err, "Outbox")
 			}
 			ext[r.CustomerID] = e

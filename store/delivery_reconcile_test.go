@@ -1,0 +1,271 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
+)
+
+// smsIsIdempotent says sms may be re-sent after a crash and email not.
+func smsIsIdempotent(ch models.Channel) bool { return ch == models.ChannelSMS }
+
+// expire runs ExpireLeases as the reconciler.
+func (f *deliveryFixture) expire() []models.SendBatch {
+	f.t.Helper()
+	b, err := f.s.ExpireLeases(f.ctx, 100, 10, "reconciler", smsIsIdempotent)
+	if err != nil {
+		f.t.Fatalf("expire leases: %v", err)
+	}
+	return b
+}
+
+// claimedPair launches to an email and an sms customer and claims both;
+// it returns their delivery ids and the task id they were dispatched in.
+func claimedPair(f *deliveryFixture) (mail, text int64, task string) {
+	f.t.Helper()
+	f.add("mail", "g", nil)
+	f.add("text", "g", func(in *models.CustomerInput) { in.PreferredChannel = models.ChannelSMS })
+	camp := f.launch(nil, "g")
+	for _, d := range f.deliveries(camp.ID) {
+		if d.Channel == models.ChannelSMS {
+			text = d.ID
+		} else {
+			mail = d.ID
+		}
+	}
+	f.dispatch()
+	task = f.taskID(text)
+	if got := f.claim(mail, text); len(got) != 2 {
+		f.t.Fatalf("claimed %d, want 2", len(got))
+	}
+	return mail, text, task
+}
+
+func TestExpireLeases(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		mail, text, first := claimedPair(f)
+		t.Run("a lease that has not run out is left alone", func(t *testing.T) {
+			f.clk.Advance(claimLease - time.Second)
+			if got := f.expire(); len(got) != 0 {
+				t.Errorf("expired %+v", got)
+			}
+		})
+		f.clk.Advance(2 * time.Second)
+		batches := f.expire()
+		t.Run("on an idempotent channel the delivery is queued again under a new derived task id", func(t *testing.T) {
+			if len(batches) != 1 || !cmp.Equal(batches[0].IDs, []int64{text}) || !batches[0].ProcessAt.Equal(f.now()) {
+				t.Fatalf("batches = %+v, want [%d] at %s", batches, text, f.now())
+			}
+			if batches[0].TaskID == first || f.taskID(text) != batches[0].TaskID {
+				t.Errorf("task id %q (stored %q), first was %q", batches[0].TaskID, f.taskID(text), first)
+			}
+			if d := f.delivery(text); d.Status != models.DeliveryQueued || d.SentAt != nil {
+				t.Errorf("delivery = %s sent at %v, want queued with no send time", d.Status, d.SentAt)
+			}
+		})
+		t.Run("on another channel the delivery becomes unknown with an event", func(t *testing.T) {
+			if d := f.delivery(mail); d.Status != models.DeliveryUnknown {
+				t.Errorf("status = %s, want unknown", d.Status)
+			}
+			if n := len(f.events(models.EventDeliveryUnknown)); n != 1 {
+				t.Errorf("%d delivery.unknown events, want 1", n)
+			}
+		})
+		t.Run("expiring again changes nothing", func(t *testing.T) {
+			if got := f.expire(); len(got) != 0 {
+				t.Errorf("expired again: %+v", got)
+			}
+		})
+		t.Run("the queued-again delivery is claimed as a second attempt", func(t *testing.T) {
+			got := f.claim(text)
+			if len(got) != 1 || got[0].Delivery.Attempts != 2 {
+				t.Fatalf("claim = %+v", got)
+			}
+		})
+		t.Run("a late sent for a delivery marked unknown makes it sent", func(t *testing.T) {
+			f.record(models.SendOutcome{DeliveryID: mail, Status: models.DeliverySent, ProviderID: "late"})
+			if d := f.delivery(mail); d.Status != models.DeliverySent || d.ProviderID != "late" || d.SentAt == nil {
+				t.Errorf("delivery = %s %q sent at %v", d.Status, d.ProviderID, d.SentAt)
+			}
+		})
+	})
+}
+
+func TestLateOutcomesAfterARequeue(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		t.Run("a late sent for a delivery queued again counts as sent from now", func(t *testing.T) {
+			f := newDeliveryFixture(t, backend)
+			_, text, _ := claimedPair(f)
+			f.clk.Advance(claimLease + time.Second)
+			f.expire()
+			f.record(models.SendOutcome{DeliveryID: text, Status: models.DeliverySent, ProviderID: "late"})
+			d := f.delivery(text)
+			if d.Status != models.DeliverySent || d.SentAt == nil {
+				t.Fatalf("delivery = %s sent at %v: a sent message must count for cadence", d.Status, d.SentAt)
+			}
+			if got := f.claim(text); len(got) != 0 {
+				t.Errorf("the queued task claimed a sent delivery")
+			}
+		})
+		t.Run("a worker whose lease ran out cannot fail a delivery another worker is sending", func(t *testing.T) {
+			f := newDeliveryFixture(t, backend)
+			_, text, _ := claimedPair(f)
+			f.clk.Advance(claimLease + time.Second)
+			f.expire()
+			if _, err := f.s.ClaimDeliveries(f.ctx, []int64{text}, "w2", claimLease, f.planner); err != nil {
+				t.Fatal(err)
+			}
+			f.record(models.SendOutcome{DeliveryID: text, Status: models.DeliveryFailed, Reason: models.ReasonRejected}) // w1
+			if d := f.delivery(text); d.Status != models.DeliverySending {
+				t.Fatalf("status = %s %s, want still sending by w2", d.Status, d.Reason)
+			}
+			if err := f.s.RecordOutcomes(f.ctx, "w2", []models.SendOutcome{{DeliveryID: text, Status: models.DeliverySent}}); err != nil {
+				t.Fatal(err)
+			}
+			if d := f.delivery(text); d.Status != models.DeliverySent {
+				t.Errorf("status = %s, want sent", d.Status)
+			}
+		})
+	})
+}
+
+func TestStaleQueuedGroupsByTask(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		for _, ext := range []string{"a", "b", "c"} {
+			f.add(ext, "g", nil)
+		}
+		f.launch(nil, "g")
+		batches, err := f.s.DispatchDue(f.ctx, f.clk.Now(), 100, 2, "dispatcher")
+		if err != nil || len(batches) != 2 {
+			t.Fatalf("dispatch = %+v %v", batches, err)
+		}
+		t.Run("deliveries queued after the cut-off are not stale", func(t *testing.T) {
+			got, err := f.s.StaleQueued(f.ctx, f.now(), 100)
+			if err != nil || len(got) != 0 {
+				t.Errorf("stale = %+v %v", got, err)
+			}
+		})
+		t.Run("stale deliveries come back grouped by the task they were handed to", func(t *testing.T) {
+			f.clk.Advance(10 * time.Minute)
+			got, err := f.s.StaleQueued(f.ctx, f.clk.Now().Add(-5*time.Minute), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := batches
+			if want[0].TaskID > want[1].TaskID {
+				want = []models.SendBatch{want[1], want[0]}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("stale (-want +got):\n%s", diff)
+			}
+		})
+	})
+}
+
+func TestResendDelivery(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		f.add("mail", "g", nil)
+		camp := f.launch(nil, "g")
+		id := f.deliveries(camp.ID)[0].ID
+		f.dispatch()
+		first := f.taskID(id)
+		f.claim(id)
+		t.Run("only an unknown delivery can be resent", func(t *testing.T) {
+			_, err := f.s.ResendDelivery(f.ctx, id, "admin")
+			wantCode(t, err, models.ECONFLICT)
+			_, err = f.s.ResendDelivery(f.ctx, id+1000, "admin")
+			wantCode(t, err, models.ENOTFOUND)
+		})
+		f.clk.Advance(claimLease + time.Second)
+		f.expire()
+		if n, err := f.s.CompleteCampaigns(f.ctx); err != nil || n != 1 {
+			t.Fatalf("sweep completed %d (%v), want 1", n, err)
+		}
+		d, err := f.s.ResendDelivery(f.ctx, id, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("a resent delivery is planned again now as a new generation", func(t *testing.T) {
+			if d.Status != models.DeliveryPlanned || d.Generation != 2 || !d.ScheduledAt.Equal(f.now()) || d.SentAt != nil {
+				t.Errorf("resent = %+v", d)
+			}
+			last := d.Events[len(d.Events)-1]
+			if last.From != models.DeliveryUnknown || last.To != models.DeliveryPlanned || last.Worker != "admin" {
+				t.Errorf("last event = %+v", last)
+			}
+		})
+		t.Run("its completed campaign runs again", func(t *testing.T) {
+			if st := f.state(camp.ID); st != models.CampaignRunning {
+				t.Errorf("state = %s, want running", st)
+			}
+		})
+		t.Run("it is handed on under a new task id", func(t *testing.T) {
+			if b := f.dispatch(); len(b) != 1 || b[0].TaskID == first {
+				t.Errorf("dispatch = %+v, first task %q", b, first)
+			}
+		})
+		t.Run("resending it again is a conflict", func(t *testing.T) {
+			_, err := f.s.ResendDelivery(f.ctx, id, "admin")
+			wantCode(t, err, models.ECONFLICT)
+		})
+	})
+}
+
+// TestLateSentRacingTheReconciler holds the reconciler's change of a
+// delivery to unknown uncommitted while a late sent is recorded for it
+// (PostgreSQL only: SQLite runs one writing transaction at a time).
+func TestLateSentRacingTheReconciler(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		if backend != store.DialectPostgres {
+			t.Skip("needs concurrent writers")
+		}
+		f := newDeliveryFixture(t, backend)
+		mail, _, _ := claimedPair(f)
+		reconciler := f.s.DB().Begin()
+		defer reconciler.Rollback()
+		if err := reconciler.Exec("UPDATE deliveries SET status = 'unknown' WHERE id = ?", mail).Error; err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			done <- f.s.RecordOutcomes(context.Background(), "w1", []models.SendOutcome{{DeliveryID: mail, Status: models.DeliverySent}})
+		}()
+		waitForLockWait(t, f)
+		if err := reconciler.Commit().Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if d := f.delivery(mail); d.Status != models.DeliverySent {
+			t.Errorf("status = %s, want sent: the send happened", d.Status)
+		}
+	})
+}
+
+// waitForLockWait returns once a session of this test database waits for
+// a lock.
+func waitForLockWait(t *testing.T, f *deliveryFixture) {
+	t.Helper()
+	for range 2000 {
+		var n int
+		err := f.s.DB().Raw("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid " +
+			"WHERE NOT l.granted AND a.datname = current_database()").Row().Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no session waited for the lock")
+}
