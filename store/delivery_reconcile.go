@@ -109,8 +109,9 @@ func (s *Store) StaleQueued(ctx context.Context, olderThan time.Time, limit int)
 // ResendDelivery plans an unknown delivery again, on an admin's explicit
 // request: a duplicate may reach the customer, which is why it never
 // happens automatically. It goes through dispatch and the send-time check
-// like any other (its campaign runs again if it had completed). ENOTFOUND;
-// ECONFLICT unless the delivery is unknown.
+// like any other (its campaign runs again if it had completed; a paused
+// campaign sends it after resume). ENOTFOUND; ECONFLICT unless the
+// delivery is unknown, or when its campaign was cancelled.
 func (s *Store) ResendDelivery(ctx context.Context, id int64, worker string) (*models.Delivery, error) {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		var d deliveryRow
@@ -129,6 +130,10 @@ func (s *Store) ResendDelivery(ctx context.Context, id int64, worker string) (*m
 		var camp campaignRow
 		if err := s.forUpdate(tx).Where("id = ?", d.CampaignID).Take(&camp).Error; err != nil {
 			return err
+		}
+		if camp.State == string(models.CampaignCancelled) {
+			// Nothing would ever dispatch it: say so instead.
+			return models.Errorf(models.ECONFLICT, "Campaign %d is cancelled; its deliveries cannot be resent.", camp.ID)
 		}
 		if camp.State == string(models.CampaignCompleted) {
 			if err := s.setCampaignState(tx, &camp, models.CampaignRunning, nil); err != nil {

@@ -219,6 +219,24 @@ func TestResendDelivery(t *testing.T) {
 	})
 }
 
+func TestResendInACancelledCampaignIsAConflict(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		f.add("mail", "g", nil)
+		camp := f.launch(nil, "g")
+		id := f.deliveries(camp.ID)[0].ID
+		f.dispatch()
+		f.claim(id)
+		f.clk.Advance(claimLease + time.Second)
+		f.expire()
+		if _, err := f.s.CancelCampaign(f.ctx, camp.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.s.ResendDelivery(f.ctx, id, "admin")
+		wantCode(t, err, models.ECONFLICT)
+	})
+}
+
 // TestLateSentRacingTheReconciler holds the reconciler's change of a
 // delivery to unknown uncommitted while a late sent is recorded for it
 // (PostgreSQL only: SQLite runs one writing transaction at a time).
