@@ -53,7 +53,20 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, worker string,
 				return err
 			}
 		}
-		return ev.flush(tx)
+		claimed, err := ev.flushAll(tx)
+		if err != nil {
+			return err
+		}
+		// Only what really moved is sent (the rows are locked, so all of
+		// it; a guard costs nothing).
+		kept := out[:0]
+		for _, cs := range out {
+			if claimed[cs.Delivery.ID] {
+				kept = append(kept, cs)
+			}
+		}
+		out = kept
+		return nil
 	})
 	if err != nil {
 		return nil, mapError(err, "Deliveries")
@@ -86,14 +99,12 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 	case models.SendNow:
 		fp := s.keys.Fingerprint(addressKind(x.Channel), x.Address)
 		window := x.Window
-		updates := map[string]any{"lease_until": now.Add(lease), "lease_owner": ev.worker, "attempts": d.Attempts + 1,
-			"sent_at": now, "address_fingerprint": fp, "send_timezone": x.Timezone, "send_window": window,
-			"send_local": x.Local, "preference_version": x.PreferenceVersion}
-		if err := ev.move(tx, d, models.DeliverySending, "", updates); err != nil {
-			return nil, err
-		}
+		until := now.Add(lease)
+		// Applied with the batch's other claims in one statement (flush).
+		ev.claim(d, until, ev.worker, d.Attempts+1, now, fp, x.Timezone, window, x.Local, x.PreferenceVersion)
 		// The send sees the delivery as stored (the engine's retry limit
 		// reads Attempts).
+		d.Status, d.Reason, d.UpdatedAt, d.LeaseUntil = string(models.DeliverySending), "", now, &until
 		d.LeaseOwner, d.Attempts, d.SentAt = ev.worker, d.Attempts+1, &now
 		d.AddressFingerprint, d.SendTimezone, d.SendWindow, d.SendLocal = fp, x.Timezone, &window, x.Local
 		d.PreferenceVersion = x.PreferenceVersion

@@ -33,6 +33,12 @@ type eventBatch struct {
 	worker string
 	now    time.Time
 	rows   []deliveryEventRow
+	events []eventRow
+	// claims and sents are the bulk moves (queued -> sending, sending ->
+	// sent) flush applies in one statement each: their rows and values.
+	claims, sents       [][]any
+	claimRows, sentRows []*deliveryRow
+	sentProviders       []string
 	// external caches customers' external ids for the outbox events.
 	external map[int64]string
 }
@@ -66,29 +72,65 @@ func (b *eventBatch) move(tx *gorm.DB, d *deliveryRow, to models.DeliveryStatus,
 	return b.outboxEvent(tx, d, to, reason, provider)
 }
 
-// outboxEvent writes the integration event of a final status, if any.
+// outboxEvent queues the integration event of a final status, if any.
 func (b *eventBatch) outboxEvent(tx *gorm.DB, d *deliveryRow, to models.DeliveryStatus, reason models.Reason, providerID string) error {
-	typ, ok := deliveryEventTypes[to]
-	if !ok {
-		return nil
+	e, ok, err := b.deliveryEvent(tx, d, to, reason, providerID)
+	if ok {
+		b.events = append(b.events, e)
 	}
-	ext, ok := b.external[d.CustomerID]
-	if !ok {
-		var err error
-		if ext, err = externalIDOf(tx, d.CustomerID); err != nil {
-			return err
+	return err
+}
+
+// claim queues d's move from queued to sending with the columns of a
+// claim (see claimColumns after status); flush applies it.
+func (b *eventBatch) claim(d *deliveryRow, values ...any) {
+	b.claims = append(b.claims, append([]any{d.ID, d.Status, string(models.DeliverySending), b.now}, values...))
+	b.claimRows = append(b.claimRows, d)
+}
+
+// sent queues d's move to sent with the provider's message id; flush
+// applies it. A delivery queued again after its lease ran out lost its
+// send time: the message went out, so it counts for cadence from now.
+func (b *eventBatch) sent(d *deliveryRow, providerID string) {
+	at := b.now
+	if d.SentAt != nil {
+		at = *d.SentAt
+	}
+	b.sents = append(b.sents, []any{d.ID, d.Status, string(models.DeliverySent), "", b.now, nil, "", providerID, at})
+	b.sentRows = append(b.sentRows, d)
+	b.sentProviders = append(b.sentProviders, providerID)
+}
+
+// flushBulk applies the queued claims and sents, and returns the ids of
+// the claims that moved.
+func (b *eventBatch) flushBulk(tx *gorm.DB) (map[int64]bool, error) {
+	claimed, err := b.s.bulkMove(tx, claimColumns, b.claims)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range b.claimRows {
+		if claimed[d.ID] {
+			from, _ := b.claims[i][1].(string)
+			b.rows = append(b.rows, deliveryEventRow{DeliveryID: d.ID, At: b.now, FromStatus: from, ToStatus: string(models.DeliverySending), Worker: b.worker})
 		}
-		b.external[d.CustomerID] = ext
 	}
-	data := map[string]any{"delivery_id": d.ID, "campaign_id": d.CampaignID, "external_id": ext, "channel": d.Channel}
-	switch {
-	case to == models.DeliverySent:
-		data["provider_id"] = providerID
-	case reason != "":
-		data["reason"] = string(reason)
+	sent, err := b.s.bulkMove(tx, sentColumns, b.sents)
+	if err != nil {
+		return nil, err
 	}
-	cid := d.CustomerID
-	return b.s.writeEvent(tx, typ, &cid, data)
+	for i, d := range b.sentRows {
+		if !sent[d.ID] {
+			continue
+		}
+		from, _ := b.sents[i][1].(string)
+		b.rows = append(b.rows, deliveryEventRow{DeliveryID: d.ID, At: b.now, FromStatus: from, ToStatus: string(models.DeliverySent), Worker: b.worker})
+		d.Status = string(models.DeliverySent)
+		if err := b.outboxEvent(tx, d, models.DeliverySent, "", b.sentProviders[i]); err != nil {
+			return nil, err
+		}
+	}
+	b.claims, b.claimRows, b.sents, b.sentRows, b.sentProviders = nil, nil, nil, nil, nil
+	return claimed, nil
 }
 
 // externalIDOf returns a customer's external id: "" for an erased
@@ -101,14 +143,30 @@ func externalIDOf(db *gorm.DB, customerID int64) (string, error) {
 	return ext[0].String, nil
 }
 
-// flush writes the delivery events collected so far.
+// flush applies the queued bulk moves and writes the delivery events and
+// outbox events collected so far.
 func (b *eventBatch) flush(tx *gorm.DB) error {
-	if len(b.rows) == 0 {
-		return nil
-	}
-	err := tx.CreateInBatches(b.rows, 1000).Error
-	b.rows = b.rows[:0]
+	_, err := b.flushAll(tx)
 	return err
+}
+
+// flushAll is flush, returning the ids of the claims that moved.
+func (b *eventBatch) flushAll(tx *gorm.DB) (map[int64]bool, error) {
+	claimed, err := b.flushBulk(tx)
+	if err != nil {
+		return nil, err
+	}
+	if len(b.rows) > 0 {
+		if err := tx.CreateInBatches(b.rows, 1000).Error; err != nil {
+			return nil, err
+		}
+		b.rows = b.rows[:0]
+	}
+	if err := b.s.writeEvents(tx, b.events); err != nil {
+		return nil, err
+	}
+	b.events = b.events[:0]
+	return claimed, nil
 }
 
 // Delivery returns one delivery with its status changes, oldest first.

@@ -65,13 +65,8 @@ func (b *eventBatch) record(tx *gorm.DB, d *deliveryRow, o models.SendOutcome) e
 		if d.Status != string(models.DeliverySending) && d.Status != string(models.DeliveryUnknown) && d.Status != string(models.DeliveryQueued) {
 			return nil
 		}
-		extra := map[string]any{"provider_id": o.ProviderID, "lease_owner": ""}
-		if d.SentAt == nil {
-			// Queued again after its lease ran out, which cleared the
-			// send time: the message went out, and counts for cadence.
-			extra["sent_at"] = b.now
-		}
-		return b.move(tx, d, models.DeliverySent, "", extra)
+		b.sent(d, o.ProviderID)
+		return nil
 	case models.DeliveryQueued:
 		if !b.holds(d) {
 			return nil
@@ -100,26 +95,46 @@ func (s *Store) completeCampaigns(tx *gorm.DB, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	// Most calls find open work and stop there, without locking the
+	// campaign row every worker's outcomes would otherwise queue on.
+	var done []int64
+	for _, id := range ids {
+		open, err := s.hasOpenDeliveries(tx, id)
+		if err != nil {
+			return err
+		}
+		if !open {
+			done = append(done, id)
+		}
+	}
+	if len(done) == 0 {
+		return nil
+	}
 	var rows []campaignRow
-	err := s.forUpdate(tx).Where("id IN ? AND state IN ?", ids,
+	err := s.forUpdate(tx).Where("id IN ? AND state IN ?", done,
 		[]string{string(models.CampaignScheduled), string(models.CampaignRunning)}).Order("id").Find(&rows).Error
 	if err != nil {
 		return err
 	}
 	for i := range rows {
-		var open []int64
-		err := tx.Raw("SELECT id FROM deliveries WHERE campaign_id = ? AND status IN ('planned', 'queued', 'sending') LIMIT 1", rows[i].ID).
-			Scan(&open).Error
-		if err != nil {
+		// Asked again under the lock: a resend may have reopened it.
+		open, err := s.hasOpenDeliveries(tx, rows[i].ID)
+		if err != nil || open {
 			return err
 		}
-		if len(open) == 0 {
-			if err := s.setCampaignState(tx, &rows[i], models.CampaignCompleted, nil); err != nil {
-				return err
-			}
+		if err := s.setCampaignState(tx, &rows[i], models.CampaignCompleted, nil); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// hasOpenDeliveries reports whether campaign id has a planned, queued or
+// sending delivery (deliveries_open_idx makes it one probe).
+func (s *Store) hasOpenDeliveries(tx *gorm.DB, id int64) (bool, error) {
+	var open []int64
+	err := tx.Raw("SELECT id FROM deliveries WHERE campaign_id = ? AND status IN ('planned', 'queued', 'sending') LIMIT 1", id).Scan(&open).Error
+	return len(open) > 0, err
 }
 
 // CompleteCampaigns completes every scheduled or running campaign with
