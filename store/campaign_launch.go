@@ -122,6 +122,16 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 			if err != nil {
 				return err
 			}
+			// Customers erased while the launch planned: their
+			// deliveries are skipped, and counted as erased.
+			erased, err := s.skipErased(tx, id)
+			if err != nil {
+				return err
+			}
+			st.eligible -= erased
+			if erased > 0 {
+				st.excluded[models.ReasonErased] += erased
+			}
 			wrote = st.eligible
 			for _, n := range st.excluded {
 				wrote += n

@@ -295,7 +295,7 @@ func mapError(err error, what string) error {
 		return models.Errorf(models.ECONFLICT, "%s already exists.", what)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case isQueryCanceled(err):
+	case isStatementTimeout(err):
 		return timeoutError(what)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -79,11 +80,12 @@ func (s *Store) previewing(ctx context.Context, fn func(ctx context.Context, db 
 	return err
 }
 
-// isQueryCanceled reports PostgreSQL's query_canceled (57014): a
-// statement_timeout, or a cancel request sent when a context ended.
-func isQueryCanceled(err error) bool {
+// isStatementTimeout reports PostgreSQL's query_canceled (57014) for a
+// statement_timeout. The same code also answers a cancel request (the
+// client left) and a failed COPY, which are not timeouts.
+func isStatementTimeout(err error) bool {
 	var pg *pgconn.PgError
-	return errors.As(err, &pg) && pg.Code == "57014"
+	return errors.As(err, &pg) && pg.Code == "57014" && strings.Contains(pg.Message, "statement timeout")
 }
 
 // timeoutError is mapError's answer to a statement the server stopped.
