@@ -1,9 +1,7 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -71,13 +69,14 @@ func statusOf(code string) int {
 // known code become a 500 whose detail is generic; the real error is logged
 // (it may name tables or hosts, never something a client should see).
 func (s *server) writeError(c *gin.Context, err error) {
-	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+	if c.Request.Context().Err() != nil {
 		// The client went away (a cancelled preview, say): nobody reads
-		// an answer and nothing failed here, so no 500 and no ERROR line.
-		// 499 is nginx's "client closed request", kept for access logs
-		// and metrics.
+		// an answer, and the error is the query being stopped for that
+		// (context.Canceled, or PostgreSQL's answer to the cancel
+		// request), so no 500 and no ERROR line. 499 is nginx's "client
+		// closed request", kept for access logs and metrics.
 		s.logger.InfoContext(c.Request.Context(), "client closed request",
-			slog.String("request_id", requestID(c)), slog.String("route", routeOf(c)))
+			slog.String("request_id", requestID(c)), slog.String("route", routeOf(c)), slog.String("stopped", models.ErrorCode(err)))
 		c.AbortWithStatus(statusClientClosedRequest)
 		return
 	}

@@ -51,6 +51,8 @@ type Config struct {
 	WorkerConcurrency int           `env:"CANDOR_WORKER_CONCURRENCY" yaml:"worker_concurrency" desc:"Tasks one worker process runs at once (1-1000). Sends wait on the network, not the CPU, so this is well above the core count."`
 	MaxBodyBytes      int64         `env:"CANDOR_MAX_BODY_BYTES" yaml:"max_body_bytes" desc:"Largest accepted request body in bytes (1 KiB to 64 MiB)."`
 	ShutdownTimeout   time.Duration `env:"CANDOR_SHUTDOWN_TIMEOUT" yaml:"shutdown_timeout" desc:"How long shutdown waits for requests and sends in flight (1s to 10m)."`
+	StatementTimeout  time.Duration `env:"CANDOR_DB_STATEMENT_TIMEOUT" yaml:"db_statement_timeout" desc:"PostgreSQL statement_timeout of every statement the API and the worker run, launches included (1s to 1h; migrate and seed run without one)."`
+	PreviewTimeout    time.Duration `env:"CANDOR_DB_PREVIEW_TIMEOUT" yaml:"db_preview_timeout" desc:"Longest a segment or campaign preview, or a page of segment members, may run on either database (1s to 10m, at most CANDOR_DB_STATEMENT_TIMEOUT); past it the request is a 503 and its query is stopped."`
 	LogLevel          string        `env:"CANDOR_LOG_LEVEL" yaml:"log_level" desc:"debug, info, warn or error."`
 }
 
@@ -88,6 +90,8 @@ func Defaults() *Config {
 		WorkerConcurrency: 20,
 		MaxBodyBytes:      1 << 20,
 		ShutdownTimeout:   20 * time.Second,
+		StatementTimeout:  60 * time.Second,
+		PreviewTimeout:    15 * time.Second,
 		LogLevel:          "info",
 	}
 }

@@ -60,6 +60,8 @@ func TestDefaults(t *testing.T) {
 		WorkerConcurrency: 20,
 		MaxBodyBytes:      1048576,
 		ShutdownTimeout:   20 * time.Second,
+		StatementTimeout:  time.Minute,
+		PreviewTimeout:    15 * time.Second,
 		LogLevel:          "info",
 	}
 	got, err := configs.Load(envFrom(nil))

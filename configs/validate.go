@@ -209,6 +209,15 @@ func (c *Config) validateRuntime(p *problems) {
 	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute {
 		p.add("CANDOR_SHUTDOWN_TIMEOUT", "range", "must be between 1s and 10m, got %s", c.ShutdownTimeout)
 	}
+	if c.StatementTimeout < time.Second || c.StatementTimeout > time.Hour {
+		p.add("CANDOR_DB_STATEMENT_TIMEOUT", "range", "must be between 1s and 1h, got %s", c.StatementTimeout)
+	}
+	switch {
+	case c.PreviewTimeout < time.Second || c.PreviewTimeout > 10*time.Minute:
+		p.add("CANDOR_DB_PREVIEW_TIMEOUT", "range", "must be between 1s and 10m, got %s", c.PreviewTimeout)
+	case c.PreviewTimeout > c.StatementTimeout:
+		p.add("CANDOR_DB_PREVIEW_TIMEOUT", "range", "must be at most CANDOR_DB_STATEMENT_TIMEOUT (%s), got %s", c.StatementTimeout, c.PreviewTimeout)
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		p.add("CANDOR_LOG_LEVEL", "enum", "must be debug, info, warn or error, got %q", c.LogLevel)
 	}

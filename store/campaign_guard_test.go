@@ -3,15 +3,12 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/candor/candor/campaigns"
-	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
-	"github.com/candor/candor/store"
 )
 
 // TestManyLaunchesAtOnceDoNotStarveThePool launches more campaigns at once
@@ -45,57 +42,6 @@ func TestManyLaunchesAtOnceDoNotStarveThePool(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestErasureWaitsForAPlanningLaunch: a launch reads customers without
-// locking them, so an erasure must not commit while a launch plans, or the
-// launch's uncommitted delivery of the erased customer would stay planned.
-// A transaction holding the planning lock stands in for the launch.
-func TestErasureWaitsForAPlanningLaunch(t *testing.T) {
-	if !slices.Contains(testenv.Backends(), testenv.Postgres) {
-		t.Skip("only PostgreSQL plans and erases concurrently; SQLite transactions take the write lock")
-	}
-	ctx := context.Background()
-	f := newCampaignFixture(t, testenv.Postgres)
-	f.customer("leaving", "main", true, nil)
-	planning := f.s.DB().Begin()
-	defer planning.Rollback()
-	if err := planning.Exec("SELECT pg_advisory_xact_lock(" + store.PlanningLockKey + ")").Error; err != nil {
-		t.Fatal(err)
-	}
-	erased := make(chan error, 1)
-	go func() { erased <- f.s.EraseCustomer(ctx, "leaving") }()
-	// Wait until the erasure is seen waiting for the shared planning
-	// lock: pg_locks spans the cluster, so only a shared advisory lock in
-	// this database counts (migrations of parallel tests take exclusive
-	// ones).
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var waiting int64
-		err := f.s.DB().Raw(`SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND NOT granted
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting).Error
-		if err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			break
-		}
-		select {
-		case err := <-erased:
-			t.Fatalf("the erasure finished (%v) while a launch held the planning lock", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the erasure never waited for the planning lock")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := planning.Commit().Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := <-erased; err != nil {
-		t.Fatalf("erasure after the launch: %v", err)
-	}
 }
 
 // TestResumeCountsOnlyDeliveriesThatWereHandedOn: a delivery skipped

@@ -122,6 +122,16 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 			if err != nil {
 				return err
 			}
+			// Customers erased while the launch planned: their
+			// deliveries are skipped, and counted as erased.
+			erased, err := s.skipErased(tx, id)
+			if err != nil {
+				return err
+			}
+			st.eligible -= erased
+			if erased > 0 {
+				st.excluded[models.ReasonErased] += erased
+			}
 			wrote = st.eligible
 			for _, n := range st.excluded {
 				wrote += n
@@ -207,7 +217,18 @@ func (k *sqliteSink) finish(context.Context) error {
 // UTC hour, first and last send, and how many capacity moved. ENOTFOUND;
 // ECONFLICT as LaunchCampaign.
 func (s *Store) PreviewCampaign(ctx context.Context, id int64, planner models.Planner) (*models.CampaignPreview, error) {
-	db := s.db.WithContext(ctx)
+	var out *models.CampaignPreview
+	err := s.previewing(ctx, func(ctx context.Context, db *gorm.DB) error {
+		var err error
+		out, err = s.previewCampaign(ctx, db, id, planner)
+		return err
+	})
+	return out, err
+}
+
+// previewCampaign is PreviewCampaign's plan on db, under the preview
+// timeout.
+func (s *Store) previewCampaign(ctx context.Context, db *gorm.DB, id int64, planner models.Planner) (*models.CampaignPreview, error) {
 	row, err := campaignByID(db, id)
 	if err != nil {
 		return nil, err

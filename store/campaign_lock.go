@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
 )
 
 // maxPlanners is how many launches and resumes one process runs at once.
@@ -47,14 +49,45 @@ func (s *Store) lockPlanning(tx *gorm.DB) error {
 	return tx.Exec("SELECT pg_advisory_xact_lock(" + planningLockKey + ")").Error
 }
 
-// lockPlanningShared keeps planning out until tx ends without excluding
-// other holders of the shared lock. Erasure takes it first thing: a launch
-// reads customers without locking them, so an erasure committing while a
-// launch plans would not see (and skip) the erased customer's uncommitted
-// delivery. Waiting for the launch, it sees the delivery committed.
-func (s *Store) lockPlanningShared(tx *gorm.DB) error {
+// erasureFenceKey names the erasure fence, per schema like the planning
+// lock.
+const erasureFenceKey = "hashtextextended('candor-erase:' || current_schema(), 0)"
+
+// Erasure never waits for a planner (issue 15: an erasure waited 164 s
+// behind a launch holding the planning lock). A planner reads customers
+// without locking them, so an erasure that commits while it plans does
+// not see, and cannot skip, the planner's uncommitted delivery of the
+// erased customer. The erasure fence closes that gap: erasure holds it
+// shared for its own short transaction (lockErasure), and a planner takes
+// it exclusively only at its very end (skipErased), waits for the
+// erasures in flight, then skips the deliveries of every customer erased
+// meanwhile. An erasure that starts after that waits for the planner's
+// commit only, and then finds and skips the committed deliveries itself.
+
+// lockErasure takes the erasure fence shared until tx ends. Erasure takes
+// it first, before any row lock.
+func (s *Store) lockErasure(tx *gorm.DB) error {
 	if s.dialect != DialectPostgres {
 		return nil
 	}
-	return tx.Exec("SELECT pg_advisory_xact_lock_shared(" + planningLockKey + ")").Error
+	return tx.Exec("SELECT pg_advisory_xact_lock_shared(" + erasureFenceKey + ")").Error
+}
+
+// skipErased closes a plan of campaign id in tx: it takes the erasure
+// fence exclusively, then marks the campaign's planned deliveries of
+// erased customers skipped (erased), as the erasure would have had it
+// seen them. It returns how many it skipped. On SQLite the launch holds
+// the database's write lock, so no erasure commits while it plans and
+// nothing is found; the same statement runs anyway.
+func (s *Store) skipErased(tx *gorm.DB, id int64) (int64, error) {
+	if s.dialect == DialectPostgres {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(" + erasureFenceKey + ")").Error; err != nil {
+			return 0, err
+		}
+	}
+	res := tx.Model(&deliveryRow{}).
+		Where("campaign_id = ? AND status = ?", id, string(models.DeliveryPlanned)).
+		Where("customer_id IN (SELECT id FROM customers WHERE erased_at IS NOT NULL)").
+		Updates(map[string]any{"status": string(models.DeliverySkipped), "reason": string(models.ReasonErased), "updated_at": s.now()})
+	return res.RowsAffected, res.Error
 }

@@ -167,14 +167,14 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 // members, or for a correction everyone who received the corrected
 // content (erased ones included, so they are counted as erased).
 func (s *Store) audiencePage(ctx context.Context, db *gorm.DB, p *plan, after int64) ([]*models.Customer, error) {
-	var q memberQuery
+	q := memberQuery{from: "customers c"}
 	if p.rule != nil {
 		q = s.compile(p.rule)
 	} else {
 		q.where = "EXISTS (SELECT 1 FROM deliveries d WHERE d.customer_id = c.id AND d.content_id = " +
 			s.placeholder(&q, *p.campaign.RecipientsOf) + " AND d.status IN ('sent', 'unknown'))"
 	}
-	query := "SELECT " + planColumns + " FROM customers c WHERE " + q.where +
+	query := "SELECT " + planColumns + " FROM " + q.from + " WHERE " + q.where +
 		" AND c.id > " + s.placeholder(&q, after) + " ORDER BY c.id LIMIT " + s.placeholder(&q, planBatch)
 	rows, err := db.Statement.ConnPool.QueryContext(ctx, query, q.args...)
 	if err != nil {

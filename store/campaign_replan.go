@@ -48,6 +48,9 @@ func (s *Store) ResumeCampaign(ctx context.Context, id int64, planner models.Pla
 		if err != nil {
 			return err
 		}
+		if _, err := s.skipErased(tx, id); err != nil {
+			return err
+		}
 		var open int64
 		err = tx.Model(&deliveryRow{}).Where("campaign_id = ? AND status IN ?", id, []string{string(models.DeliveryPlanned),
 			string(models.DeliveryQueued), string(models.DeliverySending)}).Count(&open).Error

@@ -290,9 +290,10 @@ func keysOf(m map[string]string) []string {
 // EraseCustomer implements models.CustomerService.
 func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
-		// First, before any row lock, so the erasure never holds a row
-		// while it waits for a planner.
-		if err := s.lockPlanningShared(tx); err != nil {
+		// The erasure fence, shared, first: it never waits for a
+		// planner, only for a planner's final skip of erased customers
+		// (see lockErasure).
+		if err := s.lockErasure(tx); err != nil {
 			return err
 		}
 		row, err := liveCustomer(s.forUpdate(tx), externalID)

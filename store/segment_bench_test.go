@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +107,31 @@ func BenchmarkSeedSQLite(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
+}
+
+// BenchmarkCostlyConsentRule measures issue 15's rule, an "any" of n
+// "consent.<topic> in [...]" conditions over the seeded topics, at 10,
+// 50, 100 and 200 conditions: the time should grow with n, not faster.
+func BenchmarkCostlyConsentRule(b *testing.B) {
+	s := benchmarkStore(b)
+	topics, _, err := s.Topics(context.Background(), models.Page{Limit: models.MaxPageLimit})
+	if err != nil || len(topics) == 0 {
+		b.Fatalf("topics: %v (%d)", err, len(topics))
+	}
+	for _, n := range []int{10, 50, 100, 200} {
+		conds := make([]string, n)
+		for i := range conds {
+			conds[i] = fmt.Sprintf(`{"field":"consent.%s","op":"in","value":["opted_in","pending"]}`, topics[i%len(topics)].Key)
+		}
+		rule := benchRule(b, `{"any":[`+strings.Join(conds, ",")+`]}`)
+		b.Run(fmt.Sprintf("conditions=%d", n), func(b *testing.B) {
+			var count int64
+			for b.Loop() {
+				if count, err = s.SegmentCount(context.Background(), rule); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(count), "members")
+		})
+	}
 }

@@ -26,8 +26,10 @@ const planColumns = "c.id, c.external_id, c.email, c.phone, '', c.locale, c.time
 	"c.preferred_channel, c.preferred_windows, c.cadence, NULL, c.preference_version, " +
 	"c.suppressed, c.consent_seq, c.erased_at, c.created_at, c.updated_at"
 
-// memberQuery is a compiled rule restricted to live customers.
+// memberQuery is a compiled rule restricted to live customers: from is
+// "customers c" and the rule's joins.
 type memberQuery struct {
+	from  string
 	where string
 	args  []any
 }
@@ -35,8 +37,8 @@ type memberQuery struct {
 // compile parses nothing: it turns an already parsed rule into SQL at the
 // store's current time (within_last is relative to it).
 func (s *Store) compile(rule *models.Rule) memberQuery {
-	where, args := compileRule(s.dialect, rule, s.now())
-	return memberQuery{where: "c.erased_at IS NULL AND " + where, args: args}
+	r := compileRule(s.dialect, rule, s.now())
+	return memberQuery{from: "customers c" + r.joins, where: "c.erased_at IS NULL AND " + r.where, args: r.args}
 }
 
 // placeholder returns the dialect's placeholder for the next argument.
@@ -57,93 +59,6 @@ func (s *Store) parsedSegment(ctx context.Context, id int64) (*models.Rule, erro
 	return s.rules.ParseRule(seg.Rule, "/rule")
 }
 
-// PreviewRule implements models.SegmentService.
-func (s *Store) PreviewRule(ctx context.Context, raw json.RawMessage) (*models.SegmentPreview, error) {
-	rule, err := s.rules.ParseRule(raw, "/rule")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkRuleTopics(ctx, rule); err != nil {
-		return nil, err
-	}
-	return s.preview(ctx, rule)
-}
-
-// SegmentPreview implements models.SegmentService.
-func (s *Store) SegmentPreview(ctx context.Context, id int64) (*models.SegmentPreview, error) {
-	rule, err := s.parsedSegment(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.preview(ctx, rule)
-}
-
-// SegmentCount returns how many live customers match rule.
-func (s *Store) SegmentCount(ctx context.Context, rule *models.Rule) (int64, error) {
-	q := s.compile(rule)
-	var n int64
-	err := s.sqlDB.QueryRowContext(ctx, "SELECT count(*) FROM customers c WHERE "+q.where, q.args...).Scan(&n)
-	if err != nil {
-		return 0, mapError(err, "Segment count")
-	}
-	return n, nil
-}
-
-func (s *Store) preview(ctx context.Context, rule *models.Rule) (*models.SegmentPreview, error) {
-	n, err := s.SegmentCount(ctx, rule)
-	if err != nil {
-		return nil, err
-	}
-	sample, _, err := s.members(ctx, rule, 0, models.MaxPreviewSample)
-	if err != nil {
-		return nil, err
-	}
-	return &models.SegmentPreview{Count: n, Sample: sample}, nil
-}
-
-// SegmentCustomers implements models.SegmentService.
-func (s *Store) SegmentCustomers(ctx context.Context, id int64, page models.Page) ([]*models.Customer, string, error) {
-	ks, err := idPage(page)
-	if err != nil {
-		return nil, "", err
-	}
-	rule, err := s.parsedSegment(ctx, id)
-	if err != nil {
-		return nil, "", err
-	}
-	return s.members(ctx, rule, ks.after, ks.limit)
-}
-
-// members returns up to limit members with id > after and the cursor of
-// the next page ("" on the last one).
-func (s *Store) members(ctx context.Context, rule *models.Rule, after int64, limit int) ([]*models.Customer, string, error) {
-	q := s.compile(rule)
-	query := "SELECT " + memberColumns + " FROM customers c WHERE " + q.where +
-		" AND c.id > " + s.placeholder(&q, after) + " ORDER BY c.id LIMIT " + s.placeholder(&q, limit+1)
-	rows, err := s.sqlDB.QueryContext(ctx, query, q.args...)
-	if err != nil {
-		return nil, "", mapError(err, "Segment members")
-	}
-	defer rows.Close()
-	var out []*models.Customer
-	dec := newMemberDecoder()
-	for rows.Next() {
-		c, err := dec.scan(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", mapError(err, "Segment members")
-	}
-	out, next := cutPage(out, limit, func(c *models.Customer) int64 { return c.ID })
-	if out == nil {
-		out = []*models.Customer{}
-	}
-	return out, next, nil
-}
-
 // SegmentMembers streams every live member of rule in id order from one
 // query, for planning: memory stays flat whatever the audience size. The
 // sequence stops at the first error, which it yields with a nil customer.
@@ -152,7 +67,7 @@ func (s *Store) members(ctx context.Context, rule *models.Rule, after int64, lim
 func (s *Store) SegmentMembers(ctx context.Context, rule *models.Rule) iter.Seq2[*models.Customer, error] {
 	return func(yield func(*models.Customer, error) bool) {
 		q := s.compile(rule)
-		rows, err := s.sqlDB.QueryContext(ctx, "SELECT "+memberColumns+" FROM customers c WHERE "+q.where+" ORDER BY c.id", q.args...)
+		rows, err := s.sqlDB.QueryContext(ctx, "SELECT "+memberColumns+" FROM "+q.from+" WHERE "+q.where+" ORDER BY c.id", q.args...)
 		if err != nil {
 			yield(nil, mapError(err, "Segment members"))
 			return

@@ -18,12 +18,26 @@ type ruleSQL struct {
 	dialect string
 	now     time.Time
 	args    []any
+	// topics maps each consent topic the rule names to the alias of its
+	// one join (see consentJoins).
+	topics map[string]string
 }
 
-// compileRule returns the WHERE expression for r and its arguments.
-func compileRule(dialect string, r *models.Rule, now time.Time) (string, []any) {
+// compiledRule is a rule as SQL: joins to put after "FROM customers c",
+// the WHERE expression, and the arguments of both, in that order.
+type compiledRule struct {
+	joins string
+	where string
+	args  []any
+}
+
+// compileRule compiles r. The SQL grows linearly with the rule: every
+// consent topic is joined once, however many conditions name it.
+func compileRule(dialect string, r *models.Rule, now time.Time) compiledRule {
 	b := &ruleSQL{dialect: dialect, now: now.UTC().Truncate(time.Microsecond)}
-	return b.node(r), b.args
+	joins := b.consentJoins(r)
+	where := b.node(r)
+	return compiledRule{joins: joins, where: where, args: b.args}
 }
 
 // arg binds v and returns its placeholder.
@@ -65,52 +79,6 @@ func (b *ruleSQL) node(r *models.Rule) string {
 
 // sqlFalse is a portable false (SQLite has no boolean type).
 const sqlFalse = "(1=0)"
-
-// consent matches the topic's current status, where "none" is the absence
-// of a record. The EXISTS forms let PostgreSQL use a semi-join on the
-// (topic, status, customer_id) index instead of a lookup per customer.
-func (b *ruleSQL) consent(c *models.Condition) string {
-	want := map[string]bool{}
-	switch c.Op {
-	case models.OpEq, models.OpNe:
-		want[c.Value.Str] = true
-	default:
-		for _, v := range c.Value.List {
-			want[v.Str] = true
-		}
-	}
-	var statuses []string
-	none := false
-	for _, st := range models.ConsentConditionValues {
-		in := want[string(st)]
-		if c.Op == models.OpNe || c.Op == models.OpNotIn {
-			in = !in
-		}
-		switch {
-		case in && st == models.ConsentNone:
-			none = true
-		case in:
-			statuses = append(statuses, string(st))
-		}
-	}
-	var parts []string
-	if none {
-		parts = append(parts, "NOT EXISTS (SELECT 1 FROM consents cs WHERE cs.customer_id = c.id AND cs.topic = "+b.arg(c.Topic)+")")
-	}
-	if len(statuses) > 0 {
-		ph := make([]string, len(statuses))
-		topic := b.arg(c.Topic)
-		for i, st := range statuses {
-			ph[i] = b.arg(st)
-		}
-		parts = append(parts, "EXISTS (SELECT 1 FROM consents cs WHERE cs.customer_id = c.id AND cs.topic = "+topic+
-			" AND cs.status IN ("+strings.Join(ph, ", ")+"))")
-	}
-	if len(parts) == 0 {
-		return sqlFalse
-	}
-	return "(" + strings.Join(parts, " OR ") + ")"
-}
 
 // time compares a timestamp column; both columns are NOT NULL. The parser
 // hands over before/after values in UTC, rounded to whole microseconds in

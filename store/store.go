@@ -50,6 +50,13 @@ type Options struct {
 	// Logger receives slow-query warnings (SQL without parameters, so no
 	// PII); nil means slog.Default().
 	Logger *slog.Logger
+	// StatementTimeout is PostgreSQL's statement_timeout for every
+	// connection of the pool, unless the URL sets one; 0 keeps the
+	// server's (migrations and seeding run without one).
+	StatementTimeout time.Duration
+	// PreviewTimeout bounds each preview (segment and campaign previews,
+	// segment member pages) on both backends; 0 means no bound of its own.
+	PreviewTimeout time.Duration
 }
 
 // Store implements the models service interfaces on a gorm database.
@@ -64,6 +71,8 @@ type Store struct {
 	// planners admits at most maxPlanners launches and resumes of this
 	// process at a time (see enterPlanning).
 	planners chan struct{}
+	// previewTimeout bounds previews (see previewing).
+	previewTimeout time.Duration
 }
 
 var (
@@ -83,7 +92,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Rules == nil {
 		return nil, models.Errorf(models.EINVALID, "store: Options.Rules is required")
 	}
-	s := &Store{keys: opts.Keys, rules: opts.Rules, clock: opts.Now, log: opts.Logger, planners: make(chan struct{}, maxPlanners)}
+	s := &Store{keys: opts.Keys, rules: opts.Rules, clock: opts.Now, log: opts.Logger, planners: make(chan struct{}, maxPlanners),
+		previewTimeout: opts.PreviewTimeout}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -104,7 +114,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, models.Errorf(models.EINVALID, "store: database URL must start with postgres:// or postgresql://")
 		}
 		s.dialect = DialectPostgres
-		dialector = postgres.New(postgres.Config{DSN: opts.DatabaseURL})
+		pool, err := openPostgres(opts.DatabaseURL, opts.StatementTimeout)
+		if err != nil {
+			return nil, err
+		}
+		dialector = postgres.New(postgres.Config{Conn: pool})
 	} else {
 		if opts.SQLitePath == "" {
 			return nil, models.Errorf(models.EINVALID, "store: either a database URL or an SQLite path is required")
@@ -281,6 +295,8 @@ func mapError(err error, what string) error {
 		return models.Errorf(models.ECONFLICT, "%s already exists.", what)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
+	case isStatementTimeout(err):
+		return timeoutError(what)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }

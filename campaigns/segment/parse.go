@@ -19,10 +19,13 @@ import (
 )
 
 // Limits of the rule language, so one segment cannot make evaluation or
-// the generated SQL unboundedly large.
+// the generated SQL unboundedly large. Storage joins consents once per
+// distinct topic a rule names, so MaxRuleTopics bounds the joins of a
+// statement whatever the number of consent conditions.
 const (
 	MaxRuleDepth      = 10
 	MaxRuleConditions = 200
+	MaxRuleTopics     = 20
 	MaxListValues     = 1000
 	MaxValueLength    = 1000
 	MaxAttributePath  = models.MaxAttributesDepth
@@ -92,6 +95,9 @@ func ParseRule(raw []byte, at string) (*models.Rule, error) {
 	if p.conditions > MaxRuleConditions {
 		p.problems.Add(at, "max_conditions", "has %d conditions; a rule may have at most %d", p.conditions, MaxRuleConditions)
 	}
+	if len(p.topics) > MaxRuleTopics {
+		p.problems.Add(at, "max_topics", "names %d consent topics; a rule may name at most %d", len(p.topics), MaxRuleTopics)
+	}
 	if err := p.problems.Err(); err != nil {
 		return nil, err
 	}
@@ -102,6 +108,8 @@ type parser struct {
 	problems   models.Problems
 	conditions int
 	tooDeep    bool
+	// topics are the distinct consent topics the rule names.
+	topics map[string]bool
 }
 
 func (p *parser) node(v any, at string, depth int) *models.Rule {
@@ -233,6 +241,10 @@ func (p *parser) field(c *models.Condition, field, at string) bool {
 			p.problems.Add(at, "format", "%q is not a valid topic key", c.Topic)
 			return false
 		}
+		if p.topics == nil {
+			p.topics = map[string]bool{}
+		}
+		p.topics[c.Topic] = true
 	case textFields[field]:
 		c.Kind, c.Column = models.FieldText, field
 	case timeFields[field]:

@@ -32,6 +32,7 @@ func TestParseRuleRejectsBadRulesNamingTheNode(t *testing.T) {
 	for i := range many {
 		many[i] = `{"field":"locale","op":"exists"}`
 	}
+	topics := consentConditions(200, 21)
 	tests := []struct {
 		name string
 		rule string
@@ -107,6 +108,10 @@ func TestParseRuleRejectsBadRulesNamingTheNode(t *testing.T) {
 			[]models.FieldError{{Field: "/rule" + strings.Repeat("/not", 9), Rule: "max_depth", Detail: "rules may nest at most 10 levels deep"}}},
 		{"more than 200 conditions are rejected", `{"any":[` + strings.Join(many, ",") + `]}`,
 			[]models.FieldError{{Field: "/rule", Rule: "max_conditions", Detail: "has 201 conditions; a rule may have at most 200"}}},
+		{"more than 20 consent topics are rejected, however few conditions name them", `{"any":[` + strings.Join(consentConditions(21, 21), ",") + `]}`,
+			[]models.FieldError{{Field: "/rule", Rule: "max_topics", Detail: "names 21 consent topics; a rule may name at most 20"}}},
+		{"200 conditions over 21 topics are refused for the topics", `{"any":[` + strings.Join(topics, ",") + `]}`,
+			[]models.FieldError{{Field: "/rule", Rule: "max_topics", Detail: "names 21 consent topics; a rule may name at most 20"}}},
 		{"every problem is reported", `{"all":[{"field":"x","op":"eq","value":1},{"field":"locale","op":"nope"}]}`,
 			[]models.FieldError{
 				{Field: "/rule/all/0/field", Rule: "enum", Detail: `unknown field "x" (use attributes.<path>, consent.<topic>, locale, timezone, preferred_channel, email_domain, created_at or updated_at)`},
@@ -210,8 +215,9 @@ func TestParseRuleAcceptsTheLimits(t *testing.T) {
 		many[i] = fmt.Sprintf(`{"field":"attributes.k%d","op":"exists"}`, i)
 	}
 	for name, rule := range map[string]string{
-		"ten levels":     deep,
-		"200 conditions": `{"any":[` + strings.Join(many, ",") + `]}`,
+		"ten levels":                            deep,
+		"200 conditions":                        `{"any":[` + strings.Join(many, ",") + `]}`,
+		"200 consent conditions over 20 topics": `{"any":[` + strings.Join(consentConditions(200, 20), ",") + `]}`,
 	} {
 		t.Run("a rule with "+name+" parses", func(t *testing.T) {
 			if _, err := segment.ParseRule([]byte(rule), "/rule"); err != nil {
@@ -219,6 +225,16 @@ func TestParseRuleAcceptsTheLimits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// consentConditions returns n "consent.<topic> in [...]" conditions that
+// name topics distinct topics in turn, like the rule of issue 15.
+func consentConditions(n, topics int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf(`{"field":"consent.topic-%d","op":"in","value":["opted_in","pending"]}`, i%topics)
+	}
+	return out
 }
 
 func TestParseRuleRejectsMalformedJSON(t *testing.T) {

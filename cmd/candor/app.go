@@ -86,7 +86,13 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 		return nil, &configError{lines: []string{"CANDOR_SECRET_KEY: " + err.Error()}}
 	}
 	sqlitePath := filepath.Join(cfg.DataDir, "candor.db")
-	a.store, err = store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log})
+	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log}
+	if command != "migrate" && command != "seed" {
+		// Serving statements are bounded (issue 15); building indexes
+		// and bulk loads may rightly take longer.
+		opts.StatementTimeout, opts.PreviewTimeout = cfg.StatementTimeout, cfg.PreviewTimeout
+	}
+	a.store, err = store.Open(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
