@@ -1,0 +1,85 @@
+package worker
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candor/candor/campaigns/delivery"
+	"github.com/candor/candor/channels"
+	"github.com/candor/candor/models"
+)
+
+// PipelineStore is what the sending pipeline needs from storage: the
+// engine's claim and outcomes, and the scheduler's dispatch and
+// reconciliation (store.Store implements both).
+type PipelineStore interface {
+	delivery.Store
+	Store
+}
+
+// PipelineOptions configure the sending pipeline of one process.
+type PipelineOptions struct {
+	Store    PipelineStore
+	Planner  models.Planner
+	Channels *channels.Set
+	// Redis is the queue's Redis; RedisClient the same Redis for the
+	// shared send rates.
+	Redis       asynq.RedisConnOpt
+	RedisClient *redis.Client
+	// PerSecond is each channel's send rate (zero or missing: unlimited).
+	PerSecond map[models.Channel]float64
+	Links     delivery.Links
+	// Worker names this process in leases and delivery events.
+	Worker string
+	// Lease is how long a claim holds its deliveries; a task is given up
+	// before it (TaskTimeout is four fifths of it), so a stuck task never
+	// outlives its claim. Zero: 5 minutes.
+	Lease time.Duration
+	// Tick is the scheduler's dispatch interval (zero: its default).
+	Tick   time.Duration
+	Logger *slog.Logger
+}
+
+// Pipeline is the sending side of one worker process: the channels, the
+// send engine the send task calls, and the periodic dispatch and
+// reconciliation. cmd/candor and the end-to-end tests build it alike.
+type Pipeline struct {
+	Channels  *channels.Set
+	Engine    *delivery.Engine
+	Enqueuer  *Enqueuer
+	Scheduler *Scheduler
+}
+
+// DefaultLease is the claim lease when none is configured.
+const DefaultLease = 5 * time.Minute
+
+// NewPipeline wires the engine and the scheduler to o's store, channels
+// and Redis. Nothing connects until used.
+func NewPipeline(o PipelineOptions) *Pipeline {
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	m := Messenger{o.Channels}
+	engine := delivery.New(delivery.Options{
+		Store: o.Store, Planner: o.Planner, Messenger: m,
+		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links,
+		Worker: o.Worker, Lease: o.Lease, Logger: o.Logger.With("component", "delivery"),
+	})
+	enq := NewEnqueuer(o.Redis, o.Lease*4/5)
+	sched := NewScheduler(SchedulerOptions{Store: o.Store, Redis: o.Redis, Enqueuer: enq, Worker: o.Worker,
+		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
+		Logger: o.Logger.With("component", "scheduler")})
+	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched}
+}
+
+// Close closes the channels and the queue clients.
+func (p *Pipeline) Close() error {
+	return errors.Join(p.Scheduler.Close(), p.Enqueuer.Close(), p.Channels.Close())
+}
