@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -11,6 +12,7 @@ import (
 	"github.com/candor/candor/campaigns/delivery"
 	"github.com/candor/candor/channels"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
 )
 
 // PipelineStore is what the sending pipeline needs from storage: the
@@ -82,4 +84,14 @@ func NewPipeline(o PipelineOptions) *Pipeline {
 // Close closes the channels and the queue clients.
 func (p *Pipeline) Close() error {
 	return errors.Join(p.Scheduler.Close(), p.Enqueuer.Close(), p.Channels.Close())
+}
+
+// CustomerLinks builds a customer's signed one-click unsubscribe and
+// preference center URLs under base (CANDOR_PUBLIC_URL).
+func CustomerLinks(keys *secrets.Keys, base string) delivery.Links {
+	base = strings.TrimRight(base, "/")
+	return func(id int64) (string, string) {
+		return base + "/u/" + keys.CustomerToken(secrets.PurposeUnsubscribe, id),
+			base + "/p/" + keys.CustomerToken(secrets.PurposePreferences, id)
+	}
 }

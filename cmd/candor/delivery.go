@@ -9,11 +9,9 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/candor/candor/campaigns"
-	"github.com/candor/candor/campaigns/delivery"
 	"github.com/candor/candor/channels"
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/models"
-	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/store"
 	"github.com/candor/candor/worker"
 )
@@ -32,7 +30,7 @@ func (a *app) newSending(opt asynq.RedisConnOpt) (*worker.Pipeline, error) {
 	}
 	p := worker.NewPipeline(worker.PipelineOptions{
 		Store: a.store, Planner: campaigns.NewPlanner(planSettings(a.cfg)), Channels: set,
-		Redis: opt, RedisClient: a.redis, PerSecond: perSecond, Links: links(a.keys, a.cfg.PublicURL),
+		Redis: opt, RedisClient: a.redis, PerSecond: perSecond, Links: worker.CustomerLinks(a.keys, a.cfg.PublicURL),
 		Worker: workerName(), Logger: a.log,
 	})
 	for _, ch := range models.Channels {
@@ -45,16 +43,6 @@ func (a *app) newSending(opt asynq.RedisConnOpt) (*worker.Pipeline, error) {
 func workerName() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s/%d", host, os.Getpid())
-}
-
-// links builds a customer's signed one-click unsubscribe and preference
-// center URLs.
-func links(keys *secrets.Keys, base string) delivery.Links {
-	base = strings.TrimRight(base, "/")
-	return func(id int64) (string, string) {
-		return base + "/u/" + keys.CustomerToken(secrets.PurposeUnsubscribe, id),
-			base + "/p/" + keys.CustomerToken(secrets.PurposePreferences, id)
-	}
 }
 
 // channelOptions turns the config into the channels' settings; a channel
