@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -172,3 +173,6 @@ func statuses(ds map[string]*models.Delivery) map[string]string {
 	}
 	return out
 }
+
+// itoa is the decimal form of an id (the sms and webhook idempotency key).
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
