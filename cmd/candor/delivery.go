@@ -31,7 +31,7 @@ func (a *app) newSending(opt asynq.RedisConnOpt) (*worker.Pipeline, error) {
 	p := worker.NewPipeline(worker.PipelineOptions{
 		Store: a.store, Planner: campaigns.NewPlanner(planSettings(a.cfg)), Channels: set,
 		Redis: opt, RedisClient: a.redis, PerSecond: perSecond, Links: worker.CustomerLinks(a.keys, a.cfg.PublicURL),
-		Worker: workerName(), Logger: a.log,
+		Worker: workerName(), Lease: a.cfg.WorkerLease, Logger: a.log,
 	})
 	for _, ch := range models.Channels {
 		a.log.Info("channel transport", "channel", string(ch), "transport", string(set.Transport(ch)))
