@@ -84,13 +84,13 @@ func TestChangesAfterPlanningAreHonouredAtSendTime(t *testing.T) {
 		}
 
 		// Only what the new state allows reached a sink.
-		if n := h.hook.count(); n != 0 {
+		if n := h.hook.Count(); n != 0 {
 			t.Errorf("the webhook sink got %d messages of expired content", n)
 		}
-		if a := h.sms.arrivals(); len(a) != 1 || a[0].Key != itoa(ds["moved"].ID) {
+		if a := h.sms.Arrivals(); len(a) != 1 || a[0].Key != itoa(ds["moved"].ID) {
 			t.Errorf("sms arrivals = %+v, want the moved customer's one", a)
 		}
-		if a := h.email.arrivals(); len(a) != 1 || a[0].To != "keep@example.com" {
+		if a := h.email.Arrivals(); len(a) != 1 || a[0].To != "keep@example.com" {
 			t.Errorf("email arrivals = %d, want only the unchanged customer's", len(a))
 		}
 		if s := h.campaignState(camp.ID); s != models.CampaignRunning {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hibiken/asynq"
 
+	"github.com/candor/candor/internal/testsinks"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/worker"
 )
@@ -48,10 +49,10 @@ func (h *harness) queueIdle() bool {
 }
 
 // onceEach fails unless the email sink got exactly one message per key.
-func onceEach(t *testing.T, s *sink, want int) {
+func onceEach(t *testing.T, s *testsinks.Sink, want int) {
 	t.Helper()
 	seen := map[string]bool{}
-	for _, a := range s.arrivals() {
+	for _, a := range s.Arrivals() {
 		if seen[a.Key] {
 			t.Errorf("message %s arrived twice", a.Key)
 		}
@@ -73,7 +74,7 @@ func TestPauseStopsSendingAndResumeSendsTheRest(t *testing.T) {
 		h := newHarness(t, 20) // four seconds of sending at 20 a second
 		camp := h.crowd("pause", n)
 		h.start()
-		eventually(t, "the first message arrived", func() bool { return h.email.count() > 0 })
+		eventually(t, "the first message arrived", func() bool { return h.email.Count() > 0 })
 		if _, err := h.s.PauseCampaign(ctx, camp.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -82,8 +83,8 @@ func TestPauseStopsSendingAndResumeSendsTheRest(t *testing.T) {
 			return c[models.DeliveryQueued]+c[models.DeliverySending] == 0
 		})
 		c := h.count(camp.ID)
-		if c[models.DeliveryPlanned] == 0 || c[models.DeliverySent]+c[models.DeliveryPlanned] != n || h.email.count() != c[models.DeliverySent] {
-			t.Fatalf("after the pause: %v and %d messages, want the unsent ones planned", c, h.email.count())
+		if c[models.DeliveryPlanned] == 0 || c[models.DeliverySent]+c[models.DeliveryPlanned] != n || h.email.Count() != c[models.DeliverySent] {
+			t.Fatalf("after the pause: %v and %d messages, want the unsent ones planned", c, h.email.Count())
 		}
 		t.Logf("sent before the pause took hold: %d of %d", c[models.DeliverySent], n)
 
@@ -125,7 +126,7 @@ func TestResumeAndCancelWithQueuedDeliveries(t *testing.T) {
 		eventually(t, "the paused campaign's deliveries went back to planned", func() bool {
 			return h.count(paused.ID)[models.DeliveryPlanned] == 30
 		})
-		if n := h.email.count(); n != 0 {
+		if n := h.email.Count(); n != 0 {
 			t.Fatalf("%d messages sent for a paused and a cancelled campaign", n)
 		}
 		for _, d := range h.deliveries(cancelled.ID) {

@@ -16,6 +16,7 @@ import (
 	"github.com/candor/candor/channels"
 	"github.com/candor/candor/internal/redisenv"
 	"github.com/candor/candor/internal/testenv"
+	"github.com/candor/candor/internal/testsinks"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/store"
@@ -28,6 +29,8 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 const (
 	publicURL = "https://candor.example"
 	emailFrom = "Candor <news@candor.example>"
+	// hookSecret signs the webhook channel.
+	hookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 )
 
 // harness is the whole sending side on real pieces: a migrated store,
@@ -44,7 +47,7 @@ type harness struct {
 	rdb     *redis.Client
 	pipe    *worker.Pipeline
 
-	email, sms, hook *sink
+	email, sms, hook *testsinks.Sink
 	editor, admin    int64
 	groups           int
 }
@@ -82,10 +85,10 @@ func newHarness(t *testing.T, rate float64) *harness {
 	h.editor, h.admin = h.key("editor", models.RoleEditor), h.key("admin", models.RoleAdmin)
 
 	var port int
-	h.email, port = startSMTP(t)
+	h.email, port = testsinks.StartSMTP(t)
 	var smsURL, hookURL string
-	h.sms, smsURL = startSMS(t)
-	h.hook, hookURL = startHook(t)
+	h.sms, smsURL = testsinks.StartSMS(t)
+	h.hook, hookURL = testsinks.StartWebhook(t, hookSecret)
 	set, err := channels.New(channels.Options{
 		Email:   &channels.EmailOptions{Host: "127.0.0.1", Port: port, From: emailFrom, TLS: channels.TLSMode("none")},
 		SMS:     &channels.SMSOptions{BaseURL: smsURL, AccountSID: "AC0123", AuthToken: "tok", From: "+15005550006"},

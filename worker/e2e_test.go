@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/candor/candor/channels"
+	"github.com/candor/candor/internal/testsinks"
 	"github.com/candor/candor/models"
 )
 
@@ -73,8 +74,8 @@ func TestCampaignReachesEachCustomerOnceOnTheirChannel(t *testing.T) {
 
 		// Every sink: once per delivery, to the right address, nothing else.
 		got := map[string]models.Channel{}
-		check := func(ch models.Channel, s *sink, key func(d *models.Delivery) string, to func(c *models.Customer) string) {
-			for _, a := range s.arrivals() {
+		check := func(ch models.Channel, s *testsinks.Sink, key func(d *models.Delivery) string, to func(c *models.Customer) string) {
+			for _, a := range s.Arrivals() {
 				var d *models.Delivery
 				for _, x := range ds {
 					if key(x) == a.Key {
@@ -122,7 +123,7 @@ func TestCampaignReachesEachCustomerOnceOnTheirChannel(t *testing.T) {
 }
 
 // checkEmailHeaders checks the RFC 8058 headers and the unsubscribe link.
-func checkEmailHeaders(t *testing.T, d *models.Delivery, a arrival) {
+func checkEmailHeaders(t *testing.T, d *models.Delivery, a testsinks.Arrival) {
 	t.Helper()
 	unsub := a.Header["List-Unsubscribe"]
 	if len(unsub) != 1 || !strings.HasPrefix(unsub[0], "<"+publicURL+"/u/") {
@@ -134,7 +135,7 @@ func checkEmailHeaders(t *testing.T, d *models.Delivery, a arrival) {
 }
 
 // checkWebhookBody checks the signed body names the delivery and customer.
-func checkWebhookBody(t *testing.T, d *models.Delivery, a arrival) {
+func checkWebhookBody(t *testing.T, d *models.Delivery, a testsinks.Arrival) {
 	t.Helper()
 	var body struct {
 		Type           string         `json:"type"`

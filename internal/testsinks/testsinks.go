@@ -1,4 +1,10 @@
-package worker_test
+// Package testsinks gives end-to-end tests the far side of each channel:
+// an in-process SMTP server, a Twilio-compatible SMS API and a CRM's
+// webhook endpoint that verifies Standard Webhooks signatures. The SMS
+// API and the webhook endpoint count a repeated idempotency key once, as
+// a provider would; the SMTP server keeps every message, so a duplicate
+// email shows as two arrivals with one Message-ID. Only tests import it.
+package testsinks
 
 import (
 	"bytes"
@@ -18,10 +24,10 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
-// arrival is one message a sink accepted: its idempotency key (email
+// Arrival is one message a sink accepted: its idempotency key (email
 // Message-ID, sms idempotency token, webhook-id), recipient, headers and
 // body, and when it arrived.
-type arrival struct {
+type Arrival struct {
 	Key    string
 	To     string
 	Header map[string][]string
@@ -29,14 +35,15 @@ type arrival struct {
 	At     time.Time
 }
 
-// sink records arrivals; it is safe for concurrent use.
-type sink struct {
+// Sink records arrivals; it is safe for concurrent use.
+type Sink struct {
 	mu   sync.Mutex
-	got  []arrival
+	got  []Arrival
 	keys map[string]int
+	raw  int
 }
 
-func (s *sink) add(a arrival) {
+func (s *Sink) add(a Arrival) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.keys == nil {
@@ -46,25 +53,25 @@ func (s *sink) add(a arrival) {
 	s.got = append(s.got, a)
 }
 
-// arrivals returns a copy of what arrived so far.
-func (s *sink) arrivals() []arrival {
+// Arrivals returns a copy of what arrived so far.
+func (s *Sink) Arrivals() []Arrival {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]arrival(nil), s.got...)
+	return append([]Arrival(nil), s.got...)
 }
 
-// count is the number of messages accepted.
-func (s *sink) count() int {
+// Count is the number of messages accepted.
+func (s *Sink) Count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.got)
 }
 
-// startSMTP starts an in-process SMTP server (go-smtp) that accepts every
+// StartSMTP starts an in-process SMTP server (go-smtp) that accepts every
 // message; it returns the sink and the port.
-func startSMTP(tb testing.TB) (*sink, int) {
+func StartSMTP(tb testing.TB) (*Sink, int) {
 	tb.Helper()
-	s := &sink{}
+	s := &Sink{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{sink: s}, nil }))
 	srv.Domain, srv.AllowInsecureAuth = "localhost", true
 	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
@@ -79,7 +86,7 @@ func startSMTP(tb testing.TB) (*sink, int) {
 }
 
 type smtpSession struct {
-	sink *sink
+	sink *Sink
 	to   []string
 }
 
@@ -102,16 +109,17 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	}
 	body, _ := io.ReadAll(msg.Body)
 	id := strings.Trim(msg.Header.Get("Message-Id"), "<>")
-	ss.sink.add(arrival{Key: id, To: strings.Join(ss.to, ","), Header: msg.Header, Body: body, At: time.Now()})
+	ss.sink.request()
+	ss.sink.add(Arrival{Key: id, To: strings.Join(ss.to, ","), Header: msg.Header, Body: body, At: time.Now()})
 	return nil
 }
 
-// startSMS starts a Twilio-compatible Messages endpoint. Like a provider,
+// StartSMS starts a Twilio-compatible Messages endpoint. Like a provider,
 // it answers a repeated idempotency token with the first message and does
 // not count it again.
-func startSMS(tb testing.TB) (*sink, string) {
+func StartSMS(tb testing.TB) (*Sink, string) {
 	tb.Helper()
-	s := &sink{}
+	s := &Sink{}
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,12 +128,13 @@ func startSMS(tb testing.TB) (*sink, string) {
 			return
 		}
 		key := r.Header.Get("I-Twilio-Idempotency-Token")
+		s.request()
 		mu.Lock()
 		first := !seen[key]
 		seen[key] = true
 		mu.Unlock()
 		if first {
-			s.add(arrival{Key: key, To: r.PostForm.Get("To"), Header: r.Header.Clone(), Body: []byte(r.PostForm.Get("Body")), At: time.Now()})
+			s.add(Arrival{Key: key, To: r.PostForm.Get("To"), Header: r.Header.Clone(), Body: []byte(r.PostForm.Get("Body")), At: time.Now()})
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
@@ -135,20 +144,17 @@ func startSMS(tb testing.TB) (*sink, string) {
 	return s, srv.URL
 }
 
-// hookSecret signs the webhook channel in tests.
-const hookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-// startHook starts the CRM's webhook-channel endpoint: it verifies every
+// StartWebhook starts the CRM's webhook-channel endpoint: it verifies every
 // request with the Standard Webhooks reference library (401 otherwise)
 // and, like a receiver that de-duplicates by webhook-id, counts a
 // repeated id once.
-func startHook(tb testing.TB) (*sink, string) {
+func StartWebhook(tb testing.TB, secret string) (*Sink, string) {
 	tb.Helper()
-	wh, err := standardwebhooks.NewWebhook(hookSecret)
+	wh, err := standardwebhooks.NewWebhook(secret)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &sink{}
+	s := &Sink{}
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -162,15 +168,40 @@ func startHook(tb testing.TB) (*sink, string) {
 		}
 		_ = json.Unmarshal(body, &m)
 		key := r.Header.Get("webhook-id")
+		s.request()
 		mu.Lock()
 		first := !seen[key]
 		seen[key] = true
 		mu.Unlock()
 		if first {
-			s.add(arrival{Key: key, To: m.ExternalID, Header: r.Header.Clone(), Body: body, At: time.Now()})
+			s.add(Arrival{Key: key, To: m.ExternalID, Header: r.Header.Clone(), Body: body, At: time.Now()})
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	tb.Cleanup(srv.Close)
 	return s, srv.URL
+}
+
+// Keys returns how many times each idempotency key arrived.
+func (s *Sink) Keys() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.keys))
+	for k, n := range s.keys {
+		out[k] = n
+	}
+	return out
+}
+
+// Requests is how many requests reached the sink, repeats included.
+func (s *Sink) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.raw
+}
+
+func (s *Sink) request() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.raw++
 }
