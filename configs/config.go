@@ -49,6 +49,7 @@ type Config struct {
 
 	MetricsToken      string        `env:"CANDOR_METRICS_TOKEN" yaml:"metrics_token" redact:"value" desc:"If set, /metrics requires \"Authorization: Bearer <token>\"."`
 	WorkerConcurrency int           `env:"CANDOR_WORKER_CONCURRENCY" yaml:"worker_concurrency" desc:"Tasks one worker process runs at once (1-1000). Sends wait on the network, not the CPU, so this is well above the core count."`
+	WorkerLease       time.Duration `env:"CANDOR_WORKER_LEASE" yaml:"worker_lease" desc:"How long a worker holds the deliveries it claimed (5s to 1h). A worker that dies mid-send gives them up after this: re-sent on channels that de-duplicate (sms, webhook), unknown on email."`
 	MaxBodyBytes      int64         `env:"CANDOR_MAX_BODY_BYTES" yaml:"max_body_bytes" desc:"Largest accepted request body in bytes (1 KiB to 64 MiB)."`
 	ShutdownTimeout   time.Duration `env:"CANDOR_SHUTDOWN_TIMEOUT" yaml:"shutdown_timeout" desc:"How long shutdown waits for requests and sends in flight (1s to 10m)."`
 	StatementTimeout  time.Duration `env:"CANDOR_DB_STATEMENT_TIMEOUT" yaml:"db_statement_timeout" desc:"PostgreSQL statement_timeout of every statement the API and the worker run, launches included (1s to 1h; migrate and seed run without one)."`
@@ -88,6 +89,7 @@ func Defaults() *Config {
 		SMSRate:           "10/s",
 		WebhookRate:       "50/s",
 		WorkerConcurrency: 20,
+		WorkerLease:       5 * time.Minute,
 		MaxBodyBytes:      1 << 20,
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  60 * time.Second,

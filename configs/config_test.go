@@ -58,6 +58,7 @@ func TestDefaults(t *testing.T) {
 		SMSRate:           "10/s",
 		WebhookRate:       "50/s",
 		WorkerConcurrency: 20,
+		WorkerLease:       5 * time.Minute,
 		MaxBodyBytes:      1048576,
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  time.Minute,

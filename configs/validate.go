@@ -206,6 +206,9 @@ func (c *Config) validateRuntime(p *problems) {
 	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {
 		p.add("CANDOR_WORKER_CONCURRENCY", "range", "must be 1-1000, got %d", c.WorkerConcurrency)
 	}
+	if c.WorkerLease < 5*time.Second || c.WorkerLease > time.Hour {
+		p.add("CANDOR_WORKER_LEASE", "range", "must be between 5s and 1h, got %s", c.WorkerLease)
+	}
 	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute {
 		p.add("CANDOR_SHUTDOWN_TIMEOUT", "range", "must be between 1s and 10m, got %s", c.ShutdownTimeout)
 	}

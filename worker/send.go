@@ -44,11 +44,16 @@ func (w *Worker) HandleSend(engine BatchSender) {
 }
 
 // retryDelay honours the engine's Retry (its back-off and the provider's
-// Retry-After) and falls back to asynq's exponential back-off.
+// Retry-After). A task that ran out of time or whose worker died did not
+// fail: what it left queued is due now, so it runs again after a second.
+// Anything else (the database is down) gets asynq's exponential back-off.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	var r *delivery.Retry
-	if errors.As(err, &r) && r.Delay > 0 {
+	switch {
+	case errors.As(err, &r) && r.Delay > 0:
 		return r.Delay
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, asynq.ErrLeaseExpired):
+		return time.Second
 	}
 	return asynq.DefaultRetryDelayFunc(n, err, t)
 }

@@ -80,7 +80,8 @@ type Options struct {
 	Lease time.Duration
 	// SendTimeout bounds one send.
 	SendTimeout time.Duration
-	// Parallel is how many sends of one batch run at once.
+	// Parallel is how many deliveries of a batch are claimed and sent at
+	// once.
 	Parallel int
 	// MaxAttempts is how many sends of a delivery are tried before a
 	// transient failure becomes failed (retries_exhausted).
@@ -127,27 +128,40 @@ func (r *Retry) Error() string {
 }
 
 // SendBatch claims and sends the queued deliveries among ids and records
-// their outcomes. It returns a *Retry when some are to be tried again, and
-// the store's errors (nothing is sent when the claim fails).
+// their outcomes. It claims at most Parallel deliveries at a time and
+// sends them before claiming more, so a claim never waits on the channel's
+// rate for long: a pause, a cancel or a changed wish takes effect within
+// one round of sends, and the send-time check is never minutes old. It
+// returns a *Retry when some are to be tried again, and the store's errors
+// (nothing is sent when a claim fails).
 func (e *Engine) SendBatch(ctx context.Context, ids []int64) error {
-	claimed, err := e.o.Store.ClaimDeliveries(ctx, ids, e.o.Worker, e.o.Lease, e.o.Planner)
-	if err != nil {
-		return err
+	retry := &Retry{}
+	for start := 0; start < len(ids); start += e.o.Parallel {
+		if err := ctx.Err(); err != nil {
+			return err // the rest stays queued; the task runs again
+		}
+		if err := e.sendRound(ctx, ids[start:min(start+e.o.Parallel, len(ids))], retry); err != nil {
+			return err
+		}
 	}
-	if len(claimed) == 0 {
-		return nil
+	if retry.Count > 0 {
+		return retry
+	}
+	return nil
+}
+
+// sendRound claims the queued deliveries among ids, sends them at once,
+// records their outcomes and adds the transient failures to retry.
+func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error {
+	claimed, err := e.o.Store.ClaimDeliveries(ctx, ids, e.o.Worker, e.o.Lease, e.o.Planner)
+	if err != nil || len(claimed) == 0 {
+		return err
 	}
 	outcomes := make([]models.SendOutcome, len(claimed))
 	asked := make([]time.Duration, len(claimed))
-	sem := make(chan struct{}, e.o.Parallel)
 	var wg sync.WaitGroup
 	for i, c := range claimed {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			outcomes[i], asked[i] = e.sendOne(ctx, c)
-		}()
+		wg.Go(func() { outcomes[i], asked[i] = e.sendOne(ctx, c) })
 	}
 	wg.Wait()
 	// Outcomes are recorded even when the task is being stopped: a send
@@ -157,15 +171,11 @@ func (e *Engine) SendBatch(ctx context.Context, ids []int64) error {
 	if err := e.o.Store.RecordOutcomes(rctx, e.o.Worker, outcomes); err != nil {
 		return err
 	}
-	retry := &Retry{}
 	for i, o := range outcomes {
 		if o.Status == models.DeliveryQueued {
 			retry.Count++
 			retry.Delay = max(retry.Delay, retryDelay(claimed[i].Delivery.Attempts, asked[i]))
 		}
-	}
-	if retry.Count > 0 {
-		return retry
 	}
 	return nil
 }

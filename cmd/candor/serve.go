@@ -88,7 +88,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		defer snd.Close()
 		w = worker.New(worker.Options{Redis: opt, Concurrency: a.cfg.WorkerConcurrency,
 			ShutdownTimeout: a.cfg.ShutdownTimeout, Logger: a.log})
-		w.HandleSend(snd.engine)
+		w.HandleSend(snd.Engine)
 		if err := w.Start(); err != nil {
 			if srv != nil {
 				srv.Close()
@@ -97,7 +97,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		}
 		schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
 		schedDone := make(chan struct{})
-		go func() { defer close(schedDone); snd.scheduler.Run(schedCtx) }()
+		go func() { defer close(schedDone); snd.Scheduler.Run(schedCtx) }()
 		defer func() { stopSched(); <-schedDone }()
 	}
 

@@ -1,0 +1,180 @@
+package worker_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/schedule"
+	"github.com/candor/candor/campaigns/segment"
+	"github.com/candor/candor/channels"
+	"github.com/candor/candor/internal/redisenv"
+	"github.com/candor/candor/internal/testenv"
+	"github.com/candor/candor/internal/testsinks"
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
+	"github.com/candor/candor/store"
+	"github.com/candor/candor/worker"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// publicURL is https, so emails carry List-Unsubscribe-Post (RFC 8058).
+const (
+	publicURL = "https://candor.example"
+	emailFrom = "Candor <news@candor.example>"
+	// hookSecret signs the webhook channel.
+	hookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+)
+
+// harness is the whole sending side on real pieces: a migrated store,
+// asynq on Redis (miniredis or CANDOR_TEST_REDIS_URL), the pipeline
+// cmd/candor builds, and sinks behind real transports: SMTP to an
+// in-process server, the SMS API and the webhook channel to local HTTP
+// servers.
+type harness struct {
+	t       *testing.T
+	s       *store.Store
+	keys    *secrets.Keys
+	planner models.Planner
+	redis   asynq.RedisConnOpt
+	rdb     *redis.Client
+	pipe    *worker.Pipeline
+
+	email, sms, hook *testsinks.Sink
+	editor, admin    int64
+	groups           int
+}
+
+// forEachBackend runs fn as a subtest per configured database backend.
+func forEachBackend(t *testing.T, fn func(t *testing.T)) {
+	t.Helper()
+	for _, b := range testenv.Backends() {
+		t.Run(b, fn)
+	}
+}
+
+// newHarness builds everything but starts nothing; rate is every
+// channel's send rate per second.
+func newHarness(t *testing.T, rate float64) *harness {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := secrets.New("candor-worker-e2e-tests-fixed-secret-0123456789", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, store.Options{DatabaseURL: testenv.DatabaseURL(t), SQLitePath: testenv.SQLitePath(t),
+		Keys: keys, Rules: segment.Language{}, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InstallFingerprintKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, s: s, keys: keys}
+	h.editor, h.admin = h.key("editor", models.RoleEditor), h.key("admin", models.RoleAdmin)
+
+	var port int
+	h.email, port = testsinks.StartSMTP(t)
+	var smsURL, hookURL string
+	h.sms, smsURL = testsinks.StartSMS(t)
+	h.hook, hookURL = testsinks.StartWebhook(t, hookSecret)
+	set, err := channels.New(channels.Options{
+		Email:   &channels.EmailOptions{Host: "127.0.0.1", Port: port, From: emailFrom, TLS: channels.TLSMode("none")},
+		SMS:     &channels.SMSOptions{BaseURL: smsURL, AccountSID: "AC0123", AuthToken: "tok", From: "+15005550006"},
+		Webhook: &channels.WebhookOptions{URL: hookURL, Secret: hookSecret, AllowPrivate: true},
+	}, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	url := redisenv.URL(t, redisenv.DBWorker)
+	if h.redis, err = asynq.ParseRedisURI(url); err != nil {
+		t.Fatal(err)
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rdb = redis.NewClient(opt)
+	t.Cleanup(func() { h.rdb.Close() })
+
+	// As cmd/candor's planSettings: every configured channel, each one's
+	// capacity from its rate.
+	ps := models.PlanSettings{Channels: models.Channels, SendsPerMinute: map[models.Channel]int{}}
+	perSecond := map[models.Channel]float64{}
+	for _, ch := range models.Channels {
+		perSecond[ch] = rate
+		ps.SendsPerMinute[ch] = schedule.SendsPerMinute(rate)
+	}
+	h.planner = campaigns.NewPlanner(ps)
+	h.pipe = worker.NewPipeline(worker.PipelineOptions{Store: s, Planner: h.planner, Channels: set,
+		Redis: h.redis, RedisClient: h.rdb, PerSecond: perSecond, Links: worker.CustomerLinks(keys, publicURL),
+		Worker: "e2e/" + t.Name(), Tick: 100 * time.Millisecond, Logger: quiet()})
+	t.Cleanup(func() { _ = h.pipe.Close() })
+	return h
+}
+
+// startWorker starts the asynq server with the send task's handler.
+func (h *harness) startWorker() {
+	h.t.Helper()
+	w := worker.New(worker.Options{Redis: h.redis, Concurrency: 8, ShutdownTimeout: 5 * time.Second, Logger: quiet()})
+	w.HandleSend(h.pipe.Engine)
+	if err := w.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(w.Shutdown)
+}
+
+// startScheduler runs dispatch and reconciliation until the test ends.
+func (h *harness) startScheduler() {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.pipe.Scheduler.Run(ctx) }()
+	h.t.Cleanup(func() { cancel(); <-done })
+}
+
+// start starts the worker and the scheduler.
+func (h *harness) start() {
+	h.t.Helper()
+	h.startWorker()
+	h.startScheduler()
+}
+
+func (h *harness) key(name string, role models.Role) int64 {
+	h.t.Helper()
+	k, _, err := h.s.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: name, Role: role})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return k.ID
+}
+
+// quiet discards logs below errors.
+func quiet() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+// eventually polls cond every 20ms until it holds, failing the test after
+// a deadline generous enough for a loaded machine.
+func eventually(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,130 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candor/candor/campaigns/delivery"
+	"github.com/candor/candor/channels"
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
+)
+
+// PipelineStore is what the sending pipeline needs from storage: the
+// engine's claim and outcomes, and the scheduler's dispatch and
+// reconciliation (store.Store implements both).
+type PipelineStore interface {
+	delivery.Store
+	Store
+}
+
+// PipelineOptions configure the sending pipeline of one process.
+type PipelineOptions struct {
+	Store    PipelineStore
+	Planner  models.Planner
+	Channels *channels.Set
+	// Redis is the queue's Redis; RedisClient the same Redis for the
+	// shared send rates.
+	Redis       asynq.RedisConnOpt
+	RedisClient *redis.Client
+	// PerSecond is each channel's send rate (zero or missing: unlimited).
+	PerSecond map[models.Channel]float64
+	Links     delivery.Links
+	// Worker names this process in leases and delivery events.
+	Worker string
+	// Lease is how long a claim holds its deliveries; a task is given up
+	// before it (TaskTimeout is four fifths of it), so a stuck task never
+	// outlives its claim. Zero: 5 minutes.
+	Lease time.Duration
+	// Tick is the scheduler's dispatch interval (zero: its default).
+	Tick   time.Duration
+	Logger *slog.Logger
+}
+
+// Pipeline is the sending side of one worker process: the channels, the
+// send engine the send task calls, and the periodic dispatch and
+// reconciliation. cmd/candor and the end-to-end tests build it alike.
+type Pipeline struct {
+	Channels  *channels.Set
+	Engine    *delivery.Engine
+	Enqueuer  *Enqueuer
+	Scheduler *Scheduler
+}
+
+// DefaultLease is the claim lease when none is configured.
+const DefaultLease = 5 * time.Minute
+
+// NewPipeline wires the engine and the scheduler to o's store, channels
+// and Redis. Nothing connects until used.
+func NewPipeline(o PipelineOptions) *Pipeline {
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	m := Messenger{o.Channels}
+	engine := delivery.New(delivery.Options{
+		Store: o.Store, Planner: o.Planner, Messenger: m,
+		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links,
+		Worker: o.Worker, Lease: o.Lease, Logger: o.Logger.With("component", "delivery"),
+	})
+	enq := NewEnqueuer(o.Redis, o.Lease*4/5)
+	sched := NewScheduler(SchedulerOptions{Store: o.Store, Redis: o.Redis, Enqueuer: enq, Worker: o.Worker,
+		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
+		Logger: o.Logger.With("component", "scheduler")})
+	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched}
+}
+
+// Close closes the channels and the queue clients.
+func (p *Pipeline) Close() error {
+	return errors.Join(p.Scheduler.Close(), p.Enqueuer.Close(), p.Channels.Close())
+}
+
+// CustomerLinks builds a customer's signed one-click unsubscribe and
+// preference center URLs under base (CANDOR_PUBLIC_URL).
+func CustomerLinks(keys *secrets.Keys, base string) delivery.Links {
+	base = strings.TrimRight(base, "/")
+	return func(id int64) (string, string) {
+		return base + "/u/" + keys.CustomerToken(secrets.PurposeUnsubscribe, id),
+			base + "/p/" + keys.CustomerToken(secrets.PurposePreferences, id)
+	}
+}
+
+// Messenger adapts the channels to the engine's delivery.Messenger: it
+// sends each message on its own channel's transport and presents the
+// channels' errors as delivery.Failure.
+type Messenger struct{ Set *channels.Set }
+
+// Send sends msg through the transport of its channel.
+func (m Messenger) Send(ctx context.Context, msg *delivery.Message) (string, error) {
+	res, err := m.Set.Send(ctx, &channels.Message{DeliveryID: msg.DeliveryID, Channel: msg.Channel, To: msg.To,
+		Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, Locale: msg.Locale, UnsubscribeURL: msg.UnsubscribeURL,
+		PreferencesURL: msg.PreferencesURL, CampaignID: msg.CampaignID, ContentID: msg.ContentID, ContentVersion: msg.ContentVersion})
+	var se *channels.SendError
+	if errors.As(err, &se) {
+		return "", failure{se}
+	}
+	return res.ProviderID, err
+}
+
+// Idempotent reports whether ch's transport de-duplicates a re-send.
+func (m Messenger) Idempotent(ch models.Channel) bool {
+	s, ok := m.Set.Sender(ch)
+	return ok && s.Idempotent()
+}
+
+// failure presents a channels.SendError as the engine's delivery.Failure.
+type failure struct{ e *channels.SendError }
+
+func (f failure) Error() string             { return f.e.Error() }
+func (f failure) Unwrap() error             { return f.e }
+func (f failure) Permanent() bool           { return f.e.Permanent }
+func (f failure) MaybeSent() bool           { return f.e.MaybeSent }
+func (f failure) RetryAfter() time.Duration { return f.e.RetryAfter }
