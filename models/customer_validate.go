@@ -101,10 +101,13 @@ func (in *CustomerInput) Validate() error {
 	return p.Err()
 }
 
-// ValidTimezone reports whether name is an IANA zone name. "Local" and
-// the empty name are rejected: they depend on the server, not the customer.
+// ValidTimezone reports whether name is a canonical IANA zone or one of
+// its standard links in the tzdata Go embeds (TimezoneNames). "Local",
+// "Factory", the empty name and names that only the host's zone files
+// hold (posixrules, right/UTC, ...) are rejected: a customer's zone must
+// mean the same on every server.
 func ValidTimezone(name string) bool {
-	if name == "" || name == "Local" {
+	if !timezones[name] {
 		return false
 	}
 	_, err := time.LoadLocation(name)
