@@ -78,10 +78,8 @@ func (in *CustomerInput) Validate() error {
 	} else if strings.IndexFunc(in.Name, unicode.IsControl) >= 0 {
 		p.Add("/name", "printable", "must not contain control characters")
 	}
-	if in.Locale != "" {
-		if _, err := language.Parse(in.Locale); err != nil {
-			p.Add("/locale", "bcp47", "must be a BCP 47 language tag such as en-US or de-AT")
-		}
+	if in.Locale != "" && !ValidLocale(in.Locale) {
+		p.Add("/locale", "bcp47", "must be a BCP 47 language tag such as en-US or de-AT")
 	}
 	if in.Timezone != "" && !ValidTimezone(in.Timezone) {
 		p.Add("/timezone", "iana_timezone", "must be an IANA time zone such as Europe/Berlin, got %q", in.Timezone)
@@ -99,6 +97,16 @@ func (in *CustomerInput) Validate() error {
 	ValidateCadence(&p, "/cadence", in.Cadence)
 	validateAttributes(&p, in.Attributes)
 	return p.Err()
+}
+
+// ValidLocale reports whether s is a BCP 47 language tag (valid text,
+// no NUL, parsed by x/text/language).
+func ValidLocale(s string) bool {
+	if !ValidText(s) {
+		return false
+	}
+	_, err := language.Parse(s)
+	return err == nil
 }
 
 // ValidTimezone reports whether name is a canonical IANA zone or one of
