@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,6 +111,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(opts.SQLitePath), 0o700); err != nil {
 			return nil, fmt.Errorf("store: create data directory: %w", err)
 		}
+		if err := ownerOnlyFiles(opts.SQLitePath); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
 		s.dialect = DialectSQLite
 		dialector = sqlite.Open(sqliteDSN(opts.SQLitePath))
 	}
@@ -134,20 +136,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// sqliteDSN turns a file path into a DSN: WAL lets readers proceed during a
-// write, busy_timeout waits for the lock instead of failing, and
-// _txlock=immediate takes the write lock at BEGIN so two transactions never
-// deadlock upgrading from read to write ("database is locked").
-func sqliteDSN(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
 }
 
 // redact drops the connection string from driver errors, which may quote
