@@ -166,7 +166,7 @@ func (s *Store) UpdateContent(ctx context.Context, id int64, in *models.ContentI
 		if err := row.setBody(in); err != nil {
 			return err
 		}
-		if row.Body == before {
+		if sameJSON(row.Body, before) { // jsonb on PostgreSQL
 			// The same body again (a client retrying, a sync): nothing
 			// to review anew, so no new revision or draft, and the
 			// sender does not become the last editor, which would let
