@@ -19,6 +19,10 @@ const (
 	codeMethodNotAllowed     = "method_not_allowed"
 )
 
+// unavailableRetryAfter is the Retry-After of a 503: a database that lost
+// a connection or hit a timeout usually serves again within seconds.
+const unavailableRetryAfter = "2"
+
 // problemTypeBase prefixes the code to form a problem's type URI (RFC 9457).
 const problemTypeBase = "https://candor.dev/problems/"
 
@@ -71,7 +75,7 @@ func statusOf(code string) int {
 // known code become a 500 whose detail is generic; the real error is logged
 // (it may name tables or hosts, never something a client should see).
 func (s *server) writeError(c *gin.Context, err error) {
-	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+	if c.Request.Context().Err() != nil && (errors.Is(err, context.Canceled) || models.ErrorCode(err) == models.EUNAVAILABLE) {
 		// The client went away (a cancelled preview, say): nobody reads
 		// an answer and nothing failed here, so no 500 and no ERROR line.
 		// 499 is nginx's "client closed request", kept for access logs
@@ -96,6 +100,15 @@ func (s *server) writeError(c *gin.Context, err error) {
 	if status == http.StatusTooManyRequests {
 		// RFC 9110: say when to come back, so clients do not retry hot.
 		c.Header("Retry-After", retryAfterSeconds)
+	}
+	if status == http.StatusServiceUnavailable {
+		// A lost connection, a full pool or a statement timeout: worth
+		// one retry of an idempotent request (retryOnce), and the client
+		// learns when to try again.
+		c.Set(unavailableKey, true)
+		c.Header("Retry-After", unavailableRetryAfter)
+		s.logger.WarnContext(c.Request.Context(), "backend unavailable",
+			slog.String("request_id", requestID(c)), slog.String("route", routeOf(c)), slog.Any("error", err))
 	}
 	p := problem{
 		Type:      problemTypeBase + code,

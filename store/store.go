@@ -123,6 +123,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, models.Errorf(models.EUNAVAILABLE, "store: cannot open %s database: %v", s.dialect, redact(err))
 	}
 	s.db = db
+	if err := registerUnavailable(db); err != nil {
+		return nil, err
+	}
 	if s.sqlDB, err = db.DB(); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -190,12 +193,23 @@ const maxAttempts = 5
 // deadlock). With retryUnique it also retries unique violations, for
 // upserts whose "does it exist" read raced another insert; the retry then
 // finds the winner's row.
+//
+// A transaction whose statement lost the database connection is retried
+// once: the statement failed, so the transaction did not commit and
+// running it again cannot apply it twice. A failed COMMIT is never
+// retried, since it may have committed; it is EUNAVAILABLE.
 func (s *Store) tx(ctx context.Context, retryUnique bool, fn func(tx *gorm.DB) error) error {
 	var err error
+	lost := 0
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = s.db.WithContext(ctx).Transaction(fn)
+		var fnErr error
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { fnErr = fn(tx); return fnErr })
+		if fnErr != nil && isUnavailable(fnErr) && ctx.Err() == nil && lost == 0 {
+			lost++
+			continue
+		}
 		if err == nil || !(isTransient(err) || (retryUnique && isUniqueViolation(err))) {
-			return err
+			return unavailable(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -255,7 +269,9 @@ func isForeignKeyViolation(err error) bool {
 
 // mapError turns driver errors into coded errors: a missing row is
 // ENOTFOUND and a unique violation ECONFLICT, both with a message naming
-// what; coded errors pass through; the rest is wrapped as internal.
+// what; a lost connection, a full pool or a statement timeout is
+// EUNAVAILABLE (see isUnavailable); coded errors pass through; the rest
+// is wrapped as internal.
 func mapError(err error, what string) error {
 	var coded *models.Error
 	switch {
@@ -267,8 +283,10 @@ func mapError(err error, what string) error {
 		return models.Errorf(models.ENOTFOUND, "%s not found.", what)
 	case isUniqueViolation(err):
 		return models.Errorf(models.ECONFLICT, "%s already exists.", what)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled):
 		return err
+	case isUnavailable(err):
+		return unavailable(err)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }
