@@ -223,7 +223,7 @@ func (s *server) getContentVersion(c *gin.Context) {
 		return
 	}
 	version, err := strconv.Atoi(c.Param("version"))
-	if err != nil || version <= 0 {
+	if err != nil || version <= 0 || version > models.MaxContentVersion {
 		s.writeError(c, models.Errorf(models.ENOTFOUND, "Content version not found."))
 		return
 	}

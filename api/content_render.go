@@ -107,8 +107,11 @@ func (r *renderRequest) validate() error {
 	if r.Channel != "" && !r.Channel.Valid() {
 		p.Add("/channel", "enum", "must be %s, got %q", models.ChannelList(" or "), r.Channel)
 	}
-	if r.Version < 0 {
-		p.Add("/version", "range", "must be a positive version number")
+	if r.Locale != "" && !models.ValidLocale(r.Locale) {
+		p.Add("/locale", "bcp47", "must be a BCP 47 language tag such as en-US or de-AT")
+	}
+	if r.Version < 0 || r.Version > models.MaxContentVersion {
+		p.Add("/version", "range", "must be a version number from 1 to %d (0 or omitted for the working body)", models.MaxContentVersion)
 	}
 	return p.Err()
 }

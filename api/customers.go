@@ -189,8 +189,9 @@ func (s *server) batchCustomers(c *gin.Context) {
 		return
 	}
 	resp := batchResponse{Results: make([]batchResult, 0, len(req.Customers))}
+	seen := make(map[string]int, len(req.Customers)) // external id -> first index
 	for i, raw := range req.Customers {
-		res, err := s.batchItem(c.Request.Context(), i, raw)
+		res, err := s.batchItem(c.Request.Context(), i, raw, seen)
 		if err != nil {
 			// An item the store could not write is reported and the batch
 			// goes on: stopping here would leave the caller unsure which
@@ -208,6 +209,8 @@ func validateBatch(req batchRequest) error {
 	switch {
 	case req.Customers == nil:
 		p.Add("/customers", "required", "is required: a list of customers")
+	case len(req.Customers) == 0:
+		p.Add("/customers", "min_items", "must hold at least one customer")
 	case len(req.Customers) > MaxBatchSize:
 		p.Add("/customers", "max_items", "at most %d customers per batch, got %d", MaxBatchSize, len(req.Customers))
 	}
@@ -215,8 +218,11 @@ func validateBatch(req batchRequest) error {
 }
 
 // batchItem upserts one item. It returns an error only for failures that
-// are not the item's fault, which should stop the batch.
-func (s *server) batchItem(ctx context.Context, i int, raw json.RawMessage) (batchResult, error) {
+// are not the item's fault, which should stop the batch. seen maps the
+// external ids of earlier valid items to their index: a repeat is a 422
+// on /external_id (rule unique_in_batch), since which of two profiles a
+// caller meant cannot be known, and the first one stays written.
+func (s *server) batchItem(ctx context.Context, i int, raw json.RawMessage, seen map[string]int) (batchResult, error) {
 	res := batchResult{Index: i}
 	var in models.CustomerInput
 	err := decodeStrict(raw, &in)
@@ -224,7 +230,16 @@ func (s *server) batchItem(ctx context.Context, i int, raw json.RawMessage) (bat
 		in.Normalize()
 		res.ExternalID = in.ExternalID
 		err = in.Validate()
-	} else {
+	}
+	if err == nil {
+		if first, dup := seen[in.ExternalID]; dup {
+			var p models.Problems
+			p.Add("/external_id", "unique_in_batch", "repeats the external_id of item %d; send each customer once per batch", first)
+			err = p.Err()
+		} else {
+			seen[in.ExternalID] = i
+		}
+	} else if res.ExternalID == "" {
 		res.ExternalID = peekExternalID(raw)
 	}
 	created := false

@@ -44,7 +44,7 @@ func (s *server) readyz(c *gin.Context) {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(c.Request.Context(), checkTimeout)
 			defer cancel()
-			err := check(ctx)
+			err := runCheck(ctx, check)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Checks[name] = "ok"
@@ -61,6 +61,21 @@ func (s *server) readyz(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(status, res)
+}
+
+// runCheck runs check and gives up when ctx ends, even if check ignores
+// its context (a client library with its own timeouts): /readyz promises
+// an answer within checkTimeout. A check that outlives it finishes in the
+// background and its result is dropped.
+func runCheck(ctx context.Context, check func(context.Context) error) error {
+	done := make(chan error, 1)
+	go func() { done <- check(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("check gave up: %w", ctx.Err())
+	}
 }
 
 // metricsHandler answers GET /metrics in the Prometheus text format.

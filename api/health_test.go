@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
@@ -32,6 +33,8 @@ func TestReadyz(t *testing.T) {
 			503, readiness{Status: "unavailable", Checks: map[string]string{"database": "ok", "redis": "failed"}}},
 		{"a hung check fails instead of hanging the probe", func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }, true,
 			503, readiness{Status: "unavailable", Checks: map[string]string{"database": "failed", "redis": "failed"}}},
+		{"a check that ignores its context fails within the 2 s promised", func(context.Context) error { time.Sleep(5 * time.Second); return nil }, false,
+			503, readiness{Status: "unavailable", Checks: map[string]string{"database": "ok", "redis": "failed"}}},
 	}
 	for _, backend := range testenv.Backends() {
 		for _, tt := range tests {
@@ -44,7 +47,11 @@ func TestReadyz(t *testing.T) {
 				if tt.probeGone {
 					cancel()
 				}
+				start := time.Now()
 				rec := a.serve(httptest.NewRequest(http.MethodGet, "/readyz", nil).WithContext(ctx))
+				if took := time.Since(start); took > checkTimeout+200*time.Millisecond {
+					t.Errorf("readyz took %v, more than the %v promised", took, checkTimeout)
+				}
 				wantStatus(t, rec, tt.wantStatus)
 				if diff := cmp.Diff(tt.want, decodeBody[readiness](t, rec)); diff != "" {
 					t.Errorf("readiness (-want +got):\n%s", diff)

@@ -17,6 +17,10 @@ const (
 	codeMethodNotAllowed     = "method_not_allowed"
 )
 
+// unavailableRetryAfter is the Retry-After of a 503: a database that lost
+// a connection or hit a timeout usually serves again within seconds.
+const unavailableRetryAfter = "2"
+
 // problemTypeBase prefixes the code to form a problem's type URI (RFC 9457).
 const problemTypeBase = "https://candor.dev/problems/"
 
@@ -95,6 +99,15 @@ func (s *server) writeError(c *gin.Context, err error) {
 	if status == http.StatusTooManyRequests {
 		// RFC 9110: say when to come back, so clients do not retry hot.
 		c.Header("Retry-After", retryAfterSeconds)
+	}
+	if status == http.StatusServiceUnavailable {
+		// A lost connection, a full pool or a statement timeout: worth
+		// one retry of an idempotent request (retryOnce), and the client
+		// learns when to try again.
+		c.Set(unavailableKey, true)
+		c.Header("Retry-After", unavailableRetryAfter)
+		s.logger.WarnContext(c.Request.Context(), "backend unavailable",
+			slog.String("request_id", requestID(c)), slog.String("route", routeOf(c)), slog.Any("error", err))
 	}
 	p := problem{
 		Type:      problemTypeBase + code,

@@ -195,7 +195,11 @@ func newEngine(opts Options) (*gin.Engine, error) {
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
 	for _, r := range withHeadRoutes(s.routes()) {
-		handlers := []gin.HandlerFunc{r.handler}
+		h := r.handler
+		if (r.method == http.MethodGet || r.method == http.MethodHead) && strings.HasPrefix(r.path, "/v1/") {
+			h = retryOnce(h)
+		}
+		handlers := []gin.HandlerFunc{h}
 		if r.role != public {
 			handlers = append([]gin.HandlerFunc{s.requireRole(r.role)}, handlers...)
 		}

@@ -123,6 +123,11 @@ type Content struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
+// MaxContentVersion is the largest version number storage can hold (a
+// 32-bit column on both backends). A larger number names no version: a
+// path is ENOTFOUND, a body value EINVALID (rule "range").
+const MaxContentVersion = 1<<31 - 1
+
 // ContentVersion is an approved, immutable version of content. Deliveries
 // refer to it so they always show exactly what was sent.
 type ContentVersion struct {

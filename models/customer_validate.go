@@ -78,10 +78,8 @@ func (in *CustomerInput) Validate() error {
 	} else if strings.IndexFunc(in.Name, unicode.IsControl) >= 0 {
 		p.Add("/name", "printable", "must not contain control characters")
 	}
-	if in.Locale != "" {
-		if _, err := language.Parse(in.Locale); err != nil {
-			p.Add("/locale", "bcp47", "must be a BCP 47 language tag such as en-US or de-AT")
-		}
+	if in.Locale != "" && !ValidLocale(in.Locale) {
+		p.Add("/locale", "bcp47", "must be a BCP 47 language tag such as en-US or de-AT")
 	}
 	if in.Timezone != "" && !ValidTimezone(in.Timezone) {
 		p.Add("/timezone", "iana_timezone", "must be an IANA time zone such as Europe/Berlin, got %q", in.Timezone)
@@ -101,10 +99,23 @@ func (in *CustomerInput) Validate() error {
 	return p.Err()
 }
 
-// ValidTimezone reports whether name is an IANA zone name. "Local" and
-// the empty name are rejected: they depend on the server, not the customer.
+// ValidLocale reports whether s is a BCP 47 language tag (valid text,
+// no NUL, parsed by x/text/language).
+func ValidLocale(s string) bool {
+	if !ValidText(s) {
+		return false
+	}
+	_, err := language.Parse(s)
+	return err == nil
+}
+
+// ValidTimezone reports whether name is a canonical IANA zone or one of
+// its standard links in the tzdata Go embeds (TimezoneNames). "Local",
+// "Factory", the empty name and names that only the host's zone files
+// hold (posixrules, right/UTC, ...) are rejected: a customer's zone must
+// mean the same on every server.
 func ValidTimezone(name string) bool {
-	if name == "" || name == "Local" {
+	if !timezones[name] {
 		return false
 	}
 	_, err := time.LoadLocation(name)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -143,6 +144,9 @@ func (s *Store) CreateContent(ctx context.Context, in *models.ContentInput, edit
 		out, err = row.model()
 		return err
 	})
+	if errors.Is(err, errNoChange) {
+		return out, nil
+	}
 	if err != nil {
 		return nil, mapError(err, "Content")
 	}
@@ -158,8 +162,16 @@ func (s *Store) UpdateContent(ctx context.Context, id int64, in *models.ContentI
 		if err := checkContentInput(tx, in, id); err != nil {
 			return err
 		}
+		before := row.Body
 		if err := row.setBody(in); err != nil {
 			return err
+		}
+		if sameJSON(row.Body, before) { // jsonb on PostgreSQL
+			// The same body again (a client retrying, a sync): nothing
+			// to review anew, so no new revision or draft, and the
+			// sender does not become the last editor, which would let
+			// them approve text someone else wrote.
+			return errNoChange
 		}
 		if row.State == string(models.ContentApproved) {
 			row.Version = row.ApprovedVersion + 1
@@ -216,7 +228,8 @@ func (s *Store) RetireContent(ctx context.Context, id int64) (*models.Content, e
 }
 
 // changeContent locks the row, lets change modify it and saves it with a
-// new updated_at. ENOTFOUND; whatever change returns.
+// new updated_at. When change returns errNoChange nothing is written and
+// the stored content is returned. ENOTFOUND; whatever change returns.
 func (s *Store) changeContent(ctx context.Context, id int64, change func(tx *gorm.DB, row *contentRow) error) (*models.Content, error) {
 	var out *models.Content
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
@@ -224,7 +237,14 @@ func (s *Store) changeContent(ctx context.Context, id int64, change func(tx *gor
 		if err := s.forUpdate(tx).Where("id = ?", id).Take(&row).Error; err != nil {
 			return err
 		}
-		if err := change(tx, &row); err != nil {
+		stored := row
+		if err := change(tx, &row); errors.Is(err, errNoChange) {
+			var mErr error
+			if out, mErr = stored.model(); mErr != nil {
+				return mErr
+			}
+			return errNoChange
+		} else if err != nil {
 			return err
 		}
 		row.UpdatedAt = s.now()
@@ -235,6 +255,9 @@ func (s *Store) changeContent(ctx context.Context, id int64, change func(tx *gor
 		out, err = row.model()
 		return err
 	})
+	if errors.Is(err, errNoChange) {
+		return out, nil
+	}
 	if err != nil {
 		return nil, mapError(err, "Content")
 	}

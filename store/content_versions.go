@@ -174,6 +174,10 @@ func (s *Store) ContentVersions(ctx context.Context, id int64) ([]*models.Conten
 
 // ContentVersion implements models.ContentService.
 func (s *Store) ContentVersion(ctx context.Context, id int64, version int) (*models.ContentVersion, error) {
+	if version < 1 || version > models.MaxContentVersion {
+		// The column is 32 bits: PostgreSQL would fail the comparison.
+		return nil, models.Errorf(models.ENOTFOUND, "Content version not found.")
+	}
 	var row contentVersionRow
 	if err := s.db.WithContext(ctx).Where("content_id = ? AND version = ?", id, version).Take(&row).Error; err != nil {
 		return nil, mapError(err, "Content version")

@@ -155,31 +155,50 @@ func (s *Store) UpdateSegment(ctx context.Context, id int64, in *models.SegmentI
 	if err != nil {
 		return nil, err
 	}
-	res := s.db.WithContext(ctx).Model(&segmentRow{}).Where("id = ?", id).Updates(map[string]any{
-		"name": in.Name, "description": in.Description, "rule": rule, "updated_at": s.now(),
+	err = s.tx(ctx, false, func(tx *gorm.DB) error {
+		var row segmentRow
+		if err := s.forUpdate(tx).Where("id = ?", id).Take(&row).Error; err != nil {
+			return err
+		}
+		if !sameJSON(row.Rule, rule) { // jsonb reorders members
+			if err := segmentInUse(tx, id, "its rule cannot be replaced"); err != nil {
+				return err
+			}
+		}
+		return tx.Model(&segmentRow{}).Where("id = ?", id).Updates(map[string]any{
+			"name": in.Name, "description": in.Description, "rule": rule, "updated_at": s.now(),
+		}).Error
 	})
-	if res.Error != nil {
-		return nil, mapError(res.Error, "Segment")
-	}
-	if res.RowsAffected == 0 {
-		return nil, models.Errorf(models.ENOTFOUND, "Segment not found.")
+	if err != nil {
+		return nil, mapError(err, "Segment")
 	}
 	return s.Segment(ctx, id)
+}
+
+// segmentInUse returns ECONFLICT naming the first scheduled, running or
+// paused campaign that uses segment id: such a campaign still plans
+// (resume) and explains with the rule it launched with, so that rule
+// must not change under it. what says what is refused.
+func segmentInUse(tx *gorm.DB, id int64, what string) error {
+	var active campaignRow
+	res := tx.Where("segment_id = ? AND state IN ?", id, []string{string(models.CampaignScheduled),
+		string(models.CampaignRunning), string(models.CampaignPaused)}).Order("id").Limit(1).Find(&active)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected > 0 {
+		return models.Errorf(models.ECONFLICT, "Segment %d is used by campaign %d, which is %s: %s; cancel the campaign or wait until it completes.", id, active.ID, active.State, what)
+	}
+	return nil
 }
 
 // DeleteSegment implements models.SegmentService.
 func (s *Store) DeleteSegment(ctx context.Context, id int64) error {
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
-		var active campaignRow
-		res := tx.Where("segment_id = ? AND state IN ?", id, []string{string(models.CampaignScheduled),
-			string(models.CampaignRunning), string(models.CampaignPaused)}).Order("id").Limit(1).Find(&active)
-		if res.Error != nil {
-			return res.Error
+		if err := segmentInUse(tx, id, "it cannot be deleted"); err != nil {
+			return err
 		}
-		if res.RowsAffected > 0 {
-			return models.Errorf(models.ECONFLICT, "Segment %d is used by campaign %d, which is %s; cancel it or wait until it completes.", id, active.ID, active.State)
-		}
-		res = tx.Where("id = ?", id).Delete(&segmentRow{})
+		res := tx.Where("id = ?", id).Delete(&segmentRow{})
 		if res.Error != nil {
 			return res.Error
 		}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,6 +125,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(opts.SQLitePath), 0o700); err != nil {
 			return nil, fmt.Errorf("store: create data directory: %w", err)
 		}
+		if err := ownerOnlyFiles(opts.SQLitePath); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
 		s.dialect = DialectSQLite
 		dialector = sqlite.Open(sqliteDSN(opts.SQLitePath))
 	}
@@ -135,6 +137,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, models.Errorf(models.EUNAVAILABLE, "store: cannot open %s database: %v", s.dialect, redact(err))
 	}
 	s.db = db
+	if err := registerUnavailable(db); err != nil {
+		return nil, err
+	}
 	if s.sqlDB, err = db.DB(); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -148,20 +153,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// sqliteDSN turns a file path into a DSN: WAL lets readers proceed during a
-// write, busy_timeout waits for the lock instead of failing, and
-// _txlock=immediate takes the write lock at BEGIN so two transactions never
-// deadlock upgrading from read to write ("database is locked").
-func sqliteDSN(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
 }
 
 // redact drops the connection string from driver errors, which may quote
@@ -216,12 +207,23 @@ const maxAttempts = 5
 // deadlock). With retryUnique it also retries unique violations, for
 // upserts whose "does it exist" read raced another insert; the retry then
 // finds the winner's row.
+//
+// A transaction whose statement lost the database connection is retried
+// once: the statement failed, so the transaction did not commit and
+// running it again cannot apply it twice. A failed COMMIT is never
+// retried, since it may have committed; it is EUNAVAILABLE.
 func (s *Store) tx(ctx context.Context, retryUnique bool, fn func(tx *gorm.DB) error) error {
 	var err error
+	lost := 0
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = s.db.WithContext(ctx).Transaction(fn)
+		var fnErr error
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { fnErr = fn(tx); return fnErr })
+		if fnErr != nil && isUnavailable(fnErr) && ctx.Err() == nil && lost == 0 {
+			lost++
+			continue
+		}
 		if err == nil || !(isTransient(err) || (retryUnique && isUniqueViolation(err))) {
-			return err
+			return unavailable(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -281,7 +283,9 @@ func isForeignKeyViolation(err error) bool {
 
 // mapError turns driver errors into coded errors: a missing row is
 // ENOTFOUND and a unique violation ECONFLICT, both with a message naming
-// what; coded errors pass through; the rest is wrapped as internal.
+// what; a lost connection, a full pool or a statement timeout is
+// EUNAVAILABLE (see isUnavailable); coded errors pass through; the rest
+// is wrapped as internal.
 func mapError(err error, what string) error {
 	var coded *models.Error
 	switch {
@@ -293,10 +297,12 @@ func mapError(err error, what string) error {
 		return models.Errorf(models.ENOTFOUND, "%s not found.", what)
 	case isUniqueViolation(err):
 		return models.Errorf(models.ECONFLICT, "%s already exists.", what)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled):
 		return err
 	case isStatementTimeout(err):
-		return timeoutError(what)
+		return timeoutError(what, err)
+	case isUnavailable(err):
+		return unavailable(err)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }

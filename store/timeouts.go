@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,7 @@ func isStatementTimeout(err error) bool {
 }
 
 // timeoutError is mapError's answer to a statement the server stopped.
-func timeoutError(what string) error {
-	return models.Errorf(models.EUNAVAILABLE, "%s took longer than the database's statement timeout and was stopped; retry later.", what)
+func timeoutError(what string, cause error) error {
+	return &unavailableError{cause: cause,
+		msg: fmt.Sprintf("%s took longer than the database's statement timeout and was stopped; retry later.", what)}
 }

@@ -76,7 +76,35 @@ type parsedTemplate struct {
 	uses map[string]bool
 }
 
+// errDefine refuses named templates: a {{define}} body is a separate tree
+// that the checks of the main one never see, and {{template}} runs one.
+const errDefine = "{{define}} and {{template}} are not allowed; write the text where it is used"
+
+// definesTemplates reports whether src defines a named template
+// ({{define}} or {{block}}). It parses src twice under two names no
+// define can both match: a define shows up as a second tree in at least
+// one parse, even one that replaces an empty main template by its name.
+func definesTemplates(src string) bool {
+	for _, main := range []string{"\x00candor-a", "\x00candor-b"} {
+		tr := parse.New(main)
+		tr.Mode = parse.SkipFuncCheck
+		trees := map[string]*parse.Tree{}
+		if _, err := tr.Parse(src, "", "", trees); err != nil {
+			return false // the real parse reports the syntax error
+		}
+		for name := range trees {
+			if name != main {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func parseTemplate(f templateField) (*parsedTemplate, error) {
+	if definesTemplates(f.src) {
+		return nil, errors.New(errDefine)
+	}
 	pt := &parsedTemplate{uses: map[string]bool{}}
 	var tree *parse.Tree
 	if f.html {
@@ -214,6 +242,8 @@ func checkNodes(src string, nodes []parse.Node, uses map[string]bool) error {
 					return err
 				}
 			}
+		case *parse.TemplateNode:
+			return fmt.Errorf("line %s: %s", lineCol(src, n.Position()), errDefine)
 		default:
 			return fmt.Errorf("line %s: only {{.Variable}} and {{if .Variable}} are allowed, not %q", lineCol(src, n.Position()), shorten(n.String()))
 		}

@@ -33,7 +33,10 @@ func newAPIKeyCmd(getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.log.Info("api key created", "id", key.ID, "role", string(key.Role), "prefix", key.Prefix)
+			// The id is enough to find the key in "apikey list"; even its
+			// display prefix stays out of logs, which travel further than
+			// the terminal.
+			a.log.Info("api key created", "id", key.ID, "role", string(key.Role))
 			fmt.Fprintln(cmd.OutOrStdout(), plain)
 			return nil
 		},
