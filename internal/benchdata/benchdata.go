@@ -81,8 +81,11 @@ func approved(tb testing.TB, s *store.Store, name string) int64 {
 		DefaultLocale: "en", Sources: []models.Source{{Title: "Docs", URL: "https://example.org/docs"}}, AsOf: "2026-01-01"}
 	for _, ch := range models.Channels {
 		v := models.Variant{Locale: "en", Channel: ch, Text: "Hello {{.Customer.Name}}, paying by transfer costs nothing."}
-		if ch == models.ChannelEmail {
+		switch ch {
+		case models.ChannelEmail:
 			v.Subject = "Pay by transfer"
+		case models.ChannelWebhook:
+			v.Title = "Pay by transfer"
 		}
 		in.Variants = append(in.Variants, v)
 	}
