@@ -129,7 +129,7 @@ func renderTemplates(in *models.ContentInput, v *models.Variant, d RenderInput) 
 	data.Customer.Attributes = stringAttributes(d.Attributes)
 	m := &Message{Channel: v.Channel, Locale: v.Locale, PreferencesURL: d.PreferencesURL, UnsubscribeURL: d.UnsubscribeURL}
 	for _, f := range variantFields(variantIndex(in, v), v) {
-		pt, err := parseTemplate(f)
+		pt, err := parseTemplateCached(f)
 		if err != nil {
 			return nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant is not valid.",
 				Fields: []models.FieldError{{Field: f.at, Rule: "template", Detail: err.Error()}}}

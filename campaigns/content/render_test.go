@@ -1,7 +1,9 @@
 package content_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -268,4 +270,34 @@ func TestRenderJudgesTheRoadmapDisclaimerOnEachRenderedPart(t *testing.T) {
 			t.Errorf("text = %q, html = %q", got.Text, got.HTML)
 		}
 	})
+}
+
+// TestRenderManyCustomersAtOnceKeepsEachOnesData renders one variant for
+// many customers concurrently, as a send batch does with the parsed
+// templates cached: each message holds its own customer's name only.
+func TestRenderManyCustomersAtOnceKeepsEachOnesData(t *testing.T) {
+	in := &models.ContentInput{Kind: models.KindEducation, DefaultLocale: "en", Variants: []models.Variant{{
+		Locale: "en", Channel: models.ChannelEmail, Subject: "For {{.Customer.Name}}",
+		Text: "Dear {{.Customer.Name}}.", HTML: "<p>Dear {{.Customer.Name}}</p>",
+	}}}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for i := range 64 {
+		wg.Go(func() {
+			d := links
+			d.Name = fmt.Sprintf("Customer %d", i)
+			m, err := content.Render(in, &in.Variants[0], d)
+			switch {
+			case err != nil:
+				errs <- err.Error()
+			case m.Subject != "For "+d.Name || !strings.HasPrefix(m.Text, "Dear "+d.Name+".") || !strings.Contains(m.HTML, "Dear "+d.Name+"<"):
+				errs <- fmt.Sprintf("customer %d got %q / %q", i, m.Subject, m.Text)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	htmltemplate "html/template"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/template"
 	"text/template/parse"
 
@@ -126,6 +128,36 @@ func parseTemplate(f templateField) (*parsedTemplate, error) {
 	if err := checkNodes(f.src, tree.Root.Nodes, pt.uses); err != nil {
 		return nil, err
 	}
+	return pt, nil
+}
+
+// parsedTemplates caches parsed templates by field (pointer, source and
+// kind): a campaign's messages are rendered from a few templates, and
+// parsing them again for every message was a third of the send path's
+// CPU. Parsed templates may be executed concurrently. The cache is
+// cleared when it reaches maxParsedTemplates, which bounds its memory.
+var (
+	parsedTemplates  sync.Map
+	parsedTemplatesN atomic.Int64
+)
+
+const maxParsedTemplates = 4096
+
+// parseTemplateCached is parseTemplate through parsedTemplates; only
+// templates that parse are kept.
+func parseTemplateCached(f templateField) (*parsedTemplate, error) {
+	if pt, ok := parsedTemplates.Load(f); ok {
+		return pt.(*parsedTemplate), nil
+	}
+	pt, err := parseTemplate(f)
+	if err != nil {
+		return nil, err
+	}
+	if parsedTemplatesN.Add(1) > maxParsedTemplates {
+		parsedTemplates.Clear()
+		parsedTemplatesN.Store(1)
+	}
+	parsedTemplates.Store(f, pt)
 	return pt, nil
 }
 
