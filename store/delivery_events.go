@@ -133,6 +133,31 @@ func (b *eventBatch) flushBulk(tx *gorm.DB) (map[int64]bool, error) {
 	return claimed, nil
 }
 
+// loadExternal caches the external ids of the customers of rows.
+func (b *eventBatch) loadExternal(tx *gorm.DB, rows []deliveryRow) error {
+	var ids []int64
+	for i := range rows {
+		if _, ok := b.external[rows[i].CustomerID]; !ok {
+			b.external[rows[i].CustomerID] = ""
+			ids = append(ids, rows[i].CustomerID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var found []struct {
+		ID         int64
+		ExternalID sql.NullString
+	}
+	if err := tx.Raw("SELECT id, external_id FROM customers WHERE id IN ?", ids).Scan(&found).Error; err != nil {
+		return err
+	}
+	for _, f := range found {
+		b.external[f.ID] = f.ExternalID.String // "" for an erased customer
+	}
+	return nil
+}
+
 // externalIDOf returns a customer's external id: "" for an erased
 // customer, whose external id is NULL.
 func externalIDOf(db *gorm.DB, customerID int64) (string, error) {
