@@ -102,7 +102,9 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 		window := x.Window
 		until := now.Add(lease)
 		// Applied with the batch's other claims in one statement (flush).
-		ev.claim(d, until, ev.worker, d.Attempts+1, now, fp, x.Timezone, window, x.Local, x.PreferenceVersion)
+		if err := ev.claim(d, until, ev.worker, d.Attempts+1, now, fp, x.Timezone, window, x.Local, x.PreferenceVersion); err != nil {
+			return nil, err
+		}
 		// The send sees the delivery as stored (the engine's retry limit
 		// reads Attempts).
 		d.Status, d.Reason, d.UpdatedAt, d.LeaseUntil = string(models.DeliverySending), "", now, &until
