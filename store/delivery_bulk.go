@@ -15,7 +15,8 @@ import (
 // common moves (queued -> sending at a claim, sending -> sent at an
 // outcome) go through one UPDATE ... FROM (VALUES ...) each, and their
 // delivery events and outbox events through multi-row INSERTs; the rare
-// ones (skips, re-plans, failures) keep eventBatch.move.
+// ones (skips, re-plans, failures) keep eventBatch.move. Each appends its
+// delivery event to the row it rewrites (deliveries.events).
 
 // bulkColumn is a deliveries column a bulk move sets, with its type on
 // PostgreSQL (whose VALUES lists need them for NULLs and times).
@@ -25,10 +26,14 @@ type bulkColumn struct{ name, pgType string }
 var (
 	claimColumns = []bulkColumn{{"status", "text"}, {"updated_at", "timestamptz"}, {"lease_until", "timestamptz"},
 		{"lease_owner", "text"}, {"attempts", "integer"}, {"sent_at", "timestamptz"}, {"address_fingerprint", "text"},
-		{"send_timezone", "text"}, {"send_window", "integer"}, {"send_local", "text"}, {"preference_version", "integer"}}
+		{"send_timezone", "text"}, {"send_window", "integer"}, {"send_local", "text"}, {"preference_version", "integer"}, eventColumn}
 	sentColumns = []bulkColumn{{"status", "text"}, {"reason", "text"}, {"updated_at", "timestamptz"}, {"lease_until", "timestamptz"},
-		{"lease_owner", "text"}, {"provider_id", "text"}, {"sent_at", "timestamptz"}}
+		{"lease_owner", "text"}, {"provider_id", "text"}, {"sent_at", "timestamptz"}, eventColumn}
 )
+
+// eventColumn is the status change a bulk move appends to each delivery's
+// events (see appendEvent), as JSON text.
+var eventColumn = bulkColumn{"event", "text"}
 
 // bulkMove sets cols on every delivery whose id and status are the first
 // two values of one of rows (the rest are cols' values, in order) and
@@ -74,6 +79,10 @@ func (s *Store) bulkMove(tx *gorm.DB, cols []bulkColumn, rows [][]any) (map[int6
 	for i, c := range cols {
 		if i > 0 {
 			q.WriteString(", ")
+		}
+		if c == eventColumn {
+			q.WriteString("events = " + s.appendEvent("v.event"))
+			continue
 		}
 		q.WriteString(c.name + " = v." + c.name)
 	}

@@ -12,19 +12,6 @@ import (
 	"github.com/candor/candor/models"
 )
 
-// deliveryEventRow is one row of delivery_events: a status change.
-type deliveryEventRow struct {
-	ID         int64
-	DeliveryID int64
-	At         time.Time
-	FromStatus string
-	ToStatus   string
-	Reason     string
-	Worker     string
-}
-
-func (deliveryEventRow) TableName() string { return "delivery_events" }
-
 // dueRow is what dispatch reads of a due delivery.
 type dueRow struct {
 	ID          int64
@@ -68,7 +55,11 @@ func (s *Store) DispatchDue(ctx context.Context, until time.Time, limit, batchSi
 		}
 		now := s.now()
 		campaigns := map[int64]bool{}
-		var events []deliveryEventRow
+		// One event for every delivery this call moves.
+		event, err := eventJSON(now, models.DeliveryPlanned, models.DeliveryQueued, "", worker)
+		if err != nil {
+			return err
+		}
 		for start := 0; start < len(due); start += batchSize {
 			chunk := due[start:min(start+batchSize, len(due))]
 			b := models.SendBatch{TaskID: batchTaskID("send", chunk), IDs: make([]int64, len(chunk))}
@@ -79,21 +70,15 @@ func (s *Store) DispatchDue(ctx context.Context, until time.Time, limit, batchSi
 				}
 				campaigns[d.CampaignID] = true
 			}
-			res := tx.Exec("UPDATE deliveries SET status = 'queued', queued_at = ?, task_id = ?, updated_at = ? "+
-				"WHERE id IN ? AND status = 'planned'", now, b.TaskID, now, b.IDs)
+			res := tx.Exec("UPDATE deliveries SET status = 'queued', queued_at = ?, task_id = ?, updated_at = ?, events = "+
+				s.appendEvent("?")+" WHERE id IN ? AND status = 'planned'", now, b.TaskID, now, event, b.IDs)
 			if res.Error != nil {
 				return res.Error
 			}
 			if res.RowsAffected != int64(len(chunk)) {
 				return fmt.Errorf("store: dispatch moved %d of %d deliveries", res.RowsAffected, len(chunk))
 			}
-			for _, id := range b.IDs {
-				events = append(events, deliveryEventRow{DeliveryID: id, At: now, FromStatus: "planned", ToStatus: "queued", Worker: worker})
-			}
 			batches = append(batches, b)
-		}
-		if err := tx.CreateInBatches(events, 1000).Error; err != nil {
-			return err
 		}
 		return s.startCampaigns(tx, campaigns)
 	})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,13 +27,13 @@ var deliveryEventTypes = map[models.DeliveryStatus]models.EventType{
 }
 
 // eventBatch moves deliveries from status to status inside a transaction
-// and keeps every move as a delivery event (written together by flush),
-// plus an outbox event for the moves integrations care about.
+// and keeps every move as a delivery event (appended to the delivery's
+// events in the UPDATE that moves it), plus an outbox event for the moves
+// integrations care about (written together by flush).
 type eventBatch struct {
 	s      *Store
 	worker string
 	now    time.Time
-	rows   []deliveryEventRow
 	events []eventRow
 	// claims and sents are the bulk moves (queued -> sending, sending ->
 	// sent) flush applies in one statement each: their rows and values.
@@ -58,16 +59,19 @@ func (b *eventBatch) move(tx *gorm.DB, d *deliveryRow, to models.DeliveryStatus,
 	for k, v := range extra {
 		updates[k] = v
 	}
+	event, err := eventJSON(b.now, models.DeliveryStatus(d.Status), to, reason, b.worker)
+	if err != nil {
+		return err
+	}
+	updates["events"] = gorm.Expr(b.s.appendEvent("?"), event)
 	res := tx.Model(&deliveryRow{}).Where("id = ? AND status = ?", d.ID, d.Status).Updates(updates)
 	if res.Error != nil || res.RowsAffected == 0 {
 		return res.Error
 	}
-	from := d.Status
 	d.Status, d.Reason, d.UpdatedAt = string(to), string(reason), b.now
 	if v, ok := extra["lease_until"].(time.Time); ok {
 		d.LeaseUntil = &v
 	}
-	b.rows = append(b.rows, deliveryEventRow{DeliveryID: d.ID, At: b.now, FromStatus: from, ToStatus: string(to), Reason: string(reason), Worker: b.worker})
 	provider, _ := extra["provider_id"].(string)
 	return b.outboxEvent(tx, d, to, reason, provider)
 }
@@ -83,22 +87,32 @@ func (b *eventBatch) outboxEvent(tx *gorm.DB, d *deliveryRow, to models.Delivery
 
 // claim queues d's move from queued to sending with the columns of a
 // claim (see claimColumns after status); flush applies it.
-func (b *eventBatch) claim(d *deliveryRow, values ...any) {
-	b.claims = append(b.claims, append([]any{d.ID, d.Status, string(models.DeliverySending), b.now}, values...))
+func (b *eventBatch) claim(d *deliveryRow, values ...any) error {
+	event, err := eventJSON(b.now, models.DeliveryStatus(d.Status), models.DeliverySending, "", b.worker)
+	if err != nil {
+		return err
+	}
+	b.claims = append(b.claims, append(append([]any{d.ID, d.Status, string(models.DeliverySending), b.now}, values...), event))
 	b.claimRows = append(b.claimRows, d)
+	return nil
 }
 
 // sent queues d's move to sent with the provider's message id; flush
 // applies it. A delivery queued again after its lease ran out lost its
 // send time: the message went out, so it counts for cadence from now.
-func (b *eventBatch) sent(d *deliveryRow, providerID string) {
+func (b *eventBatch) sent(d *deliveryRow, providerID string) error {
 	at := b.now
 	if d.SentAt != nil {
 		at = *d.SentAt
 	}
-	b.sents = append(b.sents, []any{d.ID, d.Status, string(models.DeliverySent), "", b.now, nil, "", providerID, at})
+	event, err := eventJSON(b.now, models.DeliveryStatus(d.Status), models.DeliverySent, "", b.worker)
+	if err != nil {
+		return err
+	}
+	b.sents = append(b.sents, []any{d.ID, d.Status, string(models.DeliverySent), "", b.now, nil, "", providerID, at, event})
 	b.sentRows = append(b.sentRows, d)
 	b.sentProviders = append(b.sentProviders, providerID)
+	return nil
 }
 
 // flushBulk applies the queued claims and sents, and returns the ids of
@@ -108,12 +122,6 @@ func (b *eventBatch) flushBulk(tx *gorm.DB) (map[int64]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, d := range b.claimRows {
-		if claimed[d.ID] {
-			from, _ := b.claims[i][1].(string)
-			b.rows = append(b.rows, deliveryEventRow{DeliveryID: d.ID, At: b.now, FromStatus: from, ToStatus: string(models.DeliverySending), Worker: b.worker})
-		}
-	}
 	sent, err := b.s.bulkMove(tx, sentColumns, b.sents)
 	if err != nil {
 		return nil, err
@@ -122,8 +130,6 @@ func (b *eventBatch) flushBulk(tx *gorm.DB) (map[int64]bool, error) {
 		if !sent[d.ID] {
 			continue
 		}
-		from, _ := b.sents[i][1].(string)
-		b.rows = append(b.rows, deliveryEventRow{DeliveryID: d.ID, At: b.now, FromStatus: from, ToStatus: string(models.DeliverySent), Worker: b.worker})
 		d.Status = string(models.DeliverySent)
 		if err := b.outboxEvent(tx, d, models.DeliverySent, "", b.sentProviders[i]); err != nil {
 			return nil, err
@@ -131,6 +137,31 @@ func (b *eventBatch) flushBulk(tx *gorm.DB) (map[int64]bool, error) {
 	}
 	b.claims, b.claimRows, b.sents, b.sentRows, b.sentProviders = nil, nil, nil, nil, nil
 	return claimed, nil
+}
+
+// loadExternal caches the external ids of the customers of rows.
+func (b *eventBatch) loadExternal(tx *gorm.DB, rows []deliveryRow) error {
+	var ids []int64
+	for i := range rows {
+		if _, ok := b.external[rows[i].CustomerID]; !ok {
+			b.external[rows[i].CustomerID] = ""
+			ids = append(ids, rows[i].CustomerID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var found []struct {
+		ID         int64
+		ExternalID sql.NullString
+	}
+	if err := tx.Raw("SELECT id, external_id FROM customers WHERE id IN ?", ids).Scan(&found).Error; err != nil {
+		return err
+	}
+	for _, f := range found {
+		b.external[f.ID] = f.ExternalID.String // "" for an erased customer
+	}
+	return nil
 }
 
 // externalIDOf returns a customer's external id: "" for an erased
@@ -156,12 +187,6 @@ func (b *eventBatch) flushAll(tx *gorm.DB) (map[int64]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b.rows) > 0 {
-		if err := tx.CreateInBatches(b.rows, 1000).Error; err != nil {
-			return nil, err
-		}
-		b.rows = b.rows[:0]
-	}
 	if err := b.s.writeEvents(tx, b.events); err != nil {
 		return nil, err
 	}
@@ -182,14 +207,43 @@ func (s *Store) Delivery(ctx context.Context, id int64) (*models.Delivery, error
 	if d.ExternalID, err = externalIDOf(db, row.CustomerID); err != nil {
 		return nil, mapError(err, "Delivery")
 	}
-	var events []deliveryEventRow
-	if err := db.Where("delivery_id = ?", id).Order("id").Find(&events).Error; err != nil {
+	var raw []string
+	if err := db.Raw("SELECT events FROM deliveries WHERE id = ?", id).Scan(&raw).Error; err != nil || len(raw) == 0 {
 		return nil, mapError(err, "Delivery")
+	}
+	var events []deliveryEvent
+	if err := json.Unmarshal([]byte(raw[0]), &events); err != nil {
+		return nil, err
 	}
 	d.Events = make([]models.DeliveryEvent, len(events))
 	for i, e := range events {
-		d.Events[i] = models.DeliveryEvent{At: e.At.UTC(), From: models.DeliveryStatus(e.FromStatus), To: models.DeliveryStatus(e.ToStatus),
+		d.Events[i] = models.DeliveryEvent{At: e.At.UTC(), From: models.DeliveryStatus(e.From), To: models.DeliveryStatus(e.To),
 			Reason: models.Reason(e.Reason), Worker: e.Worker}
 	}
 	return d, nil
+}
+
+// deliveryEvent is one element of a delivery's events: a status change.
+type deliveryEvent struct {
+	At     time.Time `json:"at"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	Reason string    `json:"reason,omitempty"`
+	Worker string    `json:"worker,omitempty"`
+}
+
+// eventJSON is the JSON of one status change, to append with appendEvent.
+func eventJSON(at time.Time, from, to models.DeliveryStatus, reason models.Reason, worker string) (string, error) {
+	raw, err := json.Marshal(deliveryEvent{At: at.UTC(), From: string(from), To: string(to), Reason: string(reason), Worker: worker})
+	return string(raw), err
+}
+
+// appendEvent is the SQL of the deliveries row's events with the event
+// whose JSON is param (a placeholder or a column) appended: the status
+// change is kept by the UPDATE that makes it.
+func (s *Store) appendEvent(param string) string {
+	if s.dialect == DialectPostgres {
+		return "events || jsonb_build_array(CAST(" + param + " AS jsonb))"
+	}
+	return "json_insert(events, '$[#]', json(" + param + "))"
 }

@@ -39,6 +39,11 @@ func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []mo
 			byID[rows[i].ID] = &rows[i]
 		}
 		ev := newEventBatch(s, worker, s.now())
+		// The outbox events name each customer by external id: read in
+		// one query, not one per delivery.
+		if err := ev.loadExternal(tx, rows); err != nil {
+			return err
+		}
 		campaigns := map[int64]bool{}
 		for _, o := range outcomes {
 			d := byID[o.DeliveryID]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
@@ -71,7 +72,7 @@ func NewPipeline(o PipelineOptions) *Pipeline {
 	}
 	m := Messenger{o.Channels}
 	engine := delivery.New(delivery.Options{
-		Store: o.Store, Planner: o.Planner, Messenger: m,
+		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond),
 		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links,
 		Worker: o.Worker, Lease: o.Lease, Logger: o.Logger.With("component", "delivery"),
 	})
@@ -80,6 +81,22 @@ func NewPipeline(o PipelineOptions) *Pipeline {
 		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
 		Logger: o.Logger.With("component", "scheduler")})
 	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched}
+}
+
+// RoundSize is how many deliveries of a send task the engine claims (and
+// sends) at once: about one second of the slowest paced channel, so a
+// pause, a cancel or a changed wish takes effect within a second of sends
+// and a claim's check is never older than that; with no channel paced, a
+// whole task (defaultBatchSize) in one claim and one outcome transaction
+// instead of four of each (docs/benchmarks.md, "Sending (issue 10)").
+func RoundSize(perSecond map[models.Channel]float64) int {
+	n := defaultBatchSize
+	for _, r := range perSecond {
+		if r > 0 {
+			n = min(n, max(1, int(math.Ceil(r))))
+		}
+	}
+	return n
 }
 
 // Close closes the channels and the queue clients.

@@ -59,7 +59,7 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 		o.Horizon = 30 * time.Second
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 100
+		o.BatchSize = defaultBatchSize
 	}
 	if o.MaxQueuedTasks <= 0 {
 		o.MaxQueuedTasks = 400
@@ -75,6 +75,9 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 	}
 	return &Scheduler{o: o, inspector: asynq.NewInspector(o.Redis)}
 }
+
+// defaultBatchSize is how many deliveries one send task carries.
+const defaultBatchSize = 100
 
 // leaseName is the database lease of the periodic work.
 const leaseName = "scheduler"

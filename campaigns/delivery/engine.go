@@ -81,7 +81,8 @@ type Options struct {
 	// SendTimeout bounds one send.
 	SendTimeout time.Duration
 	// Parallel is how many deliveries of a batch are claimed and sent at
-	// once.
+	// once (zero: 32). The worker derives it from the channels' rates
+	// (worker.RoundSize).
 	Parallel int
 	// MaxAttempts is how many sends of a delivery are tried before a
 	// transient failure becomes failed (retries_exhausted).

@@ -11,21 +11,11 @@ ALTER TABLE deliveries ADD COLUMN send_timezone TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN send_window INTEGER;
 ALTER TABLE deliveries ADD COLUMN send_local TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN preference_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN events TEXT NOT NULL DEFAULT '[]';
 
 CREATE INDEX deliveries_open_idx ON deliveries (campaign_id) WHERE status IN ('planned', 'queued', 'sending');
 CREATE INDEX deliveries_lease_idx ON deliveries (lease_until) WHERE status = 'sending';
 CREATE INDEX deliveries_queued_idx ON deliveries (queued_at) WHERE status = 'queued';
-
-CREATE TABLE delivery_events (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    delivery_id INTEGER NOT NULL,
-    at          DATETIME NOT NULL,
-    from_status TEXT NOT NULL,
-    to_status   TEXT NOT NULL,
-    reason      TEXT NOT NULL DEFAULT '',
-    worker      TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX delivery_events_delivery_idx ON delivery_events (delivery_id, id);
 
 CREATE TABLE outbox_messages (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,10 +43,10 @@ CREATE TABLE worker_leases (
 -- +goose Down
 DROP TABLE worker_leases;
 DROP TABLE outbox_messages;
-DROP TABLE delivery_events;
 DROP INDEX deliveries_queued_idx;
 DROP INDEX deliveries_lease_idx;
 DROP INDEX deliveries_open_idx;
+ALTER TABLE deliveries DROP COLUMN events;
 ALTER TABLE deliveries DROP COLUMN preference_version;
 ALTER TABLE deliveries DROP COLUMN send_local;
 ALTER TABLE deliveries DROP COLUMN send_window;
