@@ -85,9 +85,6 @@ func (s *Store) skipErased(tx *gorm.DB, id int64) (int64, error) {
 			return 0, err
 		}
 	}
-	res := tx.Model(&deliveryRow{}).
-		Where("campaign_id = ? AND status = ?", id, string(models.DeliveryPlanned)).
-		Where("customer_id IN (SELECT id FROM customers WHERE erased_at IS NOT NULL)").
-		Updates(map[string]any{"status": string(models.DeliverySkipped), "reason": string(models.ReasonErased), "updated_at": s.now()})
-	return res.RowsAffected, res.Error
+	return s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonErased, "launch",
+		"campaign_id = ? AND customer_id IN (SELECT id FROM customers WHERE erased_at IS NOT NULL)", id)
 }

@@ -127,6 +127,11 @@ func (s *Store) replanMissed(tx *gorm.DB, row *campaignRow, planner models.Plann
 				updates["scheduled_at"], updates["generation"] = x.At, d.Generation+1
 			} else {
 				updates["status"], updates["reason"] = string(x.Status), string(x.Reason)
+				event, err := eventJSON(now, models.DeliveryPlanned, x.Status, x.Reason, "resume")
+				if err != nil {
+					return 0, err
+				}
+				updates["events"] = gorm.Expr(s.appendEvent("?"), event)
 			}
 			if err := tx.Model(&deliveryRow{}).Where("id = ? AND status = ?", d.ID, string(models.DeliveryPlanned)).Updates(updates).Error; err != nil {
 				return 0, err

@@ -235,11 +235,11 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64) (*models.Campaign,
 		if row.State == string(models.CampaignCompleted) || row.State == string(models.CampaignCancelled) {
 			return models.Errorf(models.ECONFLICT, "Campaign %d is %s and cannot be cancelled.", id, row.State)
 		}
-		err := tx.Model(&deliveryRow{}).
-			Where("campaign_id = ? AND status IN ?", id, []string{string(models.DeliveryPlanned), string(models.DeliveryQueued)}).
-			Updates(map[string]any{"status": string(models.DeliveryCancelled), "reason": string(models.ReasonCampaignCancelled), "updated_at": s.now()}).Error
-		if err != nil {
-			return err
+		// Each cancelled delivery keeps the change in its events.
+		for _, from := range []models.DeliveryStatus{models.DeliveryPlanned, models.DeliveryQueued} {
+			if _, err := s.moveWhere(tx, from, models.DeliveryCancelled, models.ReasonCampaignCancelled, "api", "campaign_id = ?", id); err != nil {
+				return err
+			}
 		}
 		return s.setCampaignState(tx, row, models.CampaignCancelled, nil)
 	})

@@ -255,6 +255,16 @@ func TestPauseResumeCancel(t *testing.T) {
 		if len(cancelled) != 1 || cancelled[0].Reason != models.ReasonCampaignCancelled {
 			t.Errorf("cancelled deliveries = %+v", cancelled)
 		}
+		t.Run("each cancelled delivery keeps the change as an event", func(t *testing.T) {
+			d, err := f.s.Delivery(ctx, cancelled[0].ID)
+			if err != nil || len(d.Events) == 0 {
+				t.Fatalf("delivery = %+v, %v", d, err)
+			}
+			last := d.Events[len(d.Events)-1]
+			if last.From != models.DeliveryPlanned || last.To != models.DeliveryCancelled || last.Reason != models.ReasonCampaignCancelled {
+				t.Errorf("last event = %+v", last)
+			}
+		})
 		_, err = f.s.CancelCampaign(ctx, camp.ID)
 		wantCode(t, err, models.ECONFLICT)
 		t.Run("a segment whose campaigns are over can be deleted", func(t *testing.T) {

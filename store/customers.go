@@ -335,8 +335,7 @@ func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 		// erased customer, and their rows no longer count for capacity.
 		// (Queued and later states belong to the send path, which checks
 		// erasure again at send time.)
-		err = tx.Model(&deliveryRow{}).Where("customer_id = ? AND status = ?", row.ID, string(models.DeliveryPlanned)).
-			Updates(map[string]any{"status": string(models.DeliverySkipped), "reason": string(models.ReasonErased), "updated_at": now}).Error
+		_, err = s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonErased, "erasure", "customer_id = ?", row.ID)
 		if err != nil {
 			return err
 		}

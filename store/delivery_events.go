@@ -247,3 +247,18 @@ func (s *Store) appendEvent(param string) string {
 	}
 	return "json_insert(events, '$[#]', json(" + param + "))"
 }
+
+// moveWhere moves every delivery in status from that where (SQL with
+// args) selects to status to with reason, keeping the change in each
+// one's events, in one UPDATE; actor names who moved them. It returns how
+// many moved.
+func (s *Store) moveWhere(tx *gorm.DB, from, to models.DeliveryStatus, reason models.Reason, actor, where string, args ...any) (int64, error) {
+	now := s.now()
+	event, err := eventJSON(now, from, to, reason, actor)
+	if err != nil {
+		return 0, err
+	}
+	res := tx.Exec("UPDATE deliveries SET status = ?, reason = ?, updated_at = ?, events = "+s.appendEvent("?")+
+		" WHERE status = ? AND ("+where+")", append([]any{string(to), string(reason), now, event, string(from)}, args...)...)
+	return res.RowsAffected, res.Error
+}
