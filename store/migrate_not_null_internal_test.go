@@ -43,7 +43,10 @@ func TestSQLiteNotNullKeysMigration(t *testing.T) {
 	if _, _, err := s.SetConsent(ctx, "c1", "pricing-guides", consent); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.EraseCustomer(ctx, "c1"); err != nil {
+	// An erasure's suppression row, written directly: today's erasure
+	// also touches columns of later migrations, which this schema lacks.
+	if err := s.db.Exec("INSERT INTO suppressions (fingerprint, kind, created_at) VALUES (?, 'email', ?)",
+		keys.Fingerprint("email", "c1@example.com"), s.now()).Error; err != nil {
 		t.Fatal(err)
 	}
 	count := func(table string) int64 {
