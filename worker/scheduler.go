@@ -188,6 +188,15 @@ func (s *Scheduler) Reconcile(ctx context.Context) error {
 			if err := s.inspector.DeleteTask(QueueSend, b.TaskID); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
 				return err
 			}
+		case info.State == asynq.TaskStateActive:
+			// Still "active" long after its deliveries were queued: a
+			// live worker claims them round by round within seconds, so
+			// its worker most likely died, and asynq gives such a task
+			// back only after its own recovery, a minute or more later.
+			// A recovery task takes the deliveries over now; claims are
+			// exclusive, so if the first task is alive after all, each
+			// delivery is still sent by one of them only.
+			b.TaskID = "recover-" + b.TaskID
 		default:
 			continue // still waiting, running or retrying
 		}

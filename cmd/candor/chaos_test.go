@@ -81,7 +81,7 @@ func TestChaosNothingLostNothingDoubled(t *testing.T) {
 	// Kill a worker each time another tenth of the campaign is final,
 	// five times, and flush Redis once in between; then let it finish.
 	kills, flushed := 0, false
-	deadline := started.Add(100 * time.Second)
+	deadline := started.Add(150 * time.Second)
 	for {
 		counts := statusCounts(t, s, camp.ID)
 		final := chaosDeliveries - counts[models.DeliveryPlanned] - counts[models.DeliveryQueued] - counts[models.DeliverySending]
