@@ -9,6 +9,7 @@ require (
 	github.com/emersion/go-smtp v0.26.0 // tests: in-process SMTP sink for the email channel
 	github.com/gin-gonic/gin v1.12.0 // HTTP router (the design names gin)
 	github.com/glebarez/sqlite v1.11.0 // pure-Go SQLite for gorm: CGO_ENABLED=0 builds
+	github.com/go-redis/redis_rate/v10 v10.0.1 // per-channel send rate shared by every worker through Redis (GCRA)
 	github.com/google/go-cmp v0.7.0 // test diffs
 	github.com/hibiken/asynq v0.26.0 // task queue on Redis
 	github.com/jackc/pgx/v5 v5.12.0 // PostgreSQL driver; COPY for bulk writes
@@ -25,8 +26,6 @@ require (
 	gorm.io/driver/postgres v1.6.3 // gorm on PostgreSQL (pgx)
 	gorm.io/gorm v1.31.2 // the ORM the design names; all queries live in store/
 )
-
-require github.com/go-redis/redis_rate/v10 v10.0.1
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
