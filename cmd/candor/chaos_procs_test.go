@@ -20,7 +20,7 @@ import (
 )
 
 // buildCandor builds the candor binary once into a temporary directory.
-func buildCandor(t *testing.T) string {
+func buildCandor(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "candor")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
@@ -32,7 +32,7 @@ func buildCandor(t *testing.T) string {
 
 // procs runs `candor worker` processes and kills them for real.
 type procs struct {
-	t    *testing.T
+	t    testing.TB
 	bin  string
 	env  []string
 	dir  string
@@ -93,7 +93,7 @@ func (p *procs) tail() string {
 
 // openChaosStore opens the test's database in-process with the workers'
 // secret, so fingerprints and links agree.
-func openChaosStore(t *testing.T, dbURL, secret string) *store.Store {
+func openChaosStore(t testing.TB, dbURL, secret string) *store.Store {
 	t.Helper()
 	keys, err := secrets.New(secret, "")
 	if err != nil {
