@@ -1,0 +1,107 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// openAPIDoc is the served document (openapi.yaml converted to JSON, as
+// /openapi.json answers it), loaded and validated once with kin-openapi.
+var openAPIDoc = sync.OnceValues(func() (*openapi3.T, error) {
+	raw, err := openAPIJSON()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		return nil, err
+	}
+	return doc, doc.Validate(context.Background())
+})
+
+// openAPIRouter finds the documented operation of a request.
+var openAPIRouter = sync.OnceValues(func() (routers.Router, error) {
+	doc, err := openAPIDoc()
+	if err != nil {
+		return nil, err
+	}
+	return legacy.NewRouter(doc)
+})
+
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	if _, err := openAPIDoc(); err != nil {
+		t.Fatalf("openapi.yaml is not a valid OpenAPI document: %v", err)
+	}
+	if _, err := openAPIRouter(); err != nil {
+		t.Fatalf("openapi.yaml paths: %v", err)
+	}
+}
+
+// checkResponse validates an answer of the API tests against the document:
+// its status must be documented for the operation (no "default" stands in
+// for a forgotten one), its content type must be one the document lists
+// and its body must match the schema. Requests the document does not
+// describe are left alone: unknown paths and methods (their 404 and 405
+// problems are tested on their own) and HEAD, which the document states
+// once mirrors GET without a body. TestOpenAPIDocumentsEveryRoute checks
+// that every route of the router is documented, so a route cannot escape
+// this check by being left out of the document.
+//
+// A status the client never reads (499: the client went away) is not
+// checked. With faults injected into the store (faults), a status the
+// document does not list is allowed, since the real store never gives it,
+// but the body must still match the document's problem schema if listed.
+func checkResponse(tb testing.TB, req *http.Request, rec *httptest.ResponseRecorder, faults bool) {
+	tb.Helper()
+	if req.Method == http.MethodHead || rec.Code == statusClientClosedRequest {
+		return
+	}
+	if p := req.URL.Path; p != "/" && strings.HasSuffix(p, "/") {
+		return // the router has no route with a trailing slash: a 404
+	}
+	router, err := openAPIRouter()
+	if err != nil {
+		tb.Fatalf("openapi.yaml: %v", err)
+	}
+	// The document's server is "/": match on the path alone.
+	find := req.Clone(context.Background())
+	find.Host, find.URL.Host, find.URL.Scheme = "", "", ""
+	route, params, err := router.FindRoute(find)
+	// The legacy router returns fresh RouteErrors with the sentinels' text.
+	var notFound *routers.RouteError
+	if errors.As(err, &notFound) && (notFound.Reason == routers.ErrPathNotFound.Error() || notFound.Reason == routers.ErrMethodNotAllowed.Error()) {
+		return
+	}
+	if err != nil {
+		tb.Errorf("openapi: find %s %s: %v", req.Method, req.URL.Path, err)
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: find, PathParams: params, Route: route},
+		Status:                 rec.Code,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: !faults, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		tb.Errorf("the answer drifts from openapi.yaml: %s %s -> %d %s\n%v\nbody: %.2000s",
+			req.Method, req.URL.RequestURI(), rec.Code, rec.Header().Get("Content-Type"), err, rec.Body.String())
+	}
+}
+
+func init() {
+	// The unsubscribe pages answer HTML: compare it as a string.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+}
