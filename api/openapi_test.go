@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/candor/candor/internal/testenv"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -104,4 +105,30 @@ func checkResponse(tb testing.TB, req *http.Request, rec *httptest.ResponseRecor
 func init() {
 	// The unsubscribe pages answer HTML: compare it as a string.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/javascript", openapi3filter.FileBodyDecoder)
+}
+
+func TestDocsServeRedocFromTheBinary(t *testing.T) {
+	a := newTestAPI(t, testenv.Backends()[0], nil)
+	page := a.call("", http.MethodGet, "/docs", nil)
+	wantStatus(t, page, http.StatusOK)
+	if ct := page.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("/docs Content-Type = %q", ct)
+	}
+	for _, want := range []string{`<script src="/docs/redoc.standalone.js">`, `spec-url="/openapi.json"`} {
+		if !strings.Contains(page.Body.String(), want) {
+			t.Errorf("/docs does not contain %s:\n%s", want, page.Body.String())
+		}
+	}
+	if strings.Contains(page.Body.String(), "https://") {
+		t.Errorf("/docs loads something from elsewhere:\n%s", page.Body.String())
+	}
+	script := a.call("", http.MethodGet, "/docs/redoc.standalone.js", nil)
+	wantStatus(t, script, http.StatusOK)
+	if ct := script.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
+		t.Errorf("script Content-Type = %q", ct)
+	}
+	if script.Body.Len() < 1<<20 || !bytes.Contains(script.Body.Bytes(), []byte("Redoc")) {
+		t.Errorf("the script is not the Redoc bundle (%d bytes)", script.Body.Len())
+	}
 }
