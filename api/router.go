@@ -75,6 +75,8 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/readyz", public, s.readyz},
 		{http.MethodGet, "/metrics", public, s.metricsHandler},
 		{http.MethodGet, "/openapi.json", public, s.openAPI},
+		{http.MethodGet, "/docs", public, s.docs},
+		{http.MethodGet, "/docs/redoc.standalone.js", public, s.docsScript},
 		{http.MethodGet, "/u/:token", public, s.unsubscribePage},
 		{http.MethodPost, "/u/:token", public, s.unsubscribe},
 
