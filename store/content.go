@@ -140,6 +140,9 @@ func (s *Store) CreateContent(ctx context.Context, in *models.ContentInput, edit
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
+		if err := s.audit(tx, models.AuditContentCreated, "content", row.ID, map[string]any{"version": row.Version, "revision": row.Revision}); err != nil {
+			return err
+		}
 		var err error
 		out, err = row.model()
 		return err
@@ -179,19 +182,19 @@ func (s *Store) UpdateContent(ctx context.Context, id int64, in *models.ContentI
 		row.State = string(models.ContentDraft)
 		row.Revision++
 		row.EditedBy = editedBy
-		return nil
+		return s.audit(tx, models.AuditContentEdited, "content", id, map[string]any{"version": row.Version, "revision": row.Revision})
 	})
 }
 
 // SubmitContent implements models.ContentService.
 func (s *Store) SubmitContent(ctx context.Context, id int64) (*models.Content, error) {
-	return s.changeContent(ctx, id, func(_ *gorm.DB, row *contentRow) error {
+	return s.changeContent(ctx, id, func(tx *gorm.DB, row *contentRow) error {
 		if row.State != string(models.ContentDraft) {
 			return models.Errorf(models.ECONFLICT, "Content %d is %s; only a draft can be submitted for review.", id, row.State)
 		}
 		row.State = string(models.ContentInReview)
 		row.RejectReason = ""
-		return nil
+		return s.audit(tx, models.AuditContentSubmitted, "content", id, map[string]any{"version": row.Version, "revision": row.Revision})
 	})
 }
 
@@ -206,13 +209,13 @@ func (s *Store) RejectContent(ctx context.Context, id int64, reason string) (*mo
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return s.changeContent(ctx, id, func(_ *gorm.DB, row *contentRow) error {
+	return s.changeContent(ctx, id, func(tx *gorm.DB, row *contentRow) error {
 		if row.State != string(models.ContentInReview) {
 			return models.Errorf(models.ECONFLICT, "Content %d is %s; only content in review can be rejected.", id, row.State)
 		}
 		row.State = string(models.ContentDraft)
 		row.RejectReason = reason
-		return nil
+		return s.audit(tx, models.AuditContentRejected, "content", id, map[string]any{"version": row.Version, "revision": row.Revision})
 	})
 }
 
@@ -223,6 +226,9 @@ func (s *Store) RetireContent(ctx context.Context, id int64) (*models.Content, e
 			return models.Errorf(models.ECONFLICT, "Content %d is already retired.", id)
 		}
 		row.State = string(models.ContentRetired)
+		if err := s.audit(tx, models.AuditContentRetired, "content", id, nil); err != nil {
+			return err
+		}
 		return s.writeEvent(tx, models.EventContentRetired, nil, map[string]any{"content_id": id})
 	})
 }
