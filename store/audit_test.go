@@ -74,3 +74,44 @@ func TestTheBootstrapAdminKeyHasAnOwner(t *testing.T) {
 		wantCode(t, err, models.EINVALID)
 	})
 }
+
+func TestAnyoneWhoEditedTheCurrentVersionCannotApproveIt(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		s := mustOpen(t, backend)
+		alice := mustKey(t, s, "alice", models.RoleAdmin)
+		bob := mustKey(t, s, "bob", models.RoleAdmin)
+		carol := mustKey(t, s, "carol", models.RoleAdmin)
+
+		c, err := s.CreateContent(ctx, contentInput(), alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := contentInput()
+		in.Title = "Bob's title"
+		if _, err := s.UpdateContent(ctx, c.ID, in, bob); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SubmitContent(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.ApproveContent(ctx, c.ID, &models.Approval{ApprovedBy: alice}, checks())
+		wantCode(t, err, models.EFORBIDDEN) // alice wrote part of this version, bob edited last
+		if _, err := s.ApproveContent(ctx, c.ID, &models.Approval{ApprovedBy: carol}, checks()); err != nil {
+			t.Fatalf("carol approves: %v", err)
+		}
+
+		// A new version starts with only its own editors: bob edits it,
+		// and alice, who did not touch version 2, may approve it.
+		in.Title = "Version two"
+		if _, err := s.UpdateContent(ctx, c.ID, in, bob); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SubmitContent(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ApproveContent(ctx, c.ID, &models.Approval{ApprovedBy: alice}, checks()); err != nil {
+			t.Fatalf("alice approves version 2: %v", err)
+		}
+	})
+}

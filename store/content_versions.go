@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -71,6 +72,13 @@ func (s *Store) ApproveContent(ctx context.Context, id int64, in *models.Approva
 		}
 		if row.EditedBy == in.ApprovedBy || owners[row.EditedBy] == "" || owners[row.EditedBy] == owners[in.ApprovedBy] {
 			return models.Errorf(models.EFORBIDDEN, "Four eyes: content %d was last edited by %s, who owns this API key too; another person must approve it.", id, owners[row.EditedBy])
+		}
+		editors, err := editorOwners(row.EditorOwners)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(editors, owners[in.ApprovedBy]) {
+			return models.Errorf(models.EFORBIDDEN, "Four eyes: %s, who owns this API key, edited version %d of content %d; another person must approve it.", owners[in.ApprovedBy], row.Version, id)
 		}
 		c, err := row.model()
 		if err != nil {

@@ -9,6 +9,12 @@ ALTER TABLE api_keys ADD COLUMN owner_email TEXT NOT NULL DEFAULT '';
 UPDATE api_keys SET owner_name = name, owner_email = 'key-' || id || '@legacy.invalid';
 CREATE INDEX api_keys_owner_idx ON api_keys (owner_email);
 
+-- The owners (emails, a JSON array) who edited the current version of each
+-- content item: none of them may approve it. Existing content starts with
+-- the owner of its last editor.
+ALTER TABLE content ADD COLUMN editor_owners TEXT NOT NULL DEFAULT '[]';
+UPDATE content SET editor_owners = '["' || (SELECT owner_email FROM api_keys WHERE api_keys.id = content.edited_by) || '"]';
+
 -- The audit trail: who (owner and key) did what to which resource. It
 -- holds no customer PII (customers appear by internal id) and has no
 -- foreign key to customers, so erasure leaves it as it is. Rows are only
@@ -46,6 +52,7 @@ DROP TRIGGER audit_no_delete ON audit;
 DROP TRIGGER audit_no_update ON audit;
 DROP FUNCTION audit_append_only();
 DROP TABLE audit;
+ALTER TABLE content DROP COLUMN editor_owners;
 DROP INDEX api_keys_owner_idx;
 ALTER TABLE api_keys DROP COLUMN owner_email;
 ALTER TABLE api_keys DROP COLUMN owner_name;

@@ -5,6 +5,12 @@ ALTER TABLE api_keys ADD COLUMN owner_email TEXT NOT NULL DEFAULT '';
 UPDATE api_keys SET owner_name = name, owner_email = 'key-' || id || '@legacy.invalid';
 CREATE INDEX api_keys_owner_idx ON api_keys (owner_email);
 
+-- The owners (emails, a JSON array) who edited the current version of each
+-- content item: none of them may approve it. Existing content starts with
+-- the owner of its last editor.
+ALTER TABLE content ADD COLUMN editor_owners TEXT NOT NULL DEFAULT '[]';
+UPDATE content SET editor_owners = '["' || (SELECT owner_email FROM api_keys WHERE api_keys.id = content.edited_by) || '"]';
+
 CREATE TABLE audit (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     at            DATETIME NOT NULL,
@@ -38,6 +44,7 @@ END;
 DROP TRIGGER audit_no_delete;
 DROP TRIGGER audit_no_update;
 DROP TABLE audit;
+ALTER TABLE content DROP COLUMN editor_owners;
 DROP INDEX api_keys_owner_idx;
 ALTER TABLE api_keys DROP COLUMN owner_email;
 ALTER TABLE api_keys DROP COLUMN owner_name;
