@@ -16,7 +16,7 @@ type createdAPIKey struct {
 }
 
 // createAPIKey answers POST /v1/api-keys with 201. EINVALID for a bad name
-// or role.
+// or role. The new key belongs to the owner of the calling key.
 func (s *server) createAPIKey(c *gin.Context) {
 	var in models.APIKeyInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -27,6 +27,10 @@ func (s *server) createAPIKey(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	// A key made with a key belongs to the same person: minting a second
+	// admin key does not make a second pair of eyes.
+	caller := callerKey(c)
+	in.OwnerName, in.OwnerEmail = caller.OwnerName, caller.OwnerEmail
 	key, plain, err := s.store.CreateAPIKey(c.Request.Context(), &in)
 	if err != nil {
 		s.writeError(c, err)

@@ -40,6 +40,9 @@ func (s *server) requireRole(need models.Role) gin.HandlerFunc {
 			return
 		}
 		c.Set(apiKeyKey, key)
+		// The store records this actor in the audit trail, in the
+		// transaction of each action.
+		c.Request = c.Request.WithContext(models.WithActor(c.Request.Context(), models.ActorOf(key)))
 		c.Next()
 	}
 }

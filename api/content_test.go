@@ -78,7 +78,7 @@ func (a *testAPI) warnings(id int64) []string {
 // secondAdmin creates another admin key, for four-eyes approvals.
 func (a *testAPI) secondAdmin() string {
 	a.tb.Helper()
-	_, plain, err := a.store.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: "second admin", Role: models.RoleAdmin})
+	_, plain, err := a.store.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: "second admin", Role: models.RoleAdmin, OwnerName: "second admin", OwnerEmail: "second.admin@example.com"})
 	if err != nil {
 		a.tb.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func newTestAPI(tb testing.TB, backend string, configure func(*Options)) *testAP
 	}
 	a := &testAPI{tb: tb, engine: engine, store: st, keys: keys, apiKey: map[models.Role]string{}, logs: logs, faults: !real}
 	for _, role := range []models.Role{models.RoleViewer, models.RoleEditor, models.RoleAdmin} {
-		_, plain, err := st.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: "test " + string(role), Role: role})
+		_, plain, err := st.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: "test " + string(role), Role: role, OwnerName: "test " + string(role), OwnerEmail: "test " + string(role) + "@example.com"})
 		if err != nil {
 			tb.Fatalf("create %s key: %v", role, err)
 		}

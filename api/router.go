@@ -26,6 +26,7 @@ type Store interface {
 	models.APIKeyService
 	models.ContentService
 	models.SegmentService
+	models.AuditService
 	Ping(context.Context) error
 }
 
@@ -144,6 +145,7 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/v1/deliveries/:id", models.RoleViewer, s.getDelivery},
 		{http.MethodPost, "/v1/deliveries/:id/resend", models.RoleAdmin, s.resendDelivery},
 		{http.MethodGet, "/v1/outbox", models.RoleViewer, s.listOutbox},
+		{http.MethodGet, "/v1/audit", models.RoleAdmin, s.listAudit},
 	}
 }
 

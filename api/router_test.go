@@ -53,6 +53,7 @@ var wantRoles = map[string]models.Role{
 	"GET /v1/segments/:id/explain/:external_id":      models.RoleViewer,
 	"POST /v1/api-keys":                              models.RoleAdmin,
 	"GET /v1/api-keys":                               models.RoleAdmin,
+	"GET /v1/audit":                                  models.RoleAdmin,
 	"DELETE /v1/api-keys/:id":                        models.RoleAdmin,
 
 	"GET /v1/content":                       models.RoleViewer,
@@ -131,7 +132,7 @@ func TestEveryRouteHasTheRoleOfThePolicy(t *testing.T) {
 
 func TestRoutesEnforceRoles(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, a *testAPI) {
-		revoked, plain, err := a.store.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: "revoked", Role: models.RoleAdmin})
+		revoked, plain, err := a.store.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: "revoked", Role: models.RoleAdmin, OwnerName: "revoked", OwnerEmail: "revoked@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -39,6 +40,8 @@ type APIKey struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`
 	Role       Role       `json:"role"`
+	OwnerName  string     `json:"owner_name"`
+	OwnerEmail string     `json:"owner_email"`
 	Prefix     string     `json:"prefix"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
@@ -49,6 +52,26 @@ type APIKey struct {
 type APIKeyInput struct {
 	Name string `json:"name"`
 	Role Role   `json:"role"`
+	// OwnerName and OwnerEmail name the person the key belongs to. Through
+	// the API they are not read from the body: a key created with a key
+	// belongs to that key's owner.
+	OwnerName  string `json:"-"`
+	OwnerEmail string `json:"-"`
+}
+
+// ValidateOwner checks the owner of a new key: a name and an email are
+// required.
+func (in *APIKeyInput) ValidateOwner() error {
+	var p Problems
+	checkText(&p, "/owner-name", in.OwnerName)
+	if n := utf8.RuneCountInString(in.OwnerName); n == 0 || n > 200 {
+		p.Add("/owner-name", "length", "is required and must be at most 200 characters")
+	}
+	checkText(&p, "/owner-email", in.OwnerEmail)
+	if n := utf8.RuneCountInString(in.OwnerEmail); n < 3 || n > 254 || !strings.Contains(in.OwnerEmail, "@") {
+		p.Add("/owner-email", "email", "is required and must be an email address")
+	}
+	return p.Err()
 }
 
 // Validate checks the name and role of a new key.

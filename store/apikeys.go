@@ -20,6 +20,8 @@ type apiKeyRow struct {
 	ID         int64
 	Name       string
 	Role       string
+	OwnerName  string
+	OwnerEmail string
 	Prefix     string
 	Hash       string
 	CreatedAt  time.Time
@@ -34,6 +36,8 @@ func (r *apiKeyRow) model() *models.APIKey {
 		ID:         r.ID,
 		Name:       r.Name,
 		Role:       models.Role(r.Role),
+		OwnerName:  r.OwnerName,
+		OwnerEmail: r.OwnerEmail,
 		Prefix:     r.Prefix,
 		CreatedAt:  r.CreatedAt.UTC(),
 		LastUsedAt: utcPtr(r.LastUsedAt),
@@ -57,15 +61,27 @@ func (s *Store) CreateAPIKey(ctx context.Context, in *models.APIKeyInput) (*mode
 	if err := in.Validate(); err != nil {
 		return nil, "", err
 	}
+	if err := in.ValidateOwner(); err != nil {
+		return nil, "", err
+	}
 	plain := secrets.NewAPIKey()
 	row := apiKeyRow{
-		Name:      in.Name,
-		Role:      string(in.Role),
-		Prefix:    secrets.DisplayPrefix(plain),
-		Hash:      secrets.HashAPIKey(plain),
-		CreatedAt: s.now(),
+		Name:       in.Name,
+		Role:       string(in.Role),
+		OwnerName:  in.OwnerName,
+		OwnerEmail: in.OwnerEmail,
+		Prefix:     secrets.DisplayPrefix(plain),
+		Hash:       secrets.HashAPIKey(plain),
+		CreatedAt:  s.now(),
 	}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, models.AuditAPIKeyCreated, "api_key", row.ID, map[string]any{
+			"name": row.Name, "role": row.Role, "owner_name": row.OwnerName, "owner_email": row.OwnerEmail})
+	})
+	if err != nil {
 		return nil, "", mapError(err, "API key")
 	}
 	return row.model(), plain, nil
@@ -81,18 +97,22 @@ func (s *Store) EnsureAPIKey(ctx context.Context, name, plain string, role model
 		return models.Errorf(models.EINVALID, "The API key to ensure is empty.")
 	}
 	row := apiKeyRow{
-		Name:      name,
-		Role:      string(role),
-		Prefix:    secrets.DisplayPrefix(plain),
-		Hash:      secrets.HashAPIKey(plain),
-		CreatedAt: s.now(),
+		Name:       name,
+		Role:       string(role),
+		OwnerName:  models.BootstrapOwnerName,
+		OwnerEmail: models.BootstrapOwnerEmail,
+		Prefix:     secrets.DisplayPrefix(plain),
+		Hash:       secrets.HashAPIKey(plain),
+		CreatedAt:  s.now(),
 	}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "hash"}},
 		DoUpdates: clause.Assignments(map[string]any{
-			"name":       name,
-			"role":       string(role),
-			"revoked_at": nil,
+			"name":        name,
+			"role":        string(role),
+			"owner_name":  models.BootstrapOwnerName,
+			"owner_email": models.BootstrapOwnerEmail,
+			"revoked_at":  nil,
 		}),
 	}).Create(&row).Error
 	return mapError(err, "API key")
@@ -134,7 +154,10 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
 				return models.Errorf(models.ECONFLICT, "This is the last active admin key; create another admin key first (candor apikey create --role admin), so the API is never left without one.")
 			}
 		}
-		return tx.Model(&apiKeyRow{}).Where("id = ?", id).Update("revoked_at", s.now()).Error
+		if err := tx.Model(&apiKeyRow{}).Where("id = ?", id).Update("revoked_at", s.now()).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, models.AuditAPIKeyRevoked, "api_key", id, map[string]any{"name": row.Name, "role": row.Role, "owner_email": row.OwnerEmail})
 	})
 	return mapError(err, "API key")
 }

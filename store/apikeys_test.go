@@ -18,7 +18,7 @@ func TestAPIKeys(t *testing.T) {
 		clk := newClock()
 		s := mustOpenWith(t, backend, clk.Now)
 
-		key, plain, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "ci", Role: models.RoleEditor})
+		key, plain, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "ci", Role: models.RoleEditor, OwnerName: "ci", OwnerEmail: "ci@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestAPIKeys(t *testing.T) {
 				return err
 			}, models.EUNAUTHORIZED},
 			{"an unknown role is invalid", func() error {
-				_, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "x", Role: "root"})
+				_, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "x", Role: "root", OwnerName: "x", OwnerEmail: "x@example.com"})
 				return err
 			}, models.EINVALID},
 			{"a missing name is invalid", func() error {
@@ -150,11 +150,11 @@ func TestTheLastActiveAdminKeyCannotBeRevoked(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		ctx := context.Background()
 		s := mustOpen(t, backend)
-		first, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "first admin", Role: models.RoleAdmin})
+		first, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "first admin", Role: models.RoleAdmin, OwnerName: "first admin", OwnerEmail: "first.admin@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		second, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "second admin", Role: models.RoleAdmin})
+		second, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "second admin", Role: models.RoleAdmin, OwnerName: "second admin", OwnerEmail: "second.admin@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestTheLastActiveAdminKeyCannotBeRevoked(t *testing.T) {
 			t.Fatalf("revoking one of two admin keys: %v", err)
 		}
 		wantCode(t, s.RevokeAPIKey(ctx, second.ID), models.ECONFLICT)
-		if _, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "third admin", Role: models.RoleAdmin}); err != nil {
+		if _, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "third admin", Role: models.RoleAdmin, OwnerName: "third admin", OwnerEmail: "third.admin@example.com"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RevokeAPIKey(ctx, second.ID); err != nil {

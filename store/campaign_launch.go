@@ -153,6 +153,11 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 			if err != nil {
 				return err
 			}
+			err = s.audit(tx, models.AuditCampaignLaunched, "campaign", id, map[string]any{
+				"content_version": p.version.Version, "planned_count": st.eligible, "state": string(state)})
+			if err != nil {
+				return err
+			}
 			out, err = campaignByID(tx, id)
 			return err
 		})

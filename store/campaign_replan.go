@@ -64,6 +64,9 @@ func (s *Store) ResumeCampaign(ctx context.Context, id int64, planner models.Pla
 		case handed > 0:
 			state = models.CampaignRunning
 		}
+		if err := s.audit(tx, models.AuditCampaignResumed, "campaign", id, map[string]any{"state": string(state), "moved": moved}); err != nil {
+			return err
+		}
 		return s.setCampaignState(tx, row, state, map[string]any{"moved_count": row.MovedCount + moved})
 	})
 }

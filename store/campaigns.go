@@ -153,7 +153,10 @@ func (s *Store) CreateCampaign(ctx context.Context, in *models.CampaignInput) (*
 		now := s.now()
 		row = campaignRow{State: string(models.CampaignDraft), Excluded: "{}", CreatedAt: now, UpdatedAt: now}
 		row.setInput(in)
-		return tx.Create(&row).Error
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, models.AuditCampaignCreated, "campaign", row.ID, nil)
 	})
 	if err != nil {
 		return nil, mapError(err, "Campaign")
@@ -177,7 +180,10 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, in *models.Campaig
 		}
 		row.setInput(in)
 		row.UpdatedAt = s.now()
-		return tx.Select("*").Save(row).Error
+		if err := tx.Select("*").Save(row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, models.AuditCampaignEdited, "campaign", id, nil)
 	})
 	if err != nil {
 		return nil, mapError(err, "Campaign")
@@ -196,7 +202,10 @@ func (s *Store) DeleteCampaign(ctx context.Context, id int64) error {
 		if row.State != string(models.CampaignDraft) {
 			return models.Errorf(models.ECONFLICT, "Campaign %d is %s; only drafts can be deleted (cancel it instead).", id, row.State)
 		}
-		return tx.Where("id = ?", id).Delete(&campaignRow{}).Error
+		if err := tx.Where("id = ?", id).Delete(&campaignRow{}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, models.AuditCampaignDeleted, "campaign", id, nil)
 	})
 	return mapError(err, "Campaign")
 }
@@ -222,6 +231,9 @@ func (s *Store) PauseCampaign(ctx context.Context, id int64) (*models.Campaign, 
 		if row.State != string(models.CampaignScheduled) && row.State != string(models.CampaignRunning) {
 			return models.Errorf(models.ECONFLICT, "Campaign %d is %s; only scheduled or running campaigns can be paused.", id, row.State)
 		}
+		if err := s.audit(tx, models.AuditCampaignPaused, "campaign", id, map[string]any{"from": row.State}); err != nil {
+			return err
+		}
 		return s.setCampaignState(tx, row, models.CampaignPaused, nil)
 	})
 }
@@ -240,6 +252,9 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64) (*models.Campaign,
 			if _, err := s.moveWhere(tx, from, models.DeliveryCancelled, models.ReasonCampaignCancelled, "api", "campaign_id = ?", id); err != nil {
 				return err
 			}
+		}
+		if err := s.audit(tx, models.AuditCampaignCancel, "campaign", id, map[string]any{"from": row.State}); err != nil {
+			return err
 		}
 		return s.setCampaignState(tx, row, models.CampaignCancelled, nil)
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -30,6 +31,7 @@ type contentRow struct {
 	Body            string
 	ExpiresAt       *time.Time
 	EditedBy        int64
+	EditorOwners    string // JSON array of the owner emails who edited this version
 	RejectReason    string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
@@ -133,14 +135,20 @@ func (s *Store) CreateContent(ctx context.Context, in *models.ContentInput, edit
 			return err
 		}
 		now := s.now()
-		row := contentRow{State: string(models.ContentDraft), Version: 1, Revision: 1, EditedBy: editedBy, CreatedAt: now, UpdatedAt: now}
+		owners, err := addEditorOwner(tx, "[]", editedBy)
+		if err != nil {
+			return err
+		}
+		row := contentRow{State: string(models.ContentDraft), Version: 1, Revision: 1, EditedBy: editedBy, EditorOwners: owners, CreatedAt: now, UpdatedAt: now}
 		if err := row.setBody(in); err != nil {
 			return err
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		var err error
+		if err := s.audit(tx, models.AuditContentCreated, "content", row.ID, map[string]any{"version": row.Version, "revision": row.Revision}); err != nil {
+			return err
+		}
 		out, err = row.model()
 		return err
 	})
@@ -174,24 +182,31 @@ func (s *Store) UpdateContent(ctx context.Context, id int64, in *models.ContentI
 			return errNoChange
 		}
 		if row.State == string(models.ContentApproved) {
+			// A new version: its editors start afresh.
 			row.Version = row.ApprovedVersion + 1
+			row.EditorOwners = "[]"
 		}
+		owners, err := addEditorOwner(tx, row.EditorOwners, editedBy)
+		if err != nil {
+			return err
+		}
+		row.EditorOwners = owners
 		row.State = string(models.ContentDraft)
 		row.Revision++
 		row.EditedBy = editedBy
-		return nil
+		return s.audit(tx, models.AuditContentEdited, "content", id, map[string]any{"version": row.Version, "revision": row.Revision})
 	})
 }
 
 // SubmitContent implements models.ContentService.
 func (s *Store) SubmitContent(ctx context.Context, id int64) (*models.Content, error) {
-	return s.changeContent(ctx, id, func(_ *gorm.DB, row *contentRow) error {
+	return s.changeContent(ctx, id, func(tx *gorm.DB, row *contentRow) error {
 		if row.State != string(models.ContentDraft) {
 			return models.Errorf(models.ECONFLICT, "Content %d is %s; only a draft can be submitted for review.", id, row.State)
 		}
 		row.State = string(models.ContentInReview)
 		row.RejectReason = ""
-		return nil
+		return s.audit(tx, models.AuditContentSubmitted, "content", id, map[string]any{"version": row.Version, "revision": row.Revision})
 	})
 }
 
@@ -206,13 +221,13 @@ func (s *Store) RejectContent(ctx context.Context, id int64, reason string) (*mo
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return s.changeContent(ctx, id, func(_ *gorm.DB, row *contentRow) error {
+	return s.changeContent(ctx, id, func(tx *gorm.DB, row *contentRow) error {
 		if row.State != string(models.ContentInReview) {
 			return models.Errorf(models.ECONFLICT, "Content %d is %s; only content in review can be rejected.", id, row.State)
 		}
 		row.State = string(models.ContentDraft)
 		row.RejectReason = reason
-		return nil
+		return s.audit(tx, models.AuditContentRejected, "content", id, map[string]any{"version": row.Version, "revision": row.Revision})
 	})
 }
 
@@ -223,6 +238,9 @@ func (s *Store) RetireContent(ctx context.Context, id int64) (*models.Content, e
 			return models.Errorf(models.ECONFLICT, "Content %d is already retired.", id)
 		}
 		row.State = string(models.ContentRetired)
+		if err := s.audit(tx, models.AuditContentRetired, "content", id, nil); err != nil {
+			return err
+		}
 		return s.writeEvent(tx, models.EventContentRetired, nil, map[string]any{"content_id": id})
 	})
 }
@@ -262,4 +280,49 @@ func (s *Store) changeContent(ctx context.Context, id int64, change func(tx *gor
 		return nil, mapError(err, "Content")
 	}
 	return out, nil
+}
+
+// keyOwner returns the owner email of an API key ("" if there is none).
+func keyOwner(tx *gorm.DB, keyID int64) (string, error) {
+	var owners []string
+	if err := tx.Model(&apiKeyRow{}).Where("id = ?", keyID).Pluck("owner_email", &owners).Error; err != nil {
+		return "", err
+	}
+	if len(owners) == 0 {
+		return "", nil
+	}
+	return owners[0], nil
+}
+
+// editorOwners decodes the editor_owners column.
+func editorOwners(raw string) ([]string, error) {
+	var owners []string
+	if raw == "" {
+		return nil, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &owners); err != nil {
+		return nil, fmt.Errorf("store: content editor_owners: %w", err)
+	}
+	return owners, nil
+}
+
+// addEditorOwner adds the owner of key editedBy to the JSON list raw of
+// the owners who edited the current version.
+func addEditorOwner(tx *gorm.DB, raw string, editedBy int64) (string, error) {
+	owners, err := editorOwners(raw)
+	if err != nil {
+		return "", err
+	}
+	owner, err := keyOwner(tx, editedBy)
+	if err != nil {
+		return "", err
+	}
+	if owner != "" && !slices.Contains(owners, owner) {
+		owners = append(owners, owner)
+	}
+	if owners == nil {
+		owners = []string{}
+	}
+	out, err := json.Marshal(owners)
+	return string(out), err
 }

@@ -31,7 +31,7 @@ func contentInput() *models.ContentInput {
 // mustKey creates an API key and returns its id.
 func mustKey(tb testing.TB, s *store.Store, name string, role models.Role) int64 {
 	tb.Helper()
-	k, _, err := s.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: name, Role: role})
+	k, _, err := s.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: name, Role: role, OwnerName: name, OwnerEmail: name + "@example.com"})
 	if err != nil {
 		tb.Fatalf("create key: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,8 +60,25 @@ func (s *Store) ApproveContent(ctx context.Context, id int64, in *models.Approva
 		if row.State != string(models.ContentInReview) {
 			return models.Errorf(models.ECONFLICT, "Content %d is %s; submit it for review before approving.", id, row.State)
 		}
-		if row.EditedBy == in.ApprovedBy {
-			return models.Errorf(models.EFORBIDDEN, "Four eyes: content %d was last edited with this API key; another admin key must approve it.", id)
+		// Four eyes compare people, not keys: a second key of the
+		// same owner does not count as a second pair of eyes.
+		var keys []apiKeyRow
+		if err := tx.Where("id IN ?", []int64{row.EditedBy, in.ApprovedBy}).Find(&keys).Error; err != nil {
+			return err
+		}
+		owners := map[int64]string{}
+		for _, k := range keys {
+			owners[k.ID] = k.OwnerEmail
+		}
+		if row.EditedBy == in.ApprovedBy || owners[row.EditedBy] == "" || owners[row.EditedBy] == owners[in.ApprovedBy] {
+			return models.Errorf(models.EFORBIDDEN, "Four eyes: content %d was last edited by %s, who owns this API key too; another person must approve it.", id, owners[row.EditedBy])
+		}
+		editors, err := editorOwners(row.EditorOwners)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(editors, owners[in.ApprovedBy]) {
+			return models.Errorf(models.EFORBIDDEN, "Four eyes: %s, who owns this API key, edited version %d of content %d; another person must approve it.", owners[in.ApprovedBy], row.Version, id)
 		}
 		c, err := row.model()
 		if err != nil {
@@ -87,6 +105,9 @@ func (s *Store) ApproveContent(ctx context.Context, id int64, in *models.Approva
 			return res.Error
 		}
 		if err := s.writeEvent(tx, models.EventContentApproved, nil, map[string]any{"content_id": id, "version": row.Version}); err != nil {
+			return err
+		}
+		if err := s.audit(tx, models.AuditContentApproved, "content", id, map[string]any{"version": row.Version, "edited_by": row.EditedBy}); err != nil {
 			return err
 		}
 		out, err = v.model()

@@ -339,6 +339,10 @@ func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 		if err != nil {
 			return err
 		}
+		// The audit trail names the customer by internal id only.
+		if err := s.audit(tx, models.AuditCustomerErased, "customer", row.ID, nil); err != nil {
+			return err
+		}
 		// The CRM already knows the external id; nothing else is sent.
 		return s.writeEvent(tx, models.EventCustomerErased, &row.ID, map[string]any{"external_id": externalID})
 	})
@@ -367,6 +371,10 @@ func (s *Store) CustomerExport(ctx context.Context, externalID string) (*models.
 	deliveries, err := customerDeliveries(db, row.ID)
 	if err != nil {
 		return nil, err
+	}
+	// The export is a read; its audit row is written once it is complete.
+	if err := s.audit(db, models.AuditCustomerExported, "customer", row.ID, nil); err != nil {
+		return nil, mapError(err, "Customer")
 	}
 	return &models.CustomerExport{Customer: c, Consents: ledger, Events: events, Deliveries: deliveries}, nil
 }

@@ -154,7 +154,7 @@ func (h *harness) start() {
 
 func (h *harness) key(name string, role models.Role) int64 {
 	h.t.Helper()
-	k, _, err := h.s.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: name, Role: role})
+	k, _, err := h.s.CreateAPIKey(context.Background(), &models.APIKeyInput{Name: name, Role: role, OwnerName: name, OwnerEmail: name + "@example.com"})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -14,14 +14,17 @@ import (
 func newAPIKeyCmd(getenv func(string) string) *cobra.Command {
 	cmd := &cobra.Command{Use: "apikey", Short: "Create, list and revoke API keys"}
 
-	var name, roleName string
+	var name, roleName, ownerName, ownerEmail string
 	create := &cobra.Command{
-		Use:   "create --name NAME --role viewer|editor|admin",
+		Use:   "create --name NAME --role viewer|editor|admin --owner-name NAME --owner-email EMAIL",
 		Short: "Create an API key and print it (only the key, on stdout; it is not shown again)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in := &models.APIKeyInput{Name: name, Role: models.Role(roleName)}
+			in := &models.APIKeyInput{Name: name, Role: models.Role(roleName), OwnerName: ownerName, OwnerEmail: ownerEmail}
 			if err := in.Validate(); err != nil {
+				return fieldErrors(err)
+			}
+			if err := in.ValidateOwner(); err != nil {
 				return fieldErrors(err)
 			}
 			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "apikey", configs.ModeEmbedded, false)
@@ -43,7 +46,11 @@ func newAPIKeyCmd(getenv func(string) string) *cobra.Command {
 	}
 	create.Flags().StringVar(&name, "name", "", "a name that says who uses the key (required)")
 	create.Flags().StringVar(&roleName, "role", "", "viewer (read), editor (write) or admin (required)")
+	create.Flags().StringVar(&ownerName, "owner-name", "", "the person the key belongs to (required); four-eyes approval compares owners")
+	create.Flags().StringVar(&ownerEmail, "owner-email", "", "the owner's email address (required); it identifies the owner")
 	_ = create.MarkFlagRequired("name")
+	_ = create.MarkFlagRequired("owner-name")
+	_ = create.MarkFlagRequired("owner-email")
 	_ = create.MarkFlagRequired("role")
 
 	list := &cobra.Command{
@@ -61,13 +68,13 @@ func newAPIKeyCmd(getenv func(string) string) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tROLE\tPREFIX\tCREATED\tREVOKED")
+			fmt.Fprintln(tw, "ID\tNAME\tROLE\tOWNER\tPREFIX\tCREATED\tREVOKED")
 			for _, k := range keys {
 				revoked := "-"
 				if k.RevokedAt != nil {
 					revoked = k.RevokedAt.Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Role, k.Prefix, k.CreatedAt.Format(time.RFC3339), revoked)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Role, k.OwnerEmail, k.Prefix, k.CreatedAt.Format(time.RFC3339), revoked)
 			}
 			return tw.Flush()
 		},

@@ -154,11 +154,11 @@ func chaosCustomers(t *testing.T, s *store.Store, n int) {
 func chaosCampaign(t *testing.T, s *store.Store, planner models.Planner) *models.Campaign {
 	t.Helper()
 	ctx := context.Background()
-	editor, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "editor", Role: models.RoleEditor})
+	editor, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "editor", Role: models.RoleEditor, OwnerName: "editor", OwnerEmail: "editor@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "admin", Role: models.RoleAdmin})
+	admin, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "admin", Role: models.RoleAdmin, OwnerName: "admin", OwnerEmail: "admin@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func TestApikeyCreateKeepsTheKeyOutOfItsLog(t *testing.T) {
 	e["CANDOR_DATA_DIR"] = t.TempDir()
 	delete(e, "CANDOR_DATABASE_URL")
 	delete(e, "CANDOR_REDIS_URL")
-	code, key, stderr := run(t, e, "apikey", "create", "--name", "quiet", "--role", "viewer")
+	code, key, stderr := run(t, e, "apikey", "create", "--name", "quiet", "--role", "viewer", "--owner-name", "quiet", "--owner-email", "quiet@example.com")
 	key = strings.TrimSpace(key)
 	if code != 0 || !strings.HasPrefix(key, "cnd_") {
 		t.Fatalf("apikey create: exit %d, stdout %q, stderr %s", code, key, stderr)
@@ -31,7 +31,7 @@ func TestTheEmbeddedDatabaseFilesAreOnlyReadableByTheOwner(t *testing.T) {
 	old := syscall.Umask(0o022) // the usual umask, which leaves files world-readable
 	defer syscall.Umask(old)
 	dir := t.TempDir()
-	code, _, stderr := run(t, env{"CANDOR_DATA_DIR": dir}, "apikey", "create", "--name", "perm", "--role", "viewer")
+	code, _, stderr := run(t, env{"CANDOR_DATA_DIR": dir}, "apikey", "create", "--name", "perm", "--role", "viewer", "--owner-name", "perm", "--owner-email", "perm@example.com")
 	if code != 0 {
 		t.Fatalf("apikey create: exit %d: %s", code, stderr)
 	}

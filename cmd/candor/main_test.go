@@ -114,7 +114,7 @@ func TestReadmeWalkThrough(t *testing.T) {
 					t.Fatalf("migrate exit %d: %s", code, stderr)
 				}
 			}
-			code, key, stderr := run(t, e, "apikey", "create", "--name", "walkthrough", "--role", "admin")
+			code, key, stderr := run(t, e, "apikey", "create", "--name", "walkthrough", "--role", "admin", "--owner-name", "walkthrough", "--owner-email", "walkthrough@example.com")
 			key = strings.TrimSpace(key)
 			if code != 0 || !strings.HasPrefix(key, "cnd_") || strings.Contains(key, "\n") {
 				t.Fatalf("apikey create: exit %d, stdout %q, stderr %s", code, key, stderr)

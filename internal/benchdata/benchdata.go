@@ -69,11 +69,11 @@ func SendCampaign(tb testing.TB, s *store.Store, n int, ch models.Channel, plann
 func approved(tb testing.TB, s *store.Store, name string) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	editor, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "editor " + name, Role: models.RoleEditor})
+	editor, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "editor " + name, Role: models.RoleEditor, OwnerName: "editor " + name, OwnerEmail: "editor " + name + "@example.com"})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	admin, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "admin " + name, Role: models.RoleAdmin})
+	admin, _, err := s.CreateAPIKey(ctx, &models.APIKeyInput{Name: "admin " + name, Role: models.RoleAdmin, OwnerName: "admin " + name, OwnerEmail: "admin " + name + "@example.com"})
 	if err != nil {
 		tb.Fatal(err)
 	}
