@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -18,12 +19,27 @@ import (
 type Limiter struct {
 	l      *redis_rate.Limiter
 	limits map[models.Channel]redis_rate.Limit
+	// granted holds sends the shared budget already allowed this process
+	// but not yet used: taking a few at a time saves a Redis round trip
+	// per message at high rates.
+	mu      sync.Mutex
+	granted map[models.Channel]grant
 }
+
+// grant is a number of allowed sends and when they were allowed.
+type grant struct {
+	n  int
+	at time.Time
+}
+
+// grantTTL is how long allowed sends may wait to be used: older ones are
+// dropped, so sends allowed earlier never bunch up with later ones.
+const grantTTL = time.Second
 
 // NewLimiter paces each channel of perSecond to its rate (messages per
 // second; zero or a missing entry is unlimited).
 func NewLimiter(rdb *redis.Client, perSecond map[models.Channel]float64) *Limiter {
-	l := &Limiter{l: redis_rate.NewLimiter(rdb), limits: map[models.Channel]redis_rate.Limit{}}
+	l := &Limiter{l: redis_rate.NewLimiter(rdb), limits: map[models.Channel]redis_rate.Limit{}, granted: map[models.Channel]grant{}}
 	for ch, r := range perSecond {
 		switch {
 		case r <= 0 || math.IsNaN(r):
@@ -40,18 +56,24 @@ func NewLimiter(rdb *redis.Client, perSecond map[models.Channel]float64) *Limite
 
 // Wait blocks until one send on ch is allowed, or ctx ends (its error).
 // A Redis failure is returned: the send is then tried again later rather
-// than made without the shared budget.
+// than made without the shared budget. Sends are asked of the budget a
+// few at a time (at most a twentieth of a second's rate) and kept for at
+// most grantTTL, so the channel's rate holds across every process.
 func (l *Limiter) Wait(ctx context.Context, ch models.Channel) error {
 	limit, ok := l.limits[ch]
 	if !ok {
 		return nil
 	}
 	for {
-		res, err := l.l.Allow(ctx, "candor:rate:"+string(ch), limit)
+		if l.take(ch) {
+			return nil
+		}
+		res, err := l.l.AllowAtMost(ctx, "candor:rate:"+string(ch), limit, chunk(limit))
 		if err != nil {
 			return fmt.Errorf("rate limit %s: %w", ch, err)
 		}
 		if res.Allowed > 0 {
+			l.keep(ch, res.Allowed-1)
 			return nil
 		}
 		t := time.NewTimer(res.RetryAfter)
@@ -62,4 +84,34 @@ func (l *Limiter) Wait(ctx context.Context, ch models.Channel) error {
 		case <-t.C:
 		}
 	}
+}
+
+// chunk is how many sends to ask for at once: a twentieth of a second's
+// rate, at least one.
+func chunk(limit redis_rate.Limit) int {
+	perSecond := float64(limit.Rate) / limit.Period.Seconds()
+	return max(1, int(perSecond/20))
+}
+
+// take uses one send allowed earlier, if a fresh one is left.
+func (l *Limiter) take(ch models.Channel) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g := l.granted[ch]
+	if g.n == 0 || time.Since(g.at) > grantTTL {
+		return false
+	}
+	g.n--
+	l.granted[ch] = g
+	return true
+}
+
+// keep stores n allowed sends for later calls.
+func (l *Limiter) keep(ch models.Channel, n int) {
+	if n <= 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.granted[ch] = grant{n: n, at: time.Now()}
 }
