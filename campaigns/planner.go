@@ -8,7 +8,6 @@ package campaigns
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/candor/candor/campaigns/content"
@@ -160,9 +159,9 @@ func (p *Plan) Explain(ctx context.Context, f *models.PlanFacts, audience models
 	return out, nil
 }
 
-// Replan implements models.CampaignPlan. The order follows launch: who the
-// customer is, consent, channel, content, time, capacity, then cadence at
-// the time capacity chose. A delivery is never moved to another channel:
+// Replan implements models.CampaignPlan. The order follows launch: what
+// the customer still wants (stillWanted, shared with the send check),
+// then time, capacity, and cadence at the time capacity chose. A delivery is never moved to another channel:
 // its locale, address and capacity were decided for the old one.
 func (p *Plan) Replan(ctx context.Context, f *models.PlanFacts, d *models.Delivery) (models.PlanDecision, error) {
 	skip := func(r models.Reason) (models.PlanDecision, error) {
@@ -171,21 +170,12 @@ func (p *Plan) Replan(ctx context.Context, f *models.PlanFacts, d *models.Delive
 	expire := func(r models.Reason) (models.PlanDecision, error) {
 		return models.PlanDecision{Reason: r, Status: models.DeliveryExpired, Channel: d.Channel}, nil
 	}
-	c := f.Customer
-	switch {
-	case c == nil || c.ErasedAt != nil:
-		return expire(models.ReasonErased)
-	case c.Suppressed:
-		return skip(models.ReasonSuppressed)
-	case f.Consent != models.ConsentOptedIn:
-		return skip(models.ReasonConsentWithdrawn)
-	case c.PreferredChannel != d.Channel:
-		return skip(models.ReasonChannelChanged)
-	case !slices.Contains(p.settings.Channels, d.Channel):
-		return skip(models.ReasonChannelUnavailable)
-	case p.target.Version.ExpiresAt != nil && !p.target.Version.ExpiresAt.After(p.target.Now):
-		return skip(models.ReasonContentExpired)
+	if reason := p.stillWanted(f, d); reason != "" {
+		// A changed channel is skipped here, not re-planned: resume never
+		// moves a delivery to another channel (see the doc above).
+		return skip(reason)
 	}
+	c := f.Customer
 	tm := eligibility.ResolveTiming(c, p.settings.DefaultTimezone, p.settings.DefaultWindows)
 	switch {
 	case tm.Location == nil:

@@ -95,9 +95,9 @@ func TestReplan(t *testing.T) {
 	}{
 		{name: "a customer whose wishes still hold is moved to the next window",
 			want: models.PlanDecision{Channel: models.ChannelEmail, Locale: "en", At: nineLondon}},
-		{name: "a customer who is gone expires the delivery as erased",
+		{name: "a customer who is gone skips the delivery as erased, as erasure itself does",
 			facts: func(f *models.PlanFacts) { f.Customer = nil },
-			want:  models.PlanDecision{Reason: models.ReasonErased, Status: models.DeliveryExpired, Channel: models.ChannelEmail}},
+			want:  models.PlanDecision{Reason: models.ReasonErased, Status: models.DeliverySkipped, Channel: models.ChannelEmail}},
 		{name: "a withdrawn consent skips it",
 			facts: func(f *models.PlanFacts) { f.Consent = models.ConsentOptedOut },
 			want:  models.PlanDecision{Reason: models.ReasonConsentWithdrawn, Status: models.DeliverySkipped, Channel: models.ChannelEmail}},

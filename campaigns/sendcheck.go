@@ -24,19 +24,11 @@ func (p *Plan) CheckSend(ctx context.Context, f *models.PlanFacts, d *models.Del
 		return models.SendDecision{Action: a, Reason: r, Channel: d.Channel, Locale: d.Locale}, nil
 	}
 	c := f.Customer
-	switch {
-	case c == nil || c.ErasedAt != nil:
-		return end(models.SendSkip, models.ReasonErased)
-	case c.Suppressed:
-		return end(models.SendSkip, models.ReasonSuppressed)
-	case f.Consent != models.ConsentOptedIn:
-		return end(models.SendSkip, models.ReasonConsentWithdrawn)
-	case p.target.Version.ExpiresAt != nil && !p.target.Version.ExpiresAt.After(now):
-		return end(models.SendSkip, models.ReasonContentExpired)
-	case c.PreferredChannel != d.Channel:
+	switch reason := p.stillWanted(f, d); {
+	case reason == models.ReasonChannelChanged:
 		return p.replanChannel(ctx, f, d)
-	case !slices.Contains(p.settings.Channels, d.Channel):
-		return end(models.SendSkip, models.ReasonChannelUnavailable)
+	case reason != "":
+		return end(models.SendSkip, reason)
 	case c.Address(d.Channel) == "":
 		return end(models.SendSkip, models.ReasonNoAddress)
 	}
@@ -68,6 +60,31 @@ func (p *Plan) CheckSend(ctx context.Context, f *models.PlanFacts, d *models.Del
 	}
 	return models.SendDecision{Action: models.SendNow, Channel: d.Channel, Locale: d.Locale, Address: c.Address(d.Channel),
 		Timezone: tm.Zone, Window: slot.Window, Local: slot.Local.Format(time.RFC3339), PreferenceVersion: c.PreferenceVersion}, nil
+}
+
+// stillWanted is what resume and the send check both ask first: does the
+// customer still want this content on this channel? It returns the first
+// reason that says no, in launch's order (who the customer is, consent,
+// content, channel), or "". A changed channel is reported as
+// channel_changed; the callers differ in what follows (resume skips, the
+// send check re-plans on the new channel).
+func (p *Plan) stillWanted(f *models.PlanFacts, d *models.Delivery) models.Reason {
+	c := f.Customer
+	switch {
+	case c == nil || c.ErasedAt != nil:
+		return models.ReasonErased
+	case c.Suppressed:
+		return models.ReasonSuppressed
+	case f.Consent != models.ConsentOptedIn:
+		return models.ReasonConsentWithdrawn
+	case p.target.Version.ExpiresAt != nil && !p.target.Version.ExpiresAt.After(p.target.Now):
+		return models.ReasonContentExpired
+	case c.PreferredChannel != d.Channel:
+		return models.ReasonChannelChanged
+	case !slices.Contains(p.settings.Channels, d.Channel):
+		return models.ReasonChannelUnavailable
+	}
+	return ""
 }
 
 // replanChannel re-plans a delivery whose customer changed channel since

@@ -105,6 +105,9 @@ func TestConcurrentClaimsOfTheSameDeliveriesClaimEachOnce(t *testing.T) {
 		}
 		camp := f.launch(nil, "g")
 		all := ids(f.deliveries(camp.ID))
+		if len(all) != 10 {
+			t.Fatalf("planned %d deliveries, want 10: the race would be checked on nothing", len(all))
+		}
 		f.dispatch()
 		claimed := claimConcurrently(t, f, f.planner, all, all, all, all)
 		seen := map[int64]int{}
