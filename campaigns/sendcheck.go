@@ -91,7 +91,7 @@ func (p *Plan) stillWanted(f *models.PlanFacts, d *models.Delivery) models.Reaso
 // planning: the whole launch decision is taken again for the new channel
 // (configured, address, variant, window). It is never sent on the old one.
 func (p *Plan) replanChannel(ctx context.Context, f *models.PlanFacts, d *models.Delivery) (models.SendDecision, error) {
-	x, err := p.eval.Decide(ctx, p.facts(&models.PlanFacts{Customer: f.Customer, Consent: f.Consent}))
+	x, err := p.eval.Decide(ctx, p.facts(f)) // the customer's sends so far weigh on the new slot's cadence
 	if err != nil {
 		return models.SendDecision{}, err
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"sort"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -43,7 +42,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, worker string,
 				err = ev.move(tx, d, models.DeliveryCancelled, models.ReasonCampaignCancelled, nil)
 			case camp.State == string(models.CampaignPaused):
 				// Resume re-plans planned deliveries whose time passed.
-				err = ev.move(tx, d, models.DeliveryPlanned, "", map[string]any{"queued_at": nil, "task_id": ""})
+				// A new generation: after resume its next task id never
+				// collides with the one that found it paused.
+				err = ev.move(tx, d, models.DeliveryPlanned, "", map[string]any{"queued_at": nil, "task_id": "", "generation": d.Generation + 1})
 			default:
 				var cs *models.ClaimedSend
 				if cs, err = s.claimOne(ctx, tx, c, plans, planner, d, ev, now, lease); cs != nil {
@@ -172,7 +173,7 @@ func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
 	if s.dialect == DialectPostgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	if err := tx.Raw("SELECT * FROM deliveries WHERE id IN ? AND status || '' = 'queued' ORDER BY id"+lock, ids).
+	if err := tx.Raw("SELECT "+deliveryColumns+" FROM deliveries WHERE id IN ? AND status || '' = 'queued' ORDER BY id"+lock, ids).
 		Scan(&c.deliveries).Error; err != nil || len(c.deliveries) == 0 {
 		return c, err
 	}
@@ -206,32 +207,32 @@ func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
 	}
 	for i := range camps {
 		c.campaigns[camps[i].ID] = &camps[i]
-		key := versionKey{camps[i].ContentID, camps[i].ContentVersion}
+	}
+	// Each delivery's own pinned version (launch writes the campaign's,
+	// but the claim decides on what the delivery says it sends).
+	var topics []string
+	for _, d := range c.deliveries {
+		key := versionKey{d.ContentID, d.ContentVersion}
+		if c.versions[key] != nil {
+			continue
+		}
 		m, err := s.contentVersion(tx, key)
 		if err != nil {
 			return nil, err
 		}
 		c.versions[key] = m
+		topics = append(topics, m.Topic)
 	}
-	return c, s.loadClaimFacts(tx, c, custIDs)
+	return c, s.loadClaimFacts(tx, c, custIDs, topics)
 }
 
-// versionCache holds the content versions claims read, by store and
-// version: a version is approved and immutable (content_versions_immutable
-// in 00003, content_versions_keep in 00005), so each is read once per
-// process instead of once per claim.
-var versionCache sync.Map // versionCacheKey -> *models.ContentVersion
-
-type versionCacheKey struct {
-	s   *Store
-	key versionKey
-}
-
-// contentVersion returns a content version, from versionCache when it was
-// read before. Callers share the value and must not change it.
+// contentVersion returns a content version, from the store's cache when
+// it was read before: a version is approved and immutable
+// (content_versions_immutable in 00003, content_versions_keep in 00005),
+// so each is read once per process instead of once per claim. Callers
+// share the value and must not change it.
 func (s *Store) contentVersion(tx *gorm.DB, key versionKey) (*models.ContentVersion, error) {
-	ck := versionCacheKey{s, key}
-	if v, ok := versionCache.Load(ck); ok {
+	if v, ok := s.versions.Load(key); ok {
 		return v.(*models.ContentVersion), nil
 	}
 	var v contentVersionRow
@@ -242,15 +243,15 @@ func (s *Store) contentVersion(tx *gorm.DB, key versionKey) (*models.ContentVers
 	if err != nil {
 		return nil, err
 	}
-	versionCache.Store(ck, m)
+	s.versions.Store(key, m)
 	return m, nil
 }
 
-// loadClaimFacts loads consent and the deliveries that weigh on the
-// send-time cadence of the customers.
-func (s *Store) loadClaimFacts(tx *gorm.DB, c *claimFacts, custIDs []int64) error {
+// loadClaimFacts loads the customers' consent for topics and the
+// deliveries that weigh on their send-time cadence.
+func (s *Store) loadClaimFacts(tx *gorm.DB, c *claimFacts, custIDs []int64, topics []string) error {
 	var consents []consentRow
-	if err := tx.Where("customer_id IN ?", custIDs).Find(&consents).Error; err != nil {
+	if err := tx.Where("customer_id IN ? AND topic IN ?", custIDs, topics).Find(&consents).Error; err != nil {
 		return err
 	}
 	for _, r := range consents {

@@ -83,13 +83,13 @@ func TestClaimRechecksEveryGuarantee(t *testing.T) {
 		{name: "a late claim with no window left before not_after expires it as window_missed",
 			change: func(f *deliveryFixture, _ int64) { f.clk.Advance(32 * time.Hour) }, // Tuesday 17:30
 			want:   claimedState{models.DeliveryExpired, models.ReasonWindowMissed, email, 1, start}},
-		{name: "a delivery of a paused campaign goes back to planned",
+		{name: "a delivery of a paused campaign goes back to planned as a new generation (its next task id is new)",
 			change: func(f *deliveryFixture, id int64) {
 				if _, err := f.s.PauseCampaign(f.ctx, id); err != nil {
 					f.t.Fatal(err)
 				}
 			},
-			want: claimedState{models.DeliveryPlanned, "", email, 1, start}},
+			want: claimedState{models.DeliveryPlanned, "", email, 2, start}},
 		{name: "a delivery of a campaign cancelled while it was queued is cancelled",
 			change: func(f *deliveryFixture, id int64) {
 				// The state alone, as if the cancel raced the hand-over.

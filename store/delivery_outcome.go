@@ -31,7 +31,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []mo
 		// wholly before or after: read unlocked, a sent outcome racing its
 		// move to unknown matched no row and was lost.
 		var rows []deliveryRow
-		if err := s.forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+		if err := s.forUpdate(tx).Omit("events").Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
 			return err
 		}
 		byID := make(map[int64]*deliveryRow, len(rows))
@@ -58,7 +58,8 @@ func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []mo
 		if err := ev.flush(tx); err != nil {
 			return err
 		}
-		return s.completeCampaigns(tx, idsOf(campaigns))
+		_, err := s.completeCampaigns(tx, idsOf(campaigns))
+		return err
 	})
 	return mapError(err, "Deliveries")
 }
@@ -67,7 +68,11 @@ func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []mo
 func (b *eventBatch) record(tx *gorm.DB, d *deliveryRow, o models.SendOutcome) error {
 	switch o.Status {
 	case models.DeliverySent:
-		if d.Status != string(models.DeliverySending) && d.Status != string(models.DeliveryUnknown) && d.Status != string(models.DeliveryQueued) {
+		// The message went out, whatever happened to the row meanwhile
+		// (its lease ran out, another claim re-planned or skipped it):
+		// recording it is what keeps it from going out again and makes it
+		// count for cadence.
+		if d.Status == string(models.DeliverySent) {
 			return nil
 		}
 		b.sent(d, o.ProviderID)
@@ -96,9 +101,9 @@ func (b *eventBatch) holds(d *deliveryRow) bool {
 // completeCampaigns moves the scheduled or running campaigns among ids
 // that have no open delivery left (planned, queued or sending) to
 // completed. deliveries_open_idx makes each check one probe.
-func (s *Store) completeCampaigns(tx *gorm.DB, ids []int64) error {
+func (s *Store) completeCampaigns(tx *gorm.DB, ids []int64) (int, error) {
 	if len(ids) == 0 {
-		return nil
+		return 0, nil
 	}
 	// Most calls find open work and stop there, without locking the
 	// campaign row every worker's outcomes would otherwise queue on.
@@ -106,32 +111,37 @@ func (s *Store) completeCampaigns(tx *gorm.DB, ids []int64) error {
 	for _, id := range ids {
 		open, err := s.hasOpenDeliveries(tx, id)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if !open {
 			done = append(done, id)
 		}
 	}
 	if len(done) == 0 {
-		return nil
+		return 0, nil
 	}
 	var rows []campaignRow
 	err := s.forUpdate(tx).Where("id IN ? AND state IN ?", done,
 		[]string{string(models.CampaignScheduled), string(models.CampaignRunning)}).Order("id").Find(&rows).Error
 	if err != nil {
-		return err
+		return 0, err
 	}
+	completed := 0
 	for i := range rows {
 		// Asked again under the lock: a resend may have reopened it.
 		open, err := s.hasOpenDeliveries(tx, rows[i].ID)
-		if err != nil || open {
-			return err
+		if err != nil {
+			return completed, err
+		}
+		if open {
+			continue
 		}
 		if err := s.setCampaignState(tx, &rows[i], models.CampaignCompleted, nil); err != nil {
-			return err
+			return completed, err
 		}
+		completed++
 	}
-	return nil
+	return completed, nil
 }
 
 // hasOpenDeliveries reports whether campaign id has a planned, queued or
@@ -155,16 +165,7 @@ func (s *Store) CompleteCampaigns(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		var before int64
-		if err := tx.Model(&campaignRow{}).Where("state = ?", string(models.CampaignCompleted)).Count(&before).Error; err != nil {
-			return err
-		}
-		if err := s.completeCampaigns(tx, ids); err != nil {
-			return err
-		}
-		var after int64
-		err = tx.Model(&campaignRow{}).Where("state = ?", string(models.CampaignCompleted)).Count(&after).Error
-		n = int(after - before)
+		n, err = s.completeCampaigns(tx, ids)
 		return err
 	})
 	return n, mapError(err, "Campaigns")

@@ -17,12 +17,12 @@ import (
 // others (SMTP) the message may have gone out, so they become unknown and
 // are never re-sent without an admin asking. It handles at most limit
 // deliveries per call and returns the batches to enqueue.
-func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker string, idempotent func(models.Channel) bool) ([]models.SendBatch, error) {
+func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker string, idempotent func(models.Channel) bool, maxAttempts int) ([]models.SendBatch, error) {
 	var batches []models.SendBatch
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		batches = nil
 		now := s.now()
-		q := tx.Where("status = ? AND lease_until < ?", string(models.DeliverySending), now).Order("id").Limit(limit)
+		q := tx.Omit("events").Where("status = ? AND lease_until < ?", string(models.DeliverySending), now).Order("id").Limit(limit)
 		if s.dialect == DialectPostgres {
 			q = q.Clauses(skipLocked)
 		}
@@ -31,29 +31,36 @@ func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker s
 			return err
 		}
 		ev := newEventBatch(s, worker, now)
-		var again []dueRow
+		var again []*deliveryRow
 		for i := range rows {
 			d := &rows[i]
-			if !idempotent(models.Channel(d.Channel)) {
+			switch {
+			case !idempotent(models.Channel(d.Channel)):
 				if err := ev.move(tx, d, models.DeliveryUnknown, "", map[string]any{"lease_owner": ""}); err != nil {
 					return err
 				}
-				continue
+			case d.Attempts >= maxAttempts:
+				// Every try died with its worker (a delivery that crashes
+				// whatever sends it): it is given up, not queued for ever.
+				if err := ev.move(tx, d, models.DeliveryFailed, models.ReasonRetriesExhausted, map[string]any{"lease_owner": ""}); err != nil {
+					return err
+				}
+			default:
+				again = append(again, d)
 			}
-			again = append(again, dueRow{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation, Attempts: d.Attempts})
 		}
 		for start := 0; start < len(again); start += batchSize {
 			chunk := again[start:min(start+batchSize, len(again))]
-			b := models.SendBatch{TaskID: batchTaskID("retry", chunk), ProcessAt: now}
-			for _, r := range chunk {
-				b.IDs = append(b.IDs, r.ID)
+			due := make([]dueRow, len(chunk))
+			for i, d := range chunk {
+				due[i] = dueRow{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation, Attempts: d.Attempts}
 			}
-			for i := range rows {
-				if contains(b.IDs, rows[i].ID) {
-					extra := map[string]any{"queued_at": now, "task_id": b.TaskID, "lease_owner": "", "sent_at": nil}
-					if err := ev.move(tx, &rows[i], models.DeliveryQueued, "", extra); err != nil {
-						return err
-					}
+			b := models.SendBatch{TaskID: batchTaskID("retry", due), ProcessAt: now}
+			for _, d := range chunk {
+				b.IDs = append(b.IDs, d.ID)
+				extra := map[string]any{"queued_at": now, "task_id": b.TaskID, "lease_owner": "", "sent_at": nil}
+				if err := ev.move(tx, d, models.DeliveryQueued, "", extra); err != nil {
+					return err
 				}
 			}
 			batches = append(batches, b)
@@ -66,22 +73,13 @@ func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker s
 	return batches, nil
 }
 
-func contains(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // StaleQueued returns, grouped by the task they were handed to, the
 // deliveries queued before olderThan that are still queued: either their
 // task is late, or Redis lost it. The caller re-creates the tasks that no
 // longer exist, under the same ids (an existing task makes that a no-op).
 func (s *Store) StaleQueued(ctx context.Context, olderThan time.Time, limit int) ([]models.SendBatch, error) {
 	var rows []deliveryRow
-	err := s.db.WithContext(ctx).Where("status = ? AND queued_at < ?", string(models.DeliveryQueued), olderThan.UTC()).
+	err := s.db.WithContext(ctx).Omit("events").Where("status = ? AND queued_at < ?", string(models.DeliveryQueued), olderThan.UTC()).
 		Order("queued_at").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, mapError(err, "Deliveries")

@@ -17,7 +17,7 @@ func smsIsIdempotent(ch models.Channel) bool { return ch == models.ChannelSMS }
 // expire runs ExpireLeases as the reconciler.
 func (f *deliveryFixture) expire() []models.SendBatch {
 	f.t.Helper()
-	b, err := f.s.ExpireLeases(f.ctx, 100, 10, "reconciler", smsIsIdempotent)
+	b, err := f.s.ExpireLeases(f.ctx, 100, 10, "reconciler", smsIsIdempotent, 5)
 	if err != nil {
 		f.t.Fatalf("expire leases: %v", err)
 	}
@@ -286,4 +286,54 @@ func waitForLockWait(t *testing.T, f *deliveryFixture) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("no session waited for the lock")
+}
+
+// TestALateSentOutcomeWinsOverAReclaim: worker A's lease on an sms
+// delivery runs out while its send is still under way; the reconciler
+// queues it again and worker B's claim skips it (the customer withdrew
+// consent meanwhile). A's send did go out, so its sent outcome is
+// recorded: the delivery must not stay skipped (it would not count for
+// cadence) nor be planned to go out again.
+func TestALateSentOutcomeWinsOverAReclaim(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		_, text, _ := claimedPair(f)
+		f.clk.Advance(claimLease + time.Second)
+		f.expire()
+		mustSetConsent(t, f.s, "text", campaignTopic, models.ConsentOptedOut)
+		if got := f.claim(text); len(got) != 0 {
+			t.Fatalf("re-claim sent %d, want the delivery skipped", len(got))
+		}
+		if d := f.delivery(text); d.Status != models.DeliverySkipped {
+			t.Fatalf("after the re-claim: %s, want skipped", d.Status)
+		}
+		f.record(models.SendOutcome{DeliveryID: text, Status: models.DeliverySent, ProviderID: "late"})
+		if d := f.delivery(text); d.Status != models.DeliverySent || d.ProviderID != "late" || d.SentAt == nil {
+			t.Errorf("after the late outcome: %+v, want sent with its provider id and send time", d)
+		}
+	})
+}
+
+// TestADeliveryWhoseEveryClaimDiesIsGivenUp: an sms delivery whose worker
+// dies at every attempt (a delivery that crashes what sends it) is queued
+// again until its attempts are used up, then failed, never queued for ever.
+func TestADeliveryWhoseEveryClaimDiesIsGivenUp(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		_, text, _ := claimedPair(f) // attempt 1
+		for attempt := 2; attempt <= 5; attempt++ {
+			f.clk.Advance(claimLease + time.Second)
+			f.expire()
+			if got := f.claim(text); len(got) != 1 || got[0].Delivery.Attempts != attempt {
+				t.Fatalf("claim %d: %+v", attempt, got)
+			}
+		}
+		f.clk.Advance(claimLease + time.Second)
+		if b := f.expire(); len(b) != 0 {
+			t.Errorf("queued again after its fifth attempt: %+v", b)
+		}
+		if d := f.delivery(text); d.Status != models.DeliveryFailed || d.Reason != models.ReasonRetriesExhausted {
+			t.Errorf("after five attempts: %s %s, want failed retries_exhausted", d.Status, d.Reason)
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -65,8 +66,11 @@ type Store struct {
 	dialect string
 	keys    *secrets.Keys
 	rules   models.RuleLanguage
-	clock   func() time.Time
-	log     *slog.Logger
+	// versions caches immutable content versions for claims
+	// (contentVersion).
+	versions sync.Map
+	clock    func() time.Time
+	log      *slog.Logger
 	// planners admits at most maxPlanners launches and resumes of this
 	// process at a time (see enterPlanning).
 	planners chan struct{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/candor/candor/campaigns/delivery"
 	"github.com/candor/candor/models"
 )
 
@@ -16,7 +17,7 @@ import (
 type Store interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	DispatchDue(ctx context.Context, until time.Time, limit, batchSize int, worker string) ([]models.SendBatch, error)
-	ExpireLeases(ctx context.Context, limit, batchSize int, worker string, idempotent func(models.Channel) bool) ([]models.SendBatch, error)
+	ExpireLeases(ctx context.Context, limit, batchSize int, worker string, idempotent func(models.Channel) bool, maxAttempts int) ([]models.SendBatch, error)
 	StaleQueued(ctx context.Context, olderThan time.Time, limit int) ([]models.SendBatch, error)
 	CompleteCampaigns(ctx context.Context) (int, error)
 }
@@ -30,6 +31,10 @@ type SchedulerOptions struct {
 	Worker string
 	// Idempotent reports which channels may be re-sent after a crash.
 	Idempotent func(models.Channel) bool
+	// MaxAttempts is how many claims a delivery gets before one that
+	// dies with its worker every time is failed (zero: the engine's
+	// default, delivery.DefaultMaxAttempts).
+	MaxAttempts int
 	// Tick is how often dispatch runs; Horizon how far ahead of now it
 	// hands work to the queue (tasks wait in Redis for their time).
 	Tick, Horizon time.Duration
@@ -54,6 +59,9 @@ type Scheduler struct {
 func NewScheduler(o SchedulerOptions) *Scheduler {
 	if o.Tick <= 0 {
 		o.Tick = time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = delivery.DefaultMaxAttempts
 	}
 	if o.Horizon <= 0 {
 		o.Horizon = 30 * time.Second
@@ -164,7 +172,7 @@ func (s *Scheduler) enqueue(ctx context.Context, batches []models.SendBatch) err
 // Reconcile takes back deliveries whose worker died mid-send, re-creates
 // tasks Redis lost, and completes campaigns with nothing left to send.
 func (s *Scheduler) Reconcile(ctx context.Context) error {
-	retry, err := s.o.Store.ExpireLeases(ctx, 1000, s.o.BatchSize, s.o.Worker, s.o.Idempotent)
+	retry, err := s.o.Store.ExpireLeases(ctx, 1000, s.o.BatchSize, s.o.Worker, s.o.Idempotent, s.o.MaxAttempts)
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,10 @@ type Options struct {
 	Logger      *slog.Logger
 }
 
+// DefaultMaxAttempts is how many sends of a delivery are tried when
+// Options.MaxAttempts is not set.
+const DefaultMaxAttempts = 5
+
 // Engine sends batches of deliveries.
 type Engine struct{ o Options }
 
@@ -105,7 +109,7 @@ func New(o Options) *Engine {
 		o.Parallel = 32
 	}
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 5
+		o.MaxAttempts = DefaultMaxAttempts
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -162,7 +166,18 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 	asked := make([]time.Duration, len(claimed))
 	var wg sync.WaitGroup
 	for i, c := range claimed {
-		wg.Go(func() { outcomes[i], asked[i] = e.sendOne(ctx, c) })
+		wg.Go(func() {
+			defer func() {
+				// A defect in rendering or a transport must not take the
+				// process (and every claim it holds) down, nor leave the
+				// delivery to be claimed and crash again for ever.
+				if r := recover(); r != nil {
+					e.o.Logger.Error("send panicked", "delivery_id", c.Delivery.ID, "panic", fmt.Sprint(r))
+					outcomes[i] = models.SendOutcome{DeliveryID: c.Delivery.ID, Status: models.DeliveryFailed, Reason: models.ReasonRejected}
+				}
+			}()
+			outcomes[i], asked[i] = e.sendOne(ctx, c)
+		})
 	}
 	wg.Wait()
 	// Outcomes are recorded even when the task is being stopped: a send

@@ -148,3 +148,20 @@ func TestSendBatchWithNothingClaimedSendsNothing(t *testing.T) {
 		t.Fatalf("SendBatch = %v, sent %d, recorded %d; want nothing", err, len(m.sent), len(st.recorded))
 	}
 }
+
+// panicking is a Messenger whose transport has a defect.
+type panicking struct{ fakeMessenger }
+
+func (*panicking) Send(context.Context, *delivery.Message) (string, error) { panic("transport defect") }
+
+func TestASendThatPanicsFailsItsDeliveryInsteadOfTheProcess(t *testing.T) {
+	st := &fakeStore{claimed: []*models.ClaimedSend{claimed(1)}}
+	e := delivery.New(delivery.Options{Store: st, Messenger: &panicking{}, Links: links, Worker: "w1"})
+	if err := e.SendBatch(context.Background(), []int64{1}); err != nil {
+		t.Fatal(err)
+	}
+	want := []models.SendOutcome{{DeliveryID: 1, Status: models.DeliveryFailed, Reason: models.ReasonRejected}}
+	if diff := cmp.Diff(want, st.recorded); diff != "" {
+		t.Errorf("recorded (-want +got):\n%s", diff)
+	}
+}
