@@ -34,6 +34,11 @@ type SendOutcome struct {
 	Status     DeliveryStatus
 	Reason     Reason
 	ProviderID string
+	// NotAttempted marks a queued outcome whose message was never handed
+	// to the channel (the task stopped while it waited for the send
+	// rate): the attempt its claim counted is given back, so a worker
+	// restarting often never exhausts a delivery's retries unsent.
+	NotAttempted bool
 }
 
 // OutboxMessage is a message the outbox transport kept instead of sending

@@ -81,7 +81,13 @@ func (b *eventBatch) record(tx *gorm.DB, d *deliveryRow, o models.SendOutcome) e
 		if !b.holds(d) {
 			return nil
 		}
-		return b.move(tx, d, models.DeliveryQueued, o.Reason, map[string]any{"sent_at": nil, "lease_owner": ""})
+		extra := map[string]any{"sent_at": nil, "lease_owner": ""}
+		if o.NotAttempted {
+			// Nothing reached the channel: the claim's attempt is given
+			// back, so restarts never exhaust a delivery's retries.
+			extra["attempts"] = max(d.Attempts-1, 0)
+		}
+		return b.move(tx, d, models.DeliveryQueued, o.Reason, extra)
 	default: // failed, unknown
 		if !b.holds(d) {
 			return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/candor/candor/campaigns"
@@ -46,6 +47,7 @@ type harness struct {
 	redis   asynq.RedisConnOpt
 	rdb     *redis.Client
 	pipe    *worker.Pipeline
+	metrics *prometheus.Registry
 
 	email, sms, hook *testsinks.Sink
 	editor, admin    int64
@@ -118,9 +120,13 @@ func newHarness(t *testing.T, rate float64) *harness {
 		ps.SendsPerMinute[ch] = schedule.SendsPerMinute(rate)
 	}
 	h.planner = campaigns.NewPlanner(ps)
-	h.pipe = worker.NewPipeline(worker.PipelineOptions{Store: s, Planner: h.planner, Channels: set,
+	h.metrics = prometheus.NewRegistry()
+	h.pipe, err = worker.NewPipeline(worker.PipelineOptions{Store: s, Planner: h.planner, Channels: set,
 		Redis: h.redis, RedisClient: h.rdb, PerSecond: perSecond, Links: worker.CustomerLinks(keys, publicURL),
-		Worker: "e2e/" + t.Name(), Tick: 100 * time.Millisecond, Logger: quiet()})
+		Worker: "e2e/" + t.Name(), Tick: 100 * time.Millisecond, Metrics: h.metrics, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = h.pipe.Close() })
 	return h
 }
@@ -177,4 +183,30 @@ func eventually(tb testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// sendOutcomes reads candor_send_outcomes_total{channel, status} from the
+// pipeline's registry.
+func (h *harness) sendOutcomes(ch models.Channel, status models.DeliveryStatus) float64 {
+	h.t.Helper()
+	families, err := h.metrics.Gather()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "candor_send_outcomes_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["channel"] == string(ch) && labels["status"] == string(status) {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	h.t.Fatalf("no candor_send_outcomes_total{channel=%q,status=%q}", ch, status)
+	return 0
 }

@@ -115,6 +115,12 @@ func TestCampaignReachesEachCustomerOnceOnTheirChannel(t *testing.T) {
 			t.Errorf("messages by customer and channel (-want +got):\n%s", diff)
 		}
 
+		for _, ch := range []models.Channel{models.ChannelEmail, models.ChannelSMS, models.ChannelWebhook} {
+			if got := h.sendOutcomes(ch, models.DeliverySent); got != 4 {
+				t.Errorf("candor_send_outcomes_total{channel=%q,status=\"sent\"} = %v, want 4", ch, got)
+			}
+		}
+
 		wantStates := []string{"draft->scheduled", "scheduled->running", "running->completed"}
 		if diff := cmp.Diff(wantStates, h.stateChanges(camp.ID)); diff != "" {
 			t.Errorf("campaign.state_changed (-want +got):\n%s", diff)

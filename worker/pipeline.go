@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/candor/candor/campaigns/delivery"
@@ -44,8 +45,11 @@ type PipelineOptions struct {
 	// outlives its claim. Zero: 5 minutes.
 	Lease time.Duration
 	// Tick is the scheduler's dispatch interval (zero: its default).
-	Tick   time.Duration
-	Logger *slog.Logger
+	Tick time.Duration
+	// Metrics, when set, receives the send path's Prometheus series
+	// (candor_send_outcomes_total, candor_send_duration_seconds).
+	Metrics prometheus.Registerer
+	Logger  *slog.Logger
 }
 
 // Pipeline is the sending side of one worker process: the channels, the
@@ -62,8 +66,9 @@ type Pipeline struct {
 const DefaultLease = 5 * time.Minute
 
 // NewPipeline wires the engine and the scheduler to o's store, channels
-// and Redis. Nothing connects until used.
-func NewPipeline(o PipelineOptions) *Pipeline {
+// and Redis. Nothing connects until used. It fails only when o.Metrics
+// refuses the send series.
+func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 	if o.Lease <= 0 {
 		o.Lease = DefaultLease
 	}
@@ -71,16 +76,24 @@ func NewPipeline(o PipelineOptions) *Pipeline {
 		o.Logger = slog.Default()
 	}
 	m := Messenger{o.Channels}
+	metrics, err := newSendMetrics(o.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	var observe func(models.Channel, models.DeliveryStatus, time.Duration)
+	if metrics != nil {
+		observe = metrics.observe
+	}
 	engine := delivery.New(delivery.Options{
 		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond),
 		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links,
-		Worker: o.Worker, Lease: o.Lease, Logger: o.Logger.With("component", "delivery"),
+		Worker: o.Worker, Lease: o.Lease, Observe: observe, Logger: o.Logger.With("component", "delivery"),
 	})
 	enq := NewEnqueuer(o.Redis, o.Lease*4/5)
 	sched := NewScheduler(SchedulerOptions{Store: o.Store, Redis: o.Redis, Enqueuer: enq, Worker: o.Worker,
 		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
 		Logger: o.Logger.With("component", "scheduler")})
-	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched}
+	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched}, nil
 }
 
 // RoundSize is how many deliveries of a send task the engine claims (and

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/candor/candor/campaigns"
@@ -85,8 +86,12 @@ func benchmarkSend(b *testing.B, ch models.Channel) {
 		rdb.FlushDB(context.Background())
 		camp := benchdata.SendCampaign(b, s, n, ch, planner)
 		before := sink.Count()
-		pipe := worker.NewPipeline(worker.PipelineOptions{Store: s, Planner: planner, Channels: set, Redis: opt, RedisClient: rdb,
-			Links: worker.CustomerLinks(keys, publicURL), Worker: "bench", Tick: 100 * time.Millisecond, Logger: quiet()})
+		pipe, err := worker.NewPipeline(worker.PipelineOptions{Store: s, Planner: planner, Channels: set, Redis: opt, RedisClient: rdb,
+			Links: worker.CustomerLinks(keys, publicURL), Worker: "bench", Tick: 100 * time.Millisecond,
+			Metrics: prometheus.NewRegistry(), Logger: quiet()})
+		if err != nil {
+			b.Fatal(err)
+		}
 		w := worker.New(worker.Options{Redis: opt, Concurrency: 16, ShutdownTimeout: 10 * time.Second, Logger: quiet()})
 		w.HandleSend(pipe.Engine)
 		ctx, cancel := context.WithCancel(context.Background())

@@ -87,7 +87,15 @@ type Options struct {
 	// MaxAttempts is how many sends of a delivery are tried before a
 	// transient failure becomes failed (retries_exhausted).
 	MaxAttempts int
-	Logger      *slog.Logger
+	// RecordBackoff is the first pause before recording a round's
+	// outcomes again when the store refused them (zero: 250ms); it
+	// doubles up to 5s, and the engine keeps trying for one Lease.
+	RecordBackoff time.Duration
+	// Observe, when set, is told each send's outcome on its channel and
+	// how long the channel took (zero when nothing was sent): the
+	// worker's Prometheus counters.
+	Observe func(ch models.Channel, status models.DeliveryStatus, took time.Duration)
+	Logger  *slog.Logger
 }
 
 // DefaultMaxAttempts is how many sends of a delivery are tried when
@@ -110,6 +118,9 @@ func New(o Options) *Engine {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.RecordBackoff <= 0 {
+		o.RecordBackoff = 250 * time.Millisecond
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -164,6 +175,7 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 	}
 	outcomes := make([]models.SendOutcome, len(claimed))
 	asked := make([]time.Duration, len(claimed))
+	took := make([]time.Duration, len(claimed))
 	var wg sync.WaitGroup
 	for i, c := range claimed {
 		wg.Go(func() {
@@ -176,18 +188,17 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 					outcomes[i] = models.SendOutcome{DeliveryID: c.Delivery.ID, Status: models.DeliveryFailed, Reason: models.ReasonRejected}
 				}
 			}()
-			outcomes[i], asked[i] = e.sendOne(ctx, c)
+			outcomes[i], asked[i], took[i] = e.sendOne(ctx, c)
 		})
 	}
 	wg.Wait()
-	// Outcomes are recorded even when the task is being stopped: a send
-	// that happened must not be forgotten.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := e.o.Store.RecordOutcomes(rctx, e.o.Worker, outcomes); err != nil {
+	if err := e.record(ctx, outcomes); err != nil {
 		return err
 	}
 	for i, o := range outcomes {
+		if e.o.Observe != nil {
+			e.o.Observe(claimed[i].Delivery.Channel, o.Status, took[i])
+		}
 		if o.Status == models.DeliveryQueued {
 			retry.Count++
 			retry.Delay = max(retry.Delay, retryDelay(claimed[i].Delivery.Attempts, asked[i]))
@@ -196,9 +207,38 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 	return nil
 }
 
+// record records a round's outcomes, trying again with back-off while
+// the store refuses them, for up to one lease: the messages of a round
+// have gone out, and an outcome given up is a sent message the
+// reconciler can only call unknown (or, on an idempotent channel, send
+// again with the same key). They are recorded even when the task is
+// being stopped: a send that happened must not be forgotten. A late sent
+// outcome still counts after the lease ran out (RecordOutcomes).
+func (e *Engine) record(ctx context.Context, outcomes []models.SendOutcome) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.o.Lease)
+	defer cancel()
+	pause := e.o.RecordBackoff
+	for attempt := 1; ; attempt++ {
+		err := e.o.Store.RecordOutcomes(ctx, e.o.Worker, outcomes)
+		if err == nil {
+			return nil
+		}
+		e.o.Logger.Warn("recording outcomes failed; trying again", "deliveries", len(outcomes), "attempt", attempt,
+			"retry_in", pause.String(), "error", err.Error())
+		select {
+		case <-ctx.Done():
+			e.o.Logger.Error("outcomes not recorded within the lease; the reconciler settles them", "deliveries", len(outcomes))
+			return err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
+}
+
 // sendOne renders and sends one claimed delivery and says what came of it,
-// with the delay the provider asked for before a retry.
-func (e *Engine) sendOne(ctx context.Context, c *models.ClaimedSend) (models.SendOutcome, time.Duration) {
+// with the delay the provider asked for before a retry and how long the
+// channel took.
+func (e *Engine) sendOne(ctx context.Context, c *models.ClaimedSend) (models.SendOutcome, time.Duration, time.Duration) {
 	d := c.Delivery
 	out := models.SendOutcome{DeliveryID: d.ID}
 	msg, err := e.render(c)
@@ -207,18 +247,22 @@ func (e *Engine) sendOne(ctx context.Context, c *models.ClaimedSend) (models.Sen
 		// defect, never worth a retry.
 		e.o.Logger.Error("render failed", "delivery_id", d.ID, "error", err.Error())
 		out.Status, out.Reason = models.DeliveryFailed, models.ReasonRejected
-		return out, 0
+		return out, 0, 0
 	}
 	if e.o.Limiter != nil {
 		if err := e.o.Limiter.Wait(ctx, d.Channel); err != nil {
-			out.Status = models.DeliveryQueued
-			return out, 0
+			// Nothing reached the channel: the attempt is given back.
+			out.Status, out.NotAttempted = models.DeliveryQueued, true
+			return out, 0, 0
 		}
 	}
 	sctx, cancel := context.WithTimeout(ctx, e.o.SendTimeout)
 	defer cancel()
+	start := time.Now()
 	provider, err := e.o.Messenger.Send(sctx, msg)
-	return e.classify(c, provider, err)
+	took := time.Since(start)
+	out, asked := e.classify(c, provider, err)
+	return out, asked, took
 }
 
 // classify turns a send's result into an outcome and the delay the

@@ -17,6 +17,7 @@ import (
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/store"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -36,6 +37,9 @@ type app struct {
 	redisURL string
 	mini     *miniredis.Miniredis
 	redis    *redis.Client
+	// metrics is the process's Prometheus registry: the API's /metrics
+	// serves it, and the send path registers its series on it.
+	metrics *prometheus.Registry
 }
 
 // loadConfig loads and validates the configuration.
@@ -64,7 +68,7 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: newLogger(logOut, cfg.LogLevel).With("command", command)}
+	a := &app{cfg: cfg, log: newLogger(logOut, cfg.LogLevel).With("command", command), metrics: prometheus.NewRegistry()}
 	secret := cfg.SecretKey
 	if cfg.Embedded() {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {

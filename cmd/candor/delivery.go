@@ -28,11 +28,15 @@ func (a *app) newSending(opt asynq.RedisConnOpt) (*worker.Pipeline, error) {
 	for _, ch := range models.Channels {
 		perSecond[ch] = float64(a.cfg.Rate(ch))
 	}
-	p := worker.NewPipeline(worker.PipelineOptions{
+	p, err := worker.NewPipeline(worker.PipelineOptions{
 		Store: a.store, Planner: campaigns.NewPlanner(planSettings(a.cfg)), Channels: set,
 		Redis: opt, RedisClient: a.redis, PerSecond: perSecond, Links: worker.CustomerLinks(a.keys, a.cfg.PublicURL),
-		Worker: workerName(), Lease: a.cfg.WorkerLease, Logger: a.log,
+		Worker: workerName(), Lease: a.cfg.WorkerLease, Metrics: a.metrics, Logger: a.log,
 	})
+	if err != nil {
+		_ = set.Close()
+		return nil, err
+	}
 	for _, ch := range models.Channels {
 		a.log.Info("channel transport", "channel", string(ch), "transport", string(set.Transport(ch)))
 	}
