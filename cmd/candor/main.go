@@ -53,24 +53,30 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return serve(cmd.Context(), getenv, cmd.ErrOrStderr(), roleAPI|roleWorker, "run")
+			return serve(cmd.Context(), getenv, cmd.ErrOrStderr(), roleAPI|roleWorker, "run", nil)
 		},
 	}
-	root.AddCommand(
-		&cobra.Command{
-			Use:   "run",
-			Short: "Run the API and the worker in one process (embedded backends when no URLs are set)",
-			Args:  cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return serve(cmd.Context(), getenv, cmd.ErrOrStderr(), roleAPI|roleWorker, "run")
-			},
+	runCmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the API and the worker in one process (embedded backends when no URLs are set)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var demoOut io.Writer
+			if on, _ := cmd.Flags().GetBool("demo"); on {
+				demoOut = cmd.OutOrStdout()
+			}
+			return serve(cmd.Context(), getenv, cmd.ErrOrStderr(), roleAPI|roleWorker, "run", demoOut)
 		},
+	}
+	runCmd.Flags().Bool("demo", false, "first fill the database with demo customers, approved content and a launched campaign (idempotent), and print where to look")
+	root.AddCommand(
+		runCmd,
 		&cobra.Command{
 			Use:   "api",
 			Short: "Run only the HTTP API (needs CANDOR_DATABASE_URL and CANDOR_REDIS_URL)",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return serve(cmd.Context(), getenv, cmd.ErrOrStderr(), roleAPI, "api")
+				return serve(cmd.Context(), getenv, cmd.ErrOrStderr(), roleAPI, "api", nil)
 			},
 		},
 		&cobra.Command{
@@ -78,7 +84,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 			Short: "Run only the worker (needs CANDOR_DATABASE_URL and CANDOR_REDIS_URL)",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return serve(cmd.Context(), getenv, cmd.ErrOrStderr(), roleWorker, "worker")
+				return serve(cmd.Context(), getenv, cmd.ErrOrStderr(), roleWorker, "worker", nil)
 			},
 		},
 		newMigrateCmd(getenv),

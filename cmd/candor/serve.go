@@ -27,16 +27,28 @@ const (
 
 // serve runs the API and/or the worker until ctx is cancelled (SIGINT or
 // SIGTERM), then drains HTTP requests and in-flight tasks before exiting.
-func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, roles role, command string) error {
+// With demoOut set (`candor run --demo`), it first prepares the demo and
+// prints where to look there.
+func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, roles role, command string, demoOut io.Writer) error {
 	mode := configs.ModeReal
 	if command == "run" {
 		mode = configs.ModeEmbedded
+	}
+	if demoOut != nil {
+		if err := checkDemo(getenv); err != nil {
+			return err
+		}
 	}
 	a, err := openApp(ctx, getenv, logOut, command, mode, true)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if demoOut != nil {
+		if err := a.runDemo(ctx, demoOut); err != nil {
+			return err
+		}
+	}
 
 	var srv *http.Server
 	serveErr := make(chan error, 1)
