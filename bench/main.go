@@ -1,0 +1,105 @@
+// Command bench reproduces Candor's performance figures against real
+// PostgreSQL and Redis, each beside the ceiling the same machine allows,
+// measured in the same run, and its target:
+//
+//	go run ./bench --quick     # two small sizes, a few minutes
+//	go run ./bench             # 100,000 and 1,000,000 customers (about an hour)
+//
+// It creates its own databases (candor_bench_suite_*) on the server named
+// by --pg and uses one Redis database index (--redis), so it never touches
+// application data. Each figure comes from a Go benchmark of the package
+// that owns the code (go test -bench, the same ones docs/benchmarks.md
+// quotes) or from timing the candor binary; ceilings are measured here,
+// with plain SQL and COPY on the same database. The table it prints is
+// Markdown, ready for docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"regexp"
+	"runtime"
+	"time"
+)
+
+func main() {
+	var o options
+	flag.BoolVar(&o.quick, "quick", false, "small sizes (5,000 and 20,000 customers): a few minutes")
+	flag.StringVar(&o.pg, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+		"PostgreSQL server (any database on it): the suite creates and drops its own databases there")
+	flag.StringVar(&o.redis, "redis", "redis://127.0.0.1:6379/13", "Redis URL with the database index the suite may flush")
+	only := flag.String("only", "", "run only the figures whose name matches this regular expression")
+	flag.Parse()
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: --only:", err)
+			os.Exit(2)
+		}
+		o.only = re
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the suite's settings.
+type options struct {
+	quick     bool
+	pg, redis string
+	only      *regexp.Regexp
+}
+
+// sizes are the audience sizes each figure is measured at: two, to show
+// how cost grows with the work.
+func (o options) sizes() []int {
+	if o.quick {
+		return []int{5_000, 20_000}
+	}
+	return []int{100_000, 1_000_000}
+}
+
+// wants reports whether the figure named name is to be measured.
+func (o options) wants(name string) bool { return o.only == nil || o.only.MatchString(name) }
+
+// run measures every scenario at every size and prints the table.
+func run(ctx context.Context, o options) error {
+	start := time.Now()
+	logf("candor bench: %d CPUs, %s, sizes %v", runtime.NumCPU(), runtime.Version(), o.sizes())
+	s, err := newSuite(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	var figures []Figure
+	for _, size := range o.sizes() {
+		for _, sc := range scenarios {
+			if !o.wants(sc.name) {
+				continue
+			}
+			logf("== %s at %d", sc.name, size)
+			fs, err := sc.run(ctx, s, size)
+			if err != nil {
+				return fmt.Errorf("%s at %d: %w", sc.name, size, err)
+			}
+			figures = append(figures, fs...)
+		}
+	}
+	fmt.Println()
+	if err := WriteTable(os.Stdout, figures); err != nil {
+		return err
+	}
+	logf("done in %s", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// logf reports progress on stderr, so stdout holds only the table.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05")+" "+format+"\n", args...)
+}
