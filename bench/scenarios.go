@@ -192,7 +192,7 @@ func launchScenario(ctx context.Context, s *suite, size int) ([]Figure, error) {
 	return []Figure{
 		{Name: "launch (plan + write)", Size: size, Value: r.Metrics["ns/op"] / 1e9, Ceiling: ceiling.Seconds(), Unit: "s",
 			Target: atMillion(size, 10),
-			Note: fmt.Sprintf("%.0f planned; ceiling: COPY of as many delivery rows into a copy of deliveries with its indexes; goal 8 s", r.Metrics["planned"])},
+			Note:   fmt.Sprintf("%.0f planned; ceiling: COPY of as many delivery rows into a copy of deliveries with its indexes; goal 8 s", r.Metrics["planned"])},
 		{Name: "launch peak RSS", Size: size, Value: r.Metrics["peakRSS-MB"], Unit: "MB", Target: 100},
 	}, nil
 }
