@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -194,25 +195,26 @@ func (b *eventBatch) flushAll(tx *gorm.DB) (map[int64]bool, error) {
 	return claimed, nil
 }
 
-// Delivery returns one delivery with its status changes, oldest first.
-// ENOTFOUND.
+// Delivery returns one delivery with its status changes, oldest first,
+// in one query. ENOTFOUND.
 func (s *Store) Delivery(ctx context.Context, id int64) (*models.Delivery, error) {
-	db := s.db.WithContext(ctx)
-	var row deliveryRow
-	if err := db.Where("id = ?", id).Take(&row).Error; err != nil {
+	var rows []struct {
+		Row        deliveryRow `gorm:"embedded"`
+		Events     string
+		ExternalID sql.NullString
+	}
+	err := s.db.WithContext(ctx).Raw("SELECT d."+strings.ReplaceAll(deliveryColumns, ", ", ", d.")+", d.events, c.external_id "+
+		"FROM deliveries d LEFT JOIN customers c ON c.id = d.customer_id WHERE d.id = ?", id).Scan(&rows).Error
+	if err != nil {
 		return nil, mapError(err, "Delivery")
 	}
-	d := row.model()
-	var err error
-	if d.ExternalID, err = externalIDOf(db, row.CustomerID); err != nil {
-		return nil, mapError(err, "Delivery")
+	if len(rows) == 0 {
+		return nil, mapError(gorm.ErrRecordNotFound, "Delivery")
 	}
-	var raw []string
-	if err := db.Raw("SELECT events FROM deliveries WHERE id = ?", id).Scan(&raw).Error; err != nil || len(raw) == 0 {
-		return nil, mapError(err, "Delivery")
-	}
+	d := rows[0].Row.model()
+	d.ExternalID = rows[0].ExternalID.String
 	var events []deliveryEvent
-	if err := json.Unmarshal([]byte(raw[0]), &events); err != nil {
+	if err := json.Unmarshal([]byte(rows[0].Events), &events); err != nil {
 		return nil, err
 	}
 	d.Events = make([]models.DeliveryEvent, len(events))
