@@ -29,6 +29,11 @@ require (
 )
 
 require (
+	github.com/blevesearch/snowballstem v0.9.0
+	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659
+)
+
+require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect

@@ -1,0 +1,223 @@
+package content
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/english"
+	"github.com/blevesearch/snowballstem/french"
+	"github.com/blevesearch/snowballstem/german"
+	"github.com/blevesearch/snowballstem/spanish"
+)
+
+// stemmers are the Snowball stemmers of the supported languages: a list
+// line names a lemma and matches its regular inflections.
+var stemmers = map[string]func(*snowballstem.Env) bool{
+	"en": english.Stem, "de": german.Stem, "fr": french.Stem, "es": spanish.Stem,
+}
+
+// token is one word (or one of the symbols % and #) of normalized text.
+type token struct {
+	form string // normalized: folded, no marks, confusables mapped
+	stem string
+	// start and end are byte offsets in the normalized text.
+	start, end int
+	// clause is true when punctuation ends a clause before this token:
+	// phrases and negation do not reach across it.
+	clause bool
+}
+
+// tokenize splits normalized text into words, hyphens and apostrophes
+// splitting too ("game-changing", "don't", "l'offre"), and stems each word
+// with lang's stemmer (none for an unsupported language).
+func tokenize(s, lang string) []token {
+	stem := stemmers[lang]
+	var env *snowballstem.Env
+	var out []token
+	clause := true
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case isWordRune(r):
+			j := i + size
+			for j < len(s) {
+				r2, s2 := utf8.DecodeRuneInString(s[j:])
+				if !isWordRune(r2) {
+					break
+				}
+				j += s2
+			}
+			t := token{form: s[i:j], start: i, end: j, clause: clause}
+			t.stem = t.form
+			if stem != nil && !isDigits(t.form) {
+				if env == nil {
+					env = snowballstem.NewEnv("")
+				}
+				env.SetCurrent(t.form)
+				stem(env)
+				t.stem = env.Current()
+			}
+			out = append(out, t)
+			clause = false
+			i = j
+			continue
+		case r == '%' || r == '#':
+			out = append(out, token{form: string(r), stem: string(r), start: i, end: i + size, clause: clause})
+			clause = false
+		case strings.ContainsRune(",;:.!?()[]{}\"«»“”„—–…\n¡¿", r):
+			clause = true
+		case unicode.IsSpace(r) || r == '-' || r == '\'':
+		default:
+			if unicode.IsPunct(r) || unicode.IsSymbol(r) {
+				clause = true
+			}
+		}
+		i += size
+	}
+	return out
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// term is one word of a listed phrase.
+type term struct {
+	text string
+	// How a token matches: by stem (the default), by exact normalized form
+	// ("=promised"), by form prefix ("garanti*"), or form containing
+	// ("*garanti*", for compounds).
+	kind termKind
+}
+
+type termKind int
+
+const (
+	byStem termKind = iota
+	byForm
+	byPrefix
+	byInfix
+)
+
+func (t term) matches(tok token) bool {
+	switch t.kind {
+	case byForm:
+		return tok.form == t.text
+	case byPrefix:
+		return strings.HasPrefix(tok.form, t.text)
+	case byInfix:
+		return strings.Contains(tok.form, t.text)
+	}
+	return tok.stem == t.text
+}
+
+// phrase is a compiled list line.
+type phrase struct {
+	line  string
+	terms []term
+}
+
+// compilePhrase turns a list line into terms: each word normalized like
+// text, then stemmed unless it carries a marker.
+func compilePhrase(line, lang string) phrase {
+	p := phrase{line: line}
+	for _, chunk := range strings.Fields(line) {
+		kind := byStem
+		switch {
+		case strings.HasPrefix(chunk, "=") && len(chunk) > 1:
+			kind, chunk = byForm, chunk[1:]
+		case len(chunk) > 2 && strings.HasPrefix(chunk, "*") && strings.HasSuffix(chunk, "*"):
+			kind, chunk = byInfix, chunk[1:len(chunk)-1]
+		case len(chunk) > 1 && strings.HasSuffix(chunk, "*"):
+			kind, chunk = byPrefix, chunk[:len(chunk)-1]
+		}
+		for _, tok := range tokenize(normalize(chunk).s, lang) {
+			t := term{text: tok.stem, kind: kind}
+			if kind != byStem {
+				t.text = tok.form
+			}
+			p.terms = append(p.terms, t)
+		}
+	}
+	return p
+}
+
+// phraseSet is one compiled list, indexed by what can start a match so
+// that a text is read once, not once per phrase.
+type phraseSet struct {
+	all    []phrase
+	byStem map[string][]int // by the stem of the first term
+	byForm map[string][]int // by the exact form of the first term
+	always []int            // phrases starting with a prefix or infix term
+}
+
+func compilePhrases(lines []string, lang string) *phraseSet {
+	ps := &phraseSet{byStem: map[string][]int{}, byForm: map[string][]int{}}
+	for _, l := range lines {
+		p := compilePhrase(l, lang)
+		if len(p.terms) == 0 {
+			continue
+		}
+		i := len(ps.all)
+		ps.all = append(ps.all, p)
+		switch t := p.terms[0]; t.kind {
+		case byStem:
+			ps.byStem[t.text] = append(ps.byStem[t.text], i)
+		case byForm:
+			ps.byForm[t.text] = append(ps.byForm[t.text], i)
+		default:
+			ps.always = append(ps.always, i)
+		}
+	}
+	return ps
+}
+
+// matchAt returns the number of tokens of the longest phrase matching at
+// toks[i], and the phrase; 0 when none does. A phrase does not reach
+// across the end of a clause.
+func (ps *phraseSet) matchAt(toks []token, i int) (int, *phrase) {
+	best, bestP := 0, (*phrase)(nil)
+	try := func(candidates []int) {
+		for _, pi := range candidates {
+			p := &ps.all[pi]
+			n := len(p.terms)
+			if n <= best || i+n > len(toks) {
+				continue
+			}
+			ok := true
+			for k, t := range p.terms {
+				if (k > 0 && toks[i+k].clause) || !t.matches(toks[i+k]) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				best, bestP = n, p
+			}
+		}
+	}
+	try(ps.byStem[toks[i].stem])
+	try(ps.byForm[toks[i].form])
+	try(ps.always)
+	return best, bestP
+}
+
+// span is a match: tokens [from, to).
+type span struct {
+	from, to int
+	phrase   *phrase
+}
+
+// matches returns the non-overlapping longest matches, left to right.
+func (ps *phraseSet) matches(toks []token) []span {
+	var out []span
+	for i := 0; i < len(toks); {
+		if n, p := ps.matchAt(toks, i); n > 0 {
+			out = append(out, span{i, i + n, p})
+			i += n
+			continue
+		}
+		i++
+	}
+	return out
+}
