@@ -39,6 +39,9 @@ const (
 	RuleEmailSubjectLength      = "channel.email_subject_length"
 	RuleEmailNoText             = "channel.html_without_text"
 	RuleSourceURL               = "sources.invalid_url"
+	RuleHTMLHiddenText          = "html.hidden_text"
+	RuleHTMLHiddenRequired      = "html.hidden_required"
+	RuleLanguageMixedScript     = "language.mixed_script"
 	RuleExpired                 = "content.expired"
 )
 
@@ -78,6 +81,7 @@ func CheckContent(in *models.ContentInput, opts CheckOptions) []models.Finding {
 		c.language(i)
 		c.readability(i)
 		c.channelFit(i)
+		c.htmlVisibility(i)
 	}
 	sort.SliceStable(c.findings, func(i, j int) bool {
 		a, b := c.findings[i], c.findings[j]

@@ -145,7 +145,7 @@ func (c *checker) roadmapDisclaimer(i int, lang string) {
 		c.add(RuleRoadmapDisclaimer, models.SeverityWarning, at+"text",
 			"no disclaimer that plans may change; Candor appends: %q", disclaimerText(lang))
 	}
-	if m.HTML != "" && !hasDisclaimer(lang, htmlVisibleText(m.HTML)) {
+	if m.HTML != "" && !hasDisclaimer(lang, viewHTML(m.HTML).visibleText()) {
 		c.add(RuleRoadmapDisclaimer, models.SeverityWarning, at+"html",
 			"no disclaimer that plans may change; Candor appends: %q", disclaimerText(lang))
 	}

@@ -114,4 +114,3 @@ func parseWordlist(text string) (wordlist, error) {
 	}
 	return wl, sc.Err()
 }
-
