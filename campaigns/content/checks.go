@@ -180,6 +180,9 @@ func (c *checker) sources() {
 // language in everything the reader sees.
 func (c *checker) language(i int) {
 	v := &c.in.Variants[i]
+	for _, f := range variantFields(i, v) {
+		c.mixedScript(f)
+	}
 	lang := languageOf(v.Locale)
 	if _, ok := compiled[lang]; !ok {
 		c.add(RuleLanguageUnsupported, models.SeverityWarning, fmt.Sprintf("/variants/%d/locale", i),

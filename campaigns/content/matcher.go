@@ -68,7 +68,8 @@ func tokenize(s, lang string) []token {
 			clause = false
 		case strings.ContainsRune(",;:.!?()[]{}\"«»“”„—–…\n¡¿", r):
 			clause = true
-		case unicode.IsSpace(r) || r == '-' || r == '\'':
+		case unicode.IsSpace(r) || r == '\'' || (unicode.Is(unicode.Pd, r) && r != '—' && r != '–'):
+			// Hyphens join words as spaces do ("game-changing").
 		default:
 			if unicode.IsPunct(r) || unicode.IsSymbol(r) {
 				clause = true

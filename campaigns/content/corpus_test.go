@@ -1,0 +1,135 @@
+package content_test
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/candor/candor/campaigns/content"
+	"github.com/candor/candor/models"
+)
+
+// corpusLine is one labelled sentence of testdata/corpus.
+type corpusLine struct {
+	text    string
+	flagged bool // must be flagged
+	line    int
+}
+
+// readCorpus reads a corpus file; \uXXXX stands for the character.
+func readCorpus(tb testing.TB, path string) []corpusLine {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []corpusLine
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		l := sc.Text()
+		if len(l) < 3 || (l[0] != '+' && l[0] != '-') {
+			continue
+		}
+		out = append(out, corpusLine{text: unescapeU(tb, l[2:]), flagged: l[0] == '+', line: n})
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+func unescapeU(tb testing.TB, s string) string {
+	tb.Helper()
+	var b strings.Builder
+	for {
+		i := strings.Index(s, `\u`)
+		if i < 0 || i+6 > len(s) {
+			b.WriteString(s)
+			return b.String()
+		}
+		r, err := strconv.ParseUint(s[i+2:i+6], 16, 32)
+		if err != nil {
+			tb.Fatalf("bad escape in %q", s)
+		}
+		b.WriteString(s[:i])
+		b.WriteRune(rune(r))
+		s = s[i+6:]
+	}
+}
+
+// corpusChecks maps a corpus check to the content kind it runs in and the
+// rule that flags a sentence.
+var corpusChecks = map[string]struct {
+	kind models.ContentKind
+	rule string
+}{
+	"promise":  {models.KindRoadmap, content.RuleRoadmapPromise},
+	"pressure": {models.KindEducation, content.RuleLanguagePressure},
+	"hype":     {models.KindEducation, content.RuleLanguageHype},
+}
+
+// flags reports whether CheckContent gives rule for text in lang.
+func flags(kind models.ContentKind, rule, lang, text string) bool {
+	in := &models.ContentInput{Kind: kind, Topic: "t", Title: "Corpus", DefaultLocale: lang,
+		Variants: []models.Variant{{Locale: lang, Channel: models.ChannelEmail, Subject: "Hello", Text: text}}}
+	for _, f := range content.CheckContent(in, content.CheckOptions{Now: checkNow}) {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCorpusPrecisionAndRecall measures each check on the labelled corpus
+// per language and fails under 0.95 precision or recall. Run with -v to
+// see the figures recorded in docs/content.md.
+func TestCorpusPrecisionAndRecall(t *testing.T) {
+	files, err := filepath.Glob("testdata/corpus/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files: %v", err)
+	}
+	for _, path := range files {
+		name := strings.TrimSuffix(filepath.Base(path), ".txt")
+		lang, check, _ := strings.Cut(name, "-")
+		c, ok := corpusChecks[check]
+		if !ok {
+			t.Fatalf("%s: unknown check %q", path, check)
+		}
+		t.Run(lang+" "+check+" reaches 0.95 precision and recall", func(t *testing.T) {
+			lines := readCorpus(t, path)
+			var tp, fp, fn, pos, neg int
+			for _, l := range lines {
+				got := flags(c.kind, c.rule, lang, l.text)
+				switch {
+				case l.flagged:
+					pos++
+					if got {
+						tp++
+					} else {
+						fn++
+						t.Logf("%s:%d missed: %q", path, l.line, l.text)
+					}
+				default:
+					neg++
+					if got {
+						fp++
+						t.Logf("%s:%d flagged wrongly: %q", path, l.line, l.text)
+					}
+				}
+			}
+			if pos < 30 || neg < 30 {
+				t.Fatalf("%s has %d flagged and %d honest sentences; the corpus needs at least 30 of each", path, pos, neg)
+			}
+			precision := float64(tp) / float64(max(tp+fp, 1))
+			recall := float64(tp) / float64(max(tp+fn, 1))
+			t.Logf("%s %s: %d sentences, precision %.3f, recall %.3f", lang, check, len(lines), precision, recall)
+			if precision < 0.95 || recall < 0.95 {
+				t.Errorf("precision %.3f, recall %.3f: both must be at least 0.95", precision, recall)
+			}
+		})
+	}
+}
