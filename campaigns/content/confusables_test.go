@@ -12,14 +12,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/mtibben/confusables"
-	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
 var updateConfusables = flag.Bool("update-confusables", false, "rewrite confusables_table.go from the TS #39 data")
 
 // confusableTable derives, from the Unicode TS #39 confusables data, every
-// non-ASCII character left by NFKD and case folding whose skeleton is the skeleton of one Latin letter
+// non-ASCII character left by NFKD whose skeleton is the skeleton of one Latin letter
 // a-z. Marks are dropped on both sides, as normalize drops them.
 func confusableTable() map[rune]rune {
 	strip := func(s string) string {
@@ -35,10 +34,11 @@ func confusableTable() map[rune]rune {
 		latin[strip(confusables.Skeleton(string(l)))] = l
 	}
 	out := map[rune]rune{}
-	fold := cases.Fold()
 	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
-		// normalize looks up only what survives NFKD and case folding.
-		if !utf8.ValidRune(r) || !unicode.IsPrint(r) || norm.NFKD.String(string(r)) != string(r) || fold.String(string(r)) != string(r) {
+		// normalize looks up only what survives NFKD. Case folding does
+		// not always reach a fixed point (Cherokee folds both ways in
+		// golang.org/x/text), so both cases are kept.
+		if !utf8.ValidRune(r) || !unicode.IsPrint(r) || norm.NFKD.String(string(r)) != string(r) {
 			continue
 		}
 		if l, ok := latin[strip(confusables.Skeleton(string(r)))]; ok && strip(string(r)) != string(l) {

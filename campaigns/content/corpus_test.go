@@ -1,65 +1,13 @@
 package content_test
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/candor/candor/campaigns/content"
 	"github.com/candor/candor/models"
 )
-
-// corpusLine is one labelled sentence of testdata/corpus.
-type corpusLine struct {
-	text    string
-	flagged bool // must be flagged
-	line    int
-}
-
-// readCorpus reads a corpus file; \uXXXX stands for the character.
-func readCorpus(tb testing.TB, path string) []corpusLine {
-	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	var out []corpusLine
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		l := sc.Text()
-		if len(l) < 3 || (l[0] != '+' && l[0] != '-') {
-			continue
-		}
-		out = append(out, corpusLine{text: unescapeU(tb, l[2:]), flagged: l[0] == '+', line: n})
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
-
-func unescapeU(tb testing.TB, s string) string {
-	tb.Helper()
-	var b strings.Builder
-	for {
-		i := strings.Index(s, `\u`)
-		if i < 0 || i+6 > len(s) {
-			b.WriteString(s)
-			return b.String()
-		}
-		r, err := strconv.ParseUint(s[i+2:i+6], 16, 32)
-		if err != nil {
-			tb.Fatalf("bad escape in %q", s)
-		}
-		b.WriteString(s[:i])
-		b.WriteRune(rune(r))
-		s = s[i+6:]
-	}
-}
 
 // corpusChecks maps a corpus check to the content kind it runs in and the
 // rule that flags a sentence.
@@ -100,24 +48,24 @@ func TestCorpusPrecisionAndRecall(t *testing.T) {
 			t.Fatalf("%s: unknown check %q", path, check)
 		}
 		t.Run(lang+" "+check+" reaches 0.95 precision and recall", func(t *testing.T) {
-			lines := readCorpus(t, path)
+			lines := content.ReadCorpus(t, path)
 			var tp, fp, fn, pos, neg int
 			for _, l := range lines {
-				got := flags(c.kind, c.rule, lang, l.text)
+				got := flags(c.kind, c.rule, lang, l.Text)
 				switch {
-				case l.flagged:
+				case l.Flagged:
 					pos++
 					if got {
 						tp++
 					} else {
 						fn++
-						t.Logf("%s:%d missed: %q", path, l.line, l.text)
+						t.Logf("%s:%d missed: %q", path, l.Line, l.Text)
 					}
 				default:
 					neg++
 					if got {
 						fp++
-						t.Logf("%s:%d flagged wrongly: %q", path, l.line, l.text)
+						t.Logf("%s:%d flagged wrongly: %q", path, l.Line, l.Text)
 					}
 				}
 			}

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -79,8 +80,6 @@ func normalize(src string) normText {
 					}
 					emit(r, at)
 					continue
-				case ignorable(r):
-					continue
 				case r == '’' || r == 'ʼ' || r == '‘' || r == '′':
 					emit('\'', at)
 					continue
@@ -108,7 +107,42 @@ func normalize(src string) normText {
 		}
 	}
 	orig = append(orig, int32(len(src)))
-	return joinSpacedLetters(normText{s: string(b), orig: orig})
+	t := joinSpacedLetters(normText{s: string(b), orig: orig})
+	if strings.ContainsAny(t.s, "1|") {
+		b := []byte(t.s)
+		lookalikesOfL(b)
+		t.s = string(b)
+	}
+	return t
+}
+
+// lookalikesOfL reads a 1 or | next to a letter as the l it imitates
+// ("1imited", "revo|utionary"; TS #39 holds both confusable with l, and
+// NFKD has already turned ¹, ₁, 𝟏 and ｜ into them). A 1 among digits or
+// alone ("#1", "2 in 1", "10") stays a digit; "Q1" reads "ql", which no
+// list holds.
+func lookalikesOfL(b []byte) {
+	for i, c := range b {
+		if c != '1' && c != '|' {
+			continue
+		}
+		before := i > 0 && isLetterBefore(b[:i])
+		after := i+1 < len(b) && isLetterAfter(b[i+1:])
+		digitNear := (i > 0 && b[i-1] >= '0' && b[i-1] <= '9') || (i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9')
+		if (before || after) && !digitNear {
+			b[i] = 'l'
+		}
+	}
+}
+
+func isLetterBefore(b []byte) bool {
+	r, _ := utf8.DecodeLastRune(b)
+	return unicode.IsLetter(r)
+}
+
+func isLetterAfter(b []byte) bool {
+	r, _ := utf8.DecodeRune(b)
+	return unicode.IsLetter(r)
 }
 
 func isASCII(s string) bool {
@@ -178,6 +212,11 @@ func joinSpacedLetters(t normText) normText {
 			orig = append(orig, t.orig[last:i]...)
 			for _, at := range letters {
 				_, size := utf8.DecodeRuneInString(s[at:])
+				if s[at] == '1' {
+					b = append(b, 'l') // "u n b e a t a b 1 e"
+					orig = append(orig, t.orig[at])
+					continue
+				}
 				b = append(b, s[at:at+size]...)
 				orig = append(orig, t.orig[at:at+size]...)
 			}
@@ -217,7 +256,7 @@ func singleLetterAt(s string, i int) bool {
 		return false
 	}
 	r, size := utf8.DecodeRuneInString(s[i:])
-	if !unicode.IsLetter(r) {
+	if !unicode.IsLetter(r) && r != '1' {
 		return false
 	}
 	if i > 0 {
