@@ -115,10 +115,8 @@ func (a *analysis) srcOffset(i int) int {
 // in lang or in English.
 func hasPhrase(lang, text, list string) bool {
 	ext := extractText(text, false)
-	for _, l := range []string{lang, "en"} {
-		if len(analyze(ext, text, l).find(list)) > 0 {
-			return true
-		}
+	if len(analyze(ext, text, lang).find(list)) > 0 {
+		return true
 	}
-	return false
+	return lang != "en" && len(analyze(ext, text, "en").find(list)) > 0
 }

@@ -128,6 +128,9 @@ func luminance(c rgba) float64 {
 // bare number (legacy attributes), as pixels.
 func lengthPx(s string, base float64) (float64, bool) {
 	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
 	units := []struct {
 		suffix string
 		factor float64

@@ -3,6 +3,8 @@ package content
 import (
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/andybalholm/cascadia"
 	"github.com/tdewolff/parse/v2"
@@ -103,6 +105,36 @@ func parseStyleSheet(sheet string, order *int) []cssRule {
 			group = nil
 		}
 	}
+}
+
+// sheetCache keeps parsed <style> blocks: every customer's render of a
+// template carries the same one. Compiled selectors are read-only, so the
+// rules are shared; only their order is renumbered per document.
+var sheetCache sync.Map // sheet text -> []cssRule
+
+const maxCachedSheets = 1000
+
+var cachedSheets atomic.Int64
+
+// styleSheet returns the rules of a <style> block, numbered from *order.
+func styleSheet(sheet string, order *int) []cssRule {
+	var rules []cssRule
+	if v, ok := sheetCache.Load(sheet); ok {
+		rules = v.([]cssRule)
+	} else {
+		n := 0
+		rules = parseStyleSheet(sheet, &n)
+		if cachedSheets.Add(1) <= maxCachedSheets {
+			sheetCache.Store(sheet, rules)
+		}
+	}
+	out := make([]cssRule, len(rules))
+	for i, r := range rules {
+		*order++
+		r.order = *order
+		out[i] = r
+	}
+	return out
 }
 
 // cascade returns the declarations that apply to n, in increasing

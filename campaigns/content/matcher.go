@@ -2,6 +2,8 @@ package content
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,6 +18,25 @@ import (
 // line names a lemma and matches its regular inflections.
 var stemmers = map[string]func(*snowballstem.Env) bool{
 	"en": english.Stem, "de": german.Stem, "fr": french.Stem, "es": spanish.Stem,
+}
+
+// stemCaches remember the stems of words already seen, per language: the
+// same templates are rendered for every customer, so almost every word of
+// a send was stemmed before. maxCachedStems bounds the memory (a word and
+// its stem, some 50 bytes each, so about 10 MB per language at most).
+var stemCaches = func() map[string]*stemCache {
+	m := map[string]*stemCache{}
+	for lang := range stemmers {
+		m[lang] = &stemCache{}
+	}
+	return m
+}()
+
+const maxCachedStems = 200_000
+
+type stemCache struct {
+	m sync.Map // normalized form -> stem
+	n atomic.Int64
 }
 
 // token is one word (or one of the symbols % and #) of normalized text.
@@ -35,7 +56,7 @@ type token struct {
 func tokenize(s, lang string) []token {
 	stem := stemmers[lang]
 	var env *snowballstem.Env
-	var out []token
+	out := make([]token, 0, len(s)/6+1)
 	clause := true
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -52,19 +73,27 @@ func tokenize(s, lang string) []token {
 			t := token{form: s[i:j], start: i, end: j, clause: clause}
 			t.stem = t.form
 			if stem != nil && !isDigits(t.form) {
-				if env == nil {
-					env = snowballstem.NewEnv("")
+				cache := stemCaches[lang]
+				if v, ok := cache.m.Load(t.form); ok {
+					t.stem = v.(string)
+				} else {
+					if env == nil {
+						env = snowballstem.NewEnv("")
+					}
+					env.SetCurrent(t.form)
+					stem(env)
+					t.stem = env.Current()
+					if cache.n.Add(1) <= maxCachedStems {
+						cache.m.Store(strings.Clone(t.form), t.stem)
+					}
 				}
-				env.SetCurrent(t.form)
-				stem(env)
-				t.stem = env.Current()
 			}
 			out = append(out, t)
 			clause = false
 			i = j
 			continue
 		case r == '%' || r == '#':
-			out = append(out, token{form: string(r), stem: string(r), start: i, end: i + size, clause: clause})
+			out = append(out, token{form: s[i : i+size], stem: s[i : i+size], start: i, end: i + size, clause: clause})
 			clause = false
 		case strings.ContainsRune(",;:.!?()[]{}\"«»“”„—–…\n¡¿", r):
 			clause = true

@@ -180,6 +180,10 @@ func joinSpacedLetters(t normText) normText {
 	last := 0 // bytes of s before last are copied
 	i := 0
 	for i < len(s) {
+		if i > 0 && isASCIIWordByte(s[i-1]) { // inside a word: cannot start a single letter
+			i++
+			continue
+		}
 		if !singleLetterAt(s, i) {
 			_, size := utf8.DecodeRuneInString(s[i:])
 			i += size
@@ -232,13 +236,31 @@ func joinSpacedLetters(t normText) normText {
 	return normText{s: string(b), orig: orig}
 }
 
+// hasSpacedLetter reports whether s may hold a spelled-out word: two
+// single letters, each followed by a separator. Most text has none, and
+// this look is cheaper than joinSpacedLetters' own.
 func hasSpacedLetter(s string) bool {
-	for i := 1; i+1 < len(s); i++ {
-		if isSeparatorByte(s, i) && singleLetterAt(s, i+1) {
+	for i := 0; i < len(s); i++ {
+		if i > 0 && !isSeparatorByte(s, i-1) {
+			continue
+		}
+		if !singleLetterAt(s, i) {
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		j := i + size
+		for j < len(s) && j-i-size < 3 && isSeparatorByte(s, j) {
+			j++
+		}
+		if j > i+size && singleLetterAt(s, j) {
 			return true
 		}
 	}
 	return false
+}
+
+func isASCIIWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || 'A' <= c && c <= 'Z'
 }
 
 func isSeparatorByte(s string, i int) bool {
@@ -254,6 +276,9 @@ func isSeparatorByte(s string, i int) bool {
 func singleLetterAt(s string, i int) bool {
 	if i >= len(s) {
 		return false
+	}
+	if i+1 < len(s) && isASCIIWordByte(s[i]) && isASCIIWordByte(s[i+1]) {
+		return false // the common case: the start of a longer word
 	}
 	r, size := utf8.DecodeRuneInString(s[i:])
 	if !unicode.IsLetter(r) && r != '1' {

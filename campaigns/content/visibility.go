@@ -78,7 +78,7 @@ func viewHTML(src string) *htmlView {
 				for c := n.FirstChild; c != nil; c = c.NextSibling {
 					b.WriteString(c.Data)
 				}
-				rules = append(rules, parseStyleSheet(b.String(), &order)...)
+				rules = append(rules, styleSheet(b.String(), &order)...)
 			}
 			for c := n.FirstChild; c != nil; c = c.NextSibling {
 				collect(c)
@@ -95,8 +95,23 @@ func viewHTML(src string) *htmlView {
 // mayHide reports whether src has anything that can hide content; most
 // messages have none and are judged by their markup alone.
 func mayHide(src string) bool {
-	l := strings.ToLower(src)
-	return strings.Contains(l, "style") || strings.Contains(l, "hidden") || strings.Contains(l, "color")
+	for _, w := range []string{"style", "hidden", "color"} {
+		if containsFold(src, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w in
+// any case, without copying s.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i]|0x20 == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *htmlView) walk(n *html.Node, st style, rules []cssRule, styled bool) {
