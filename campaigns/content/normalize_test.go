@@ -162,6 +162,7 @@ func TestTricksInAFlaggedPhraseKeepItFlagged(t *testing.T) {
 			})
 		}
 	}
+	t.Logf("%d mutations tried", tried)
 	if tried < 1000 {
 		t.Errorf("only %d mutations tried", tried)
 	}
