@@ -71,6 +71,11 @@ const negationWindow = 4
 // negation-after words right after it, in the same clause.
 func (a *analysis) negated(sp span) bool {
 	t := a.toks
+	for k := sp.from; k < sp.to; k++ {
+		if a.ll.negate[t[k].form] {
+			return false // the phrase carries its own negation: "ne manquez pas", "not a promise"
+		}
+	}
 	for k := sp.from - 1; k >= 0 && k >= sp.from-negationWindow; k-- {
 		if t[k+1].clause || a.ll.clause[t[k].form] {
 			break
@@ -111,12 +116,39 @@ func (a *analysis) srcOffset(i int) int {
 	return int(a.ext.orig[e])
 }
 
-// hasPhrase reports whether text (rendered, plain) holds a phrase of list
-// in lang or in English.
-func hasPhrase(lang, text, list string) bool {
-	ext := extractText(text, false)
-	if len(analyze(ext, text, lang).find(list)) > 0 {
-		return true
+// negatedHits counts the phrases of list that a negation governs: "no
+// guarantee", "we cannot promise", "nada de esto está garantizado".
+func (a *analysis) negatedHits(list string) int {
+	if a == nil {
+		return 0
 	}
-	return lang != "en" && len(analyze(ext, text, "en").find(list)) > 0
+	allowed := a.ll.sets[listAllow].matches(a.toks)
+	n := 0
+	for _, sp := range a.ll.sets[list].matches(a.toks) {
+		if !inside(sp, allowed) && a.negated(sp) {
+			n++
+		}
+	}
+	return n
+}
+
+// hasDisclaimer reports whether rendered text already says that plans
+// may change, in its own language or in English: a disclaimer phrase, or
+// a promise it denies ("there is no guarantee", "wir können nicht
+// garantieren"), which says the same.
+func hasDisclaimer(lang, text string) bool {
+	ext := extractText(text, false)
+	for _, l := range []string{lang, "en"} {
+		if l == "en" && lang == "en" && l != lang {
+			continue
+		}
+		a := analyze(ext, text, l)
+		if len(a.find(listDisclaimer)) > 0 || a.negatedHits(listPromise) > 0 {
+			return true
+		}
+		if lang == "en" {
+			break
+		}
+	}
+	return false
 }

@@ -45,6 +45,3 @@ func disclaimerText(lang string) string {
 	return disclaimers["en"]
 }
 
-// hasDisclaimer reports whether rendered text already says that plans
-// may change, in its own language or in English.
-func hasDisclaimer(lang, text string) bool { return hasPhrase(lang, text, listDisclaimer) }

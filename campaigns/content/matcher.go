@@ -80,7 +80,7 @@ func tokenize(s, lang string) []token {
 					if env == nil {
 						env = snowballstem.NewEnv("")
 					}
-					env.SetCurrent(t.form)
+					env.SetCurrent(foldAgreement(lang, t.form))
 					stem(env)
 					t.stem = env.Current()
 					if cache.n.Add(1) <= maxCachedStems {
@@ -109,6 +109,23 @@ func tokenize(s, lang string) []token {
 	return out
 }
 
+// foldAgreement undoes what dropping accents does to French past
+// participles: "décalée" and "décalé" become "decalee" and "decale", which
+// the stemmer, written for accented text, no longer joins. The feminine
+// and plural agreement of -é is removed before stemming.
+func foldAgreement(lang, form string) string {
+	if lang != "fr" || len(form) < 5 {
+		return form
+	}
+	switch {
+	case strings.HasSuffix(form, "ees"):
+		return form[:len(form)-2]
+	case strings.HasSuffix(form, "ee"):
+		return form[:len(form)-1]
+	}
+	return form
+}
+
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // term is one word of a listed phrase.
@@ -127,7 +144,13 @@ const (
 	byForm
 	byPrefix
 	byInfix
+	// gap ("...") stands for up to maxGap words of the same clause, for
+	// word orders that put words between the parts of a phrase ("kann
+	// sich jederzeit ändern", "peuvent encore évoluer").
+	gap
 )
+
+const maxGap = 4
 
 func (t term) matches(tok token) bool {
 	switch t.kind {
@@ -153,6 +176,10 @@ func compilePhrase(line, lang string) phrase {
 	p := phrase{line: line}
 	for _, chunk := range strings.Fields(line) {
 		kind := byStem
+		if chunk == "..." {
+			p.terms = append(p.terms, term{kind: gap})
+			continue
+		}
 		switch {
 		case strings.HasPrefix(chunk, "=") && len(chunk) > 1:
 			kind, chunk = byForm, chunk[1:]
@@ -210,19 +237,8 @@ func (ps *phraseSet) matchAt(toks []token, i int) (int, *phrase) {
 	try := func(candidates []int) {
 		for _, pi := range candidates {
 			p := &ps.all[pi]
-			n := len(p.terms)
-			if n <= best || i+n > len(toks) {
-				continue
-			}
-			ok := true
-			for k, t := range p.terms {
-				if (k > 0 && toks[i+k].clause) || !t.matches(toks[i+k]) {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				best, bestP = n, p
+			if end := matchTerms(toks, i, p.terms); end-i > best {
+				best, bestP = end-i, p
 			}
 		}
 	}
@@ -230,6 +246,37 @@ func (ps *phraseSet) matchAt(toks []token, i int) (int, *phrase) {
 	try(ps.byForm[toks[i].form])
 	try(ps.always)
 	return best, bestP
+}
+
+// matchTerms returns the end of the longest match of terms starting at
+// toks[i], or -1. Only the first token may start a clause.
+func matchTerms(toks []token, i int, terms []term) int {
+	if len(terms) == 0 {
+		return i
+	}
+	t := terms[0]
+	if t.kind == gap {
+		best := -1
+		for skip := 0; skip <= maxGap && i+skip <= len(toks); skip++ {
+			if skip > 0 && toks[i+skip-1].clause {
+				break
+			}
+			if i+skip < len(toks) && toks[i+skip].clause {
+				break
+			}
+			if end := matchTerms(toks, i+skip, terms[1:]); end > best {
+				best = end
+			}
+		}
+		return best
+	}
+	if i >= len(toks) || !t.matches(toks[i]) {
+		return -1
+	}
+	if len(terms) > 1 && i+1 < len(toks) && toks[i+1].clause && terms[1].kind != gap {
+		return -1
+	}
+	return matchTerms(toks, i+1, terms[1:])
 }
 
 // span is a match: tokens [from, to).
