@@ -44,4 +44,3 @@ func disclaimerText(lang string) string {
 	}
 	return disclaimers["en"]
 }
-
