@@ -138,16 +138,14 @@ func (a *analysis) negatedHits(list string) int {
 // garantieren"), which says the same.
 func hasDisclaimer(lang, text string) bool {
 	ext := extractText(text, false)
-	for _, l := range []string{lang, "en"} {
-		if l == "en" && lang == "en" && l != lang {
-			continue
-		}
+	langs := []string{lang, "en"}
+	if lang == "en" {
+		langs = langs[:1]
+	}
+	for _, l := range langs {
 		a := analyze(ext, text, l)
 		if len(a.find(listDisclaimer)) > 0 || a.negatedHits(listPromise) > 0 {
 			return true
-		}
-		if lang == "en" {
-			break
 		}
 	}
 	return false
