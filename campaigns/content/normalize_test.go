@@ -232,3 +232,43 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// TestEveryFormatCharacterKeepsAPhraseFlagged inserts each format character
+// (all of category Cf, not a sample) into the middle of the flagged phrase
+// of a flagged corpus sentence of every language and check.
+func TestEveryFormatCharacterKeepsAPhraseFlagged(t *testing.T) {
+	checks := map[string]struct {
+		kind models.ContentKind
+		rule string
+		list string
+	}{
+		"promise":  {models.KindRoadmap, RuleRoadmapPromise, listPromise},
+		"pressure": {models.KindEducation, RuleLanguagePressure, listPressure},
+		"hype":     {models.KindEducation, RuleLanguageHype, listHype},
+	}
+	for _, lang := range SupportedLanguages {
+		for name, c := range checks {
+			t.Run(lang+" "+name+" stays flagged with any format character", func(t *testing.T) {
+				s := flaggedCorpus(t, lang, name)[0]
+				h := analyze(extractText(s, false), s, lang).find(c.list)[0]
+				at := len(string([]rune(s)[:h.Offset])) + len(h.Text)/2
+				for at < len(s) && !utf8.RuneStart(s[at]) {
+					at++
+				}
+				n := 0
+				for r := rune(0); r <= unicode.MaxRune; r++ {
+					if !unicode.Is(unicode.Cf, r) {
+						continue
+					}
+					n++
+					if mutated := s[:at] + string(r) + s[at:]; !flagsInternal(c.kind, c.rule, lang, mutated) {
+						t.Errorf("U+%04X inside %q: no longer flagged", r, h.Text)
+					}
+				}
+				if n < 150 {
+					t.Errorf("only %d format characters tried", n)
+				}
+			})
+		}
+	}
+}
