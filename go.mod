@@ -4,6 +4,8 @@ go 1.26.8
 
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0 // in-process Redis for the embedded mode and tests
+	github.com/andybalholm/cascadia v1.3.5 // CSS selectors of <style> rules, matched on x/net/html nodes: what a reader of an HTML body sees
+	github.com/blevesearch/snowballstem v0.9.0 // Snowball stemmers (en, de, fr, es): word lists match every inflected form
 	github.com/caarlos0/env/v11 v11.4.2 // CANDOR_* environment loading
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // tests: AUTH PLAIN in the in-process SMTP sink
 	github.com/emersion/go-smtp v0.26.0 // tests: in-process SMTP sink for the email channel
@@ -14,14 +16,16 @@ require (
 	github.com/google/go-cmp v0.7.0 // test diffs
 	github.com/hibiken/asynq v0.26.0 // task queue on Redis
 	github.com/jackc/pgx/v5 v5.12.0 // PostgreSQL driver; COPY for bulk writes
+	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659 // tests only: Unicode TS #39 confusables data; generates and checks the confusable table
 	github.com/pressly/goose/v3 v3.29.0 // versioned SQL migrations, embedded, with an advisory lock
 	github.com/prometheus/client_golang v1.25.0 // /metrics
 	github.com/redis/go-redis/v9 v9.23.0 // Redis readiness checks (asynq uses it too)
 	github.com/spf13/cobra v1.10.2 // CLI subcommands and flags
 	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // Standard Webhooks reference signing for the webhook channel
+	github.com/tdewolff/parse/v2 v2.25.0 // CSS parser for <style> blocks and style attributes
 	github.com/wneessen/go-mail v0.8.1 // SMTP client and MIME composition for the email channel
-	golang.org/x/net v0.61.0 // HTML tokenizer: are the rendered links and disclaimer really visible
-	golang.org/x/text v0.44.0 // BCP 47 locale validation
+	golang.org/x/net v0.61.0 // HTML tokenizer and tree: are the rendered links and disclaimer really visible
+	golang.org/x/text v0.44.0 // BCP 47 locale validation; NFKD and case folding of checked text
 	golang.org/x/time v0.14.0 // send-rate limits
 	gopkg.in/yaml.v3 v3.0.1 // optional YAML config file (CANDOR_CONFIG)
 	gorm.io/driver/postgres v1.6.3 // gorm on PostgreSQL (pgx)

@@ -39,6 +39,9 @@ const (
 	RuleEmailSubjectLength      = "channel.email_subject_length"
 	RuleEmailNoText             = "channel.html_without_text"
 	RuleSourceURL               = "sources.invalid_url"
+	RuleHTMLHiddenText          = "html.hidden_text"
+	RuleHTMLHiddenRequired      = "html.hidden_required"
+	RuleLanguageMixedScript     = "language.mixed_script"
 	RuleExpired                 = "content.expired"
 )
 
@@ -78,6 +81,7 @@ func CheckContent(in *models.ContentInput, opts CheckOptions) []models.Finding {
 		c.language(i)
 		c.readability(i)
 		c.channelFit(i)
+		c.htmlVisibility(i)
 	}
 	sort.SliceStable(c.findings, func(i, j int) bool {
 		a, b := c.findings[i], c.findings[j]
@@ -126,6 +130,21 @@ type checker struct {
 	in       *models.ContentInput
 	opts     CheckOptions
 	findings []models.Finding
+	analyses map[string]*analysis // by field location and language
+}
+
+// analysis reads a variant field in lang's lists once for every check.
+func (c *checker) analysis(f templateField, lang string) *analysis {
+	key := f.at + " " + lang
+	if a, ok := c.analyses[key]; ok {
+		return a
+	}
+	if c.analyses == nil {
+		c.analyses = map[string]*analysis{}
+	}
+	a := analyze(extractText(f.src, f.html), f.src, lang)
+	c.analyses[key] = a
+	return a
 }
 
 func (c *checker) add(rule string, sev models.Severity, at, format string, args ...any) {
@@ -161,9 +180,11 @@ func (c *checker) sources() {
 // language in everything the reader sees.
 func (c *checker) language(i int) {
 	v := &c.in.Variants[i]
+	for _, f := range variantFields(i, v) {
+		c.mixedScript(f)
+	}
 	lang := languageOf(v.Locale)
-	wl, ok := wordlists[lang]
-	if !ok {
+	if _, ok := compiled[lang]; !ok {
 		c.add(RuleLanguageUnsupported, models.SeverityWarning, fmt.Sprintf("/variants/%d/locale", i),
 			"no word lists or readability formula for %q (supported: %s): review its language by hand", v.Locale, strings.Join(SupportedLanguages, ", "))
 		return
@@ -174,10 +195,10 @@ func (c *checker) language(i int) {
 		{RuleLanguageLegalese, listLegalese, "is legalese; say it in plain words"},
 	}
 	for _, f := range variantFields(i, v) {
-		text := plainText(f.src, f.html)
+		a := c.analysis(f, lang)
 		for _, r := range rules {
-			for _, hit := range findPhrases(text, wl[r.list]) {
-				c.add(r.rule, models.SeverityWarning, f.at, "%q at character %d %s", hit.Phrase, hit.Offset+1, r.why)
+			for _, hit := range a.find(r.list) {
+				c.add(r.rule, models.SeverityWarning, f.at, "%q at character %d %s", hit.Text, hit.Offset+1, r.why)
 			}
 		}
 	}

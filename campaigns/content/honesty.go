@@ -112,12 +112,17 @@ func (c *checker) roadmap() {
 	for i := range c.in.Variants {
 		v := &c.in.Variants[i]
 		lang := languageOf(v.Locale)
-		wl := wordlists[lang]
 		for _, f := range variantFields(i, v) {
-			text := plainText(f.src, f.html)
-			phrases := append(append([]string{}, wl[listPromise]...), wordlists["en"][listPromise]...)
-			for _, hit := range findPhrases(text, dedupe(phrases)) {
-				c.add(RuleRoadmapPromise, models.SeverityError, f.at, "%q at character %d promises the future; say what we plan and that plans can change", hit.Phrase, hit.Offset+1)
+			// English promises count in every language: they are common
+			// in marketing copy of any language.
+			seen := map[int]bool{}
+			for _, l := range []string{lang, "en"} {
+				for _, hit := range c.analysis(f, l).find(listPromise) {
+					if !seen[hit.Offset] {
+						seen[hit.Offset] = true
+						c.add(RuleRoadmapPromise, models.SeverityError, f.at, "%q at character %d promises the future; say what we plan and that plans can change", hit.Text, hit.Offset+1)
+					}
+				}
 			}
 		}
 		c.roadmapDisclaimer(i, lang)
@@ -140,20 +145,8 @@ func (c *checker) roadmapDisclaimer(i int, lang string) {
 		c.add(RuleRoadmapDisclaimer, models.SeverityWarning, at+"text",
 			"no disclaimer that plans may change; Candor appends: %q", disclaimerText(lang))
 	}
-	if m.HTML != "" && !hasDisclaimer(lang, htmlVisibleText(m.HTML)) {
+	if m.HTML != "" && !hasDisclaimer(lang, viewHTML(m.HTML).visibleText()) {
 		c.add(RuleRoadmapDisclaimer, models.SeverityWarning, at+"html",
 			"no disclaimer that plans may change; Candor appends: %q", disclaimerText(lang))
 	}
-}
-
-func dedupe(in []string) []string {
-	seen := map[string]bool{}
-	out := in[:0]
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -1,10 +1,6 @@
 package content
 
-import (
-	"strings"
-
-	"golang.org/x/text/language"
-)
+import "golang.org/x/text/language"
 
 // languageOf returns the base language of a locale ("de-AT" -> "de"), or
 // "" when it cannot be parsed.
@@ -47,69 +43,4 @@ func disclaimerText(lang string) string {
 		return d
 	}
 	return disclaimers["en"]
-}
-
-// hasDisclaimer reports whether rendered text already says that plans
-// may change, in its own language or in English.
-func hasDisclaimer(lang, text string) bool {
-	for _, l := range []string{lang, "en"} {
-		if wl, ok := wordlists[l]; ok && containsPhrase(text, wl[listDisclaimer]) {
-			return true
-		}
-	}
-	return false
-}
-
-// plainText returns the words a reader sees in a template: actions and
-// HTML tags removed, common entities decoded.
-func plainText(src string, isHTML bool) string {
-	var b strings.Builder
-	for len(src) > 0 {
-		i := strings.Index(src, "{{")
-		if i < 0 {
-			b.WriteString(src)
-			break
-		}
-		b.WriteString(src[:i])
-		j := strings.Index(src[i:], "}}")
-		if j < 0 {
-			break
-		}
-		b.WriteString("x") // a variable reads as one word
-		src = src[i+j+2:]
-	}
-	out := b.String()
-	if isHTML {
-		out = stripTags(out)
-	}
-	return out
-}
-
-var entityReplacer = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ")
-
-// stripTags removes HTML tags; block ends become paragraph breaks so that
-// headings and list items count as sentences.
-func stripTags(html string) string {
-	var b strings.Builder
-	for len(html) > 0 {
-		i := strings.IndexByte(html, '<')
-		if i < 0 {
-			b.WriteString(html)
-			break
-		}
-		b.WriteString(html[:i])
-		j := strings.IndexByte(html[i:], '>')
-		if j < 0 {
-			break
-		}
-		tag := strings.ToLower(html[i : i+j+1])
-		for _, block := range []string{"</p", "</h", "</li", "<br", "</div", "</tr"} {
-			if strings.HasPrefix(tag, block) {
-				b.WriteString("\n\n")
-				break
-			}
-		}
-		html = html[i+j+1:]
-	}
-	return entityReplacer.Replace(b.String())
 }

@@ -94,17 +94,23 @@ func Render(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message
 		return nil, err
 	}
 	lang := languageOf(v.Locale)
+	var view *htmlView
+	if m.HTML != "" {
+		// Only what a reader sees counts: a hidden disclaimer or link is
+		// appended again, visibly.
+		view = viewHTML(m.HTML)
+	}
 	if in.Kind == models.KindRoadmap {
 		if !hasDisclaimer(lang, m.Text) {
 			m.Text = appendParagraph(m.Text, disclaimerText(lang))
 		}
-		if m.HTML != "" && !hasDisclaimer(lang, htmlVisibleText(m.HTML)) {
+		if view != nil && !hasDisclaimer(lang, view.visibleText()) {
 			m.HTML = appendHTML(m.HTML, "<p>"+htmltemplate.HTMLEscapeString(disclaimerText(lang))+"</p>")
 		}
 	}
 	m.Text = appendLinks(m.Text, lang, d, !textHasURL(m.Text, d.PreferencesURL), !textHasURL(m.Text, d.UnsubscribeURL))
-	if m.HTML != "" {
-		m.HTML = appendHTMLLinks(m.HTML, lang, d, !htmlHasLink(m.HTML, d.PreferencesURL), !htmlHasLink(m.HTML, d.UnsubscribeURL))
+	if view != nil {
+		m.HTML = appendHTMLLinks(m.HTML, lang, d, !htmlHasLink(view, d.PreferencesURL), !htmlHasLink(view, d.UnsubscribeURL))
 	}
 	spec, _ := models.ChannelSpecFor(v.Channel)
 	if spec.ListUnsubscribe {
@@ -151,6 +157,13 @@ func renderTemplates(in *models.ContentInput, v *models.Variant, d RenderInput) 
 		}
 	}
 	return m, nil
+}
+
+// htmlHasLink reports whether a reader of rendered HTML sees an <a> whose
+// href is exactly url: a link they can follow, not a URL in an attribute,
+// a comment, a script or hidden markup.
+func htmlHasLink(view *htmlView, url string) bool {
+	return url != "" && view.hasVisibleLink(url)
 }
 
 // textHasURL reports whether a plain-text body shows url. An empty url is

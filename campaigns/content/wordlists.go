@@ -4,11 +4,7 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
-	"slices"
-	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // The phrase lists live in data files so that reviewers who do not read Go
@@ -25,13 +21,58 @@ const (
 	listLegalese   = "legalese"
 	listPromise    = "promise"
 	listDisclaimer = "disclaimer"
+	// listAllow holds near misses: a hit inside one of them is no finding
+	// ("best regards", "am besten").
+	listAllow = "allow"
+	// listNegation holds the words that negate a phrase after them in the
+	// same clause ("no guarantee", "we cannot promise"); listNegationAfter
+	// those that negate the phrase before them ("garantieren nicht");
+	// listNotNegation the words that undo a negation right after it ("not
+	// only"); listClause the words that end a clause ("but").
+	listNegation      = "negation"
+	listNegationAfter = "negation-after"
+	listNotNegation   = "not-negation"
+	listClause        = "clause"
 )
 
-// wordlist maps a section to its lower-case phrases.
+// wordlist maps a section to its lines, as written.
 type wordlist map[string][]string
 
 // wordlists holds one list per supported language, parsed once at start.
 var wordlists = mustLoadWordlists()
+
+// compiled holds the lists of each language compiled for matching.
+var compiled = compileAll()
+
+// langLists are one language's lists, ready to match.
+type langLists struct {
+	lang   string
+	sets   map[string]*phraseSet
+	negate map[string]bool // by normalized form
+	after  map[string]bool
+	undo   map[string]bool
+	clause map[string]bool
+}
+
+func compileAll() map[string]*langLists {
+	out := map[string]*langLists{}
+	for lang, wl := range wordlists {
+		ll := &langLists{lang: lang, sets: map[string]*phraseSet{}}
+		for _, sec := range []string{listPressure, listHype, listLegalese, listPromise, listDisclaimer, listAllow} {
+			ll.sets[sec] = compilePhrases(wl[sec], lang)
+		}
+		words := func(sec string) map[string]bool {
+			m := map[string]bool{}
+			for _, l := range wl[sec] {
+				m[normalize(l).s] = true
+			}
+			return m
+		}
+		ll.negate, ll.after, ll.undo, ll.clause = words(listNegation), words(listNegationAfter), words(listNotNegation), words(listClause)
+		out[lang] = ll
+	}
+	return out
+}
 
 // SupportedLanguages lists the languages with word lists and a readability
 // formula, in a stable order.
@@ -68,77 +109,8 @@ func parseWordlist(text string) (wordlist, error) {
 		case section == "":
 			return nil, fmt.Errorf("line %d: phrase before any [section]", n)
 		default:
-			wl[section] = append(wl[section], strings.ToLower(line))
+			wl[section] = append(wl[section], line)
 		}
 	}
 	return wl, sc.Err()
-}
-
-// phraseHit is one occurrence of a listed phrase in a text.
-type phraseHit struct {
-	Phrase string
-	Offset int // in characters (runes), for people reading the finding
-}
-
-// findPhrases returns every occurrence of the phrases in text, ignoring
-// case, where the phrase is not part of a longer word. Occurrences that
-// overlap an earlier (longer) hit are dropped.
-func findPhrases(text string, phrases []string) []phraseHit {
-	lower := strings.ToLower(text)
-	phrases = slices.Clone(phrases)
-	// Longer phrases first, so "act now" wins over "act" where both match.
-	sort.SliceStable(phrases, func(i, j int) bool { return len(phrases[i]) > len(phrases[j]) })
-	var hits []phraseHit
-	taken := map[int]bool{}
-	for _, ph := range phrases {
-		for from := 0; from < len(lower); {
-			i := strings.Index(lower[from:], ph)
-			if i < 0 {
-				break
-			}
-			start, end := from+i, from+i+len(ph)
-			from = end
-			if !boundaryBefore(lower, start) || !boundaryAfter(lower, end) || overlaps(taken, start, end) {
-				continue
-			}
-			for b := start; b < end; b++ {
-				taken[b] = true
-			}
-			hits = append(hits, phraseHit{Phrase: ph, Offset: utf8.RuneCountInString(text[:start])})
-		}
-	}
-	sort.Slice(hits, func(i, j int) bool { return hits[i].Offset < hits[j].Offset })
-	return hits
-}
-
-func overlaps(taken map[int]bool, start, end int) bool {
-	for b := start; b < end; b++ {
-		if taken[b] {
-			return true
-		}
-	}
-	return false
-}
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-func boundaryBefore(s string, i int) bool {
-	if i == 0 {
-		return true
-	}
-	r, _ := utf8.DecodeLastRuneInString(s[:i])
-	return !isWordRune(r)
-}
-
-func boundaryAfter(s string, i int) bool {
-	if i >= len(s) {
-		return true
-	}
-	r, _ := utf8.DecodeRuneInString(s[i:])
-	return !isWordRune(r)
-}
-
-// containsPhrase reports whether text holds any of the phrases.
-func containsPhrase(text string, phrases []string) bool {
-	return len(findPhrases(text, phrases)) > 0
 }
