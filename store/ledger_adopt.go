@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// adoptPage is how many events or consent rows one adoption transaction
+// seals: short transactions, so consent writes wait little for the head.
+const adoptPage = 2000
+
+// AdoptLedger brings data written without the ledger key into the keyed
+// ledger: consent events written before migration 00011 (or bulk-loaded
+// by seed) are sealed with the current key (LegacySeal: their unkeyed
+// hash stays, so their links keep holding) and appended to the global
+// chain, and current consent rows without a MAC get one. It trusts the
+// database as it is when it runs, so it is an operator's step (`candor
+// ledger adopt`, once after upgrading), never automatic: run
+// automatically, it would also seal what a writer without the secret
+// added. It returns how many events and rows it sealed; it is safe to run
+// concurrently with consent writes and to run again.
+func (s *Store) AdoptLedger(ctx context.Context) (events, rows int64, err error) {
+	for {
+		n, err := s.adoptEvents(ctx)
+		if err != nil {
+			return events, rows, mapError(err, "Consent ledger")
+		}
+		events += n
+		if n < adoptPage {
+			break
+		}
+	}
+	for {
+		n, more, err := s.adoptConsents(ctx)
+		if err != nil {
+			return events, rows, mapError(err, "Consent ledger")
+		}
+		rows += n
+		if !more {
+			break
+		}
+	}
+	if events > 0 || rows > 0 {
+		s.log.Warn("adopted consent ledger data written without the ledger key", "events", events, "consent_rows", rows)
+	}
+	return events, rows, nil
+}
+
+// adoptEvents seals and anchors one page of unanchored events, in
+// customer and seq order, holding the head lock (taken first: adoption
+// locks no customer, so it cannot deadlock with consent writers).
+func (s *Store) adoptEvents(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var head ledgerHeadRow
+		if err := tx.Raw("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING id, seq, hash, key_id, mac").Scan(&head).Error; err != nil {
+			return err
+		}
+		var rows []consentEventRow
+		if err := tx.Where("global_seq IS NULL").Order("customer_id, seq").Limit(adoptPage).Find(&rows).Error; err != nil {
+			return err
+		}
+		n = int64(len(rows))
+		if n == 0 {
+			return nil
+		}
+		gprev := head.Hash
+		if !s.headVerifies(head.Seq, head) {
+			gprev = "unverified-head:" + head.Hash
+		}
+		kid, key := s.keys.Ledger().CurrentLedgerKey()
+		for i := range rows {
+			e := rows[i].model()
+			models.DigestEvidenceText(&e.Evidence, key)
+			e.KeyID, e.GlobalSeq, e.GlobalPrev = kid, head.Seq+int64(i)+1, gprev
+			e.Seal = e.LegacySeal(key)
+			gprev = e.Hash
+			err := tx.Model(&consentEventRow{}).Where("id = ? AND global_seq IS NULL", rows[i].ID).Updates(map[string]any{
+				"key_id": kid, "global_seq": e.GlobalSeq, "global_prev": e.GlobalPrev, "seal": e.Seal,
+				"text_digest": e.Evidence.TextDigest, "form_version_digest": e.Evidence.FormVersionDigest,
+			}).Error
+			if err != nil {
+				return err
+			}
+		}
+		seq := head.Seq + n
+		return tx.Model(&ledgerHeadRow{}).Where("id = 1").Updates(map[string]any{
+			"seq": seq, "hash": gprev, "key_id": kid, "mac": models.LedgerHeadMAC(key, kid, seq, gprev), "updated_at": s.now(),
+		}).Error
+	})
+	return n, err
+}
+
+// adoptConsents gives one page of consent rows without a MAC the MAC of
+// their event (an empty event hash where the row has no event, as bulk
+// loads of benchmarks write them; VerifyLedger reports those).
+func (s *Store) adoptConsents(ctx context.Context) (int64, bool, error) {
+	var n int64
+	var more bool
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var rows []consentRow
+		if err := tx.Where("mac = ''").Order("customer_id, topic").Limit(adoptPage).Find(&rows).Error; err != nil {
+			return err
+		}
+		more = len(rows) == adoptPage
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(rows))
+		seqs := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i], seqs[i] = r.CustomerID, r.Seq
+		}
+		var evs []consentEventRow
+		if err := tx.Select("customer_id, seq, hash").Where("customer_id IN ? AND seq IN ?", ids, seqs).Find(&evs).Error; err != nil {
+			return err
+		}
+		hashOf := map[[2]int64]string{}
+		for _, e := range evs {
+			hashOf[[2]int64{e.CustomerID, e.Seq}] = e.Hash
+		}
+		for _, r := range rows {
+			sealed := s.sealedConsentRow(r.CustomerID, r.Topic, models.ConsentStatus(r.Status), models.ConsentSource(r.Source),
+				r.Seq, hashOf[[2]int64{r.CustomerID, r.Seq}], r.UpdatedAt)
+			// Only if the row is still the one read: a consent write
+			// meanwhile sealed it itself.
+			res := tx.Model(&consentRow{}).
+				Where("customer_id = ? AND topic = ? AND seq = ? AND status = ? AND mac = ''", r.CustomerID, r.Topic, r.Seq, r.Status).
+				Updates(map[string]any{"key_id": sealed.KeyID, "event_hash": sealed.EventHash, "mac": sealed.Mac})
+			if res.Error != nil {
+				return res.Error
+			}
+			n += res.RowsAffected
+		}
+		return nil
+	})
+	return n, more, err
+}
