@@ -26,8 +26,8 @@ type consentEventRow struct {
 	EvidenceSalt        *string `gorm:"column:evidence_salt"`
 	IPDigest            string  `gorm:"column:ip_digest"`
 	UserAgentDigest     string  `gorm:"column:user_agent_digest"`
-	TextDigest          string `gorm:"column:text_digest"`
-	FormVersionDigest   string `gorm:"column:form_version_digest"`
+	TextDigest          string  `gorm:"column:text_digest"`
+	FormVersionDigest   string  `gorm:"column:form_version_digest"`
 	CreatedAt           time.Time
 	PrevHash            string
 	Hash                string
@@ -48,11 +48,11 @@ func (r *consentEventRow) model() models.ConsentEvent {
 		Status:     models.ConsentStatus(r.Status),
 		Source:     models.ConsentSource(r.Source),
 		Evidence: models.Evidence{
-			Text:            r.EvidenceText,
-			FormVersion:     r.EvidenceFormVersion,
-			IP:              deref(r.EvidenceIP),
-			UserAgent:       deref(r.EvidenceUserAgent),
-			Salt:            deref(r.EvidenceSalt),
+			Text:              r.EvidenceText,
+			FormVersion:       r.EvidenceFormVersion,
+			IP:                deref(r.EvidenceIP),
+			UserAgent:         deref(r.EvidenceUserAgent),
+			Salt:              deref(r.EvidenceSalt),
 			IPDigest:          r.IPDigest,
 			UserAgentDigest:   r.UserAgentDigest,
 			TextDigest:        r.TextDigest,
