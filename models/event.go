@@ -20,8 +20,10 @@ const (
 	// EventCustomerUpdated: a customer's profile changed. Data:
 	// external_id, preference_version.
 	EventCustomerUpdated EventType = "customer.updated"
-	// EventCustomerErased: a customer's PII was erased. Data: external_id
-	// (the id the CRM already knew, now freed).
+	// EventCustomerErased: a customer's PII was erased. Data: external_id,
+	// the keyed pseudonym ("erased-...") that replaced the external id in
+	// every earlier event of the customer (the id itself is freed and
+	// kept nowhere).
 	EventCustomerErased EventType = "customer.erased"
 	// EventCustomerSuppressed: a customer's new address matched an erased
 	// customer's fingerprint. Data: external_id.
