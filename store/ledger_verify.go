@@ -177,3 +177,14 @@ func (s *Store) verifyCustomer(c customerRow, rows []consentEventRow, current []
 		rep.Add(models.LedgerProblem{CustomerID: c.ID, Seq: st.BrokenAt, Reason: st.Reason})
 	}
 }
+
+// RecordLedgerBroken writes a ledger.broken outbox event for a report
+// with problems (internal ids and reasons only, never PII).
+func (s *Store) RecordLedgerBroken(ctx context.Context, rep *models.LedgerReport) error {
+	problems := rep.Problems
+	if len(problems) > 20 {
+		problems = problems[:20]
+	}
+	data := map[string]any{"broken": rep.Broken, "head_seq": rep.HeadSeq, "problems": problems}
+	return mapError(s.writeEvent(s.db.WithContext(ctx), models.EventLedgerBroken, nil, data), "Event")
+}

@@ -41,6 +41,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 
 	var srv *http.Server
 	serveErr := make(chan error, 1)
+	registry := prometheus.NewRegistry() // the API's /metrics, the worker's ledger metrics in `run`
 	if roles&roleAPI != 0 {
 		handler, err := api.New(api.Options{
 			Store:        a.store,
@@ -49,7 +50,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			MaxBodyBytes: a.cfg.MaxBodyBytes,
 			MetricsToken: a.cfg.MetricsToken,
 			Checks:       map[string]func(context.Context) error{"database": a.store.Ping, "redis": a.pingRedis},
-			Registry:     prometheus.NewRegistry(),
+			Registry:     registry,
 			Logger:       a.log,
 			Version:      version,
 			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
@@ -99,6 +100,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		schedDone := make(chan struct{})
 		go func() { defer close(schedDone); snd.Scheduler.Run(schedCtx) }()
 		defer func() { stopSched(); <-schedDone }()
+		if err := a.runLedgerVerifier(schedCtx, registry); err != nil {
+			return err
+		}
 	}
 
 	select {
