@@ -195,4 +195,3 @@ func sqlDump(t *testing.T, s *store.Store) string {
 	}
 	return b.String()
 }
-

@@ -37,9 +37,9 @@ type LedgerVerifierOptions struct {
 // worker process that holds its database lease, exports the outcome as
 // metrics and writes a ledger.broken event when it fails.
 type LedgerVerifier struct {
-	o        LedgerVerifierOptions
-	lastRun  time.Time
-	lastHead int64
+	o                                             LedgerVerifierOptions
+	lastRun                                       time.Time
+	lastHead                                      int64
 	verified, broken, headSeq, lastTime, duration prometheus.Gauge
 }
 

@@ -48,4 +48,3 @@ func TestLedgerVerifyExitsNonZeroNamingTheBrokenCustomer(t *testing.T) {
 		})
 	}
 }
-
