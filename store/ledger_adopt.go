@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -23,8 +24,9 @@ const adoptPage = 2000
 // added. It returns how many events and rows it sealed; it is safe to run
 // concurrently with consent writes and to run again.
 func (s *Store) AdoptLedger(ctx context.Context) (events, rows int64, err error) {
+	var cur adoptCursor
 	for {
-		n, err := s.adoptEvents(ctx)
+		n, err := s.adoptEvents(ctx, &cur)
 		if err != nil {
 			return events, rows, mapError(err, "Consent ledger")
 		}
@@ -49,18 +51,26 @@ func (s *Store) AdoptLedger(ctx context.Context) (events, rows int64, err error)
 	return events, rows, nil
 }
 
-// adoptEvents seals and anchors one page of unanchored events, in
-// customer and seq order, holding the head lock (taken first: adoption
+// adoptCursor is the last (customer_id, seq) adopted: pages follow the
+// unique index on (customer_id, seq) instead of scanning the table for
+// unanchored events each time.
+type adoptCursor struct{ customer, seq int64 }
+
+// adoptEvents seals and anchors one page of unanchored events after cur,
+// in customer and seq order, holding the head lock (taken first: adoption
 // locks no customer, so it cannot deadlock with consent writers).
-func (s *Store) adoptEvents(ctx context.Context) (int64, error) {
+func (s *Store) adoptEvents(ctx context.Context, cur *adoptCursor) (int64, error) {
 	var n int64
+	next := *cur // moved only once the page committed (s.tx may retry)
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		var head ledgerHeadRow
 		if err := tx.Raw("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING id, seq, hash, key_id, mac").Scan(&head).Error; err != nil {
 			return err
 		}
 		var rows []consentEventRow
-		if err := tx.Where("global_seq IS NULL").Order("customer_id, seq").Limit(adoptPage).Find(&rows).Error; err != nil {
+		err := tx.Where("(customer_id > ? OR (customer_id = ? AND seq > ?)) AND global_seq IS NULL", cur.customer, cur.customer, cur.seq).
+			Order("customer_id, seq").Limit(adoptPage).Find(&rows).Error
+		if err != nil {
 			return err
 		}
 		n = int64(len(rows))
@@ -72,25 +82,42 @@ func (s *Store) adoptEvents(ctx context.Context) (int64, error) {
 			gprev = "unverified-head:" + head.Hash
 		}
 		kid, key := s.keys.Ledger().CurrentLedgerKey()
+		values := make([]string, len(rows))
+		args := make([]any, 0, 7*len(rows))
+		tuple := "(?, ?, ?, ?, ?, ?, ?)"
+		if s.dialect == DialectPostgres {
+			tuple = "(?::bigint, ?, ?::bigint, ?, ?, ?, ?)" // VALUES parameters are text otherwise
+		}
 		for i := range rows {
 			e := rows[i].model()
-			models.DigestEvidenceText(&e.Evidence, key)
+			if e.Evidence.TextDigest == "" && e.Evidence.FormVersionDigest == "" {
+				models.DigestEvidenceText(&e.Evidence, key) // erasure may have digested them already
+			}
 			e.KeyID, e.GlobalSeq, e.GlobalPrev = kid, head.Seq+int64(i)+1, gprev
 			e.Seal = e.LegacySeal(key)
 			gprev = e.Hash
-			err := tx.Model(&consentEventRow{}).Where("id = ? AND global_seq IS NULL", rows[i].ID).Updates(map[string]any{
-				"key_id": kid, "global_seq": e.GlobalSeq, "global_prev": e.GlobalPrev, "seal": e.Seal,
-				"text_digest": e.Evidence.TextDigest, "form_version_digest": e.Evidence.FormVersionDigest,
-			}).Error
-			if err != nil {
-				return err
-			}
+			values[i] = tuple
+			args = append(args, rows[i].ID, kid, e.GlobalSeq, e.GlobalPrev, e.Seal, e.Evidence.TextDigest, e.Evidence.FormVersionDigest)
 		}
+		// One statement for the page (PostgreSQL and SQLite 3.33+ both
+		// have UPDATE ... FROM).
+		err = tx.Exec("WITH v (id, key_id, global_seq, global_prev, seal, text_digest, form_version_digest) AS (VALUES "+
+			strings.Join(values, ", ")+") UPDATE consent_events SET key_id = v.key_id, global_seq = v.global_seq, "+
+			"global_prev = v.global_prev, seal = v.seal, text_digest = v.text_digest, form_version_digest = v.form_version_digest "+
+			"FROM v WHERE consent_events.id = v.id AND consent_events.global_seq IS NULL", args...).Error
+		if err != nil {
+			return err
+		}
+		last := rows[len(rows)-1]
+		next = adoptCursor{last.CustomerID, last.Seq}
 		seq := head.Seq + n
 		return tx.Model(&ledgerHeadRow{}).Where("id = 1").Updates(map[string]any{
 			"seq": seq, "hash": gprev, "key_id": kid, "mac": models.LedgerHeadMAC(key, kid, seq, gprev), "updated_at": s.now(),
 		}).Error
 	})
+	if err == nil {
+		*cur = next
+	}
 	return n, err
 }
 
