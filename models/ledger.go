@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"hash"
 	"strconv"
 )
 
@@ -29,25 +28,35 @@ type LedgerKeys interface {
 }
 
 // ledgerMAC builds one keyed digest over length-prefixed fields, so no two
-// field lists encode alike.
-type ledgerMAC struct{ h hash.Hash }
+// field lists encode alike. The fields are gathered in one buffer and
+// hashed once (verification computes millions of these).
+type ledgerMAC struct {
+	key []byte
+	buf []byte
+}
 
 func newLedgerMAC(key []byte, domain string) *ledgerMAC {
-	m := &ledgerMAC{h: hmac.New(sha256.New, key)}
-	m.str(domain)
-	return m
+	m := &ledgerMAC{key: key, buf: make([]byte, 0, 512)}
+	return m.str(domain)
 }
 
 func (m *ledgerMAC) str(s string) *ledgerMAC {
-	var n [binary.MaxVarintLen64]byte
-	m.h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-	m.h.Write([]byte(s))
+	m.buf = binary.AppendUvarint(m.buf, uint64(len(s)))
+	m.buf = append(m.buf, s...)
 	return m
 }
 
-func (m *ledgerMAC) int(i int64) *ledgerMAC { return m.str(strconv.FormatInt(i, 10)) }
+func (m *ledgerMAC) int(i int64) *ledgerMAC {
+	var n [20]byte
+	return m.str(string(strconv.AppendInt(n[:0], i, 10)))
+}
 
-func (m *ledgerMAC) hex() string { return hex.EncodeToString(m.h.Sum(nil)) }
+func (m *ledgerMAC) hex() string {
+	h := hmac.New(sha256.New, m.key)
+	h.Write(m.buf)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
+}
 
 // EvidenceDigest returns the keyed digest of a free-text evidence field
 // ("" for ""). The chain covers the digest, not the text, so erasure can
