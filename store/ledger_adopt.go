@@ -149,19 +149,28 @@ func (s *Store) adoptConsents(ctx context.Context) (int64, bool, error) {
 		for _, e := range evs {
 			hashOf[[2]int64{e.CustomerID, e.Seq}] = e.Hash
 		}
-		for _, r := range rows {
+		values := make([]string, len(rows))
+		args := make([]any, 0, 7*len(rows))
+		tuple := "(?, ?, ?, ?, ?, ?, ?)"
+		if s.dialect == DialectPostgres {
+			tuple = "(?::bigint, ?, ?::bigint, ?, ?, ?, ?)"
+		}
+		for i, r := range rows {
 			sealed := s.sealedConsentRow(r.CustomerID, r.Topic, models.ConsentStatus(r.Status), models.ConsentSource(r.Source),
 				r.Seq, hashOf[[2]int64{r.CustomerID, r.Seq}], r.UpdatedAt)
-			// Only if the row is still the one read: a consent write
-			// meanwhile sealed it itself.
-			res := tx.Model(&consentRow{}).
-				Where("customer_id = ? AND topic = ? AND seq = ? AND status = ? AND mac = ''", r.CustomerID, r.Topic, r.Seq, r.Status).
-				Updates(map[string]any{"key_id": sealed.KeyID, "event_hash": sealed.EventHash, "mac": sealed.Mac})
-			if res.Error != nil {
-				return res.Error
-			}
-			n += res.RowsAffected
+			values[i] = tuple
+			args = append(args, r.CustomerID, r.Topic, r.Seq, r.Status, sealed.KeyID, sealed.EventHash, sealed.Mac)
 		}
+		// Only rows still as read: a consent write meanwhile sealed its
+		// row itself.
+		res := tx.Exec("WITH v (customer_id, topic, seq, status, key_id, event_hash, mac) AS (VALUES "+strings.Join(values, ", ")+
+			") UPDATE consents SET key_id = v.key_id, event_hash = v.event_hash, mac = v.mac FROM v "+
+			"WHERE consents.customer_id = v.customer_id AND consents.topic = v.topic AND consents.seq = v.seq "+
+			"AND consents.status = v.status AND consents.mac = ''", args...)
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
 		return nil
 	})
 	return n, more, err
