@@ -81,7 +81,8 @@ func (p *Plan) Moved() int64 { return int64(p.capacity.Moved() - p.movedThenCapp
 // facts points the cadence counter at f and returns eligibility's view.
 func (p *Plan) facts(f *models.PlanFacts) eligibility.CustomerFacts {
 	p.counted.times = f.Counted
-	return eligibility.CustomerFacts{Customer: f.Customer, Consent: f.Consent, AlreadyReceived: f.AlreadyReceived}
+	return eligibility.CustomerFacts{Customer: f.Customer, Consent: f.Consent,
+		ConsentUnverified: f.ConsentUnverified, AlreadyReceived: f.AlreadyReceived}
 }
 
 // Decide implements models.CampaignPlan: the eligibility rules, the

@@ -50,20 +50,27 @@ type Evidence struct {
 	Salt            string `json:"-"`
 	IPDigest        string `json:"-"`
 	UserAgentDigest string `json:"-"`
+	// TextDigest and FormVersionDigest are keyed digests of the free text
+	// (EvidenceDigest): the chain covers them, and they are all that
+	// remains of the text after erasure.
+	TextDigest        string `json:"-"`
+	FormVersionDigest string `json:"-"`
 }
 
-// MarshalJSON adds the digests to the output so anyone holding a ledger
-// can re-check its chain. The salt stays private, so a digest cannot be
-// used to test guesses of an erased IP address.
+// MarshalJSON adds the digests to the output, so an erased ledger still
+// shows what its chain covers. The salt stays private, so a digest cannot
+// be used to test guesses of an erased IP address.
 func (e Evidence) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Text            string `json:"text,omitempty"`
-		FormVersion     string `json:"form_version,omitempty"`
-		IP              string `json:"ip,omitempty"`
-		UserAgent       string `json:"user_agent,omitempty"`
-		IPDigest        string `json:"ip_digest,omitempty"`
-		UserAgentDigest string `json:"user_agent_digest,omitempty"`
-	}{e.Text, e.FormVersion, e.IP, e.UserAgent, e.IPDigest, e.UserAgentDigest})
+		Text              string `json:"text,omitempty"`
+		FormVersion       string `json:"form_version,omitempty"`
+		IP                string `json:"ip,omitempty"`
+		UserAgent         string `json:"user_agent,omitempty"`
+		TextDigest        string `json:"text_digest,omitempty"`
+		FormVersionDigest string `json:"form_version_digest,omitempty"`
+		IPDigest          string `json:"ip_digest,omitempty"`
+		UserAgentDigest   string `json:"user_agent_digest,omitempty"`
+	}{e.Text, e.FormVersion, e.IP, e.UserAgent, e.TextDigest, e.FormVersionDigest, e.IPDigest, e.UserAgentDigest})
 }
 
 // ConsentInput is the body of PUT /v1/customers/{id}/consents/{topic}.
@@ -117,7 +124,9 @@ func ValidateEvidence(p *Problems, ev Evidence) {
 
 // ConsentEvent is one entry of a customer's append-only consent ledger.
 // Seq numbers a customer's events 1, 2, 3, ... (unique per customer) and
-// Hash chains each event to the previous one.
+// Hash chains each event to the previous one (a keyed MAC, KeyedHash;
+// see ledger.go). GlobalSeq numbers every customer's events together and
+// GlobalPrev is the Hash of the event before in that order.
 type ConsentEvent struct {
 	ID         int64         `json:"-"`
 	CustomerID int64         `json:"-"`
@@ -129,6 +138,13 @@ type ConsentEvent struct {
 	CreatedAt  time.Time     `json:"created_at"`
 	PrevHash   string        `json:"prev_hash"`
 	Hash       string        `json:"hash"`
+	// KeyID names the ledger key the event is sealed with.
+	KeyID      string `json:"key_id"`
+	GlobalSeq  int64  `json:"global_seq"`
+	GlobalPrev string `json:"-"`
+	// Seal is the MAC of an event written before the ledger was keyed
+	// (LegacySeal); empty for keyed events, whose Hash is their MAC.
+	Seal string `json:"-"`
 }
 
 // Consent is the current state of one (customer, topic) pair.
@@ -174,9 +190,11 @@ func SealEvidence(ev *Evidence, salt string) {
 	ev.UserAgentDigest = DigestPII(salt, ev.UserAgent)
 }
 
-// ComputeHash returns the SHA-256 (hex) of the event's canonical content:
-// a JSON array of every field in fixed order, the UTC timestamp at
-// microsecond precision, PII as salted digests, and the previous hash.
+// ComputeHash returns the unkeyed SHA-256 (hex) of the event's canonical
+// content as events were chained before the ledger was keyed (kept for
+// data written that way, such as seed data before it is adopted): a JSON
+// array of every field in fixed order, the UTC timestamp at microsecond
+// precision, PII as salted digests, and the previous hash.
 func (e *ConsentEvent) ComputeHash() string {
 	canonical, _ := json.Marshal([]any{
 		"candor-consent-v1", e.CustomerID, e.Seq, e.Topic, string(e.Status), string(e.Source),
@@ -185,31 +203,4 @@ func (e *ConsentEvent) ComputeHash() string {
 	})
 	sum := sha256.Sum256(canonical)
 	return hex.EncodeToString(sum[:])
-}
-
-// VerifyChain checks a customer's events in seq order: consecutive seq
-// numbers from 1, each PrevHash equal to the previous Hash, each Hash equal
-// to the recomputed hash, and raw PII (where not erased) matching its digest.
-func VerifyChain(events []ConsentEvent) ChainStatus {
-	prev := ""
-	for i := range events {
-		e := &events[i]
-		broken := func(reason string) ChainStatus {
-			return ChainStatus{Verified: false, Length: len(events), BrokenAt: e.Seq, Reason: reason}
-		}
-		switch {
-		case e.Seq != int64(i+1):
-			return broken("sequence gap or duplicate")
-		case e.PrevHash != prev:
-			return broken("prev_hash does not match the previous event")
-		case e.ComputeHash() != e.Hash:
-			return broken("content does not match its hash")
-		case e.Evidence.IP != "" && DigestPII(e.Evidence.Salt, e.Evidence.IP) != e.Evidence.IPDigest:
-			return broken("evidence ip does not match its digest")
-		case e.Evidence.UserAgent != "" && DigestPII(e.Evidence.Salt, e.Evidence.UserAgent) != e.Evidence.UserAgentDigest:
-			return broken("evidence user_agent does not match its digest")
-		}
-		prev = e.Hash
-	}
-	return ChainStatus{Verified: true, Length: len(events)}
 }

@@ -8,7 +8,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// chain builds a valid ledger of n events for customer 7.
+// ring is a keyring of fixed keys for the ledger tests: "k2" current,
+// "k1" the previous one.
+type ring map[string][]byte
+
+func (r ring) CurrentLedgerKey() (string, []byte) { return "k2", r["k2"] }
+func (r ring) LedgerKey(id string) ([]byte, bool) { k, ok := r[id]; return k, ok }
+
+var testRing = ring{"k1": []byte("an-old-ledger-key-0123456789abcdef"), "k2": []byte("the-current-ledger-key-0123456789")}
+
+// chain builds a valid keyed ledger of n events for customer 7, each
+// event also the next of the global chain.
 func chain(n int) []models.ConsentEvent {
 	var events []models.ConsentEvent
 	prev := ""
@@ -22,7 +32,13 @@ func chain(n int) []models.ConsentEvent {
 			e.Status = models.ConsentOptedOut
 		}
 		models.SealEvidence(&e.Evidence, "salt-"+e.Topic)
-		e.Hash = e.ComputeHash()
+		e.KeyID, e.GlobalSeq, e.GlobalPrev = "k2", int64(10+i), prev
+		if i == 1 {
+			e.KeyID = "k1" // sealed before a rotation
+		}
+		key, _ := testRing.LedgerKey(e.KeyID)
+		models.DigestEvidenceText(&e.Evidence, key)
+		e.Hash = e.KeyedHash(key)
 		prev = e.Hash
 		events = append(events, e)
 	}
@@ -43,10 +59,21 @@ func TestVerifyChain(t *testing.T) {
 		{"a change below a microsecond is not part of the record", func(e []models.ConsentEvent) {
 			e[0].CreatedAt = e[0].CreatedAt.Add(500 * time.Nanosecond)
 		}, models.ChainStatus{Verified: true, Length: 3}},
-		{"a rehashed event still breaks its successor's link", func(e []models.ConsentEvent) {
+		{"an event rehashed without the key is detected", func(e []models.ConsentEvent) {
 			e[0].Source = models.SourceImport
 			e[0].Hash = e[0].ComputeHash()
-		}, models.ChainStatus{Length: 3, BrokenAt: 2, Reason: "prev_hash does not match the previous event"}},
+			e[1].PrevHash = e[0].Hash
+		}, models.ChainStatus{Length: 3, BrokenAt: 1, Reason: "content does not match its hash"}},
+		{"an event rehashed with another key is detected", func(e []models.ConsentEvent) {
+			e[2].Status = models.ConsentOptedIn
+			e[2].Hash = e[2].KeyedHash([]byte("a-key-the-ledger-never-had-0123456789"))
+		}, models.ChainStatus{Length: 3, BrokenAt: 3, Reason: "content does not match its hash"}},
+		{"an event of a key outside the ring is reported as such", func(e []models.ConsentEvent) { e[2].KeyID = "k0" },
+			models.ChainStatus{Length: 3, BrokenAt: 3, Reason: "event is sealed with key k0, which is not in the keyring"}},
+		{"an event moved in the global chain is detected", func(e []models.ConsentEvent) { e[1].GlobalSeq++ },
+			models.ChainStatus{Length: 3, BrokenAt: 2, Reason: "content does not match its hash"}},
+		{"an edited evidence text is detected by its digest", func(e []models.ConsentEvent) { e[0].Evidence.Text = "No thanks" },
+			models.ChainStatus{Length: 3, BrokenAt: 1, Reason: "evidence text does not match its digest"}},
 		{"a removed event is detected", func(e []models.ConsentEvent) { e[1] = e[2] },
 			models.ChainStatus{Length: 3, BrokenAt: 3, Reason: "sequence gap or duplicate"}},
 		{"a swapped raw ip is detected", func(e []models.ConsentEvent) { e[2].Evidence.IP = "198.51.100.7" },
@@ -54,6 +81,7 @@ func TestVerifyChain(t *testing.T) {
 		{"erased raw PII keeps the chain valid", func(e []models.ConsentEvent) {
 			for i := range e {
 				e[i].Evidence.IP, e[i].Evidence.UserAgent, e[i].Evidence.Salt = "", "", ""
+				e[i].Evidence.Text, e[i].Evidence.FormVersion = "", ""
 			}
 		}, models.ChainStatus{Verified: true, Length: 3}},
 	}
@@ -61,7 +89,7 @@ func TestVerifyChain(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			events := chain(3)
 			tt.tamper(events)
-			if diff := cmp.Diff(tt.want, models.VerifyChain(events)); diff != "" {
+			if diff := cmp.Diff(tt.want, models.VerifyChain(events, testRing)); diff != "" {
 				t.Errorf("VerifyChain (-want +got):\n%s", diff)
 			}
 		})

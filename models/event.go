@@ -20,8 +20,10 @@ const (
 	// EventCustomerUpdated: a customer's profile changed. Data:
 	// external_id, preference_version.
 	EventCustomerUpdated EventType = "customer.updated"
-	// EventCustomerErased: a customer's PII was erased. Data: external_id
-	// (the id the CRM already knew, now freed).
+	// EventCustomerErased: a customer's PII was erased. Data: external_id,
+	// the keyed pseudonym ("erased-...") that replaced the external id in
+	// every earlier event of the customer (the id itself is freed and
+	// kept nowhere).
 	EventCustomerErased EventType = "customer.erased"
 	// EventCustomerSuppressed: a customer's new address matched an erased
 	// customer's fingerprint. Data: external_id.
@@ -51,6 +53,12 @@ const (
 	// EventDeliveryExpired: no window was left before the campaign's end.
 	// Data: delivery_id, campaign_id, external_id, channel, reason.
 	EventDeliveryExpired EventType = "delivery.expired"
+	// EventLedgerBroken: a verification of the consent ledger found a
+	// break (a rewritten, added or removed event, or a consent row that
+	// disagrees with it; docs/ledger.md). Data: broken (how many
+	// problems), head_seq, problems (up to 20 of {customer_id, seq,
+	// global_seq, reason}, internal ids only).
+	EventLedgerBroken EventType = "ledger.broken"
 	// EventDeliveryUnknown: a worker died mid-send on a channel that
 	// cannot be retried safely; the message may or may not have gone out.
 	// Data: delivery_id, campaign_id, external_id, channel.

@@ -49,6 +49,9 @@ type PlanFacts struct {
 	// Consent is the customer's consent for the content's topic; "" is
 	// the same as none.
 	Consent ConsentStatus
+	// ConsentUnverified is set when the consent row does not carry a
+	// valid ledger MAC: someone without the secret wrote it.
+	ConsentUnverified bool
 	// AlreadyReceived is set when the customer has a sent or non-final
 	// delivery of any version of the content in another campaign.
 	AlreadyReceived bool

@@ -12,6 +12,10 @@ const (
 	// ReasonSuppressed: the customer's address matches an erased customer's
 	// fingerprint, so no consent from an earlier life of it counts.
 	ReasonSuppressed Reason = "suppressed"
+	// ReasonConsentUnverified: the customer's consent row for the topic
+	// does not verify against the keyed ledger (it was written without
+	// the secret), so it is not trusted, whatever it says.
+	ReasonConsentUnverified Reason = "consent_unverified"
 	// ReasonNoConsent: consent for the content's topic is not opted_in.
 	ReasonNoConsent Reason = "no_consent"
 	// ReasonConsentWithdrawn: consent was withdrawn between planning and
@@ -65,7 +69,7 @@ const ExplainNotInAudience Reason = "not_in_audience"
 // time, in the order the rules are evaluated: the first failing rule is
 // the recorded reason.
 var PlanningReasons = []Reason{
-	ReasonErased, ReasonSuppressed, ReasonNoConsent, ReasonChannelUnavailable,
+	ReasonErased, ReasonSuppressed, ReasonConsentUnverified, ReasonNoConsent, ReasonChannelUnavailable,
 	ReasonNoAddress, ReasonNoVariant, ReasonNoTimezone, ReasonNoWindow,
 	ReasonCadenceCap, ReasonAlreadyReceived, ReasonNoSlot,
 }

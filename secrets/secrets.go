@@ -32,6 +32,7 @@ type Keys struct {
 	token       [][]byte // current first, then previous
 	fingerprint []byte
 	encryption  [][]byte // current first, then previous
+	ledger      *LedgerKeyring
 }
 
 // New derives the subkeys from secret and, if set, previous (which only
@@ -51,6 +52,10 @@ func New(secret, previous string) (*Keys, error) {
 		}
 		k.token = append(k.token, derive(previous, "candor customer tokens v1"))
 		k.encryption = append(k.encryption, derive(previous, "candor secret encryption v1"))
+	}
+	var err error
+	if k.ledger, err = NewLedgerKeyring(nonEmpty(secret, previous)...); err != nil {
+		return nil, err
 	}
 	return k, nil
 }

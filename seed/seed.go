@@ -39,6 +39,12 @@ type BulkLoader interface {
 	BulkLoad(ctx context.Context, load store.BulkLoad) ([]int64, error)
 }
 
+// ledgerAdopter seals ledger data written without the ledger key
+// (*store.Store is one).
+type ledgerAdopter interface {
+	AdoptLedger(ctx context.Context) (events, rows int64, err error)
+}
+
 // Load bulk-loads deterministic synthetic customers with their consent
 // ledgers (valid hash chains) and current consent rows, in one
 // transaction. It writes no outbox events: synthetic data is not news to
@@ -59,6 +65,13 @@ func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	// The ledgers are chained without the ledger key; the store seals
+	// them into the keyed ledger (issue 15).
+	if a, ok := db.(ledgerAdopter); ok {
+		if _, _, err := a.AdoptLedger(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return &Result{Customers: counts[0], ConsentEvents: counts[1], Consents: counts[2]}, nil
 }

@@ -214,8 +214,12 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]mo
 		return nil, mapError(err, "Consents")
 	}
 	status := make(map[int64]models.ConsentStatus, len(consents))
-	for _, c := range consents {
+	unverified := map[int64]bool{}
+	for i := range consents {
+		c := &consents[i]
 		status[c.CustomerID] = models.ConsentStatus(c.Status)
+		// A row without a valid MAC was not written by the ledger (issue 15).
+		unverified[c.CustomerID] = !s.consentVerified(c)
 	}
 	var received []int64
 	if p.anyReceived {
@@ -255,7 +259,8 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]mo
 	}
 	facts := make([]models.PlanFacts, len(batch))
 	for i, c := range batch {
-		facts[i] = models.PlanFacts{Customer: c, Consent: status[c.ID], AlreadyReceived: got[c.ID], Counted: times[c.ID]}
+		facts[i] = models.PlanFacts{Customer: c, Consent: status[c.ID], ConsentUnverified: unverified[c.ID],
+			AlreadyReceived: got[c.ID], Counted: times[c.ID]}
 	}
 	return facts, nil
 }

@@ -62,25 +62,70 @@ func (s *Store) ledger(tx *gorm.DB, customerID int64) (*models.ConsentLedger, er
 	for i := range events {
 		l.History = append(l.History, events[i].model())
 	}
-	l.Chain = models.VerifyChain(l.History)
+	l.Chain = models.VerifyChain(l.History, s.keys.Ledger())
 	if l.Chain.Verified {
-		l.Chain = checkCurrent(l.Chain, current, l.History)
+		l.Chain = s.checkCurrent(l.Chain, current, l.History)
+	}
+	if l.Chain.Verified {
+		l.Chain, err = checkTail(tx, customerID, l.Chain, events)
+		if err != nil {
+			return nil, mapError(err, "Consents")
+		}
 	}
 	return l, nil
+}
+
+// checkTail looks for events cut off the end of the customer's chain: the
+// customer's own count of events (consent_seq) must match, and the last
+// event must be the global head or be followed in the global chain. Only
+// `candor ledger verify` proves the whole ledger complete (VerifyLedger).
+func checkTail(tx *gorm.DB, customerID int64, st models.ChainStatus, events []consentEventRow) (models.ChainStatus, error) {
+	var cust customerRow
+	if err := tx.Select("id, consent_seq").Where("id = ?", customerID).Take(&cust).Error; err != nil {
+		return st, err
+	}
+	if cust.ConsentSeq != int64(len(events)) {
+		return models.ChainStatus{Length: st.Length, BrokenAt: int64(len(events)) + 1,
+			Reason: fmt.Sprintf("the customer's ledger should hold %d events, it holds %d", cust.ConsentSeq, len(events))}, nil
+	}
+	if len(events) == 0 {
+		return st, nil
+	}
+	last := events[len(events)-1]
+	if last.GlobalSeq == nil {
+		return models.ChainStatus{Length: st.Length, BrokenAt: last.Seq, Reason: "event is not anchored in the global chain"}, nil
+	}
+	var head ledgerHeadRow
+	if err := tx.Where("id = 1").Take(&head).Error; err != nil {
+		return st, err
+	}
+	if head.Seq == *last.GlobalSeq && head.Hash == last.Hash {
+		return st, nil
+	}
+	var n int64
+	err := tx.Model(&consentEventRow{}).Where("global_seq = ? AND global_prev = ?", *last.GlobalSeq+1, last.Hash).Count(&n).Error
+	if err != nil {
+		return st, err
+	}
+	if n == 0 {
+		return models.ChainStatus{Length: st.Length, BrokenAt: last.Seq,
+			Reason: "the global chain does not continue after the customer's last event: later events were removed"}, nil
+	}
+	return st, nil
 }
 
 // checkCurrent extends the chain check to the consents table: each
 // current row must equal the last ledger event of its topic, and each
 // topic in the ledger must have a row. Sending decisions read that table,
 // so an edit there must show as loudly as an edit of the ledger itself.
-func checkCurrent(st models.ChainStatus, current []consentRow, history []models.ConsentEvent) models.ChainStatus {
+func (s *Store) checkCurrent(st models.ChainStatus, current []consentRow, history []models.ConsentEvent) models.ChainStatus {
 	last := map[string]models.ConsentEvent{}
 	for _, e := range history {
 		last[e.Topic] = e
 	}
 	for _, r := range current {
 		e, ok := last[r.Topic]
-		if !ok || e.Seq != r.Seq || string(e.Status) != r.Status || string(e.Source) != r.Source {
+		if !ok || e.Seq != r.Seq || string(e.Status) != r.Status || string(e.Source) != r.Source || e.Hash != r.EventHash || !s.consentVerified(&r) {
 			return models.ChainStatus{Length: st.Length, BrokenAt: r.Seq,
 				Reason: fmt.Sprintf("current state of topic %q does not match the ledger", r.Topic)}
 		}

@@ -8,7 +8,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/candor/candor/models"
-	"github.com/candor/candor/secrets"
 )
 
 // consentEventRow is a row of consent_events, the append-only ledger. The
@@ -27,9 +26,15 @@ type consentEventRow struct {
 	EvidenceSalt        *string `gorm:"column:evidence_salt"`
 	IPDigest            string  `gorm:"column:ip_digest"`
 	UserAgentDigest     string  `gorm:"column:user_agent_digest"`
+	TextDigest          string  `gorm:"column:text_digest"`
+	FormVersionDigest   string  `gorm:"column:form_version_digest"`
 	CreatedAt           time.Time
 	PrevHash            string
 	Hash                string
+	KeyID               string `gorm:"column:key_id"`
+	GlobalSeq           *int64 // NULL until adopted, for events written before the keyed ledger
+	GlobalPrev          string
+	Seal                string
 }
 
 func (consentEventRow) TableName() string { return "consent_events" }
@@ -43,22 +48,36 @@ func (r *consentEventRow) model() models.ConsentEvent {
 		Status:     models.ConsentStatus(r.Status),
 		Source:     models.ConsentSource(r.Source),
 		Evidence: models.Evidence{
-			Text:            r.EvidenceText,
-			FormVersion:     r.EvidenceFormVersion,
-			IP:              deref(r.EvidenceIP),
-			UserAgent:       deref(r.EvidenceUserAgent),
-			Salt:            deref(r.EvidenceSalt),
-			IPDigest:        r.IPDigest,
-			UserAgentDigest: r.UserAgentDigest,
+			Text:              r.EvidenceText,
+			FormVersion:       r.EvidenceFormVersion,
+			IP:                deref(r.EvidenceIP),
+			UserAgent:         deref(r.EvidenceUserAgent),
+			Salt:              deref(r.EvidenceSalt),
+			IPDigest:          r.IPDigest,
+			UserAgentDigest:   r.UserAgentDigest,
+			TextDigest:        r.TextDigest,
+			FormVersionDigest: r.FormVersionDigest,
 		},
-		CreatedAt: r.CreatedAt.UTC(),
-		PrevHash:  r.PrevHash,
-		Hash:      r.Hash,
+		CreatedAt:  r.CreatedAt.UTC(),
+		PrevHash:   r.PrevHash,
+		Hash:       r.Hash,
+		KeyID:      r.KeyID,
+		GlobalSeq:  deref64(r.GlobalSeq),
+		GlobalPrev: r.GlobalPrev,
+		Seal:       r.Seal,
 	}
 }
 
+func deref64(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
 // consentRow is a row of consents: the current state of one
-// (customer, topic) pair, kept in step with the ledger.
+// (customer, topic) pair, kept in step with the ledger. Mac binds it to
+// its event's hash (sealedConsentRow, consentVerified).
 type consentRow struct {
 	CustomerID int64  `gorm:"primaryKey;autoIncrement:false"`
 	Topic      string `gorm:"primaryKey"`
@@ -66,6 +85,9 @@ type consentRow struct {
 	Source     string
 	Seq        int64
 	UpdatedAt  time.Time
+	KeyID      string `gorm:"column:key_id"`
+	EventHash  string
+	Mac        string
 }
 
 func (consentRow) TableName() string { return "consents" }
@@ -154,8 +176,13 @@ func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *mo
 			return models.Errorf(models.ECONFLICT,
 				"This customer's address belonged to an erased customer, so consent cannot be given on their behalf (source %s); the customer must opt in again themselves through the preference center.", source)
 		}
-		out, err = s.appendConsent(tx, cust.ID, deref(cust.ExternalID), seq, topic, in.Status, source, in.Evidence)
-		return err
+		done, err := s.appendConsentEvents(tx, []newConsentEvent{{CustomerID: cust.ID, ExternalID: deref(cust.ExternalID),
+			Seq: seq, Topic: topic, Status: in.Status, Source: source, Evidence: in.Evidence}})
+		if err != nil {
+			return err
+		}
+		out = &done[0]
+		return nil
 	})
 	if errors.Is(err, errNoChange) {
 		return out, false, nil
@@ -213,52 +240,6 @@ func nextSeq(tx *gorm.DB, customerID int64) (int64, bool, error) {
 	return res.ConsentSeq, res.Suppressed, nil
 }
 
-// appendConsent writes ledger event seq (reserved by nextSeq), the
-// current state and the outbox event, all in tx.
-func (s *Store) appendConsent(tx *gorm.DB, customerID int64, externalID string, seq int64, topic string,
-	status models.ConsentStatus, source models.ConsentSource, ev models.Evidence) (*models.Consent, error) {
-	prev := ""
-	if seq > 1 {
-		var hashes []string
-		if err := tx.Model(&consentEventRow{}).Where("customer_id = ? AND seq = ?", customerID, seq-1).Pluck("hash", &hashes).Error; err != nil {
-			return nil, err
-		}
-		if len(hashes) != 1 {
-			return nil, errors.New("store: consent ledger has no event before the reserved seq")
-		}
-		prev = hashes[0]
-	}
-	models.SealEvidence(&ev, secrets.RandomHex(16))
-	e := models.ConsentEvent{
-		CustomerID: customerID, Seq: seq, Topic: topic, Status: status, Source: source,
-		Evidence: ev, CreatedAt: s.now(), PrevHash: prev,
-	}
-	e.Hash = e.ComputeHash()
-	row := consentEventRow{
-		CustomerID: customerID, Seq: seq, Topic: topic, Status: string(status), Source: string(source),
-		EvidenceText: ev.Text, EvidenceFormVersion: ev.FormVersion,
-		EvidenceIP: nullable(ev.IP), EvidenceUserAgent: nullable(ev.UserAgent), EvidenceSalt: nullable(ev.Salt),
-		IPDigest: ev.IPDigest, UserAgentDigest: ev.UserAgentDigest,
-		CreatedAt: e.CreatedAt, PrevHash: e.PrevHash, Hash: e.Hash,
-	}
-	if err := tx.Create(&row).Error; err != nil {
-		return nil, err
-	}
-	err := tx.Exec(`INSERT INTO consents (customer_id, topic, status, source, seq, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (customer_id, topic) DO UPDATE SET status = excluded.status, source = excluded.source,
-		seq = excluded.seq, updated_at = excluded.updated_at`,
-		customerID, topic, string(status), string(source), seq, e.CreatedAt).Error
-	if err != nil {
-		return nil, err
-	}
-	data := map[string]any{"external_id": externalID, "topic": topic, "status": status, "source": source}
-	if err := s.writeEvent(tx, models.EventConsentChanged, &customerID, data); err != nil {
-		return nil, err
-	}
-	t := e.CreatedAt
-	return &models.Consent{Topic: topic, Status: status, Source: source, UpdatedAt: &t}, nil
-}
-
 // OptOutAll implements models.ConsentService.
 func (s *Store) OptOutAll(ctx context.Context, customerID int64, source models.ConsentSource, ev models.Evidence) (int, error) {
 	if err := validateConsent(models.ConsentOptedOut, source, ev); err != nil {
@@ -284,6 +265,9 @@ func (s *Store) OptOutAll(ctx context.Context, customerID int64, source models.C
 		if err != nil {
 			return err
 		}
+		// Every seq is reserved before the ledger's head is locked (see
+		// appendConsentEvents).
+		var events []newConsentEvent
 		for _, c := range l.Current {
 			if c.Status == models.ConsentOptedOut {
 				continue
@@ -292,12 +276,12 @@ func (s *Store) OptOutAll(ctx context.Context, customerID int64, source models.C
 			if err != nil {
 				return err
 			}
-			if _, err := s.appendConsent(tx, customerID, deref(cust.ExternalID), seq, c.Topic, models.ConsentOptedOut, source, ev); err != nil {
-				return err
-			}
-			changed++
+			events = append(events, newConsentEvent{CustomerID: customerID, ExternalID: deref(cust.ExternalID), Seq: seq,
+				Topic: c.Topic, Status: models.ConsentOptedOut, Source: source, Evidence: ev})
 		}
-		return nil
+		changed = len(events)
+		_, err = s.appendConsentEvents(tx, events)
+		return err
 	})
 	if err != nil {
 		return 0, mapError(err, "Customer")

@@ -74,8 +74,9 @@ func TestSetConsent(t *testing.T) {
 				{Seq: 3, Topic: "product-roadmap", Status: models.ConsentOptedIn, Source: models.SourceCRM,
 					Evidence: models.Evidence{Text: "Yes, send me pricing guides", FormVersion: "f-2", IP: "2001:db8::1", UserAgent: "Mozilla/5.0"}},
 			}
-			ignore := cmpopts.IgnoreFields(models.ConsentEvent{}, "ID", "CustomerID", "CreatedAt", "PrevHash", "Hash")
-			ignoreSeal := cmpopts.IgnoreFields(models.Evidence{}, "Salt", "IPDigest", "UserAgentDigest")
+			ignore := cmpopts.IgnoreFields(models.ConsentEvent{}, "ID", "CustomerID", "CreatedAt", "PrevHash", "Hash",
+				"KeyID", "GlobalSeq", "GlobalPrev")
+			ignoreSeal := cmpopts.IgnoreFields(models.Evidence{}, "Salt", "IPDigest", "UserAgentDigest", "TextDigest", "FormVersionDigest")
 			if diff := cmp.Diff(want, l.History, ignore, ignoreSeal); diff != "" {
 				t.Errorf("history (-want +got):\n%s", diff)
 			}

@@ -323,12 +323,7 @@ func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 		if err != nil {
 			return err
 		}
-		err = tx.Model(&consentEventRow{}).Where("customer_id = ?", row.ID).Updates(map[string]any{
-			"evidence_ip":         nil,
-			"evidence_user_agent": nil,
-			"evidence_salt":       nil,
-		}).Error
-		if err != nil {
+		if err := s.eraseTraces(tx, row.ID, externalID); err != nil {
 			return err
 		}
 		// Planned deliveries die with the profile: nothing may be sent to an
@@ -343,8 +338,9 @@ func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 		if err := s.audit(tx, models.AuditCustomerErased, "customer", row.ID, nil); err != nil {
 			return err
 		}
-		// The CRM already knows the external id; nothing else is sent.
-		return s.writeEvent(tx, models.EventCustomerErased, &row.ID, map[string]any{"external_id": externalID})
+		// Not even the external id: the CRM that asked knows whom it
+		// erased, and the id may be an address (issue 15).
+		return s.writeEvent(tx, models.EventCustomerErased, &row.ID, map[string]any{"external_id": s.ErasedPseudonym(externalID)})
 	})
 	return mapError(err, "Customer")
 }

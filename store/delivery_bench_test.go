@@ -100,7 +100,10 @@ func benchSendCampaign(b *testing.B, s *store.Store, n int, planner *campaigns.P
 	if err == nil {
 		err = db.Exec("INSERT INTO consents (customer_id, topic, status, source, seq, updated_at) "+
 			"SELECT id, ?, 'opted_in', 'api', 0, ? FROM customers WHERE id > (SELECT MAX(id) FROM customers) - ? "+
-			"ON CONFLICT (customer_id, topic) DO UPDATE SET status = 'opted_in'", campaignTopic, time.Now().UTC(), res.Customers).Error
+			"ON CONFLICT (customer_id, topic) DO UPDATE SET status = 'opted_in', mac = ''", campaignTopic, time.Now().UTC(), res.Customers).Error
+	}
+	if err == nil {
+		_, _, err = s.AdoptLedger(ctx) // seal the rows written by SQL
 	}
 	if err != nil {
 		b.Fatal(err)

@@ -39,8 +39,25 @@ func TestSQLiteNotNullKeysMigration(t *testing.T) {
 	if _, _, err := s.PutCustomer(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	consent := &models.ConsentInput{Status: models.ConsentOptedIn, Source: models.SourceAPI}
-	if _, _, err := s.SetConsent(ctx, "c1", "pricing-guides", consent); err != nil {
+	// A consent, written directly: today's SetConsent writes the keyed
+	// ledger of migration 00011, which this schema lacks.
+	cust, err := liveCustomer(s.db, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := models.ConsentEvent{CustomerID: cust.ID, Seq: 1, Topic: "pricing-guides", Status: models.ConsentOptedIn,
+		Source: models.SourceAPI, CreatedAt: s.now()}
+	legacy.Hash = legacy.ComputeHash()
+	err = s.db.Exec("INSERT INTO consent_events (customer_id, seq, topic, status, source, created_at, prev_hash, hash) VALUES (?, 1, 'pricing-guides', 'opted_in', 'api', ?, '', ?)",
+		cust.ID, legacy.CreatedAt, legacy.Hash).Error
+	if err == nil {
+		err = s.db.Exec("UPDATE customers SET consent_seq = 1 WHERE id = ?", cust.ID).Error
+	}
+	if err == nil {
+		err = s.db.Exec("INSERT INTO consents (customer_id, topic, status, source, seq, updated_at) VALUES (?, 'pricing-guides', 'opted_in', 'api', 1, ?)",
+			cust.ID, s.now()).Error
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	// An erasure's suppression row, written directly: today's erasure
@@ -97,7 +114,10 @@ func TestSQLiteNotNullKeysMigration(t *testing.T) {
 				}
 			}
 		}},
-		{"the ledger still verifies", func(t *testing.T) {
+		{"the ledger verifies once adopted into the keyed ledger", func(t *testing.T) {
+			if events, rows, err := s.AdoptLedger(ctx); err != nil || events != 1 || rows != 1 {
+				t.Fatalf("AdoptLedger = %d events, %d rows, %v; want 1, 1", events, rows, err)
+			}
 			var id int64
 			if err := s.db.Raw("SELECT id FROM customers").Scan(&id).Error; err != nil {
 				t.Fatal(err)

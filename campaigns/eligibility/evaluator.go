@@ -54,6 +54,9 @@ type CustomerFacts struct {
 	// Consent is the customer's consent for the campaign's topic; "" is
 	// the same as none.
 	Consent models.ConsentStatus
+	// ConsentUnverified is set when the consent row does not verify
+	// against the keyed ledger.
+	ConsentUnverified bool
 	// AlreadyReceived is set when the customer has a sent or non-final
 	// delivery of any version of the content, through any campaign.
 	AlreadyReceived bool
@@ -171,6 +174,11 @@ func (e *Evaluator) run(ctx context.Context, f CustomerFacts, full bool) (*Expla
 	if r.rule(models.ReasonSuppressed, outcome(!c.Suppressed),
 		says(pick(!c.Suppressed, "the customer is not suppressed",
 			"the customer's address belongs to an erased customer; earlier consent is not resurrected"))) {
+		return x, nil
+	}
+	if r.rule(models.ReasonConsentUnverified, outcome(!f.ConsentUnverified),
+		says(pick(!f.ConsentUnverified, "the consent record verifies against the consent ledger",
+			"the consent record does not verify against the consent ledger (written without the secret key); it is not trusted"))) {
 		return x, nil
 	}
 	consent := f.Consent

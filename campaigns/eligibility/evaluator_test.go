@@ -66,6 +66,8 @@ func TestEligibility(t *testing.T) {
 			nil, func(f *eligibility.CustomerFacts) { f.Customer.ErasedAt, f.Customer.Suppressed = &erasedAt, true }, models.ReasonErased, "", ""},
 		{"a suppressed customer is excluded as suppressed even when opted in",
 			nil, func(f *eligibility.CustomerFacts) { f.Customer.Suppressed = true }, models.ReasonSuppressed, "", ""},
+		{"an opted-in customer whose consent record does not verify against the ledger is excluded as consent_unverified",
+			nil, func(f *eligibility.CustomerFacts) { f.ConsentUnverified = true }, models.ReasonConsentUnverified, "", ""},
 		{"a customer without a consent record is excluded as no_consent",
 			nil, func(f *eligibility.CustomerFacts) { f.Consent = "" }, models.ReasonNoConsent, "", ""},
 		{"a customer whose double opt-in is pending is excluded as no_consent",
@@ -241,7 +243,7 @@ func TestEligibilityExplainsEveryRule(t *testing.T) {
 		got = append(got, string(r.Rule)+"="+string(r.Outcome))
 	}
 	want := []string{
-		"erased=pass", "suppressed=pass", "no_consent=pass", "channel_unavailable=pass", "no_address=pass",
+		"erased=pass", "suppressed=pass", "consent_unverified=pass", "no_consent=pass", "channel_unavailable=pass", "no_address=pass",
 		"no_variant=pass", "no_timezone=fail", "no_window=pass", "cadence_cap=skipped", "already_received=pass", "no_slot=skipped",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -90,6 +90,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 		newMigrateCmd(getenv),
 		newAPIKeyCmd(getenv),
 		newSeedCmd(getenv),
+		newLedgerCmd(getenv),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

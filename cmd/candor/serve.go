@@ -110,6 +110,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		schedDone := make(chan struct{})
 		go func() { defer close(schedDone); snd.Scheduler.Run(schedCtx) }()
 		defer func() { stopSched(); <-schedDone }()
+		if err := a.runLedgerVerifier(schedCtx, a.metrics); err != nil {
+			return err
+		}
 	}
 
 	select {

@@ -39,7 +39,12 @@ func SendCampaign(tb testing.TB, s *store.Store, n int, ch models.Channel, plann
 	if err == nil {
 		err = db.Exec("INSERT INTO consents (customer_id, topic, status, source, seq, updated_at) "+
 			"SELECT id, ?, 'opted_in', 'api', 0, ? FROM customers WHERE "+newest+
-			" ON CONFLICT (customer_id, topic) DO UPDATE SET status = 'opted_in'", Topic, time.Now().UTC(), res.Customers).Error
+			" ON CONFLICT (customer_id, topic) DO UPDATE SET status = 'opted_in', mac = ''", Topic, time.Now().UTC(), res.Customers).Error
+	}
+	if err == nil {
+		// Rows written by SQL carry no ledger MAC: seal them, or planning
+		// would not trust them (consent_unverified).
+		_, _, err = s.AdoptLedger(ctx)
 	}
 	if err != nil {
 		tb.Fatal(err)

@@ -1,0 +1,211 @@
+package models
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"strconv"
+)
+
+// The keyed consent ledger (issue 15). Every consent event is bound by a
+// MAC under a ledger key (an HKDF subkey of CANDOR_SECRET_KEY, named by a
+// key id recorded on the event) to its content, to the previous event of
+// its customer (PrevHash) and to the previous event of all customers
+// (GlobalSeq, GlobalPrev). A head row holds the last global event under a
+// MAC of its own. So without the secret nobody can change an event, add
+// one, or delete one (a customer's whole history or its last events)
+// without breaking the chain; see docs/ledger.md.
+
+// LedgerKeys is the keyring that seals and verifies the ledger: the
+// current key, with which new events are sealed, and previous ones, which
+// still verify the events sealed before a rotation.
+type LedgerKeys interface {
+	// CurrentLedgerKey returns the id and the key new events are sealed with.
+	CurrentLedgerKey() (id string, key []byte)
+	// LedgerKey returns the key of a key id, false if it is not in the ring.
+	LedgerKey(id string) ([]byte, bool)
+}
+
+// ledgerMAC builds one keyed digest over length-prefixed fields, so no two
+// field lists encode alike. The fields are gathered in one buffer and
+// hashed once (verification computes millions of these).
+type ledgerMAC struct {
+	key []byte
+	buf []byte
+}
+
+func newLedgerMAC(key []byte, domain string) *ledgerMAC {
+	m := &ledgerMAC{key: key, buf: make([]byte, 0, 512)}
+	return m.str(domain)
+}
+
+func (m *ledgerMAC) str(s string) *ledgerMAC {
+	m.buf = binary.AppendUvarint(m.buf, uint64(len(s)))
+	m.buf = append(m.buf, s...)
+	return m
+}
+
+func (m *ledgerMAC) int(i int64) *ledgerMAC {
+	var n [20]byte
+	return m.str(string(strconv.AppendInt(n[:0], i, 10)))
+}
+
+func (m *ledgerMAC) hex() string {
+	h := hmac.New(sha256.New, m.key)
+	h.Write(m.buf)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+// EvidenceDigest returns the keyed digest of a free-text evidence field
+// ("" for ""). The chain covers the digest, not the text, so erasure can
+// drop the text and the chain still verifies; the key keeps a short text
+// from being guessed by hashing candidates.
+func EvidenceDigest(key []byte, field, value string) string {
+	if value == "" {
+		return ""
+	}
+	return newLedgerMAC(key, "candor-evidence-v1").str(field).str(value).hex()
+}
+
+// DigestEvidenceText fills ev's text digests from its text under key.
+func DigestEvidenceText(ev *Evidence, key []byte) {
+	ev.TextDigest = EvidenceDigest(key, "text", ev.Text)
+	ev.FormVersionDigest = EvidenceDigest(key, "form_version", ev.FormVersion)
+}
+
+// KeyedHash returns the MAC that is the Hash of a keyed (version 2)
+// event: its content with free text and PII as digests, its customer's
+// previous hash, and its place in the global chain.
+func (e *ConsentEvent) KeyedHash(key []byte) string {
+	return e.content(newLedgerMAC(key, "candor-consent-v2")).hex()
+}
+
+// LegacySeal returns the MAC that seals an event written before the
+// ledger was keyed: the same fields as KeyedHash plus its unkeyed Hash,
+// which stays as it was so that links to it keep holding.
+func (e *ConsentEvent) LegacySeal(key []byte) string {
+	return e.content(newLedgerMAC(key, "candor-consent-legacy-v1")).str(e.Hash).hex()
+}
+
+func (e *ConsentEvent) content(m *ledgerMAC) *ledgerMAC {
+	return m.str(e.KeyID).int(e.CustomerID).int(e.Seq).str(e.Topic).str(string(e.Status)).str(string(e.Source)).
+		str(e.Evidence.TextDigest).str(e.Evidence.FormVersionDigest).str(e.Evidence.IPDigest).
+		str(e.Evidence.UserAgentDigest).str(e.CreatedAt.UTC().Format(TimeFormat)).str(e.PrevHash).
+		int(e.GlobalSeq).str(e.GlobalPrev)
+}
+
+// ConsentStateMAC binds a current consent row to the ledger event it
+// reflects, so planning can trust the row without reading the ledger.
+func ConsentStateMAC(key []byte, keyID string, customerID int64, topic string, status ConsentStatus, source ConsentSource, seq int64, eventHash string) string {
+	return newLedgerMAC(key, "candor-consent-state-v1").str(keyID).int(customerID).str(topic).str(string(status)).
+		str(string(source)).int(seq).str(eventHash).hex()
+}
+
+// LedgerHeadMAC seals the head of the global chain: its length and the
+// hash of its last event, so cutting events off its end shows.
+func LedgerHeadMAC(key []byte, keyID string, seq int64, hash string) string {
+	return newLedgerMAC(key, "candor-ledger-head-v1").str(keyID).int(seq).str(hash).hex()
+}
+
+// VerifyEvent checks one event on its own: its key is in the ring, its
+// MAC (KeyedHash, or LegacySeal for an event written before the ledger
+// was keyed) matches, and raw evidence still present matches its digest.
+// It returns "" or why the event does not verify.
+func VerifyEvent(e *ConsentEvent, keys LedgerKeys) string {
+	if e.KeyID == "" {
+		return "event is not sealed with a ledger key (written before the keyed ledger and never adopted)"
+	}
+	key, ok := keys.LedgerKey(e.KeyID)
+	if !ok {
+		return "event is sealed with key " + e.KeyID + ", which is not in the keyring"
+	}
+	if e.Seal != "" {
+		if !hmac.Equal([]byte(e.LegacySeal(key)), []byte(e.Seal)) {
+			return "content does not match its seal"
+		}
+	} else if !hmac.Equal([]byte(e.KeyedHash(key)), []byte(e.Hash)) {
+		return "content does not match its hash"
+	}
+	switch {
+	case e.Evidence.Text != "" && EvidenceDigest(key, "text", e.Evidence.Text) != e.Evidence.TextDigest:
+		return "evidence text does not match its digest"
+	case e.Evidence.FormVersion != "" && EvidenceDigest(key, "form_version", e.Evidence.FormVersion) != e.Evidence.FormVersionDigest:
+		return "evidence form_version does not match its digest"
+	case e.Evidence.IP != "" && DigestPII(e.Evidence.Salt, e.Evidence.IP) != e.Evidence.IPDigest:
+		return "evidence ip does not match its digest"
+	case e.Evidence.UserAgent != "" && DigestPII(e.Evidence.Salt, e.Evidence.UserAgent) != e.Evidence.UserAgentDigest:
+		return "evidence user_agent does not match its digest"
+	}
+	return ""
+}
+
+// VerifyChain checks a customer's events in seq order: consecutive seq
+// numbers from 1, each PrevHash equal to the previous Hash, and each event
+// verifying on its own (VerifyEvent). Whether the customer's last events
+// are all there is the global chain's business (store.VerifyLedger).
+func VerifyChain(events []ConsentEvent, keys LedgerKeys) ChainStatus {
+	prev := ""
+	for i := range events {
+		e := &events[i]
+		broken := func(reason string) ChainStatus {
+			return ChainStatus{Verified: false, Length: len(events), BrokenAt: e.Seq, Reason: reason}
+		}
+		switch {
+		case e.Seq != int64(i+1):
+			return broken("sequence gap or duplicate")
+		case e.PrevHash != prev:
+			return broken("prev_hash does not match the previous event")
+		}
+		if reason := VerifyEvent(e, keys); reason != "" {
+			return broken(reason)
+		}
+		prev = e.Hash
+	}
+	return ChainStatus{Verified: true, Length: len(events)}
+}
+
+// LedgerProblem is one break found by a full ledger verification.
+type LedgerProblem struct {
+	// CustomerID is the customer whose chain broke (0 for the global
+	// chain or its head).
+	CustomerID int64 `json:"customer_id,omitempty"`
+	// Seq is the customer's event (0 if none in particular).
+	Seq int64 `json:"seq,omitempty"`
+	// GlobalSeq is the event's place in the global chain (0 if none).
+	GlobalSeq int64  `json:"global_seq,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+// LedgerReport is the outcome of a full ledger verification.
+type LedgerReport struct {
+	Customers int64 `json:"customers"`
+	Events    int64 `json:"events"`
+	// HeadSeq and HeadHash are the global chain's head as verified.
+	HeadSeq  int64  `json:"head_seq"`
+	HeadHash string `json:"head_hash"`
+	// Problems found, at most MaxLedgerProblems of them; Broken counts all.
+	Problems []LedgerProblem `json:"problems"`
+	Broken   int64           `json:"broken"`
+}
+
+// MaxLedgerProblems bounds the problems a report lists.
+const MaxLedgerProblems = 100
+
+// OK reports whether the ledger verified.
+func (r *LedgerReport) OK() bool { return r.Broken == 0 }
+
+// Add records a problem.
+func (r *LedgerReport) Add(p LedgerProblem) {
+	r.Broken++
+	if len(r.Problems) < MaxLedgerProblems {
+		r.Problems = append(r.Problems, p)
+	}
+}
+
+// LedgerProgress is reported while a verification runs.
+type LedgerProgress struct {
+	Phase               string // "global" or "customers"
+	Done, Total, Events int64
+}

@@ -1,0 +1,118 @@
+package store
+
+import (
+	"encoding/json"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// ErasedPseudonym is the keyed pseudonym that replaces an erased
+// customer's external id wherever it was written (outbox events, the
+// outbox transport's messages): the same id always gives the same
+// pseudonym, so an audit can still tell that rows belonged to one
+// person, but nobody without the key can tell whom. The fingerprint key
+// keys it, so it survives a rotation of CANDOR_SECRET_KEY.
+func (s *Store) ErasedPseudonym(externalID string) string {
+	return "erased-" + s.keys.Fingerprint("external_id", externalID)[:32]
+}
+
+// eraseTraces removes, in EraseCustomer's transaction, what identifies the
+// customer outside the customer row: the free text of the consent
+// evidence (its keyed digest stays, and the chain covers the digest, so
+// the ledger still verifies), raw IPs and user agents, and the external
+// id in outbox events and outbox messages, which becomes the pseudonym.
+// The messages' rendered bodies go too: they were personalised.
+func (s *Store) eraseTraces(tx *gorm.DB, customerID int64, externalID string) error {
+	if err := digestUnsealedEvidence(tx, s, customerID); err != nil {
+		return err
+	}
+	err := tx.Model(&consentEventRow{}).Where("customer_id = ?", customerID).Updates(map[string]any{
+		"evidence_text":         "",
+		"evidence_form_version": "",
+		"evidence_ip":           nil,
+		"evidence_user_agent":   nil,
+		"evidence_salt":         nil,
+	}).Error
+	if err != nil {
+		return err
+	}
+	pseudonym := s.ErasedPseudonym(externalID)
+	var events []eventRow
+	if err := tx.Where("customer_id = ?", customerID).Find(&events).Error; err != nil {
+		return err
+	}
+	for _, e := range events {
+		data, changed, err := replaceString([]byte(e.Data), externalID, pseudonym)
+		if err != nil {
+			return err
+		}
+		if changed {
+			if err := tx.Model(&eventRow{}).Where("id = ?", e.ID).Update("data", string(data)).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Model(&outboxRow{}).Where("customer_id = ?", customerID).Updates(map[string]any{
+		"recipient": pseudonym, "subject": "", "text": "", "html": "", "headers": "{}", "raw": nil,
+	}).Error
+}
+
+// digestUnsealedEvidence gives events written before the keyed ledger,
+// and not adopted yet, the digests of their evidence text before the
+// text goes, so adoption seals the digest rather than nothing.
+func digestUnsealedEvidence(tx *gorm.DB, s *Store, customerID int64) error {
+	var rows []consentEventRow
+	err := tx.Where("customer_id = ? AND text_digest = '' AND form_version_digest = '' AND (evidence_text <> '' OR evidence_form_version <> '')",
+		customerID).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	_, key := s.keys.Ledger().CurrentLedgerKey()
+	for _, r := range rows {
+		ev := models.Evidence{Text: r.EvidenceText, FormVersion: r.EvidenceFormVersion}
+		models.DigestEvidenceText(&ev, key)
+		err := tx.Model(&consentEventRow{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"text_digest": ev.TextDigest, "form_version_digest": ev.FormVersionDigest}).Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceString replaces every JSON string value equal to old with new,
+// at any depth of doc.
+func replaceString(doc []byte, old, new string) ([]byte, bool, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return nil, false, err
+	}
+	changed := false
+	var walk func(any) any
+	walk = func(x any) any {
+		switch t := x.(type) {
+		case string:
+			if t == old {
+				changed = true
+				return new
+			}
+		case map[string]any:
+			for k, e := range t {
+				t[k] = walk(e)
+			}
+		case []any:
+			for i, e := range t {
+				t[i] = walk(e)
+			}
+		}
+		return x
+	}
+	v = walk(v)
+	if !changed {
+		return doc, false, nil
+	}
+	out, err := json.Marshal(v)
+	return out, true, err
+}

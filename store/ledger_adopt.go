@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// adoptPage is how many events or consent rows one adoption transaction
+// seals: short transactions, so consent writes wait little for the head.
+const adoptPage = 2000
+
+// AdoptLedger brings data written without the ledger key into the keyed
+// ledger: consent events written before migration 00011 (or bulk-loaded
+// by seed) are sealed with the current key (LegacySeal: their unkeyed
+// hash stays, so their links keep holding) and appended to the global
+// chain, and current consent rows without a MAC get one. It trusts the
+// database as it is when it runs, so it is an operator's step (`candor
+// ledger adopt`, once after upgrading), never automatic: run
+// automatically, it would also seal what a writer without the secret
+// added. It returns how many events and rows it sealed; it is safe to run
+// concurrently with consent writes and to run again.
+func (s *Store) AdoptLedger(ctx context.Context) (events, rows int64, err error) {
+	var cur adoptCursor
+	for {
+		n, err := s.adoptEvents(ctx, &cur)
+		if err != nil {
+			return events, rows, mapError(err, "Consent ledger")
+		}
+		events += n
+		if n < adoptPage {
+			break
+		}
+	}
+	for {
+		n, more, err := s.adoptConsents(ctx)
+		if err != nil {
+			return events, rows, mapError(err, "Consent ledger")
+		}
+		rows += n
+		if !more {
+			break
+		}
+	}
+	if events > 0 || rows > 0 {
+		s.log.Warn("adopted consent ledger data written without the ledger key", "events", events, "consent_rows", rows)
+	}
+	return events, rows, nil
+}
+
+// adoptCursor is the last (customer_id, seq) adopted: pages follow the
+// unique index on (customer_id, seq) instead of scanning the table for
+// unanchored events each time.
+type adoptCursor struct{ customer, seq int64 }
+
+// adoptEvents seals and anchors one page of unanchored events after cur,
+// in customer and seq order, holding the head lock (taken first: adoption
+// locks no customer, so it cannot deadlock with consent writers).
+func (s *Store) adoptEvents(ctx context.Context, cur *adoptCursor) (int64, error) {
+	var n int64
+	next := *cur // moved only once the page committed (s.tx may retry)
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var head ledgerHeadRow
+		if err := tx.Raw("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING id, seq, hash, key_id, mac").Scan(&head).Error; err != nil {
+			return err
+		}
+		var rows []consentEventRow
+		err := tx.Where("(customer_id > ? OR (customer_id = ? AND seq > ?)) AND global_seq IS NULL", cur.customer, cur.customer, cur.seq).
+			Order("customer_id, seq").Limit(adoptPage).Find(&rows).Error
+		if err != nil {
+			return err
+		}
+		n = int64(len(rows))
+		if n == 0 {
+			return nil
+		}
+		gprev := head.Hash
+		if !s.headVerifies(head.Seq, head) {
+			gprev = "unverified-head:" + head.Hash
+		}
+		kid, key := s.keys.Ledger().CurrentLedgerKey()
+		values := make([]string, len(rows))
+		args := make([]any, 0, 7*len(rows))
+		tuple := "(?, ?, ?, ?, ?, ?, ?)"
+		if s.dialect == DialectPostgres {
+			tuple = "(?::bigint, ?, ?::bigint, ?, ?, ?, ?)" // VALUES parameters are text otherwise
+		}
+		for i := range rows {
+			e := rows[i].model()
+			if e.Evidence.TextDigest == "" && e.Evidence.FormVersionDigest == "" {
+				models.DigestEvidenceText(&e.Evidence, key) // erasure may have digested them already
+			}
+			e.KeyID, e.GlobalSeq, e.GlobalPrev = kid, head.Seq+int64(i)+1, gprev
+			e.Seal = e.LegacySeal(key)
+			gprev = e.Hash
+			values[i] = tuple
+			args = append(args, rows[i].ID, kid, e.GlobalSeq, e.GlobalPrev, e.Seal, e.Evidence.TextDigest, e.Evidence.FormVersionDigest)
+		}
+		// One statement for the page (PostgreSQL and SQLite 3.33+ both
+		// have UPDATE ... FROM).
+		err = tx.Exec("WITH v (id, key_id, global_seq, global_prev, seal, text_digest, form_version_digest) AS (VALUES "+
+			strings.Join(values, ", ")+") UPDATE consent_events SET key_id = v.key_id, global_seq = v.global_seq, "+
+			"global_prev = v.global_prev, seal = v.seal, text_digest = v.text_digest, form_version_digest = v.form_version_digest "+
+			"FROM v WHERE consent_events.id = v.id AND consent_events.global_seq IS NULL", args...).Error
+		if err != nil {
+			return err
+		}
+		last := rows[len(rows)-1]
+		next = adoptCursor{last.CustomerID, last.Seq}
+		seq := head.Seq + n
+		return tx.Model(&ledgerHeadRow{}).Where("id = 1").Updates(map[string]any{
+			"seq": seq, "hash": gprev, "key_id": kid, "mac": models.LedgerHeadMAC(key, kid, seq, gprev), "updated_at": s.now(),
+		}).Error
+	})
+	if err == nil {
+		*cur = next
+	}
+	return n, err
+}
+
+// adoptConsents gives one page of consent rows without a MAC the MAC of
+// their event (an empty event hash where the row has no event, as bulk
+// loads of benchmarks write them; VerifyLedger reports those).
+func (s *Store) adoptConsents(ctx context.Context) (int64, bool, error) {
+	var n int64
+	var more bool
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		var rows []consentRow
+		if err := tx.Where("mac = ''").Order("customer_id, topic").Limit(adoptPage).Find(&rows).Error; err != nil {
+			return err
+		}
+		more = len(rows) == adoptPage
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(rows))
+		seqs := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i], seqs[i] = r.CustomerID, r.Seq
+		}
+		var evs []consentEventRow
+		if err := tx.Select("customer_id, seq, hash").Where("customer_id IN ? AND seq IN ?", ids, seqs).Find(&evs).Error; err != nil {
+			return err
+		}
+		hashOf := map[[2]int64]string{}
+		for _, e := range evs {
+			hashOf[[2]int64{e.CustomerID, e.Seq}] = e.Hash
+		}
+		values := make([]string, len(rows))
+		args := make([]any, 0, 7*len(rows))
+		tuple := "(?, ?, ?, ?, ?, ?, ?)"
+		if s.dialect == DialectPostgres {
+			tuple = "(?::bigint, ?, ?::bigint, ?, ?, ?, ?)"
+		}
+		for i, r := range rows {
+			sealed := s.sealedConsentRow(r.CustomerID, r.Topic, models.ConsentStatus(r.Status), models.ConsentSource(r.Source),
+				r.Seq, hashOf[[2]int64{r.CustomerID, r.Seq}], r.UpdatedAt)
+			values[i] = tuple
+			args = append(args, r.CustomerID, r.Topic, r.Seq, r.Status, sealed.KeyID, sealed.EventHash, sealed.Mac)
+		}
+		// Only rows still as read: a consent write meanwhile sealed its
+		// row itself.
+		res := tx.Exec("WITH v (customer_id, topic, seq, status, key_id, event_hash, mac) AS (VALUES "+strings.Join(values, ", ")+
+			") UPDATE consents SET key_id = v.key_id, event_hash = v.event_hash, mac = v.mac FROM v "+
+			"WHERE consents.customer_id = v.customer_id AND consents.topic = v.topic AND consents.seq = v.seq "+
+			"AND consents.status = v.status AND consents.mac = ''", args...)
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		return nil
+	})
+	return n, more, err
+}
