@@ -38,39 +38,51 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		return err
 	}
 	defer a.Close()
+	a.announceLinks()
+	a.announceRedis(ctx)
 
-	var srv *http.Server
-	serveErr := make(chan error, 1)
+	checks := map[string]func(context.Context) error{"database": a.store.Ping, "redis": a.pingRedis}
+	registry := prometheus.NewRegistry()
+	var handler http.Handler
+	addr := a.cfg.HTTPAddr
 	if roles&roleAPI != 0 {
-		handler, err := api.New(api.Options{
+		if handler, err = api.New(api.Options{
 			Store:        a.store,
 			Keys:         a.keys,
-			PublicURL:    a.cfg.PublicURL,
+			PublicURL:    a.linkBase(),
 			MaxBodyBytes: a.cfg.MaxBodyBytes,
 			MetricsToken: a.cfg.MetricsToken,
-			Checks:       map[string]func(context.Context) error{"database": a.store.Ping, "redis": a.pingRedis},
-			Registry:     prometheus.NewRegistry(),
+			Checks:       checks,
+			Registry:     registry,
 			Logger:       a.log,
 			Version:      version,
 			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
-		})
-		if err != nil {
+		}); err != nil {
 			return err
 		}
-		ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", a.cfg.HTTPAddr, err)
+	} else {
+		// A worker alone serves health and metrics on an address of its
+		// own, so it is probed like the API.
+		addr = a.cfg.WorkerAddr
+		if handler, err = api.NewHealth(api.HealthOptions{Checks: checks, Registry: registry,
+			MetricsToken: a.cfg.MetricsToken, Logger: a.log, Version: version}); err != nil {
+			return err
 		}
-		srv = &http.Server{
-			Handler:           handler,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			WriteTimeout:      60 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-		}
-		a.log.Info("http listening", "addr", ln.Addr().String(), "version", version)
-		go func() { serveErr <- srv.Serve(ln) }()
 	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	serveErr := make(chan error, 1)
+	a.log.Info("http listening", "addr", ln.Addr().String(), "version", version)
+	go func() { serveErr <- srv.Serve(ln) }()
 
 	var w *worker.Worker
 	if roles&roleWorker != 0 {
@@ -80,9 +92,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		}
 		snd, err := a.newSending(opt)
 		if err != nil {
-			if srv != nil {
-				srv.Close()
-			}
+			srv.Close()
 			return err
 		}
 		defer snd.Close()
@@ -90,9 +100,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			ShutdownTimeout: a.cfg.ShutdownTimeout, Logger: a.log})
 		w.HandleSend(snd.Engine)
 		if err := w.Start(); err != nil {
-			if srv != nil {
-				srv.Close()
-			}
+			srv.Close()
 			return err
 		}
 		schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
@@ -111,18 +119,44 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		return fmt.Errorf("http server: %w", err)
 	}
 	var firstErr error
-	if srv != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
-		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			firstErr = fmt.Errorf("drain http: %w", err)
-		}
-		cancel()
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		firstErr = fmt.Errorf("drain http: %w", err)
 	}
+	cancel()
 	if w != nil {
 		w.Shutdown()
 	}
 	a.log.Info("stopped")
 	return firstErr
+}
+
+// linkBase is the base of every link this process writes.
+func (a *app) linkBase() string {
+	base, _ := a.cfg.LinkBase()
+	return base
+}
+
+// announceLinks says at start which base links use and where it came
+// from: a server whose links point elsewhere than where customers can
+// reach it fails silently, in every message it sends.
+func (a *app) announceLinks() {
+	base, source := a.cfg.LinkBase()
+	if source == "CANDOR_PUBLIC_URL" || a.cfg.Embedded() {
+		a.log.Info("links use "+base, "link_base", base, "from", source)
+		return
+	}
+	a.log.Warn("links use "+base+": set CANDOR_PUBLIC_URL to the address customers reach", "link_base", base, "from", source)
+}
+
+// announceRedis says at start when Redis does not answer. The API keeps
+// running (reads and writes need only the database, and /readyz answers
+// 503 naming redis until Redis is back); the worker's start fails after.
+func (a *app) announceRedis(ctx context.Context) {
+	if err := a.pingRedis(ctx); err != nil {
+		a.log.Error("redis is not reachable: /readyz answers 503 and nothing can be queued or sent until it is",
+			"error", err.Error())
+	}
 }
 
 // planSettings turns the config into what planning needs. In embedded
