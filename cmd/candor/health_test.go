@@ -46,10 +46,16 @@ func TestHealthcheckExitsZeroOnlyWhenReady(t *testing.T) {
 			if code != tt.wantCode {
 				t.Errorf("--worker: exit %d, want %d", code, tt.wantCode)
 			}
+			// A worker container runs the image's HEALTHCHECK without
+			// --worker: nothing listens on the API's address there.
+			code, _, _ = run(t, env{"CANDOR_WORKER_ADDR": addr, "CANDOR_HTTP_ADDR": freeAddr(t)}, "healthcheck")
+			if code != tt.wantCode {
+				t.Errorf("falling back to the worker's address: exit %d, want %d", code, tt.wantCode)
+			}
 		})
 	}
 	t.Run("nothing listening fails", func(t *testing.T) {
-		if code, _, stderr := run(t, env{"CANDOR_HTTP_ADDR": freeAddr(t)}, "healthcheck"); code == 0 || !strings.Contains(stderr, "does not answer") {
+		if code, _, stderr := run(t, env{"CANDOR_HTTP_ADDR": freeAddr(t), "CANDOR_WORKER_ADDR": freeAddr(t)}, "healthcheck"); code == 0 || !strings.Contains(stderr, "does not answer") {
 			t.Errorf("exit %d, stderr %q", code, stderr)
 		}
 	})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -28,30 +29,37 @@ func newHealthcheckCmd(getenv func(string) string) *cobra.Command {
 		Use:   "healthcheck [--worker] [--url URL]",
 		Short: "Exit 0 when the local Candor's /readyz answers ready (for container health checks)",
 		Long: "Asks /readyz of the API on CANDOR_HTTP_ADDR, or with --worker of the worker on CANDOR_WORKER_ADDR,\n" +
-			"and exits 0 when it answers 200; otherwise it prints which checks failed and exits 1.",
+			"and exits 0 when it answers 200; otherwise it prints which checks failed and exits 1.\n" +
+			"Without --worker or --url, when nothing listens on CANDOR_HTTP_ADDR it asks CANDOR_WORKER_ADDR,\n" +
+			"so the image's one HEALTHCHECK fits candor run, api and worker.",
 		Example: "  candor healthcheck                 # the API (or candor run)\n" +
 			"  candor healthcheck --worker        # candor worker\n" +
 			"  candor healthcheck --url http://candor:8080/readyz",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			targets := []string{target}
 			if target == "" {
 				cfg, err := configs.Load(getenv)
 				if err != nil {
 					return &configError{lines: strings.Split(err.Error(), "\n")}
 				}
-				addr := cfg.HTTPAddr
-				if worker {
-					addr = cfg.WorkerAddr
+				targets = []string{"http://" + localAddr(cfg.WorkerAddr) + "/readyz"}
+				if !worker {
+					targets = append([]string{"http://" + localAddr(cfg.HTTPAddr) + "/readyz"}, targets...)
 				}
-				target = "http://" + localAddr(addr) + "/readyz"
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), healthcheckTimeout)
 			defer cancel()
-			if err := probe(ctx, target); err != nil {
-				return err
+			var err error
+			for _, t := range targets {
+				if err = probe(ctx, t); err == nil {
+					fmt.Fprintln(cmd.OutOrStdout(), "ready")
+					return nil
+				} else if !errors.Is(err, errNoAnswer) {
+					return err
+				}
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "ready")
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&worker, "worker", false, "probe candor worker on CANDOR_WORKER_ADDR instead of the API")
@@ -72,6 +80,9 @@ func localAddr(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
+// errNoAnswer marks a probe that reached no server at all.
+var errNoAnswer = errors.New("does not answer")
+
 // probe GETs url and fails unless it answers 200, naming the failing
 // checks of a /readyz answer.
 func probe(ctx context.Context, url string) error {
@@ -81,7 +92,7 @@ func probe(ctx context.Context, url string) error {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("not ready: %s does not answer: %w", url, err)
+		return fmt.Errorf("not ready: %s %w: %w", url, errNoAnswer, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusOK {
