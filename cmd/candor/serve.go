@@ -57,6 +57,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			Logger:       a.log,
 			Version:      version,
 			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
+			RateLimit:    a.rateLimit(),
 		}); err != nil {
 			return err
 		}
@@ -135,6 +136,18 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 func (a *app) linkBase() string {
 	base, _ := a.cfg.LinkBase()
 	return base
+}
+
+// rateLimit is the per-key request limit of CANDOR_API_RATE_LIMIT on this
+// process's Redis (the in-process one in embedded mode), or nil when off.
+func (a *app) rateLimit() *api.RateLimit {
+	n, per, ok := a.cfg.APIRate()
+	if !ok {
+		a.log.Info("api rate limit off")
+		return nil
+	}
+	a.log.Info("api rate limit", "requests", n, "per", per.String())
+	return &api.RateLimit{Redis: a.redis, Requests: n, Period: per}
 }
 
 // announceLinks says at start which base links use and where it came
