@@ -198,7 +198,7 @@ func newEngine(opts Options) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(nil); err != nil {
 		return nil, err
 	}
-	e.Use(withRequestID, dropHeadBody, s.observe, s.recoverPanic, s.limitBody)
+	e.Use(withRequestID, traceRequest, dropHeadBody, s.observe, s.recoverPanic, s.limitBody)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
 	for _, r := range withHeadRoutes(s.routes()) {

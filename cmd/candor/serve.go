@@ -13,10 +13,12 @@ import (
 	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/configs"
+	"github.com/candor/candor/internal/tracing"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/worker"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel"
 )
 
 type role int
@@ -38,6 +40,11 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		return err
 	}
 	defer a.Close()
+	stopTracing, err := a.startTracing(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	a.announceLinks()
 	a.announceRedis(ctx)
 
@@ -136,6 +143,31 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 func (a *app) linkBase() string {
 	base, _ := a.cfg.LinkBase()
 	return base
+}
+
+// startTracing exports spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
+// is set (internal/tracing) and traces the store's statements then; the
+// returned function flushes the spans still buffered at shutdown.
+func (a *app) startTracing(ctx context.Context, getenv func(string) string) (func(), error) {
+	shutdown, err := tracing.Setup(ctx, getenv, version)
+	if err != nil {
+		return nil, err
+	}
+	if !tracing.Enabled(getenv) {
+		a.log.Info("tracing off: set OTEL_EXPORTER_OTLP_ENDPOINT to export spans")
+		return func() {}, nil
+	}
+	if err := a.store.EnableTracing(otel.GetTracerProvider()); err != nil {
+		return nil, err
+	}
+	a.log.Info("tracing on: spans go over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT")
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdown(sctx); err != nil {
+			a.log.Warn("flush traces", "error", err.Error())
+		}
+	}, nil
 }
 
 // rateLimit is the per-key request limit of CANDOR_API_RATE_LIMIT on this
