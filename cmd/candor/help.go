@@ -59,6 +59,7 @@ func varsHelp(command string) string {
 		}
 		fmt.Fprintf(&b, "  %-42s %s\n", v.Name+" ("+def+")", firstSentence(v.Description))
 	}
+	fmt.Fprintf(&b, "  %-42s %s\n", "OTEL_EXPORTER_OTLP_ENDPOINT (unset)", "Export OpenTelemetry spans over OTLP/HTTP, e.g. http://otel-collector:4318; unset: tracing off.")
 	return strings.TrimRight(b.String(), "\n")
 }
 
