@@ -96,6 +96,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 	if roles&roleWorker != 0 {
 		opt, err := asynq.ParseRedisURI(a.redisURL)
 		if err != nil {
+			srv.Close()
 			return &configError{lines: []string{"CANDOR_REDIS_URL: " + err.Error()}}
 		}
 		snd, err := a.newSending(opt)
