@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"gopkg.in/yaml.v3"
 )
 
@@ -123,4 +125,47 @@ func stringKeys(v any) any {
 		return v
 	}
 	return v
+}
+
+// HealthOptions configure the health handler of a process that serves no
+// API (candor worker).
+type HealthOptions struct {
+	// Checks are run by /readyz by name, as Options.Checks.
+	Checks       map[string]func(context.Context) error
+	Registry     *prometheus.Registry // nil => a new one; /metrics serves it
+	MetricsToken string               // if set, /metrics needs "Authorization: Bearer <token>"
+	Logger       *slog.Logger         // nil => slog.Default()
+	Version      string
+}
+
+// NewHealth serves only /healthz, /readyz and /metrics, answering as the
+// API does, so orchestrators probe every process the same way. Every
+// other path is a 404 problem. It fails only when the metrics cannot be
+// registered.
+func NewHealth(opts HealthOptions) (http.Handler, error) {
+	s := &server{checks: opts.Checks, registry: opts.Registry, metricsToken: opts.MetricsToken,
+		logger: opts.Logger, version: opts.Version}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	var err error
+	if s.metrics, err = newHTTPMetrics(s.registry); err != nil {
+		return nil, err
+	}
+	s.promHTTP = promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(withRequestID, dropHeadBody, s.observe, s.recoverPanic)
+	e.NoRoute(s.notFound)
+	for _, r := range withHeadRoutes([]route{
+		{http.MethodGet, "/healthz", public, s.healthz},
+		{http.MethodGet, "/readyz", public, s.readyz},
+		{http.MethodGet, "/metrics", public, s.metricsHandler},
+	}) {
+		e.Handle(r.method, r.path, r.handler)
+	}
+	return e, nil
 }

@@ -9,11 +9,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/candor/candor/internal/tracing"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const requestIDKey = "candor.request_id"
@@ -35,6 +41,34 @@ func withRequestID(c *gin.Context) {
 }
 
 func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// traceRequest starts the request's server span (named by method and
+// route pattern, a child of the caller's span when the request carries a
+// W3C traceparent) and puts the request id into the context, so every
+// span started under it, database statements included, carries it
+// (internal/tracing). Like the access log, the span holds the route
+// pattern only: never the path (external ids, customer tokens), the query
+// or the client's address. With tracing off the tracer is a no-op.
+func traceRequest(c *gin.Context) {
+	ctx := tracing.WithRequestID(c.Request.Context(), requestID(c))
+	ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(c.Request.Header))
+	route := routeOf(c)
+	ctx, span := otel.Tracer(tracing.ScopeName).Start(ctx, c.Request.Method+" "+route,
+		trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(
+			attribute.String("http.request.method", metricMethod(c.Request.Method)),
+			attribute.String("http.route", route),
+			tracing.RequestIDKey.String(requestID(c)),
+		))
+	defer span.End()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+	status := c.Writer.Status()
+	span.SetAttributes(attribute.Int("http.response.status_code", status))
+	if status >= http.StatusInternalServerError {
+		span.SetStatus(codes.Error, http.StatusText(status))
+	}
+}
 
 // routeOf names the matched route pattern. The raw path is never used in
 // logs or metric labels: it holds external ids and customer tokens, and

@@ -57,7 +57,7 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case models.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
-	case models.EBUSY:
+	case models.EBUSY, codeRateLimited:
 		return http.StatusTooManyRequests
 	case models.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
@@ -96,8 +96,9 @@ func (s *server) writeError(c *gin.Context, err error) {
 		// RFC 6750: tell the client which scheme to use.
 		c.Header("WWW-Authenticate", `Bearer realm="candor"`)
 	}
-	if status == http.StatusTooManyRequests {
+	if status == http.StatusTooManyRequests && c.Writer.Header().Get("Retry-After") == "" {
 		// RFC 9110: say when to come back, so clients do not retry hot.
+		// The rate limit has set its own.
 		c.Header("Retry-After", retryAfterSeconds)
 	}
 	if status == http.StatusServiceUnavailable {

@@ -49,6 +49,8 @@ type Options struct {
 	// Deliveries reads deliveries and the outbox; nil means Store, when
 	// it implements models.DeliveryService.
 	Deliveries models.DeliveryService
+	// RateLimit, if set, limits the requests of each API key (ratelimit.go).
+	RateLimit *RateLimit
 	// previews, if set, replaces the limiter of expensive reads (tests
 	// hold its slots to see the 429); not configurable from outside.
 	previews *limiter
@@ -167,6 +169,7 @@ type server struct {
 	campaigns    models.CampaignService
 	deliveries   models.DeliveryService
 	previews     *limiter // expensive reads: previews and segment members
+	rate         *keyLimiter
 }
 
 // New builds the HTTP handler: a gin engine in release mode with every
@@ -195,7 +198,7 @@ func newEngine(opts Options) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(nil); err != nil {
 		return nil, err
 	}
-	e.Use(withRequestID, dropHeadBody, s.observe, s.recoverPanic, s.limitBody)
+	e.Use(withRequestID, traceRequest, dropHeadBody, s.observe, s.recoverPanic, s.limitBody)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
 	for _, r := range withHeadRoutes(s.routes()) {
@@ -205,7 +208,7 @@ func newEngine(opts Options) (*gin.Engine, error) {
 		}
 		handlers := []gin.HandlerFunc{h}
 		if r.role != public {
-			handlers = append([]gin.HandlerFunc{s.requireRole(r.role)}, handlers...)
+			handlers = append([]gin.HandlerFunc{s.requireRole(r.role), s.rateLimit}, handlers...)
 		}
 		e.Handle(r.method, r.path, handlers...)
 	}
@@ -235,6 +238,7 @@ func newServer(opts Options) (*server, error) {
 		campaigns:    opts.Campaigns,
 		deliveries:   opts.Deliveries,
 		previews:     opts.previews,
+		rate:         newKeyLimiter(opts.RateLimit),
 	}
 	if s.previews == nil {
 		s.previews = newLimiter(expensiveSlots(), expensiveWait)

@@ -10,6 +10,7 @@ package configs
 
 import (
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +22,10 @@ import (
 // Config holds every setting. Each leaf field names its environment
 // variable (env tag), its key in the YAML file (yaml tag) and a one-line
 // description (desc tag), so Vars, the loaders and the redacting log form
-// all read one list. A redact tag keeps a value out of logs: "value" hides
-// it, "url" hides credentials and query, "origin" keeps scheme and host only.
+// all read one list. A roles tag says which serving command alone reads
+// the setting ("api" or "worker"; none: both), for their --help. A
+// redact tag keeps a value out of logs: "value" hides it, "url" hides
+// credentials and query, "origin" keeps scheme and host only.
 type Config struct {
 	HTTPAddr          string `env:"CANDOR_HTTP_ADDR" yaml:"http_addr" desc:"Address the HTTP server listens on."`
 	DatabaseURL       string `env:"CANDOR_DATABASE_URL" yaml:"database_url" redact:"url" desc:"PostgreSQL URL (postgres://...). Empty, together with CANDOR_REDIS_URL: embedded SQLite under CANDOR_DATA_DIR."`
@@ -31,7 +34,7 @@ type Config struct {
 	SecretKey         string `env:"CANDOR_SECRET_KEY" yaml:"secret_key" redact:"value" desc:"At least 32 characters; signs customer links and keys address fingerprints. Required with PostgreSQL (not by candor migrate); generated in CANDOR_DATA_DIR if unset in embedded mode."`
 	SecretKeyPrevious string `env:"CANDOR_SECRET_KEY_PREVIOUS" yaml:"secret_key_previous" redact:"value" desc:"The previous CANDOR_SECRET_KEY during a rotation: links signed with it still verify."`
 	AdminAPIKey       string `env:"CANDOR_ADMIN_API_KEY" yaml:"admin_api_key" redact:"value" desc:"If set, this key (cnd_..., at least 24 characters) exists as an admin API key at start."`
-	PublicURL         string `env:"CANDOR_PUBLIC_URL" yaml:"public_url" desc:"Absolute http(s) base of the links put into messages; a trailing slash is removed."`
+	PublicURL         string `env:"CANDOR_PUBLIC_URL" yaml:"public_url" desc:"Absolute http(s) base of the links put into messages; a trailing slash is removed. Unset: http://localhost:PORT with the port of CANDOR_HTTP_ADDR (its host when it names one), and the start-up log says so."`
 
 	DefaultTimezone        string `env:"CANDOR_DEFAULT_TIMEZONE" yaml:"default_timezone" desc:"IANA time zone for customers without one. Unset: such customers are excluded."`
 	DefaultWindows         string `env:"CANDOR_DEFAULT_WINDOWS" yaml:"default_windows" desc:"Send windows for customers without any, e.g. \"mon-fri 09:00-17:00; sat 10:00-12:00\". Unset: such customers are excluded."`
@@ -40,20 +43,22 @@ type Config struct {
 	SMTP                 SMTP   `yaml:"smtp"`
 	SMS                  SMS    `yaml:"sms"`
 	WebhookChannelURL    string `env:"CANDOR_WEBHOOK_CHANNEL_URL" yaml:"webhook_channel_url" redact:"origin" desc:"Endpoint that receives the messages of customers who prefer the webhook channel."`
-	WebhookChannelSecret string `env:"CANDOR_WEBHOOK_CHANNEL_SECRET" yaml:"webhook_channel_secret" redact:"value" desc:"Standard Webhooks secret (whsec_<base64>) that signs the webhook channel's messages. Required with CANDOR_WEBHOOK_CHANNEL_URL."`
+	WebhookChannelSecret string `env:"CANDOR_WEBHOOK_CHANNEL_SECRET" yaml:"webhook_channel_secret" roles:"worker" redact:"value" desc:"Standard Webhooks secret (whsec_<base64>) that signs the webhook channel's messages. Required with CANDOR_WEBHOOK_CHANNEL_URL."`
 
 	EmailRate           string `env:"CANDOR_EMAIL_RATE" yaml:"email_rate" desc:"Most emails sent, \"N/s\" or \"N/m\"."`
 	SMSRate             string `env:"CANDOR_SMS_RATE" yaml:"sms_rate" desc:"Most text messages sent, \"N/s\" or \"N/m\"."`
 	WebhookRate         string `env:"CANDOR_WEBHOOK_RATE" yaml:"webhook_rate" desc:"Most webhook-channel messages sent, \"N/s\" or \"N/m\"."`
-	WebhookAllowPrivate bool   `env:"CANDOR_WEBHOOK_ALLOW_PRIVATE" yaml:"webhook_allow_private" desc:"Allow webhook URLs that resolve to private, loopback or link-local addresses. For local testing only."`
+	WebhookAllowPrivate bool   `env:"CANDOR_WEBHOOK_ALLOW_PRIVATE" yaml:"webhook_allow_private" roles:"worker" desc:"Allow webhook URLs that resolve to private, loopback or link-local addresses. For local testing only."`
 
 	MetricsToken      string        `env:"CANDOR_METRICS_TOKEN" yaml:"metrics_token" redact:"value" desc:"If set, /metrics requires \"Authorization: Bearer <token>\"."`
-	WorkerConcurrency int           `env:"CANDOR_WORKER_CONCURRENCY" yaml:"worker_concurrency" desc:"Tasks one worker process runs at once (1-1000). Sends wait on the network, not the CPU, so this is well above the core count."`
-	WorkerLease       time.Duration `env:"CANDOR_WORKER_LEASE" yaml:"worker_lease" desc:"How long a worker holds the deliveries it claimed (5s to 1h). A worker that dies mid-send gives them up after this: re-sent on channels that de-duplicate (sms, webhook), unknown on email."`
-	MaxBodyBytes      int64         `env:"CANDOR_MAX_BODY_BYTES" yaml:"max_body_bytes" desc:"Largest accepted request body in bytes (1 KiB to 64 MiB)."`
+	WorkerConcurrency int           `env:"CANDOR_WORKER_CONCURRENCY" yaml:"worker_concurrency" roles:"worker" desc:"Tasks one worker process runs at once (1-1000). Sends wait on the network, not the CPU, so this is well above the core count."`
+	WorkerLease       time.Duration `env:"CANDOR_WORKER_LEASE" yaml:"worker_lease" roles:"worker" desc:"How long a worker holds the deliveries it claimed (5s to 1h). A worker that dies mid-send gives them up after this: re-sent on channels that de-duplicate (sms, webhook), unknown on email."`
+	WorkerAddr        string        `env:"CANDOR_WORKER_ADDR" yaml:"worker_addr" roles:"worker" desc:"Address where candor worker serves /healthz, /readyz and /metrics (candor run serves them on CANDOR_HTTP_ADDR)."`
+	MaxBodyBytes      int64         `env:"CANDOR_MAX_BODY_BYTES" yaml:"max_body_bytes" roles:"api" desc:"Largest accepted request body in bytes (1 KiB to 64 MiB)."`
+	APIRateLimit      string        `env:"CANDOR_API_RATE_LIMIT" yaml:"api_rate_limit" roles:"api" desc:"Requests one API key may make, \"N/s\" or \"N/m\" (bursts up to N), shared by every API process through Redis; \"off\" disables it. Past it the answer is 429 with Retry-After."`
 	ShutdownTimeout   time.Duration `env:"CANDOR_SHUTDOWN_TIMEOUT" yaml:"shutdown_timeout" desc:"How long shutdown waits for requests and sends in flight (1s to 10m)."`
 	StatementTimeout  time.Duration `env:"CANDOR_DB_STATEMENT_TIMEOUT" yaml:"db_statement_timeout" desc:"PostgreSQL statement_timeout of every statement the API and the worker run, launches included (1s to 1h; migrate and seed run without one)."`
-	PreviewTimeout    time.Duration `env:"CANDOR_DB_PREVIEW_TIMEOUT" yaml:"db_preview_timeout" desc:"Longest a segment or campaign preview, or a page of segment members, may run on either database (1s to 10m, at most CANDOR_DB_STATEMENT_TIMEOUT); past it the request is a 503 and its query is stopped."`
+	PreviewTimeout    time.Duration `env:"CANDOR_DB_PREVIEW_TIMEOUT" yaml:"db_preview_timeout" roles:"api" desc:"Longest a segment or campaign preview, or a page of segment members, may run on either database (1s to 10m, at most CANDOR_DB_STATEMENT_TIMEOUT); past it the request is a 503 and its query is stopped."`
 	LogLevel          string        `env:"CANDOR_LOG_LEVEL" yaml:"log_level" desc:"debug, info, warn or error."`
 }
 
@@ -61,20 +66,20 @@ type Config struct {
 // only when Host is set.
 type SMTP struct {
 	Host     string `env:"CANDOR_SMTP_HOST" yaml:"host" desc:"SMTP server host name. Unset: the email channel has no transport of its own."`
-	Port     int    `env:"CANDOR_SMTP_PORT" yaml:"port" desc:"SMTP server port."`
-	Username string `env:"CANDOR_SMTP_USERNAME" yaml:"username" desc:"SMTP user name; empty for no authentication."`
-	Password string `env:"CANDOR_SMTP_PASSWORD" yaml:"password" redact:"value" desc:"SMTP password."`
-	From     string `env:"CANDOR_SMTP_FROM" yaml:"from" desc:"Sender address, e.g. \"Candor <news@example.com>\". Required with CANDOR_SMTP_HOST."`
-	TLS      string `env:"CANDOR_SMTP_TLS" yaml:"tls" desc:"starttls, tls (implicit TLS, usually port 465) or none."`
+	Port     int    `env:"CANDOR_SMTP_PORT" yaml:"port" roles:"worker" desc:"SMTP server port."`
+	Username string `env:"CANDOR_SMTP_USERNAME" yaml:"username" roles:"worker" desc:"SMTP user name; empty for no authentication."`
+	Password string `env:"CANDOR_SMTP_PASSWORD" yaml:"password" roles:"worker" redact:"value" desc:"SMTP password."`
+	From     string `env:"CANDOR_SMTP_FROM" yaml:"from" roles:"worker" desc:"Sender address, e.g. \"Candor <news@example.com>\". Required with CANDOR_SMTP_HOST."`
+	TLS      string `env:"CANDOR_SMTP_TLS" yaml:"tls" roles:"worker" desc:"starttls, tls (implicit TLS, usually port 465) or none."`
 }
 
 // SMS holds the text message channel's HTTP provider settings. Text
 // messages go through the provider only when URL is set.
 type SMS struct {
 	URL        string `env:"CANDOR_SMS_URL" yaml:"url" redact:"origin" desc:"Base URL of a Twilio-compatible SMS API, e.g. https://api.twilio.com. Unset: the sms channel has no transport of its own."`
-	AccountSID string `env:"CANDOR_SMS_ACCOUNT_SID" yaml:"account_sid" desc:"Account id of the SMS API (the user name of its basic auth). Required with CANDOR_SMS_URL."`
-	Token      string `env:"CANDOR_SMS_TOKEN" yaml:"token" redact:"value" desc:"Auth token of the SMS API (the password of its basic auth)."`
-	From       string `env:"CANDOR_SMS_FROM" yaml:"from" desc:"Sender: an E.164 number or an alphanumeric sender id of up to 11 characters."`
+	AccountSID string `env:"CANDOR_SMS_ACCOUNT_SID" yaml:"account_sid" roles:"worker" desc:"Account id of the SMS API (the user name of its basic auth). Required with CANDOR_SMS_URL."`
+	Token      string `env:"CANDOR_SMS_TOKEN" yaml:"token" roles:"worker" redact:"value" desc:"Auth token of the SMS API (the password of its basic auth)."`
+	From       string `env:"CANDOR_SMS_FROM" yaml:"from" roles:"worker" desc:"Sender: an E.164 number or an alphanumeric sender id of up to 11 characters."`
 }
 
 // Defaults returns the configuration used when neither the file nor the
@@ -83,14 +88,15 @@ func Defaults() *Config {
 	return &Config{
 		HTTPAddr:          ":8080",
 		DataDir:           "./data",
-		PublicURL:         "http://localhost:8080",
 		SMTP:              SMTP{Port: 587, TLS: "starttls"},
 		EmailRate:         "50/s",
 		SMSRate:           "10/s",
 		WebhookRate:       "50/s",
 		WorkerConcurrency: 20,
 		WorkerLease:       5 * time.Minute,
+		WorkerAddr:        ":8081",
 		MaxBodyBytes:      1 << 20,
+		APIRateLimit:      "20/s",
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  60 * time.Second,
 		PreviewTimeout:    15 * time.Second,
@@ -169,6 +175,47 @@ func (c *Config) ParsedMaxMessages() *models.Cadence {
 		return nil
 	}
 	return cad
+}
+
+// LinkBase returns the base of the links put into messages and says where
+// it came from: CANDOR_PUBLIC_URL when set, else http://HOST:PORT from
+// CANDOR_HTTP_ADDR, with localhost for a wildcard or missing host, so a
+// server on :18180 writes links to port 18180 rather than to a port
+// nobody listens on.
+func (c *Config) LinkBase() (base, source string) {
+	if c.PublicURL != "" {
+		return c.PublicURL, "CANDOR_PUBLIC_URL"
+	}
+	host, port, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		return "http://localhost:8080", "default"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port), "CANDOR_HTTP_ADDR"
+}
+
+// APIRate returns CANDOR_API_RATE_LIMIT as requests per period, or ok
+// false when it is "off" or invalid (Validate reports the latter).
+func (c *Config) APIRate() (requests int, period time.Duration, ok bool) {
+	return parseRequestRate(c.APIRateLimit)
+}
+
+// parseRequestRate reads "N/s" or "N/m" as a whole number per period.
+func parseRequestRate(spec string) (int, time.Duration, bool) {
+	count, unit, _ := strings.Cut(spec, "/")
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 || n > maxRate {
+		return 0, 0, false
+	}
+	switch unit {
+	case "s":
+		return n, time.Second, true
+	case "m":
+		return n, time.Minute, true
+	}
+	return 0, 0, false
 }
 
 // maxRate bounds N in a rate so a typo such as "50000000/s" cannot turn

@@ -52,14 +52,15 @@ func TestDefaults(t *testing.T) {
 	want := &configs.Config{
 		HTTPAddr:          ":8080",
 		DataDir:           "./data",
-		PublicURL:         "http://localhost:8080",
 		SMTP:              configs.SMTP{Port: 587, TLS: "starttls"},
 		EmailRate:         "50/s",
 		SMSRate:           "10/s",
 		WebhookRate:       "50/s",
 		WorkerConcurrency: 20,
 		WorkerLease:       5 * time.Minute,
+		WorkerAddr:        ":8081",
 		MaxBodyBytes:      1048576,
+		APIRateLimit:      "20/s",
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  time.Minute,
 		PreviewTimeout:    15 * time.Second,
@@ -230,3 +231,26 @@ func TestParsedAudienceDefaults(t *testing.T) {
 // sortStrings compares string slices as sets with order ignored, for
 // problems whose order follows map iteration or field order.
 var sortStrings = cmpopts.SortSlices(func(a, b string) bool { return a < b })
+
+func TestLinkBaseFollowsTheListenAddressWhenNoPublicURLIsSet(t *testing.T) {
+	tests := []struct {
+		name, httpAddr, publicURL, want, source string
+	}{
+		{"a port alone gives localhost on that port", ":18180", "", "http://localhost:18180", "CANDOR_HTTP_ADDR"},
+		{"a named host is kept", "127.0.0.1:9000", "", "http://127.0.0.1:9000", "CANDOR_HTTP_ADDR"},
+		{"a wildcard host becomes localhost", "0.0.0.0:8080", "", "http://localhost:8080", "CANDOR_HTTP_ADDR"},
+		{"an IPv6 wildcard becomes localhost", "[::]:8080", "", "http://localhost:8080", "CANDOR_HTTP_ADDR"},
+		{"an IPv6 host keeps its brackets", "[::1]:8080", "", "http://[::1]:8080", "CANDOR_HTTP_ADDR"},
+		{"a public URL wins over the listen address", ":18180", "https://candor.example.com", "https://candor.example.com", "CANDOR_PUBLIC_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := configs.Defaults()
+			c.HTTPAddr, c.PublicURL = tt.httpAddr, tt.publicURL
+			base, source := c.LinkBase()
+			if base != tt.want || source != tt.source {
+				t.Errorf("LinkBase() = %q, %q; want %q, %q", base, source, tt.want, tt.source)
+			}
+		})
+	}
+}

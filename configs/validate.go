@@ -120,10 +120,16 @@ func (c *Config) validateHTTP(p *problems) {
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || !validPort(port) {
 		p.add("CANDOR_HTTP_ADDR", "address", `must be "host:port" or ":port" such as ":8080", got %q`, c.HTTPAddr)
 	}
-	if c.PublicURL == "" {
-		p.add("CANDOR_PUBLIC_URL", "required", "is required: links in messages are built on it")
-	} else if u := checkHTTPURL(p, "CANDOR_PUBLIC_URL", c.PublicURL); u != nil {
-		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if _, port, err := net.SplitHostPort(c.WorkerAddr); err != nil || !validPort(port) {
+		p.add("CANDOR_WORKER_ADDR", "address", `must be "host:port" or ":port" such as ":8081", got %q`, c.WorkerAddr)
+	}
+	if _, _, ok := c.APIRate(); !ok && c.APIRateLimit != "off" {
+		p.add("CANDOR_API_RATE_LIMIT", "rate", `must be "N/s" or "N/m" with N a whole number from 1 to %d, or "off", got %q`, maxRate, c.APIRateLimit)
+	}
+	// An empty CANDOR_PUBLIC_URL is valid: links follow CANDOR_HTTP_ADDR
+	// (Config.LinkBase).
+	if c.PublicURL != "" {
+		if u := checkHTTPURL(p, "CANDOR_PUBLIC_URL", c.PublicURL); u != nil && (u.User != nil || u.RawQuery != "" || u.Fragment != "") {
 			p.add("CANDOR_PUBLIC_URL", "base_url", "must be a plain base URL without credentials, query or fragment, because paths are appended to it")
 		}
 	}

@@ -13,6 +13,9 @@ type Var struct {
 	Default     string // as it would be written in the environment; empty when unset
 	Description string
 	Secret      bool // the value is, or may contain, a credential
+	// Roles names the one serving command that reads it ("api" or
+	// "worker"); empty when both do.
+	Roles string
 }
 
 // configFileVar names the YAML file; it is the one variable without a
@@ -33,6 +36,7 @@ func Vars() []Var {
 			Default:     fmt.Sprint(s.value.Interface()),
 			Description: s.field.Tag.Get("desc"),
 			Secret:      s.field.Tag.Get("redact") != "",
+			Roles:       s.field.Tag.Get("roles"),
 		})
 	}
 	return vars

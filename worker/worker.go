@@ -63,7 +63,9 @@ func New(opts Options) *Worker {
 			log.Warn("task failed", "task_type", task.Type(), "task_id", id, "retried", retried, "error", err.Error())
 		}),
 	})
-	return &Worker{srv: srv, mux: asynq.NewServeMux(), log: log}
+	mux := asynq.NewServeMux()
+	mux.Use(traceTasks)
+	return &Worker{srv: srv, mux: mux, log: log}
 }
 
 // Handle registers the handler for a task type.

@@ -23,6 +23,9 @@ func TestApikeyCreateNeedsAnOwner(t *testing.T) {
 			}
 		})
 	}
+	if code, _, stderr := run(t, e, "migrate"); code != 0 { // apikey needs an existing database
+		t.Fatalf("migrate: exit %d: %s", code, stderr)
+	}
 	code, _, stderr := run(t, e, "apikey", "create", "--name", "laptop", "--role", "admin", "--owner-name", "Ada Admin", "--owner-email", "ada@example.com")
 	if code != 0 {
 		t.Fatalf("apikey create: exit %d: %s", code, stderr)

@@ -51,14 +51,6 @@ func loadConfig(getenv func(string) string, mode configs.Mode) (*configs.Config,
 	return cfg, nil
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
 // openApp loads config, opens the store (migrating it in embedded mode)
 // and, with withRedis, connects to Redis or starts the embedded one.
 // configs.ModeReal refuses the embedded mode (api and worker commands);
@@ -69,16 +61,36 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: newLogger(logOut, cfg.LogLevel).With("command", command), metrics: prometheus.NewRegistry()}
+	routeRedisLogs(a.log)
 	secret := cfg.SecretKey
+	sqlitePath := filepath.Join(cfg.DataDir, "candor.db")
 	if cfg.Embedded() {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data dir: %w", err)
-		}
-		if secret == "" {
-			if secret, err = embeddedSecret(cfg.DataDir); err != nil {
+		if command == "apikey" {
+			// A key written to a new, empty database would never work
+			// against the server the operator meant.
+			if err := requireDatabaseFile(cfg.DataDir, sqlitePath); err != nil {
 				return nil, err
 			}
 		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		keyFile := "CANDOR_SECRET_KEY"
+		generated := false
+		if secret == "" {
+			keyFile = filepath.Join(cfg.DataDir, "secret.key")
+			if secret, generated, err = embeddedSecret(cfg.DataDir); err != nil {
+				return nil, err
+			}
+		}
+		// The first line an embedded process logs, so what it uses and
+		// where it keeps it is the first thing a person reads.
+		what := "embedded mode: SQLite database"
+		if withRedis {
+			what += " and in-process Redis"
+		}
+		a.log.Info(what+"; for trying Candor and for tests, not for production",
+			"database", sqlitePath, "data_dir", cfg.DataDir, "secret_key", keyFile, "secret_key_generated", generated)
 	}
 	if secret == "" && mode == configs.ModeMigrate {
 		// Migrations sign, seal and fingerprint nothing (the fingerprint
@@ -89,7 +101,6 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	if a.keys, err = secrets.New(secret, cfg.SecretKeyPrevious); err != nil {
 		return nil, &configError{lines: []string{"CANDOR_SECRET_KEY: " + err.Error()}}
 	}
-	sqlitePath := filepath.Join(cfg.DataDir, "candor.db")
 	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log}
 	if command != "migrate" && command != "seed" {
 		// Serving statements are bounded (issue 15); building indexes
@@ -98,7 +109,7 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	}
 	a.store, err = store.Open(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, describeOpenError(err, cfg.DatabaseURL)
 	}
 	if cfg.Embedded() {
 		if err := a.store.Migrate(ctx); err != nil {
@@ -131,10 +142,6 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 			a.Close()
 			return nil, err
 		}
-	}
-	if cfg.Embedded() {
-		a.log.Info("embedded mode: SQLite database and in-process Redis; for trying Candor and for tests, not for production",
-			"database", sqlitePath, "data_dir", cfg.DataDir)
 	}
 	return a, nil
 }
@@ -210,18 +217,35 @@ func (a *app) Close() {
 }
 
 // embeddedSecret reads the data dir's generated secret key, creating it
-// on first start, so links stay valid across restarts of the embedded mode.
-func embeddedSecret(dir string) (string, error) {
+// on first start (generated true), so links stay valid across restarts of
+// the embedded mode.
+func embeddedSecret(dir string) (secret string, generated bool, err error) {
 	path := filepath.Join(dir, "secret.key")
 	b, err := os.ReadFile(path)
 	if err == nil {
-		return strings.TrimSpace(string(b)), nil
+		return strings.TrimSpace(string(b)), false, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("read %s: %w", path, err)
+		return "", false, fmt.Errorf("read %s: %w", path, err)
 	}
-	secret := secrets.GenerateSecret()
+	secret = secrets.GenerateSecret()
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+		return "", false, fmt.Errorf("write %s: %w", path, err)
 	}
-	return secret, nil
+	return secret, true, nil
+}
+
+// requireDatabaseFile refuses to go on when the data directory holds no
+// embedded database, naming the directory and the way out.
+func requireDatabaseFile(dir, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	return fmt.Errorf("no Candor database in %s (CANDOR_DATA_DIR): start `candor run` with this CANDOR_DATA_DIR first, "+
+		"or set CANDOR_DATA_DIR (or CANDOR_DATABASE_URL) to what the server uses", abs)
 }

@@ -53,7 +53,8 @@ func (p *procs) start(i int) {
 		p.t.Fatal(err)
 	}
 	cmd := exec.Command(p.bin, "worker")
-	cmd.Env, cmd.Stdout, cmd.Stderr = p.env, log, log
+	// Each worker serves its health on a port of its own.
+	cmd.Env, cmd.Stdout, cmd.Stderr = append(append([]string{}, p.env...), "CANDOR_WORKER_ADDR=127.0.0.1:0"), log, log
 	if err := cmd.Start(); err != nil {
 		p.t.Fatalf("start worker: %v", err)
 	}

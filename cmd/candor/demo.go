@@ -44,7 +44,7 @@ func (a *app) runDemo(ctx context.Context, out io.Writer) error {
 	svc := campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg)))
 	res, err := demo.Prepare(ctx, demo.Options{Store: a.store, Launch: svc.LaunchCampaign, Now: time.Now(),
 		Check: func(c *models.Content) []models.Finding {
-			return content.CheckContent(&c.ContentInput, content.CheckOptions{Now: time.Now(), PublicURL: a.cfg.PublicURL})
+			return content.CheckContent(&c.ContentInput, content.CheckOptions{Now: time.Now(), PublicURL: a.linkBase()})
 		}})
 	if err != nil {
 		return fmt.Errorf("prepare the demo: %w", err)
@@ -61,7 +61,7 @@ func (a *app) runDemo(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("read the demo key: %w", err)
 	}
 	a.log.Info("demo ready", "created", res.Created, "campaign_id", res.Campaign.ID, "planned", res.Campaign.Planned)
-	printDemo(out, a.cfg.PublicURL, keyPath, key, res, a.keys)
+	printDemo(out, a.linkBase(), keyPath, key, res, a.keys)
 	return nil
 }
 

@@ -15,6 +15,9 @@ func TestApikeyCreateKeepsTheKeyOutOfItsLog(t *testing.T) {
 	e["CANDOR_DATA_DIR"] = t.TempDir()
 	delete(e, "CANDOR_DATABASE_URL")
 	delete(e, "CANDOR_REDIS_URL")
+	if code, _, stderr := run(t, e, "migrate"); code != 0 { // apikey needs an existing database
+		t.Fatalf("migrate: exit %d: %s", code, stderr)
+	}
 	code, key, stderr := run(t, e, "apikey", "create", "--name", "quiet", "--role", "viewer", "--owner-name", "quiet", "--owner-email", "quiet@example.com")
 	key = strings.TrimSpace(key)
 	if code != 0 || !strings.HasPrefix(key, "cnd_") {
@@ -31,6 +34,9 @@ func TestTheEmbeddedDatabaseFilesAreOnlyReadableByTheOwner(t *testing.T) {
 	old := syscall.Umask(0o022) // the usual umask, which leaves files world-readable
 	defer syscall.Umask(old)
 	dir := t.TempDir()
+	if code, _, stderr := run(t, env{"CANDOR_DATA_DIR": dir}, "migrate"); code != 0 {
+		t.Fatalf("migrate: exit %d: %s", code, stderr)
+	}
 	code, _, stderr := run(t, env{"CANDOR_DATA_DIR": dir}, "apikey", "create", "--name", "perm", "--role", "viewer", "--owner-name", "perm", "--owner-email", "perm@example.com")
 	if code != 0 {
 		t.Fatalf("apikey create: exit %d: %s", code, stderr)
