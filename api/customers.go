@@ -231,7 +231,7 @@ func decodeBatchItems(raws []json.RawMessage) ([]batchResult, []*models.Customer
 	for i, raw := range raws {
 		results[i].Index = i
 		in := new(models.CustomerInput)
-		err := decodeStrict(raw, in)
+		err := decodeItem(raw, in)
 		if err == nil {
 			in.Normalize()
 			results[i].ExternalID = in.ExternalID
