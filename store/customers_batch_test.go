@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
@@ -170,5 +171,36 @@ func allCustomers(tb testing.TB, s *store.Store) []*models.Customer {
 			return out
 		}
 		page.Cursor = next
+	}
+}
+
+// BenchmarkPutCustomers writes batches of 1,000 customers that all change
+// (after the first pass every item is an update of a stored row):
+//
+//	CANDOR_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
+//	  go test ./store -run '^$' -bench PutCustomers -benchtime 20x
+func BenchmarkPutCustomers(b *testing.B) {
+	for _, backend := range testenv.Backends() {
+		b.Run(backend, func(b *testing.B) {
+			s := mustOpen(b, backend)
+			ctx := context.Background()
+			ins := make([]*models.CustomerInput, 1000)
+			for i := range ins {
+				ins[i] = customerInput(fmt.Sprintf("bench-%d", i))
+			}
+			if _, err := s.PutCustomers(ctx, ins); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for n := range b.N {
+				for _, in := range ins {
+					in.Name = fmt.Sprintf("Name %d", n)
+				}
+				if _, err := s.PutCustomers(ctx, ins); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(ins))/b.Elapsed().Seconds(), "customers/s")
+		})
 	}
 }
