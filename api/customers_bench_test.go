@@ -38,7 +38,7 @@ func BenchmarkCustomersHTTP(b *testing.B) {
 			srv := httptest.NewServer(a.engine)
 			b.Cleanup(srv.Close)
 			h := &benchHTTP{url: srv.URL, key: a.apiKey[models.RoleEditor], client: &http.Client{
-				Transport: &http.Transport{MaxIdleConnsPerHost: benchClients}, Timeout: 30 * time.Second}}
+				Transport: &http.Transport{MaxIdleConnsPerHost: benchClients}, Timeout: 120 * time.Second}}
 			const batchSize, batchesPerClient = 1000, 2
 			b.Run("batch", func(b *testing.B) {
 				var round atomic.Int64
