@@ -6,28 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/candor/candor/campaigns/segment"
-	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/store"
 )
 
-// openPool opens a store with the given pool settings, closed when the test
-// ends.
+// openPool opens a store with the given pool settings.
 func openPool(tb testing.TB, backend string, maxConns int, lifetime time.Duration) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), store.Options{
-		DatabaseURL:     testenv.BackendURL(tb, backend),
-		SQLitePath:      testenv.SQLitePath(tb),
-		Keys:            testKeys(tb),
-		Rules:           segment.Language{},
-		MaxConns:        maxConns,
-		ConnMaxLifetime: lifetime,
-	})
-	if err != nil {
-		tb.Fatalf("open %s store: %v", backend, err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return mustOpenOptions(tb, backend, func(o *store.Options) { o.MaxConns, o.ConnMaxLifetime = maxConns, lifetime })
 }
 
 // burst holds n connections of s at once, then gives them all back.
