@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 
@@ -175,9 +174,10 @@ type batchResponse struct {
 }
 
 // batchCustomers answers POST /v1/customers/batch: up to MaxBatchSize
-// upserts with a result per item (201, 200, 422 or 409). EINVALID for a
-// missing or oversized list; a store failure other than a per-item
-// conflict or rule aborts the rest (items already written stay written).
+// upserts with a result per item (201, 200, 422 or 409), written by one
+// store call in one transaction. EINVALID for a missing or oversized
+// list; a store failure that is not an item's own (EUNAVAILABLE) answers
+// the whole request, and then nothing was written.
 func (s *server) batchCustomers(c *gin.Context) {
 	var req batchRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -188,17 +188,17 @@ func (s *server) batchCustomers(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	resp := batchResponse{Results: make([]batchResult, 0, len(req.Customers))}
-	seen := make(map[string]int, len(req.Customers)) // external id -> first index
-	for i, raw := range req.Customers {
-		res, err := s.batchItem(c.Request.Context(), i, raw, seen)
-		if err != nil {
-			// An item the store could not write is reported and the batch
-			// goes on: stopping here would leave the caller unsure which
-			// items were written.
-			s.logger.Error("batch item failed", "request_id", requestID(c), "index", i, "error", err.Error())
-			res.Status, res.Detail, res.Errors = http.StatusInternalServerError, "Internal error; the item was not written.", nil
-		}
+	results, ins, at := decodeBatchItems(req.Customers)
+	puts, err := s.store.PutCustomers(c.Request.Context(), ins)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	resp := batchResponse{Results: make([]batchResult, 0, len(results))}
+	for j, put := range puts {
+		results[at[j]] = s.batchOutcome(c, results[at[j]], put)
+	}
+	for _, res := range results {
 		resp.add(res)
 	}
 	c.JSON(http.StatusOK, resp)
@@ -217,46 +217,59 @@ func validateBatch(req batchRequest) error {
 	return p.Err()
 }
 
-// batchItem upserts one item. It returns an error only for failures that
-// are not the item's fault, which should stop the batch. seen maps the
-// external ids of earlier valid items to their index: a repeat is a 422
-// on /external_id (rule unique_in_batch), since which of two profiles a
-// caller meant cannot be known, and the first one stays written.
-func (s *server) batchItem(ctx context.Context, i int, raw json.RawMessage, seen map[string]int) (batchResult, error) {
-	res := batchResult{Index: i}
-	var in models.CustomerInput
-	err := decodeStrict(raw, &in)
-	if err == nil {
-		in.Normalize()
-		res.ExternalID = in.ExternalID
-		err = in.Validate()
-	}
-	if err == nil {
-		if first, dup := seen[in.ExternalID]; dup {
+// decodeBatchItems decodes and validates each item on its own. It returns
+// a result per item (filled in for the items that failed), the inputs to
+// write and, for each input, the index of its item. seen maps the external
+// ids of earlier valid items to their index: a repeat is a 422 on
+// /external_id (rule unique_in_batch), since which of two profiles a
+// caller meant cannot be known, and the first one is written.
+func decodeBatchItems(raws []json.RawMessage) ([]batchResult, []*models.CustomerInput, []int) {
+	results := make([]batchResult, len(raws))
+	ins := make([]*models.CustomerInput, 0, len(raws))
+	at := make([]int, 0, len(raws))
+	seen := make(map[string]int, len(raws))
+	for i, raw := range raws {
+		results[i].Index = i
+		in := new(models.CustomerInput)
+		err := decodeItem(raw, in)
+		if err == nil {
+			in.Normalize()
+			results[i].ExternalID = in.ExternalID
+			err = in.Validate()
+		} else {
+			results[i].ExternalID = peekExternalID(raw)
+		}
+		if first, dup := seen[in.ExternalID]; err == nil && dup {
 			var p models.Problems
 			p.Add("/external_id", "unique_in_batch", "repeats the external_id of item %d; send each customer once per batch", first)
 			err = p.Err()
-		} else {
-			seen[in.ExternalID] = i
 		}
-	} else if res.ExternalID == "" {
-		res.ExternalID = peekExternalID(raw)
+		if err != nil {
+			results[i].Status, results[i].Detail, results[i].Errors = statusOf(models.ErrorCode(err)), models.ErrorMessage(err), models.ErrorFields(err)
+			continue
+		}
+		seen[in.ExternalID] = i
+		ins, at = append(ins, in), append(at, i)
 	}
-	created := false
-	if err == nil {
-		_, created, err = s.store.PutCustomer(ctx, &in)
-	}
-	switch code := models.ErrorCode(err); {
-	case err == nil && created:
+	return results, ins, at
+}
+
+// batchOutcome completes res with what the store did with its item. An
+// item failure that is not the item's fault is a 500 on that item alone
+// (the store wrote the others one by one).
+func (s *server) batchOutcome(c *gin.Context, res batchResult, put models.CustomerPut) batchResult {
+	switch code := models.ErrorCode(put.Err); {
+	case put.Err == nil && put.Created:
 		res.Status, res.Detail = http.StatusCreated, "created"
-	case err == nil:
+	case put.Err == nil:
 		res.Status, res.Detail = http.StatusOK, "updated"
 	case code == models.EINVALID || code == models.ECONFLICT:
-		res.Status, res.Detail, res.Errors = statusOf(code), models.ErrorMessage(err), models.ErrorFields(err)
+		res.Status, res.Detail, res.Errors = statusOf(code), models.ErrorMessage(put.Err), models.ErrorFields(put.Err)
 	default:
-		return res, err
+		s.logger.Error("batch item failed", "request_id", requestID(c), "index", res.Index, "error", put.Err.Error())
+		res.Status, res.Detail = http.StatusInternalServerError, "Internal error; the item was not written."
 	}
-	return res, nil
+	return res
 }
 
 // peekExternalID reads the external id of an item that failed strict

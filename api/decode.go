@@ -101,15 +101,34 @@ func decodeStrict(body []byte, dst any) error {
 	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return models.Errorf(models.EMALFORMED, "Unexpected data at byte offset %d after the JSON value; send exactly one JSON object.", len(body)-len(rest))
 	}
-	t := reflect.TypeOf(dst).Elem()
 	var p models.Problems
 	if !duplicateKeys(&p, body[:dec.InputOffset()], bad) && bad >= 0 {
 		return models.Errorf(models.EMALFORMED, "The request body is not valid UTF-8 (first invalid byte at offset %d).", bad)
 	}
+	return decodeDoc(p, body, doc, dst)
+}
+
+// decodeItem decodes one item of a body that decodeStrict already read
+// (into a json.RawMessage): the syntax, the UTF-8 and the duplicate keys
+// of the whole body were checked then, so only the item's type is. The
+// errors are decodeStrict's, with pointers relative to the item.
+func decodeItem(raw json.RawMessage, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return syntaxError(err, len(raw))
+	}
+	return decodeDoc(nil, raw, doc, dst)
+}
+
+// decodeDoc checks doc, the decoded body, against dst's type and decodes
+// body into dst, adding to the problems p already holds.
+func decodeDoc(p models.Problems, body []byte, doc any, dst any) error {
 	if doc == nil {
 		p.Add("", "type", "must be a JSON object, not null")
 	} else {
-		checkType(&p, "", doc, t)
+		checkType(&p, "", doc, reflect.TypeOf(dst).Elem())
 	}
 	if err := p.Err(); err != nil {
 		return err
@@ -275,8 +294,12 @@ func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 
 // escapePointer escapes a JSON pointer reference token (RFC 6901).
 func escapePointer(s string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+	return pointerEscaper.Replace(s)
 }
+
+// pointerEscaper is built once: a Replacer builds its tables on first use,
+// which per call cost more than the decoding around it.
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // pageOf reads ?limit= and ?cursor=. A limit that is not a whole number in
 // 1..MaxPageLimit is EINVALID on field "limit"; an absent one means the

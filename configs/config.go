@@ -59,6 +59,8 @@ type Config struct {
 	ShutdownTimeout   time.Duration `env:"CANDOR_SHUTDOWN_TIMEOUT" yaml:"shutdown_timeout" desc:"How long shutdown waits for requests and sends in flight (1s to 10m)."`
 	StatementTimeout  time.Duration `env:"CANDOR_DB_STATEMENT_TIMEOUT" yaml:"db_statement_timeout" desc:"PostgreSQL statement_timeout of every statement the API and the worker run, launches included (1s to 1h; migrate and seed run without one)."`
 	PreviewTimeout    time.Duration `env:"CANDOR_DB_PREVIEW_TIMEOUT" yaml:"db_preview_timeout" roles:"api" desc:"Longest a segment or campaign preview, or a page of segment members, may run on either database (1s to 10m, at most CANDOR_DB_STATEMENT_TIMEOUT); past it the request is a 503 and its query is stopped."`
+	DBMaxConns        int           `env:"CANDOR_DB_MAX_CONNS" yaml:"db_max_conns" desc:"Most database connections one process opens (1-1000); as many are kept open while idle, so bursts reuse them instead of opening new ones. Keep the sum over all processes below PostgreSQL's max_connections."`
+	DBConnMaxLifetime time.Duration `env:"CANDOR_DB_CONN_MAX_LIFETIME" yaml:"db_conn_max_lifetime" desc:"How long a database connection is used before it is replaced (1m to 24h), so a failover or a changed server setting is picked up."`
 	LogLevel          string        `env:"CANDOR_LOG_LEVEL" yaml:"log_level" desc:"debug, info, warn or error."`
 }
 
@@ -100,6 +102,8 @@ func Defaults() *Config {
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  60 * time.Second,
 		PreviewTimeout:    15 * time.Second,
+		DBMaxConns:        20,
+		DBConnMaxLifetime: 30 * time.Minute,
 		LogLevel:          "info",
 	}
 }

@@ -64,6 +64,8 @@ func TestDefaults(t *testing.T) {
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  time.Minute,
 		PreviewTimeout:    15 * time.Second,
+		DBMaxConns:        20,
+		DBConnMaxLifetime: 30 * time.Minute,
 		LogLevel:          "info",
 	}
 	got, err := configs.Load(envFrom(nil))

@@ -227,6 +227,12 @@ func (c *Config) validateRuntime(p *problems) {
 	case c.PreviewTimeout > c.StatementTimeout:
 		p.add("CANDOR_DB_PREVIEW_TIMEOUT", "range", "must be at most CANDOR_DB_STATEMENT_TIMEOUT (%s), got %s", c.StatementTimeout, c.PreviewTimeout)
 	}
+	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+		p.add("CANDOR_DB_MAX_CONNS", "range", "must be 1-1000, got %d", c.DBMaxConns)
+	}
+	if c.DBConnMaxLifetime < time.Minute || c.DBConnMaxLifetime > 24*time.Hour {
+		p.add("CANDOR_DB_CONN_MAX_LIFETIME", "range", "must be between 1m and 24h, got %s", c.DBConnMaxLifetime)
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		p.add("CANDOR_LOG_LEVEL", "enum", "must be debug, info, warn or error, got %q", c.LogLevel)
 	}

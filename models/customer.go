@@ -46,6 +46,18 @@ type CustomerInput struct {
 	Attributes       map[string]any `json:"attributes"`
 }
 
+// CustomerPut is the outcome of one item of CustomerService.PutCustomers.
+type CustomerPut struct {
+	// Created is true for a new customer.
+	Created bool
+	// Changed is false for an item equal to the stored profile: like a
+	// repeated PUT it wrote nothing, not even an outbox event.
+	Changed bool
+	// Err is this item's own failure (EINVALID, ECONFLICT); nil when the
+	// item was written or found unchanged.
+	Err error
+}
+
 // Address returns the customer's address for channel ch ("" if none or
 // for an unknown channel), as the channel's spec reads it: the webhook
 // channel addresses the customer by external id.

@@ -28,6 +28,13 @@ type CustomerService interface {
 	// normalization) writes nothing: no update, no outbox event, updated_at
 	// stays.
 	PutCustomer(ctx context.Context, in *CustomerInput) (c *Customer, created bool, err error)
+	// PutCustomers does what PutCustomer does for each of ins, with
+	// set-based statements in one transaction, and returns one result per
+	// input in order. An item's own failure is in its result (EINVALID,
+	// also for an external id an earlier item already used; ECONFLICT)
+	// and does not stop the others. The error return (EUNAVAILABLE,
+	// EINTERNAL) means nothing was written.
+	PutCustomers(ctx context.Context, ins []*CustomerInput) ([]CustomerPut, error)
 	// EraseCustomer removes the customer's PII and attributes, keeps
 	// suppression fingerprints of email and phone, deletes raw PII from
 	// consent evidence (the digests stay, so the chain still verifies),

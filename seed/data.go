@@ -133,8 +133,9 @@ func pickZone(r *rand.Rand) zoneWeight {
 
 // generateCustomer builds customer number i (0-based) of a seed with the
 // given database id. It is a pure function of (seed, i, id). Hashing the
-// ledger is the costly part, so only the consent_events pass asks for it.
-func generateCustomer(seed uint64, i int, id int64, withHashes bool) seedCustomer {
+// ledger is the costly part, so only the consent_events pass passes hash
+// (nil: no hashes).
+func generateCustomer(seed uint64, i int, id int64, hash HashFunc) seedCustomer {
 	r := rngFor(seed, i)
 	z := pickZone(r)
 	first, last := seedFirst[r.IntN(len(seedFirst))], seedLast[r.IntN(len(seedLast))]
@@ -192,7 +193,7 @@ func generateCustomer(seed uint64, i int, id int64, withHashes bool) seedCustome
 		PreferredWindows: string(windows), Cadence: cadence, Attributes: string(attrJSON),
 		PreferenceVersion: 1, CreatedAt: created,
 	}}
-	sc.events = generateConsent(r, id, created, withHashes)
+	sc.events = generateConsent(r, id, created, hash)
 	sc.row.ConsentSeq = int64(len(sc.events))
 	sc.row.UpdatedAt = created
 	if n := len(sc.events); n > 0 {
@@ -204,7 +205,7 @@ func generateCustomer(seed uint64, i int, id int64, withHashes bool) seedCustome
 // generateConsent draws a consent history over the default topics and
 // chains it exactly as the ledger does (seq 1..k, each hash over the
 // previous one), so seeded ledgers verify.
-func generateConsent(r *rand.Rand, customerID int64, created time.Time, withHashes bool) []models.ConsentEvent {
+func generateConsent(r *rand.Rand, customerID int64, created time.Time, hash HashFunc) []models.ConsentEvent {
 	var events []models.ConsentEvent
 	at := created
 	prev := ""
@@ -215,8 +216,8 @@ func generateConsent(r *rand.Rand, customerID int64, created time.Time, withHash
 			Evidence:  models.Evidence{Text: "Imported by candor seed", FormVersion: "seed-v1"},
 			CreatedAt: at, PrevHash: prev,
 		}
-		if withHashes {
-			e.Hash = e.ComputeHash()
+		if hash != nil {
+			e.Hash = hash(&e)
 			prev = e.Hash
 		}
 		events = append(events, e)

@@ -7,6 +7,7 @@ package seed
 
 import (
 	"context"
+	"runtime"
 	"time"
 
 	"github.com/candor/candor/models"
@@ -22,7 +23,14 @@ type Options struct {
 	Seed uint64
 	// Progress, if set, is called after each table is written.
 	Progress func(table string, rows int64, elapsed time.Duration)
+	// Hash computes a ledger event's hash; nil means ComputeHash, the
+	// ledger's own. Every seeded hash goes through this one function, so
+	// a keyed ledger hash needs only a different one here.
+	Hash HashFunc
 }
+
+// HashFunc returns the hash of a consent event whose PrevHash is set.
+type HashFunc func(e *models.ConsentEvent) string
 
 // Result counts what Load wrote.
 type Result struct {
@@ -54,10 +62,14 @@ func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 	if opts.Customers < 1 || opts.Customers > MaxCustomers {
 		return nil, models.Errorf(models.EINVALID, "The number of customers must be between 1 and %d.", MaxCustomers)
 	}
+	hash := opts.Hash
+	if hash == nil {
+		hash = (*models.ConsentEvent).ComputeHash
+	}
 	counts, err := db.BulkLoad(ctx, store.BulkLoad{
 		ReserveTable: "customers",
 		ReserveIDs:   int64(opts.Customers),
-		Tables:       func(base int64) []store.BulkTable { return tables(opts.Seed, opts.Customers, base) },
+		Tables:       func(base int64) []store.BulkTable { return tables(opts.Seed, opts.Customers, base, hash) },
 		Progress:     opts.Progress,
 	})
 	if models.ErrorCode(err) == models.ECONFLICT {
@@ -77,24 +89,22 @@ func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 }
 
 // tables describes the three tables a seed fills, for customers with ids
-// base+1 .. base+n. Each regenerates the customers from (seed, i), so
-// nothing is held in memory.
-func tables(seed uint64, n int, base int64) []store.BulkTable {
-	each := func(withHashes bool, fn func(sc seedCustomer, emit func([]any) error) error) func(emit func([]any) error) error {
+// base+1 .. base+n. Each regenerates the customers from (seed, i), on
+// every core and in order (see inOrder), so nothing is held in memory
+// and hashing the ledger runs beside the COPY. The foreign keys of the
+// consent tables are checked once after the COPY (DeferForeignKeys).
+func tables(seed uint64, n int, base int64, hash HashFunc) []store.BulkTable {
+	each := func(hash HashFunc, fn func(sc seedCustomer, emit func([]any) error) error) func(emit func([]any) error) error {
 		return func(emit func([]any) error) error {
-			for i := range n {
-				if err := fn(generateCustomer(seed, i, base+int64(i)+1, withHashes), emit); err != nil {
-					return err
-				}
-			}
-			return nil
+			gen := func(i int) seedCustomer { return generateCustomer(seed, i, base+int64(i)+1, hash) }
+			return inOrder(n, runtime.GOMAXPROCS(0), gen, func(sc seedCustomer) error { return fn(sc, emit) })
 		}
 	}
 	return []store.BulkTable{
 		{Name: "customers", Analyze: true, Columns: []string{"id", "external_id", "email", "phone", "name", "locale",
 			"timezone", "preferred_channel", "preferred_windows", "cadence", "attributes", "preference_version",
 			"suppressed", "consent_seq", "created_at", "updated_at"},
-			Rows: each(false, func(sc seedCustomer, emit func([]any) error) error {
+			Rows: each(nil, func(sc seedCustomer, emit func([]any) error) error {
 				r := sc.row
 				var cadence any
 				if r.Cadence != nil {
@@ -103,9 +113,9 @@ func tables(seed uint64, n int, base int64) []store.BulkTable {
 				return emit([]any{r.ID, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
 					r.PreferredWindows, cadence, r.Attributes, r.PreferenceVersion, false, r.ConsentSeq, r.CreatedAt, r.UpdatedAt})
 			})},
-		{Name: "consent_events", Columns: []string{"customer_id", "seq", "topic", "status", "source", "evidence_text",
+		{Name: "consent_events", DeferForeignKeys: true, Columns: []string{"customer_id", "seq", "topic", "status", "source", "evidence_text",
 			"evidence_form_version", "ip_digest", "user_agent_digest", "created_at", "prev_hash", "hash"},
-			Rows: each(true, func(sc seedCustomer, emit func([]any) error) error {
+			Rows: each(hash, func(sc seedCustomer, emit func([]any) error) error {
 				for _, e := range sc.events {
 					err := emit([]any{e.CustomerID, e.Seq, e.Topic, string(e.Status), string(e.Source), e.Evidence.Text,
 						e.Evidence.FormVersion, "", "", e.CreatedAt, e.PrevHash, e.Hash})
@@ -115,8 +125,8 @@ func tables(seed uint64, n int, base int64) []store.BulkTable {
 				}
 				return nil
 			})},
-		{Name: "consents", Analyze: true, Columns: []string{"customer_id", "topic", "status", "source", "seq", "updated_at"},
-			Rows: each(false, func(sc seedCustomer, emit func([]any) error) error {
+		{Name: "consents", Analyze: true, DeferForeignKeys: true, Columns: []string{"customer_id", "topic", "status", "source", "seq", "updated_at"},
+			Rows: each(nil, func(sc seedCustomer, emit func([]any) error) error {
 				// The current state is each topic's last event.
 				last := map[string]int{}
 				order := []string{}

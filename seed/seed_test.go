@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -140,5 +141,23 @@ func TestSeed(t *testing.T) {
 				t.Errorf("SQL count = %d, Go count = %d", n, want)
 			}
 		})
+	})
+}
+
+func TestSeedHashesEveryLedgerEventThroughOptionsHash(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		s := mustOpen(t, backend)
+		var calls atomic.Int64
+		res, err := seed.Load(context.Background(), s, seed.Options{Customers: 700, Seed: 7,
+			Hash: func(e *models.ConsentEvent) string {
+				calls.Add(1)
+				return e.ComputeHash()
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls.Load() != res.ConsentEvents {
+			t.Errorf("Hash called %d times for %d consent events", calls.Load(), res.ConsentEvents)
+		}
 	})
 }

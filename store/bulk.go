@@ -18,6 +18,14 @@ type BulkTable struct {
 	// Analyze refreshes the table's planner statistics after the load
 	// (PostgreSQL; SQLite has no statistics to refresh).
 	Analyze bool
+	// DeferForeignKeys checks the table's foreign keys once for the whole
+	// load instead of once per row (PostgreSQL): the load drops them,
+	// copies, adds them back NOT VALID and validates them with one join,
+	// all in its transaction, so no other session ever sees the table
+	// without them and a row that breaks one fails the whole load. Issue
+	// 17 measured the per-row checks at two thirds of a seed's COPY time.
+	// SQLite checks per row as before.
+	DeferForeignKeys bool
 }
 
 // BulkLoad describes a bulk write: tables filled in order, in one

@@ -39,10 +39,19 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 		tables := load.Tables(base)
 		for _, t := range tables {
 			start := time.Now()
+			var fks []foreignKey
+			if t.DeferForeignKeys {
+				if fks, err = dropForeignKeys(ctx, tx, t.Name); err != nil {
+					return err
+				}
+			}
 			src := newCopySource(ctx, t.Rows)
 			n, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Columns, src)
 			src.stop()
 			if err != nil {
+				return err
+			}
+			if err := restoreForeignKeys(ctx, tx, t.Name, fks); err != nil {
 				return err
 			}
 			counts = append(counts, n)
@@ -64,6 +73,47 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 		return tx.Commit(ctx)
 	})
 	return counts, err
+}
+
+// foreignKey is a foreign key constraint as pg_get_constraintdef prints it.
+type foreignKey struct{ name, def string }
+
+// dropForeignKeys drops table's foreign keys inside tx and returns them.
+func dropForeignKeys(ctx context.Context, tx pgx.Tx, table string) ([]foreignKey, error) {
+	rows, err := tx.Query(ctx, "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "+
+		"WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname", pgx.Identifier{table}.Sanitize())
+	if err != nil {
+		return nil, err
+	}
+	fks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (foreignKey, error) {
+		var fk foreignKey
+		return fk, r.Scan(&fk.name, &fk.def)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, fk := range fks {
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+pgx.Identifier{table}.Sanitize()+" DROP CONSTRAINT "+pgx.Identifier{fk.name}.Sanitize()); err != nil {
+			return nil, err
+		}
+	}
+	return fks, nil
+}
+
+// restoreForeignKeys adds fks back to table NOT VALID, then validates
+// each: one anti-join over the table instead of a trigger per row.
+func restoreForeignKeys(ctx context.Context, tx pgx.Tx, table string, fks []foreignKey) error {
+	t := pgx.Identifier{table}.Sanitize()
+	for _, fk := range fks {
+		name := pgx.Identifier{fk.name}.Sanitize()
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+t+" ADD CONSTRAINT "+name+" "+fk.def+" NOT VALID"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+t+" VALIDATE CONSTRAINT "+name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // copySource adapts a push-style row generator to pgx's pull-style

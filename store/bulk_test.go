@@ -125,3 +125,67 @@ func manyKeys(n int) []string {
 	}
 	return out
 }
+
+// consentTable returns a bulk table of current consents of the given
+// customer ids, deferring its foreign keys.
+func consentTable(customerIDs ...int64) store.BulkTable {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return store.BulkTable{Name: "consents", DeferForeignKeys: true,
+		Columns: []string{"customer_id", "topic", "status", "source", "seq", "updated_at"},
+		Rows: func(emit func([]any) error) error {
+			for _, id := range customerIDs {
+				if err := emit([]any{id, "pricing-guides", "opted_in", "import", 1, at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+}
+
+func TestBulkLoadWithDeferredForeignKeys(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		s := mustOpen(t, backend)
+		c := mustPutCustomer(t, s, customerInput("fk-1"))
+		load := func(ids ...int64) error {
+			_, err := s.BulkLoad(context.Background(), store.BulkLoad{
+				Tables: func(int64) []store.BulkTable { return []store.BulkTable{consentTable(ids...)} }})
+			return err
+		}
+		t.Run("a row whose customer does not exist fails the load and nothing is written", func(t *testing.T) {
+			if err := load(c.ID, c.ID+1000); err == nil {
+				t.Fatal("load of a consent of a missing customer succeeded")
+			}
+			if n := countRows(t, s, "consents"); n != 0 {
+				t.Errorf("consents = %d after a failed load, want 0", n)
+			}
+		})
+		t.Run("rows whose customers exist are written", func(t *testing.T) {
+			if err := load(c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := countRows(t, s, "consents"); n != 1 {
+				t.Errorf("consents = %d, want 1", n)
+			}
+		})
+		if backend != "postgres" {
+			return
+		}
+		t.Run("the foreign keys are back and validated after the load", func(t *testing.T) {
+			var keys []struct {
+				Conname      string
+				Convalidated bool
+			}
+			err := s.DB().Raw("SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'consents'::regclass AND contype = 'f' ORDER BY conname").Scan(&keys).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []struct {
+				Conname      string
+				Convalidated bool
+			}{{"consents_customer_id_fkey", true}, {"consents_topic_fkey", true}}
+			if diff := cmp.Diff(want, keys); diff != "" {
+				t.Errorf("foreign keys (-want +got):\n%s", diff)
+			}
+		})
+	})
+}

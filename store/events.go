@@ -46,6 +46,20 @@ func (s *Store) writeEvent(tx *gorm.DB, typ models.EventType, customerID *int64,
 	return nil
 }
 
+// customerEventData is the body of the customer.* outbox events: the
+// external id the CRM sent and, except for customer.suppressed, the
+// preference version. No PII; a struct of a string and an int always
+// encodes.
+type customerEventData struct {
+	ExternalID        string `json:"external_id"`
+	PreferenceVersion *int   `json:"preference_version,omitempty"`
+}
+
+func customerEvent(typ models.EventType, customerID int64, data customerEventData, at time.Time) eventRow {
+	raw, _ := json.Marshal(data)
+	return eventRow{Type: string(typ), CustomerID: &customerID, Data: string(raw), CreatedAt: at}
+}
+
 // Events returns up to limit outbox events with an id above afterID, oldest
 // first, for consumers that remember the last id they processed. limit is
 // clamped like a page size.

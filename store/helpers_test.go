@@ -58,13 +58,20 @@ func mustOpen(tb testing.TB, backend string) *store.Store {
 // mustOpenWith is mustOpen with a clock (nil for the real one).
 func mustOpenWith(tb testing.TB, backend string, now func() time.Time) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), store.Options{
+	return mustOpenOptions(tb, backend, func(o *store.Options) { o.Now = now })
+}
+
+// mustOpenOptions is mustOpen with options that configure adjusts.
+func mustOpenOptions(tb testing.TB, backend string, configure func(*store.Options)) *store.Store {
+	tb.Helper()
+	opts := store.Options{
 		DatabaseURL: testenv.BackendURL(tb, backend),
 		SQLitePath:  testenv.SQLitePath(tb),
 		Keys:        testKeys(tb),
 		Rules:       segment.Language{},
-		Now:         now,
-	})
+	}
+	configure(&opts)
+	s, err := store.Open(context.Background(), opts)
 	if err != nil {
 		tb.Fatalf("open %s store: %v", backend, err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -29,8 +30,16 @@ func (l gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (strin
 		return
 	}
 	sql, rows := fc()
+	if len(sql) > maxLoggedSQL {
+		// A multi-row INSERT of a batch repeats its placeholders a
+		// thousand times; the head names the statement.
+		sql = sql[:maxLoggedSQL] + fmt.Sprintf("... (%d bytes)", len(sql))
+	}
 	l.log.WarnContext(ctx, "slow query", "duration_ms", elapsed.Milliseconds(), "rows", rows, "sql", sql)
 }
+
+// maxLoggedSQL bounds the statement text of a slow-query line.
+const maxLoggedSQL = 400
 
 // ParamsFilter keeps parameters out of the SQL handed to Trace.
 func (l gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {

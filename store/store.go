@@ -57,7 +57,23 @@ type Options struct {
 	// PreviewTimeout bounds each preview (segment and campaign previews,
 	// segment member pages) on both backends; 0 means no bound of its own.
 	PreviewTimeout time.Duration
+	// MaxConns is the most connections the pool opens, and also the most
+	// it keeps idle: a pool that closes idle connections beyond a smaller
+	// limit reopens them on the next burst (issue 17 measured 1,580 new
+	// PostgreSQL sessions in 10 s at 16 concurrent requests). 0 means
+	// DefaultMaxConns.
+	MaxConns int
+	// ConnMaxLifetime retires a connection after this long, so a server
+	// or pooler that was failed over or reconfigured is picked up. 0 means
+	// DefaultConnMaxLifetime.
+	ConnMaxLifetime time.Duration
 }
+
+// Pool defaults when Options leave them unset.
+const (
+	DefaultMaxConns        = 20
+	DefaultConnMaxLifetime = 30 * time.Minute
+)
 
 // Store implements the models service interfaces on a gorm database.
 type Store struct {
@@ -147,17 +163,33 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if s.sqlDB, err = db.DB(); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	if s.dialect == DialectPostgres {
-		s.sqlDB.SetMaxOpenConns(20)
-		s.sqlDB.SetMaxIdleConns(5)
-		s.sqlDB.SetConnMaxLifetime(30 * time.Minute)
-	}
+	s.sizePool(opts.MaxConns, opts.ConnMaxLifetime)
 	if err := s.Ping(ctx); err != nil {
 		s.sqlDB.Close()
 		return nil, err
 	}
 	return s, nil
 }
+
+// sizePool applies the pool settings on both dialects: idle equals open,
+// because a connection closed for being idle beyond the limit is reopened
+// at the next burst, and on PostgreSQL each reopening is a new server
+// process.
+func (s *Store) sizePool(maxConns int, lifetime time.Duration) {
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	if lifetime <= 0 {
+		lifetime = DefaultConnMaxLifetime
+	}
+	s.sqlDB.SetMaxOpenConns(maxConns)
+	s.sqlDB.SetMaxIdleConns(maxConns)
+	s.sqlDB.SetConnMaxLifetime(lifetime)
+}
+
+// PoolStats returns the connection pool's statistics, for metrics and
+// tests.
+func (s *Store) PoolStats() sql.DBStats { return s.sqlDB.Stats() }
 
 // redact drops the connection string from driver errors, which may quote
 // it with its password.

@@ -101,7 +101,8 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	if a.keys, err = secrets.New(secret, cfg.SecretKeyPrevious); err != nil {
 		return nil, &configError{lines: []string{"CANDOR_SECRET_KEY: " + err.Error()}}
 	}
-	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log}
+	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log,
+		MaxConns: cfg.DBMaxConns, ConnMaxLifetime: cfg.DBConnMaxLifetime}
 	if command != "migrate" && command != "seed" {
 		// Serving statements are bounded (issue 15); building indexes
 		// and bulk loads may rightly take longer.
