@@ -88,6 +88,7 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/v1/customers/:external_id", models.RoleEditor, s.eraseCustomer},
 		{http.MethodGet, "/v1/customers/:external_id/export", models.RoleViewer, s.exportCustomer},
 		{http.MethodGet, "/v1/customers/:external_id/links", models.RoleViewer, s.customerLinks},
+		{http.MethodDelete, "/v1/customers/:external_id/links", models.RoleEditor, s.revokeCustomerLinks},
 		{http.MethodGet, "/v1/customers/:external_id/consents", models.RoleViewer, s.getConsents},
 		{http.MethodPut, "/v1/customers/:external_id/consents/:topic", models.RoleEditor, s.putConsent},
 

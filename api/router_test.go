@@ -37,6 +37,7 @@ var wantRoles = map[string]models.Role{
 	"GET /v1/topics/:key":                            models.RoleViewer,
 	"PUT /v1/customers/:external_id":                 models.RoleEditor,
 	"DELETE /v1/customers/:external_id":              models.RoleEditor,
+	"DELETE /v1/customers/:external_id/links":        models.RoleEditor,
 	"POST /v1/customers/batch":                       models.RoleEditor,
 	"PUT /v1/customers/:external_id/consents/:topic": models.RoleEditor,
 	"POST /v1/topics":                                models.RoleAdmin,

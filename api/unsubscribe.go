@@ -18,7 +18,7 @@ var oneClickEvidence = models.Evidence{Text: "one-click unsubscribe"}
 // changes nothing: mail scanners follow links, and must not unsubscribe
 // anyone. ENOTFOUND (404 page) for a bad token or an erased customer.
 func (s *server) unsubscribePage(c *gin.Context) {
-	if _, err := s.tokenCustomer(c); err != nil {
+	if _, err := s.tokenCustomer(c, secrets.PurposeUnsubscribe); err != nil {
 		s.writePageError(c, err)
 		return
 	}
@@ -29,36 +29,43 @@ func (s *server) unsubscribePage(c *gin.Context) {
 
 // unsubscribe answers POST /u/{token} with body List-Unsubscribe=One-Click
 // (form-urlencoded or multipart): the customer is opted out of every topic,
-// idempotently. ENOTFOUND for a bad token or erased customer, EMALFORMED
-// without the one-click field, ETOOLARGE.
+// idempotently, and their planned and queued deliveries are skipped.
+// The answer links to the preference center, where they can opt in to
+// some topics again. ENOTFOUND for a bad token or erased customer,
+// EMALFORMED without the one-click field, ETOOLARGE.
 func (s *server) unsubscribe(c *gin.Context) {
-	id, err := s.tokenCustomer(c)
+	cust, err := s.tokenCustomer(c, secrets.PurposeUnsubscribe)
 	if err == nil {
 		err = oneClickForm(c.Request)
 	}
 	var n int
 	if err == nil {
-		n, err = s.store.OptOutAll(c.Request.Context(), id, models.SourceOneClick, oneClickEvidence)
+		n, err = s.store.OptOutAll(c.Request.Context(), cust.ID, models.SourceOneClick, oneClickEvidence)
 	}
 	if err != nil {
 		s.writePageError(c, err)
 		return
 	}
-	s.writePage(c, http.StatusOK, web.PageUnsubscribed, web.UnsubscribedData{Changed: n})
+	s.writePage(c, http.StatusOK, web.PageUnsubscribed, web.UnsubscribedData{Changed: n, PreferencesURL: s.linksFor(cust).PreferencesURL})
 }
 
-// tokenCustomer verifies the path's unsubscribe token and that its
-// customer still exists. ENOTFOUND otherwise: a forged token and an erased
-// customer look the same from outside.
-func (s *server) tokenCustomer(c *gin.Context) (int64, error) {
-	id, err := s.keys.ParseCustomerToken(secrets.PurposeUnsubscribe, c.Param("token"))
+// tokenCustomer verifies the path's token for purpose p and that it names
+// a live customer in the customer's current token epoch. ENOTFOUND
+// otherwise: a forged, expired or revoked token and an erased customer
+// look the same from outside.
+func (s *server) tokenCustomer(c *gin.Context, p secrets.Purpose) (*models.Customer, error) {
+	claims, err := s.keys.ParseCustomerToken(p, c.Param("token"))
 	if err != nil {
-		return 0, models.Errorf(models.ENOTFOUND, "This link is not valid.")
+		return nil, models.Errorf(models.ENOTFOUND, "This link is not valid.")
 	}
-	if _, err := s.store.CustomerByID(c.Request.Context(), id); err != nil {
-		return 0, err
+	cust, err := s.store.CustomerByID(c.Request.Context(), claims.CustomerID)
+	if err != nil {
+		return nil, err
 	}
-	return id, nil
+	if cust.TokenEpoch != claims.Epoch {
+		return nil, models.Errorf(models.ENOTFOUND, "This link is not valid.")
+	}
+	return cust, nil
 }
 
 // oneClickForm checks for the RFC 8058 body List-Unsubscribe=One-Click.

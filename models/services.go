@@ -34,6 +34,12 @@ type CustomerService interface {
 	// skips the customer's planned deliveries (reason erased) and frees the
 	// external id. ENOTFOUND if there is no such live customer.
 	EraseCustomer(ctx context.Context, externalID string) error
+	// RevokeCustomerLinks makes every unsubscribe and preference link
+	// issued to a live customer so far invalid (it increases the
+	// customer's token epoch) and returns the customer, whose new links
+	// work. ENOTFOUND. Erasure needs no revocation: an erased customer's
+	// links name a customer that no longer exists.
+	RevokeCustomerLinks(ctx context.Context, externalID string) (*Customer, error)
 	// CustomerExport returns everything held about a live customer: profile,
 	// consent ledger, outbox events and deliveries. ENOTFOUND.
 	CustomerExport(ctx context.Context, externalID string) (*CustomerExport, error)
@@ -71,7 +77,8 @@ type ConsentService interface {
 	// OptOutAll opts a live customer out of every topic that is not already
 	// opted out, including topics with no record (opting out of those is
 	// still a preference worth recording), and returns how many changed; a
-	// second call changes nothing. EINVALID for a bad source or evidence;
+	// second call changes nothing. In the same transaction it skips the
+	// customer's planned and queued deliveries (reason consent_withdrawn). EINVALID for a bad source or evidence;
 	// ENOTFOUND.
 	OptOutAll(ctx context.Context, customerID int64, source ConsentSource, ev Evidence) (int, error)
 }

@@ -32,6 +32,7 @@ type Keys struct {
 	token       [][]byte // current first, then previous
 	fingerprint []byte
 	encryption  [][]byte // current first, then previous
+	policy      TokenPolicy
 }
 
 // New derives the subkeys from secret and, if set, previous (which only

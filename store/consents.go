@@ -297,7 +297,7 @@ func (s *Store) OptOutAll(ctx context.Context, customerID int64, source models.C
 			}
 			changed++
 		}
-		return nil
+		return s.skipPendingDeliveries(tx, customerID, source)
 	})
 	if err != nil {
 		return 0, mapError(err, "Customer")

@@ -30,7 +30,8 @@ type UnsubscribeData struct {
 
 // UnsubscribedData fills PageUnsubscribed.
 type UnsubscribedData struct {
-	Changed int // topics that were opted out by this request
+	Changed        int    // topics that were opted out by this request
+	PreferencesURL string // the customer's preference center
 }
 
 // ErrorData fills PageError.

@@ -85,6 +85,7 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	if a.keys, err = secrets.New(secret, cfg.SecretKeyPrevious); err != nil {
 		return nil, &configError{lines: []string{"CANDOR_SECRET_KEY: " + err.Error()}}
 	}
+	a.keys.SetTokenPolicy(cfg.TokenPolicy())
 	sqlitePath := filepath.Join(cfg.DataDir, "candor.db")
 	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log}
 	if command != "migrate" && command != "seed" {
