@@ -40,7 +40,7 @@ func TestCustomerLinksRevocation(t *testing.T) {
 		wantStatus(t, a.call(models.RoleViewer, http.MethodDelete, "/v1/customers/crm-1/links", nil), http.StatusForbidden)
 		wantStatus(t, a.call(models.RoleEditor, http.MethodDelete, "/v1/customers/crm-1/links", nil), http.StatusNoContent)
 		wantProblem(t, a.call(models.RoleEditor, http.MethodDelete, "/v1/customers/crm-nobody/links", nil), http.StatusNotFound)
-		newUnsub, _ := a.linkPaths("crm-1")
+		newUnsub, newPrefs := a.linkPaths("crm-1")
 
 		tests := []struct {
 			name string
@@ -50,6 +50,7 @@ func TestCustomerLinksRevocation(t *testing.T) {
 			{"a revoked unsubscribe link is not valid", oldUnsub, http.StatusNotFound},
 			{"a revoked preference link is not valid", oldPrefs, http.StatusNotFound},
 			{"the unsubscribe link issued after revocation works", newUnsub, http.StatusOK},
+			{"the preference link issued after revocation works", newPrefs, http.StatusOK},
 			{"another customer's links are untouched", otherUnsub, http.StatusOK},
 		}
 		for _, tt := range tests {
@@ -93,7 +94,8 @@ func TestCustomerLinksAcrossKeyRotation(t *testing.T) {
 				}
 				rotated.SetTokenPolicy(secrets.TokenPolicy{PreviousUntil: end, Now: func() time.Time { return tt.now }})
 				engine, err := newEngine(Options{Store: a.store, Keys: rotated, PublicURL: "https://candor.example",
-					Campaigns: campaigns.NewService(a.store, campaigns.NewPlanner(models.PlanSettings{})), Deliveries: a.store})
+					Campaigns: campaigns.NewService(a.store, campaigns.NewPlanner(models.PlanSettings{})), Deliveries: a.store,
+					Preferences: testPreferences(a.store, rotated)})
 				if err != nil {
 					t.Fatal(err)
 				}

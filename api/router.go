@@ -49,6 +49,9 @@ type Options struct {
 	// Deliveries reads deliveries and the outbox; nil means Store, when
 	// it implements models.DeliveryService.
 	Deliveries models.DeliveryService
+	// Preferences is the preference center (preferences.Service).
+	// Required.
+	Preferences models.PreferenceService
 	// previews, if set, replaces the limiter of expensive reads (tests
 	// hold its slots to see the 429); not configurable from outside.
 	previews *limiter
@@ -80,6 +83,13 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/docs/redoc.standalone.js", public, s.docsScript},
 		{http.MethodGet, "/u/:token", public, s.unsubscribePage},
 		{http.MethodPost, "/u/:token", public, s.unsubscribe},
+		{http.MethodGet, "/p/:token", public, s.preferencesPage},
+		{http.MethodPost, "/p/:token", public, s.updatePreferences},
+		{http.MethodPost, "/p/:token/unsubscribe", public, s.unsubscribeEverything},
+		{http.MethodGet, "/p/:token/export", public, s.exportMyData},
+		{http.MethodGet, "/p/:token/erase", public, s.erasePage},
+		{http.MethodPost, "/p/:token/erase", public, s.eraseMyData},
+		{http.MethodGet, "/p/:token/messages/:id", public, s.sentMessage},
 
 		{http.MethodGet, "/v1/customers", models.RoleViewer, s.listCustomers},
 		{http.MethodPost, "/v1/customers/batch", models.RoleEditor, s.batchCustomers},
@@ -167,6 +177,7 @@ type server struct {
 	openapi      []byte
 	campaigns    models.CampaignService
 	deliveries   models.DeliveryService
+	preferences  models.PreferenceService
 	previews     *limiter // expensive reads: previews and segment members
 }
 
@@ -214,8 +225,8 @@ func newEngine(opts Options) (*gin.Engine, error) {
 }
 
 func newServer(opts Options) (*server, error) {
-	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil {
-		return nil, errors.New("api: Options.Store, Options.Keys and Options.Campaigns are required")
+	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil || opts.Preferences == nil {
+		return nil, errors.New("api: Options.Store, Options.Keys, Options.Campaigns and Options.Preferences are required")
 	}
 	if opts.Deliveries == nil {
 		opts.Deliveries, _ = opts.Store.(models.DeliveryService)
@@ -235,6 +246,7 @@ func newServer(opts Options) (*server, error) {
 		version:      opts.Version,
 		campaigns:    opts.Campaigns,
 		deliveries:   opts.Deliveries,
+		preferences:  opts.Preferences,
 		previews:     opts.previews,
 	}
 	if s.previews == nil {

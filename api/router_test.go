@@ -27,6 +27,13 @@ var wantRoles = map[string]models.Role{
 	"GET /docs/redoc.standalone.js": public,
 	"GET /u/:token":                 public,
 	"POST /u/:token":                public,
+	"GET /p/:token":                 public,
+	"POST /p/:token":                public,
+	"POST /p/:token/unsubscribe":    public,
+	"GET /p/:token/export":          public,
+	"GET /p/:token/erase":           public,
+	"POST /p/:token/erase":          public,
+	"GET /p/:token/messages/:id":    public,
 
 	"GET /v1/customers":                              models.RoleViewer,
 	"GET /v1/customers/:external_id":                 models.RoleViewer,

@@ -90,6 +90,7 @@ var pageMessages = map[int]web.ErrorData{
 	http.StatusNotFound:              {Title: "Link not valid", Message: "This link is not valid. It may be incomplete, or the profile it belonged to has been deleted, in which case you will get no more messages."},
 	http.StatusBadRequest:            {Title: "Request not understood", Message: "Please use the button on the unsubscribe page."},
 	http.StatusRequestEntityTooLarge: {Title: "Request too large", Message: "Please use the button on the unsubscribe page."},
+	http.StatusForbidden:             {Title: "This form is out of date", Message: "Nothing was changed. The page changed since you opened it, or the form did not come from it. Open the link from your message again and repeat your change."},
 }
 
 // writePageError answers a public page with an HTML error page, with the
@@ -116,6 +117,14 @@ func (s *server) writePage(c *gin.Context, status int, page string, data any) {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
+	privatePageHeaders(c)
+	c.Abort()
+	c.Data(status, "text/html; charset=utf-8", body)
+}
+
+// privatePageHeaders keep a page reached by a customer's token out of
+// referrers, caches, search engines and frames.
+func privatePageHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -123,6 +132,4 @@ func (s *server) writePage(c *gin.Context, status int, page string, data any) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	c.Abort()
-	c.Data(status, "text/html; charset=utf-8", body)
 }

@@ -249,3 +249,28 @@ type DeliveryService interface {
 	// customer; EINVALID for a bad cursor.
 	OutboxMessages(ctx context.Context, f OutboxFilter, page Page) ([]*OutboxMessage, string, error)
 }
+
+// PreferenceService is the preference center: what a customer, signed in
+// by their link, may see and change about themselves. It writes only
+// through CustomerService and ConsentService, so the ledger's rules and
+// the preference version apply as they do to the API.
+type PreferenceService interface {
+	// PreferencePage gathers what the page shows a live customer.
+	// ENOTFOUND if the customer is gone.
+	PreferencePage(ctx context.Context, c *Customer) (*PreferencePage, error)
+	// UpdatePreferences applies a submission: profile fields through
+	// PutCustomer (which bumps the preference version when they change),
+	// consent through SetConsent with source preference_center. EINVALID
+	// naming form fields (PreferenceField*); ENOTFOUND.
+	UpdatePreferences(ctx context.Context, c *Customer, f *PreferenceForm) (*PreferenceChange, error)
+	// UnsubscribeEverything is OptOutAll with source preference_center:
+	// every topic opted out, pending deliveries skipped. ENOTFOUND.
+	UnsubscribeEverything(ctx context.Context, c *Customer, ev Evidence) (int, error)
+	// SentMessageCopy renders a message sent to the customer again.
+	// ENOTFOUND unless deliveryID is a sent delivery of this customer.
+	SentMessageCopy(ctx context.Context, c *Customer, deliveryID int64) (*SentMessageCopy, error)
+	// ExportData is CustomerExport for the customer. ENOTFOUND.
+	ExportData(ctx context.Context, c *Customer) (*CustomerExport, error)
+	// EraseData is EraseCustomer for the customer. ENOTFOUND.
+	EraseData(ctx context.Context, c *Customer) error
+}

@@ -58,6 +58,7 @@ func (r *customerRow) model() (*models.Customer, error) {
 		PreferenceVersion: r.PreferenceVersion,
 		Suppressed:        r.Suppressed,
 		TokenEpoch:        uint32(r.TokenEpoch),
+		ConsentSeq:        r.ConsentSeq,
 		CreatedAt:         r.CreatedAt.UTC(),
 		UpdatedAt:         r.UpdatedAt.UTC(),
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/preferences"
 	"github.com/candor/candor/worker"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,8 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			Logger:       a.log,
 			Version:      version,
 			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
+			Preferences: preferences.New(a.store, planSettings(a.cfg).Channels,
+				preferences.Links(worker.CustomerLinks(a.keys, a.cfg.PublicURL))),
 		})
 		if err != nil {
 			return err
