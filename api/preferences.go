@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -128,10 +127,12 @@ func (s *server) sentMessage(c *gin.Context) {
 	s.writePage(c, http.StatusOK, web.PageMessage, web.MessageData{Message: msg, BackURL: s.linksFor(cust).PreferencesURL})
 }
 
-// formCustomer verifies the preference link and the form token bound to
-// it. EFORBIDDEN when the form token is missing, forged, another
-// customer's, or from a page shown before a later change (a replay);
-// ENOTFOUND; EMALFORMED or ETOOLARGE for an unreadable form.
+// formCustomer verifies the preference link and the form token: an HMAC
+// of the customer and the form's state field, which only a page Candor
+// rendered for this customer carries (CSRF). EFORBIDDEN when it is
+// missing, forged or another customer's; ENOTFOUND; EMALFORMED or
+// ETOOLARGE for an unreadable form. Whether the state is still current
+// is the service's decision (ECONFLICT).
 func (s *server) formCustomer(c *gin.Context) (*models.Customer, error) {
 	cust, err := s.tokenCustomer(c, secrets.PurposePreferences)
 	if err != nil {
@@ -140,16 +141,11 @@ func (s *server) formCustomer(c *gin.Context) (*models.Customer, error) {
 	if err := readForm(c.Request); err != nil {
 		return nil, err
 	}
-	if !s.keys.VerifyFormToken(cust.ID, formState(cust), c.Request.PostForm.Get("csrf")) {
-		return nil, models.Errorf(models.EFORBIDDEN, "This form is out of date.")
+	f := c.Request.PostForm
+	if !s.keys.VerifyFormToken(cust.ID, f.Get("state"), f.Get("csrf")) {
+		return nil, models.Errorf(models.EFORBIDDEN, "This form did not come from your page.")
 	}
 	return cust, nil
-}
-
-// formState is what a form token is bound to: anything a stale form
-// could silently overwrite changes it.
-func formState(c *models.Customer) string {
-	return fmt.Sprintf("%d.%d.%d", c.TokenEpoch, c.PreferenceVersion, c.ConsentSeq)
 }
 
 // readForm parses a urlencoded or multipart form body.

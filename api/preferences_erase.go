@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/web"
 	"github.com/gin-gonic/gin"
@@ -16,7 +17,7 @@ func (s *server) erasePage(c *gin.Context) {
 		s.writePageError(c, err)
 		return
 	}
-	s.writePage(c, http.StatusOK, web.PageErase, s.eraseData(cust.ID, formState(cust), s.linksFor(cust).PreferencesURL, ""))
+	s.writePage(c, http.StatusOK, web.PageErase, s.eraseData(cust, ""))
 }
 
 // eraseMyData answers POST /p/{token}/erase with confirm=yes: the
@@ -29,8 +30,7 @@ func (s *server) eraseMyData(c *gin.Context) {
 		return
 	}
 	if c.Request.PostForm.Get("confirm") != "yes" {
-		s.writePage(c, http.StatusUnprocessableEntity, web.PageErase, s.eraseData(cust.ID, formState(cust),
-			s.linksFor(cust).PreferencesURL, "Please tick the box to confirm that you want your data erased."))
+		s.writePage(c, http.StatusUnprocessableEntity, web.PageErase, s.eraseData(cust, "Please tick the box to confirm that you want your data erased."))
 		return
 	}
 	if err := s.preferences.EraseData(c.Request.Context(), cust); err != nil {
@@ -40,6 +40,10 @@ func (s *server) eraseMyData(c *gin.Context) {
 	s.writePage(c, http.StatusOK, web.PageErased, nil)
 }
 
-func (s *server) eraseData(customerID int64, state, back, problem string) web.EraseData {
-	return web.EraseData{CSRF: s.keys.FormToken(customerID, state), Action: "erase", BackURL: back, Error: problem}
+// eraseData fills the confirmation page; its form state is fixed, since
+// erasing is the same whatever changed meanwhile.
+func (s *server) eraseData(cust *models.Customer, problem string) web.EraseData {
+	const state = "erase"
+	return web.EraseData{State: state, CSRF: s.keys.FormToken(cust.ID, state), Action: "erase",
+		BackURL: s.linksFor(cust).PreferencesURL, Error: problem}
 }

@@ -20,7 +20,7 @@ func preferenceForm(c *gin.Context) (*models.PreferenceForm, error) {
 	f := c.Request.PostForm
 	form := &models.PreferenceForm{Shown: f["shown"], Wanted: f["topic"], Channel: models.Channel(f.Get("channel")),
 		Timezone: f.Get("timezone"), Windows: f.Get("windows"), CadencePer: f.Get("cadence_per"),
-		Evidence: preferenceEvidence(c, "topics chosen on the form")}
+		Evidence: preferenceEvidence(c, "topics chosen on the form"), State: f.Get("state")}
 	var p models.Problems
 	if len(form.Shown) > maxFormValues || len(form.Wanted) > maxFormValues {
 		p.Add(models.PreferenceFieldTopics, "max_items", "lists too many topics")
@@ -37,7 +37,7 @@ func preferenceForm(c *gin.Context) (*models.PreferenceForm, error) {
 
 // preferencesData fills the page with values and a fresh form token.
 func (s *server) preferencesData(c *gin.Context, page *models.PreferencePage, values web.PreferenceValues) web.PreferencesData {
-	return web.PreferencesData{Page: page, Form: values, CSRF: s.keys.FormToken(page.Customer.ID, formState(page.Customer)),
+	return web.PreferencesData{Page: page, Form: values, State: page.State, CSRF: s.keys.FormToken(page.Customer.ID, page.State),
 		Action: c.Param("token"), BaseURL: s.linksFor(page.Customer).PreferencesURL, Timezones: models.TimezoneNames}
 }
 

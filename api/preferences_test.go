@@ -184,7 +184,7 @@ func TestPreferenceCenterSavesThroughTheLedger(t *testing.T) {
 		})
 		t.Run("the same form replayed changes nothing", func(t *testing.T) {
 			n := len(a.history("crm-1"))
-			wantStatus(t, a.submit(f), http.StatusForbidden)
+			wantStatus(t, a.submit(f), http.StatusConflict)
 			if got := len(a.history("crm-1")); got != n {
 				t.Errorf("replay wrote %d events", got-n)
 			}

@@ -90,7 +90,8 @@ var pageMessages = map[int]web.ErrorData{
 	http.StatusNotFound:              {Title: "Link not valid", Message: "This link is not valid. It may be incomplete, or the profile it belonged to has been deleted, in which case you will get no more messages."},
 	http.StatusBadRequest:            {Title: "Request not understood", Message: "Please use the button on the unsubscribe page."},
 	http.StatusRequestEntityTooLarge: {Title: "Request too large", Message: "Please use the button on the unsubscribe page."},
-	http.StatusForbidden:             {Title: "This form is out of date", Message: "Nothing was changed. The page changed since you opened it, or the form did not come from it. Open the link from your message again and repeat your change."},
+	http.StatusForbidden:             {Title: "This form is not valid", Message: "Nothing was changed: the form did not come from your preferences page. Open the link from your message again and repeat your change."},
+	http.StatusConflict:              {Title: "This page is out of date", Message: "Nothing was changed: your preferences changed since this page was opened. Open the link from your message again to see them and repeat your change."},
 }
 
 // writePageError answers a public page with an HTML error page, with the

@@ -29,10 +29,7 @@ type Customer struct {
 	// TokenEpoch is the generation of the customer's signed links:
 	// revoking them increases it, and a link verifies only with the
 	// epoch it was issued in.
-	TokenEpoch uint32 `json:"-"`
-	// ConsentSeq is the sequence number of the customer's latest consent
-	// event, so a page can tell whether consent changed since it was shown.
-	ConsentSeq int64     `json:"-"`
+	TokenEpoch uint32    `json:"-"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }

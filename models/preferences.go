@@ -19,6 +19,10 @@ type PreferencePage struct {
 	Sent []SentMessage
 	// ChainVerified says whether the customer's consent ledger verifies.
 	ChainVerified bool
+	// State names what the page shows (token epoch, preference version,
+	// last consent event): a form submitted with another state was shown
+	// before a later change and is refused, so it cannot undo that change.
+	State string
 }
 
 // MaxSentShown bounds the messages the preference center lists.
@@ -65,6 +69,8 @@ type PreferenceForm struct {
 	// Evidence is recorded with every consent change (the page version
 	// as FormVersion, the request's IP and user agent).
 	Evidence Evidence
+	// State is the PreferencePage.State the form was shown with.
+	State string
 }
 
 // Preference form field names.

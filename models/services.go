@@ -260,8 +260,10 @@ type PreferenceService interface {
 	PreferencePage(ctx context.Context, c *Customer) (*PreferencePage, error)
 	// UpdatePreferences applies a submission: profile fields through
 	// PutCustomer (which bumps the preference version when they change),
-	// consent through SetConsent with source preference_center. EINVALID
-	// naming form fields (PreferenceField*); ENOTFOUND.
+	// consent through SetConsent with source preference_center. ECONFLICT
+	// when f.State is not the page's current state (a stale or replayed
+	// form; nothing is changed); EINVALID naming form fields
+	// (PreferenceField*); ENOTFOUND.
 	UpdatePreferences(ctx context.Context, c *Customer, f *PreferenceForm) (*PreferenceChange, error)
 	// UnsubscribeEverything is OptOutAll with source preference_center:
 	// every topic opted out, pending deliveries skipped. ENOTFOUND.

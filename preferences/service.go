@@ -9,6 +9,7 @@ package preferences
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/candor/candor/models"
@@ -61,7 +62,8 @@ func (s *Service) PreferencePage(ctx context.Context, c *models.Customer) (*mode
 	for _, cur := range ledger.Current {
 		status[cur.Topic] = cur.Status
 	}
-	page := &models.PreferencePage{Customer: c, Channels: s.offeredChannels(c), ChainVerified: ledger.Chain.Verified}
+	page := &models.PreferencePage{Customer: c, Channels: s.offeredChannels(c), ChainVerified: ledger.Chain.Verified,
+		State: pageState(c, ledger)}
 	for _, t := range topics {
 		st := status[t.Key]
 		if st == "" {
@@ -73,6 +75,16 @@ func (s *Service) PreferencePage(ctx context.Context, c *models.Customer) (*mode
 		return nil, err
 	}
 	return page, nil
+}
+
+// pageState names what a page shows: anything a stale form could silently
+// overwrite changes it.
+func pageState(c *models.Customer, l *models.ConsentLedger) string {
+	var seq int64
+	if n := len(l.History); n > 0 {
+		seq = l.History[n-1].Seq
+	}
+	return fmt.Sprintf("e%d.v%d.s%d", c.TokenEpoch, c.PreferenceVersion, seq)
 }
 
 // offeredChannels are the channels Candor sends on and the customer has an

@@ -17,6 +17,13 @@ const (
 
 // UpdatePreferences implements models.PreferenceService.
 func (s *Service) UpdatePreferences(ctx context.Context, c *models.Customer, f *models.PreferenceForm) (*models.PreferenceChange, error) {
+	ledger, err := s.store.Consents(ctx, c.ExternalID)
+	if err != nil {
+		return nil, err
+	}
+	if f.State != pageState(c, ledger) {
+		return nil, models.Errorf(models.ECONFLICT, "This page changed since it was shown; nothing was saved.")
+	}
 	topics, err := s.topics(ctx)
 	if err != nil {
 		return nil, err
@@ -33,10 +40,6 @@ func (s *Service) UpdatePreferences(ctx context.Context, c *models.Customer, f *
 			return nil, formProblems(err)
 		}
 		change.Profile = true
-	}
-	ledger, err := s.store.Consents(ctx, c.ExternalID)
-	if err != nil {
-		return nil, err
 	}
 	for _, cur := range ledger.Current {
 		want := wantedStatus(f, cur)

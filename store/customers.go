@@ -30,7 +30,7 @@ type customerRow struct {
 	PreferenceVersion int
 	Suppressed        bool
 	ConsentSeq        int64
-	TokenEpoch        int64
+	TokenEpoch        int64 `gorm:"->"` // written only by RevokeCustomerLinks
 	ErasedAt          *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -58,7 +58,6 @@ func (r *customerRow) model() (*models.Customer, error) {
 		PreferenceVersion: r.PreferenceVersion,
 		Suppressed:        r.Suppressed,
 		TokenEpoch:        uint32(r.TokenEpoch),
-		ConsentSeq:        r.ConsentSeq,
 		CreatedAt:         r.CreatedAt.UTC(),
 		UpdatedAt:         r.UpdatedAt.UTC(),
 	}

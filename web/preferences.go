@@ -25,7 +25,8 @@ type PreferencesData struct {
 	Errors []FieldError
 	// Notice is a status line after a successful action.
 	Notice string
-	CSRF   string
+	State  string // the page's state, sent back with every form
+	CSRF   string // the form token bound to the customer and State
 	// Action is the page's own URL relative to itself (its token), so
 	// forms post back to it also behind a path prefix.
 	Action string
@@ -81,6 +82,7 @@ type MessageData struct {
 
 // EraseData fills PageErase.
 type EraseData struct {
+	State   string
 	CSRF    string
 	Action  string // relative: "erase" below the page
 	BackURL string
