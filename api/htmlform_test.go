@@ -81,16 +81,23 @@ func tag(name string) func(*html.Node) bool {
 	return func(n *html.Node) bool { return n.Data == name }
 }
 
-// text returns the text content of n, spaces collapsed.
+// text returns the text content of n in document order, spaces collapsed
+// (style and script contents left out).
 func text(n *html.Node) string {
 	var b strings.Builder
-	for _, t := range all(n, func(*html.Node) bool { return true }) {
-		for c := t.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.TextNode {
-				b.WriteString(c.Data + " ")
-			}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data + " ")
+		case n.Type == html.ElementNode && (n.Data == "style" || n.Data == "script"):
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
 		}
 	}
+	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 

@@ -27,6 +27,7 @@ type Store interface {
 	models.ContentService
 	models.SegmentService
 	models.AuditService
+	models.ContentReceiptService
 	Ping(context.Context) error
 }
 
@@ -90,6 +91,7 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/p/:token/erase", public, s.erasePage},
 		{http.MethodPost, "/p/:token/erase", public, s.eraseMyData},
 		{http.MethodGet, "/p/:token/messages/:id", public, s.sentMessage},
+		{http.MethodGet, "/p/:token/content/:id", public, s.offeredContent},
 
 		{http.MethodGet, "/v1/customers", models.RoleViewer, s.listCustomers},
 		{http.MethodPost, "/v1/customers/batch", models.RoleEditor, s.batchCustomers},
@@ -99,6 +101,7 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/v1/customers/:external_id/export", models.RoleViewer, s.exportCustomer},
 		{http.MethodGet, "/v1/customers/:external_id/links", models.RoleViewer, s.customerLinks},
 		{http.MethodDelete, "/v1/customers/:external_id/links", models.RoleEditor, s.revokeCustomerLinks},
+		{http.MethodGet, "/v1/customers/:external_id/content/:id", models.RoleViewer, s.contentReceipt},
 		{http.MethodGet, "/v1/customers/:external_id/consents", models.RoleViewer, s.getConsents},
 		{http.MethodPut, "/v1/customers/:external_id/consents/:topic", models.RoleEditor, s.putConsent},
 

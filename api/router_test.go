@@ -34,11 +34,13 @@ var wantRoles = map[string]models.Role{
 	"GET /p/:token/erase":           public,
 	"POST /p/:token/erase":          public,
 	"GET /p/:token/messages/:id":    public,
+	"GET /p/:token/content/:id":     public,
 
 	"GET /v1/customers":                              models.RoleViewer,
 	"GET /v1/customers/:external_id":                 models.RoleViewer,
 	"GET /v1/customers/:external_id/export":          models.RoleViewer,
 	"GET /v1/customers/:external_id/links":           models.RoleViewer,
+	"GET /v1/customers/:external_id/content/:id":     models.RoleViewer,
 	"GET /v1/customers/:external_id/consents":        models.RoleViewer,
 	"GET /v1/topics":                                 models.RoleViewer,
 	"GET /v1/topics/:key":                            models.RoleViewer,

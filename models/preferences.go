@@ -17,6 +17,9 @@ type PreferencePage struct {
 	// Sent lists the messages sent to the customer, newest first (at
 	// most MaxSentShown).
 	Sent []SentMessage
+	// Offers are the approved, unexpired content items on the topics the
+	// customer opted into, each saying whether they already received it.
+	Offers []*ContentOffer
 	// ChainVerified says whether the customer's consent ledger verifies.
 	ChainVerified bool
 	// State names what the page shows (token epoch, preference version,

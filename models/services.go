@@ -271,6 +271,11 @@ type PreferenceService interface {
 	// SentMessageCopy renders a message sent to the customer again.
 	// ENOTFOUND unless deliveryID is a sent delivery of this customer.
 	SentMessageCopy(ctx context.Context, c *Customer, deliveryID int64) (*SentMessageCopy, error)
+	// OfferedContent renders an item the page offers (approved, unexpired,
+	// on a topic the customer opted into) for reading in the browser, in
+	// the customer's locale, with their receipt. ENOTFOUND for any other
+	// content.
+	OfferedContent(ctx context.Context, c *Customer, contentID int64) (*SentMessageCopy, *ContentReceipt, error)
 	// ExportData is CustomerExport for the customer. ENOTFOUND.
 	ExportData(ctx context.Context, c *Customer) (*CustomerExport, error)
 	// EraseData is EraseCustomer for the customer. ENOTFOUND.

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/candor/candor/models"
 )
@@ -22,6 +23,7 @@ type Store interface {
 	models.ConsentService
 	// CustomerDeliveries lists a customer's deliveries (CampaignStore).
 	CustomerDeliveries(ctx context.Context, externalID string, page models.Page, statuses ...models.DeliveryStatus) ([]*models.Delivery, string, error)
+	models.ContentReceiptService
 	// Delivery returns one delivery (DeliveryService).
 	Delivery(ctx context.Context, id int64) (*models.Delivery, error)
 	// ContentVersion returns an approved version (ContentService).
@@ -37,13 +39,14 @@ type Service struct {
 	store    Store
 	channels []models.Channel
 	links    Links
+	now      func() time.Time
 }
 
 // New returns the preference center over st. channels are those Candor can
 // send on (models.PlanSettings.Channels): a customer may only choose one
 // of them.
 func New(st Store, channels []models.Channel, links Links) *Service {
-	return &Service{store: st, channels: slices.Clone(channels), links: links}
+	return &Service{store: st, channels: slices.Clone(channels), links: links, now: time.Now}
 }
 
 var _ models.PreferenceService = (*Service)(nil)
@@ -72,6 +75,9 @@ func (s *Service) PreferencePage(ctx context.Context, c *models.Customer) (*mode
 		page.Topics = append(page.Topics, models.PreferenceTopic{Topic: *t, Status: st})
 	}
 	if page.Sent, err = s.sent(ctx, c); err != nil {
+		return nil, err
+	}
+	if page.Offers, err = s.store.ContentOffers(ctx, c.ID, optedIn(ledger), s.now()); err != nil {
 		return nil, err
 	}
 	return page, nil
@@ -115,4 +121,15 @@ func (s *Service) topics(ctx context.Context) ([]*models.Topic, error) {
 		}
 		page.Cursor = next
 	}
+}
+
+// optedIn lists the topics the customer is opted into.
+func optedIn(l *models.ConsentLedger) []string {
+	var out []string
+	for _, c := range l.Current {
+		if c.Status == models.ConsentOptedIn {
+			out = append(out, c.Topic)
+		}
+	}
+	return out
 }

@@ -13,7 +13,15 @@ const (
 	PageMessage     = "message"     // a sent message, read again
 	PageErase       = "erase"       // confirm erasure
 	PageErased      = "erased"      // erasure done
+	PageContent     = "content"     // offered content, read in the browser
 )
+
+// ContentData fills PageContent.
+type ContentData struct {
+	Message *models.SentMessageCopy
+	Receipt *models.ContentReceipt
+	BackURL string
+}
 
 // PreferencesData fills PagePreferences.
 type PreferencesData struct {

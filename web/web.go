@@ -60,7 +60,7 @@ func Load() (*Pages, error) {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
 	p := &Pages{pages: map[string]*template.Template{}}
-	for _, name := range []string{PageUnsubscribe, PageUnsubscribed, PageError, PagePreferences, PageMessage, PageErase, PageErased} {
+	for _, name := range []string{PageUnsubscribe, PageUnsubscribed, PageError, PagePreferences, PageMessage, PageErase, PageErased, PageContent} {
 		t, err := layout.Clone()
 		if err == nil {
 			t, err = t.ParseFS(files, "templates/"+name+".html")
