@@ -71,6 +71,7 @@ func TestCustomerTokens(t *testing.T) {
 		{"a token is rejected for another purpose", current, secrets.PurposePreferences, tok, secrets.TokenClaims{}},
 		{"a token with a flipped character is rejected", current, secrets.PurposeUnsubscribe, flip(tok), secrets.TokenClaims{}},
 		{"a token cut short is rejected", current, secrets.PurposeUnsubscribe, tok[:len(tok)-2], secrets.TokenClaims{}},
+		{"a token with a line break inside (which base64 decoding skips) is rejected", current, secrets.PurposeUnsubscribe, tok[:10] + "\r\n" + tok[10:], secrets.TokenClaims{}},
 		{"garbage is rejected", current, secrets.PurposeUnsubscribe, "not-a-token!", secrets.TokenClaims{}},
 		{"an empty token is rejected", current, secrets.PurposeUnsubscribe, "", secrets.TokenClaims{}},
 		{"a preference token verifies within its max age", withPolicy(mustKeys(t, secretA, ""), agedAt(issued.Add(90*24*time.Hour))), secrets.PurposePreferences, prefs, want},

@@ -96,7 +96,10 @@ func (k *Keys) CustomerToken(p Purpose, customerID int64, epoch uint32) string {
 // failure. The caller must still compare Epoch with the customer's.
 func (k *Keys) ParseCustomerToken(p Purpose, token string) (TokenClaims, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) < 2 || raw[1] != byte(p) {
+	// The decoder skips CR and LF; only the canonical spelling of a token
+	// is the token, so a link means one thing wherever it is logged or
+	// compared.
+	if err != nil || len(raw) < 2 || raw[1] != byte(p) || base64.RawURLEncoding.EncodeToString(raw) != token {
 		return TokenClaims{}, ErrBadToken
 	}
 	n := payloadLenV2
