@@ -36,11 +36,21 @@ func (s *Store) RevokeCustomerLinks(ctx context.Context, externalID string) (*mo
 // customer said stop. A delivery being sent at this moment is past
 // stopping; the send check still sees the withdrawn consent for every
 // later one. actor names the consent source in each delivery's events.
+//
+// A queued delivery that a worker's claim has locked at this moment is left
+// to that claim (SKIP LOCKED on PostgreSQL): the claim locks deliveries
+// before customers and this transaction holds the customer, so waiting
+// would deadlock; the claim reads the withdrawn consent once this commits
+// and skips the delivery itself.
 func (s *Store) skipPendingDeliveries(tx *gorm.DB, customerID int64, actor models.ConsentSource) error {
-	for _, from := range []models.DeliveryStatus{models.DeliveryPlanned, models.DeliveryQueued} {
-		if _, err := s.moveWhere(tx, from, models.DeliverySkipped, models.ReasonConsentWithdrawn, string(actor), "customer_id = ?", customerID); err != nil {
-			return err
-		}
+	_, err := s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonConsentWithdrawn, string(actor), "customer_id = ?", customerID)
+	if err != nil {
+		return err
 	}
-	return nil
+	where := "customer_id = ?"
+	if s.dialect == DialectPostgres {
+		where = "id IN (SELECT id FROM deliveries WHERE customer_id = ? AND status = 'queued' FOR UPDATE SKIP LOCKED)"
+	}
+	_, err = s.moveWhere(tx, models.DeliveryQueued, models.DeliverySkipped, models.ReasonConsentWithdrawn, string(actor), where, customerID)
+	return err
 }
