@@ -5,7 +5,6 @@ import (
 
 	"github.com/candor/candor/campaigns/content"
 	"github.com/candor/candor/models"
-	"github.com/candor/candor/secrets"
 	"github.com/gin-gonic/gin"
 )
 
@@ -60,7 +59,7 @@ func (s *server) renderContent(c *gin.Context) {
 			s.writeError(c, err)
 			return
 		}
-		l := s.linksFor(cust.ID)
+		l := s.linksFor(cust)
 		input = content.RenderInput{Name: cust.Name, Attributes: cust.Attributes, PreferencesURL: l.PreferencesURL, UnsubscribeURL: l.UnsubscribeURL}
 		if channel == "" {
 			channel = cust.PreferredChannel
@@ -71,9 +70,9 @@ func (s *server) renderContent(c *gin.Context) {
 	} else {
 		// Id 0 never names a customer, so these links have the real
 		// length but resolve to nothing.
+		l := s.linksFor(&models.Customer{})
 		input = content.RenderInput{Name: req.Sample.Name, Attributes: req.Sample.Attributes,
-			PreferencesURL: s.publicURL + "/p/" + s.keys.CustomerToken(secrets.PurposePreferences, 0),
-			UnsubscribeURL: s.publicURL + "/u/" + s.keys.CustomerToken(secrets.PurposeUnsubscribe, 0)}
+			PreferencesURL: l.PreferencesURL, UnsubscribeURL: l.UnsubscribeURL}
 	}
 	v, ok := content.PickVariant(body, channel, locale)
 	if !ok {

@@ -253,8 +253,8 @@ func TestRenderForACustomer(t *testing.T) {
 		}
 		c := a.createContent(models.RoleEditor, contentBody(models.KindEducation, 0))
 		path := fmt.Sprintf("/v1/content/%d/render", c.ID)
-		prefs := "https://candor.example/p/" + a.keys.CustomerToken(secrets.PurposePreferences, cust.ID)
-		unsub := "https://candor.example/u/" + a.keys.CustomerToken(secrets.PurposeUnsubscribe, cust.ID)
+		prefs := "https://candor.example/p/" + a.keys.CustomerToken(secrets.PurposePreferences, cust.ID, 0)
+		unsub := "https://candor.example/u/" + a.keys.CustomerToken(secrets.PurposeUnsubscribe, cust.ID, 0)
 
 		t.Run("the customer's channel and locale pick the variant and the links are theirs", func(t *testing.T) {
 			rec := a.call(models.RoleEditor, http.MethodPost, path, map[string]any{"external_id": "crm-render"})

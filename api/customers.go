@@ -109,13 +109,30 @@ func (s *server) customerLinks(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.linksFor(cust.ID))
+	c.JSON(http.StatusOK, s.linksFor(cust))
 }
 
-func (s *server) linksFor(customerID int64) links {
+// revokeCustomerLinks answers DELETE /v1/customers/{external_id}/links:
+// every link issued to the customer so far stops working; links read
+// afterwards work. 204; ENOTFOUND.
+func (s *server) revokeCustomerLinks(c *gin.Context) {
+	id, err := existingExternalID(c)
+	if err == nil {
+		_, err = s.store.RevokeCustomerLinks(c.Request.Context(), id)
+	}
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// linksFor signs the customer's links for their current token epoch, on
+// CANDOR_PUBLIC_URL.
+func (s *server) linksFor(cust *models.Customer) links {
 	return links{
-		UnsubscribeURL: s.publicURL + "/u/" + s.keys.CustomerToken(secrets.PurposeUnsubscribe, customerID),
-		PreferencesURL: s.publicURL + "/p/" + s.keys.CustomerToken(secrets.PurposePreferences, customerID),
+		UnsubscribeURL: s.publicURL + "/u/" + s.keys.CustomerToken(secrets.PurposeUnsubscribe, cust.ID, cust.TokenEpoch),
+		PreferencesURL: s.publicURL + "/p/" + s.keys.CustomerToken(secrets.PurposePreferences, cust.ID, cust.TokenEpoch),
 	}
 }
 

@@ -16,8 +16,10 @@ import (
 	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/preferences"
 	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/store"
+	"github.com/candor/candor/worker"
 	"github.com/gin-gonic/gin"
 	"github.com/google/go-cmp/cmp"
 )
@@ -80,7 +82,8 @@ func newTestAPI(tb testing.TB, backend string, configure func(*Options)) *testAP
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	st := openStore(tb, backend, keys, logger)
 	opts := Options{Store: st, Keys: keys, PublicURL: "https://candor.example", Logger: logger, Version: "test",
-		Campaigns: campaigns.NewService(st, campaigns.NewPlanner(models.PlanSettings{})), Deliveries: st}
+		Campaigns: campaigns.NewService(st, campaigns.NewPlanner(models.PlanSettings{})), Deliveries: st,
+		Preferences: testPreferences(st, keys)}
 	if configure != nil {
 		configure(&opts)
 	}
@@ -236,4 +239,10 @@ func mustJSON(tb testing.TB, v any) string {
 		tb.Fatal(err)
 	}
 	return string(raw)
+}
+
+// testPreferences is the preference center over st, offering every
+// channel (as embedded mode does, where each writes to the outbox).
+func testPreferences(st *store.Store, keys *secrets.Keys) *preferences.Service {
+	return preferences.New(st, models.Channels, preferences.Links(worker.CustomerLinks(keys, "https://candor.example")))
 }

@@ -101,7 +101,7 @@ func TestSecondsRoundsWaitsUp(t *testing.T) {
 // mustEngine builds another API process over a's store with limit.
 func mustEngine(t *testing.T, a *testAPI, limit *RateLimit) *gin.Engine {
 	t.Helper()
-	e, err := newEngine(Options{Store: a.store, Keys: a.keys, RateLimit: limit,
+	e, err := newEngine(Options{Store: a.store, Keys: a.keys, RateLimit: limit, Preferences: testPreferences(a.store, a.keys),
 		Campaigns: campaigns.NewService(a.store, campaigns.NewPlanner(models.PlanSettings{}))})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ type Store interface {
 	models.ContentService
 	models.SegmentService
 	models.AuditService
+	models.ContentReceiptService
 	Ping(context.Context) error
 }
 
@@ -51,6 +52,9 @@ type Options struct {
 	Deliveries models.DeliveryService
 	// RateLimit, if set, limits the requests of each API key (ratelimit.go).
 	RateLimit *RateLimit
+	// Preferences is the preference center (preferences.Service).
+	// Required.
+	Preferences models.PreferenceService
 	// previews, if set, replaces the limiter of expensive reads (tests
 	// hold its slots to see the 429); not configurable from outside.
 	previews *limiter
@@ -82,6 +86,14 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/docs/redoc.standalone.js", public, s.docsScript},
 		{http.MethodGet, "/u/:token", public, s.unsubscribePage},
 		{http.MethodPost, "/u/:token", public, s.unsubscribe},
+		{http.MethodGet, "/p/:token", public, s.preferencesPage},
+		{http.MethodPost, "/p/:token", public, s.updatePreferences},
+		{http.MethodPost, "/p/:token/unsubscribe", public, s.unsubscribeEverything},
+		{http.MethodGet, "/p/:token/export", public, s.exportMyData},
+		{http.MethodGet, "/p/:token/erase", public, s.erasePage},
+		{http.MethodPost, "/p/:token/erase", public, s.eraseMyData},
+		{http.MethodGet, "/p/:token/messages/:id", public, s.sentMessage},
+		{http.MethodGet, "/p/:token/content/:id", public, s.offeredContent},
 
 		{http.MethodGet, "/v1/customers", models.RoleViewer, s.listCustomers},
 		{http.MethodPost, "/v1/customers/batch", models.RoleEditor, s.batchCustomers},
@@ -90,6 +102,8 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/v1/customers/:external_id", models.RoleEditor, s.eraseCustomer},
 		{http.MethodGet, "/v1/customers/:external_id/export", models.RoleViewer, s.exportCustomer},
 		{http.MethodGet, "/v1/customers/:external_id/links", models.RoleViewer, s.customerLinks},
+		{http.MethodDelete, "/v1/customers/:external_id/links", models.RoleEditor, s.revokeCustomerLinks},
+		{http.MethodGet, "/v1/customers/:external_id/content/:id", models.RoleViewer, s.contentReceipt},
 		{http.MethodGet, "/v1/customers/:external_id/consents", models.RoleViewer, s.getConsents},
 		{http.MethodPut, "/v1/customers/:external_id/consents/:topic", models.RoleEditor, s.putConsent},
 
@@ -168,6 +182,7 @@ type server struct {
 	openapi      []byte
 	campaigns    models.CampaignService
 	deliveries   models.DeliveryService
+	preferences  models.PreferenceService
 	previews     *limiter // expensive reads: previews and segment members
 	rate         *keyLimiter
 }
@@ -216,8 +231,8 @@ func newEngine(opts Options) (*gin.Engine, error) {
 }
 
 func newServer(opts Options) (*server, error) {
-	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil {
-		return nil, errors.New("api: Options.Store, Options.Keys and Options.Campaigns are required")
+	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil || opts.Preferences == nil {
+		return nil, errors.New("api: Options.Store, Options.Keys, Options.Campaigns and Options.Preferences are required")
 	}
 	if opts.Deliveries == nil {
 		opts.Deliveries, _ = opts.Store.(models.DeliveryService)
@@ -237,6 +252,7 @@ func newServer(opts Options) (*server, error) {
 		version:      opts.Version,
 		campaigns:    opts.Campaigns,
 		deliveries:   opts.Deliveries,
+		preferences:  opts.Preferences,
 		previews:     opts.previews,
 		rate:         newKeyLimiter(opts.RateLimit),
 	}

@@ -18,7 +18,7 @@ var oneClickEvidence = models.Evidence{Text: "one-click unsubscribe"}
 // changes nothing: mail scanners follow links, and must not unsubscribe
 // anyone. ENOTFOUND (404 page) for a bad token or an erased customer.
 func (s *server) unsubscribePage(c *gin.Context) {
-	if _, err := s.tokenCustomer(c); err != nil {
+	if _, err := s.tokenCustomer(c, secrets.PurposeUnsubscribe); err != nil {
 		s.writePageError(c, err)
 		return
 	}
@@ -29,36 +29,43 @@ func (s *server) unsubscribePage(c *gin.Context) {
 
 // unsubscribe answers POST /u/{token} with body List-Unsubscribe=One-Click
 // (form-urlencoded or multipart): the customer is opted out of every topic,
-// idempotently. ENOTFOUND for a bad token or erased customer, EMALFORMED
-// without the one-click field, ETOOLARGE.
+// idempotently, and their planned and queued deliveries are skipped.
+// The answer links to the preference center, where they can opt in to
+// some topics again. ENOTFOUND for a bad token or erased customer,
+// EMALFORMED without the one-click field, ETOOLARGE.
 func (s *server) unsubscribe(c *gin.Context) {
-	id, err := s.tokenCustomer(c)
+	cust, err := s.tokenCustomer(c, secrets.PurposeUnsubscribe)
 	if err == nil {
 		err = oneClickForm(c.Request)
 	}
 	var n int
 	if err == nil {
-		n, err = s.store.OptOutAll(c.Request.Context(), id, models.SourceOneClick, oneClickEvidence)
+		n, err = s.store.OptOutAll(c.Request.Context(), cust.ID, models.SourceOneClick, oneClickEvidence)
 	}
 	if err != nil {
 		s.writePageError(c, err)
 		return
 	}
-	s.writePage(c, http.StatusOK, web.PageUnsubscribed, web.UnsubscribedData{Changed: n})
+	s.writePage(c, http.StatusOK, web.PageUnsubscribed, web.UnsubscribedData{Changed: n, PreferencesURL: s.linksFor(cust).PreferencesURL})
 }
 
-// tokenCustomer verifies the path's unsubscribe token and that its
-// customer still exists. ENOTFOUND otherwise: a forged token and an erased
-// customer look the same from outside.
-func (s *server) tokenCustomer(c *gin.Context) (int64, error) {
-	id, err := s.keys.ParseCustomerToken(secrets.PurposeUnsubscribe, c.Param("token"))
+// tokenCustomer verifies the path's token for purpose p and that it names
+// a live customer in the customer's current token epoch. ENOTFOUND
+// otherwise: a forged, expired or revoked token and an erased customer
+// look the same from outside.
+func (s *server) tokenCustomer(c *gin.Context, p secrets.Purpose) (*models.Customer, error) {
+	claims, err := s.keys.ParseCustomerToken(p, c.Param("token"))
 	if err != nil {
-		return 0, models.Errorf(models.ENOTFOUND, "This link is not valid.")
+		return nil, models.Errorf(models.ENOTFOUND, "This link is not valid.")
 	}
-	if _, err := s.store.CustomerByID(c.Request.Context(), id); err != nil {
-		return 0, err
+	cust, err := s.store.CustomerByID(c.Request.Context(), claims.CustomerID)
+	if err != nil {
+		return nil, err
 	}
-	return id, nil
+	if cust.TokenEpoch != claims.Epoch {
+		return nil, models.Errorf(models.ENOTFOUND, "This link is not valid.")
+	}
+	return cust, nil
 }
 
 // oneClickForm checks for the RFC 8058 body List-Unsubscribe=One-Click.
@@ -83,6 +90,8 @@ var pageMessages = map[int]web.ErrorData{
 	http.StatusNotFound:              {Title: "Link not valid", Message: "This link is not valid. It may be incomplete, or the profile it belonged to has been deleted, in which case you will get no more messages."},
 	http.StatusBadRequest:            {Title: "Request not understood", Message: "Please use the button on the unsubscribe page."},
 	http.StatusRequestEntityTooLarge: {Title: "Request too large", Message: "Please use the button on the unsubscribe page."},
+	http.StatusForbidden:             {Title: "This form is not valid", Message: "Nothing was changed: the form did not come from your preferences page. Open the link from your message again and repeat your change."},
+	http.StatusConflict:              {Title: "This page is out of date", Message: "Nothing was changed: your preferences changed since this page was opened. Open the link from your message again to see them and repeat your change."},
 }
 
 // writePageError answers a public page with an HTML error page, with the
@@ -109,6 +118,14 @@ func (s *server) writePage(c *gin.Context, status int, page string, data any) {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
+	privatePageHeaders(c)
+	c.Abort()
+	c.Data(status, "text/html; charset=utf-8", body)
+}
+
+// privatePageHeaders keep a page reached by a customer's token out of
+// referrers, caches, search engines and frames.
+func privatePageHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -116,6 +133,4 @@ func (s *server) writePage(c *gin.Context, status int, page string, data any) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	c.Abort()
-	c.Data(status, "text/html; charset=utf-8", body)
 }

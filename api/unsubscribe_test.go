@@ -132,7 +132,7 @@ func TestOneClickUnsubscribeRejectsBadRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		preferences := "/u/" + a.keys.CustomerToken(secrets.PurposePreferences, c.ID)
+		preferences := "/u/" + a.keys.CustomerToken(secrets.PurposePreferences, c.ID, 0)
 		tampered := good[:len(good)-2] + "AA"
 		if tampered == good {
 			tampered = good[:len(good)-2] + "BB"

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
 	"golang.org/x/time/rate"
 )
 
@@ -33,6 +34,10 @@ type Config struct {
 	DataDir           string `env:"CANDOR_DATA_DIR" yaml:"data_dir" desc:"Directory of the embedded database and of the generated secret key (embedded mode)."`
 	SecretKey         string `env:"CANDOR_SECRET_KEY" yaml:"secret_key" redact:"value" desc:"At least 32 characters; signs customer links and keys address fingerprints. Required with PostgreSQL (not by candor migrate); generated in CANDOR_DATA_DIR if unset in embedded mode."`
 	SecretKeyPrevious string `env:"CANDOR_SECRET_KEY_PREVIOUS" yaml:"secret_key_previous" redact:"value" desc:"The previous CANDOR_SECRET_KEY during a rotation: links signed with it still verify."`
+	// SecretKeyPreviousUntil is a string, not a time.Time, so the README
+	// table and the example file show "unset" rather than year 1.
+	SecretKeyPreviousUntil string        `env:"CANDOR_SECRET_KEY_PREVIOUS_UNTIL" yaml:"secret_key_previous_until" desc:"End of a key rotation (RFC 3339 time, e.g. 2026-07-01T00:00:00Z): from then on links signed with CANDOR_SECRET_KEY_PREVIOUS no longer verify. Unset: they verify while that variable is set."`
+	PreferenceLinkMaxAge   time.Duration `env:"CANDOR_PREFERENCE_LINK_MAX_AGE" yaml:"preference_link_max_age" desc:"How long a preference center link works after the message carrying it was sent, e.g. 2160h (90 days); 0s: no limit. Unsubscribe links never expire by age."`
 	AdminAPIKey       string `env:"CANDOR_ADMIN_API_KEY" yaml:"admin_api_key" redact:"value" desc:"If set, this key (cnd_..., at least 24 characters) exists as an admin API key at start."`
 	PublicURL         string `env:"CANDOR_PUBLIC_URL" yaml:"public_url" desc:"Absolute http(s) base of the links put into messages; a trailing slash is removed. Unset: http://localhost:PORT with the port of CANDOR_HTTP_ADDR (its host when it names one), and the start-up log says so."`
 
@@ -238,4 +243,33 @@ func ParseRate(spec string) (rate.Limit, error) {
 		return rate.Limit(float64(n) / 60), nil
 	}
 	return rate.Limit(n), nil
+}
+
+// TokenPolicy returns how long customer links stay valid: the previous
+// key until CANDOR_SECRET_KEY_PREVIOUS_UNTIL and preference links for
+// CANDOR_PREFERENCE_LINK_MAX_AGE. Call it on a validated config (an
+// unparsable time reads as unset).
+func (c *Config) TokenPolicy() secrets.TokenPolicy {
+	p := secrets.TokenPolicy{PreviousUntil: c.previousUntil()}
+	if c.PreferenceLinkMaxAge > 0 {
+		p.MaxAge = map[secrets.Purpose]time.Duration{secrets.PurposePreferences: c.PreferenceLinkMaxAge}
+	}
+	return p
+}
+
+// PreviousSecretKey returns CANDOR_SECRET_KEY_PREVIOUS while the rotation
+// lasts (before CANDOR_SECRET_KEY_PREVIOUS_UNTIL, or always when that is
+// unset) and "" after it, so every component that verifies with the
+// previous key (customer links, the consent ledger's keyring) stops at the
+// same moment.
+func (c *Config) PreviousSecretKey(now time.Time) string {
+	if until := c.previousUntil(); !until.IsZero() && !now.Before(until) {
+		return ""
+	}
+	return c.SecretKeyPrevious
+}
+
+func (c *Config) previousUntil() time.Time {
+	t, _ := time.Parse(time.RFC3339, c.SecretKeyPreviousUntil)
+	return t
 }

@@ -111,6 +111,16 @@ func (c *Config) validateSecrets(p *problems, mode Mode) {
 	case c.SecretKeyPrevious == c.SecretKey:
 		p.add("CANDOR_SECRET_KEY_PREVIOUS", "differs", "must differ from CANDOR_SECRET_KEY; after a rotation it holds the old key")
 	}
+	if c.SecretKeyPreviousUntil != "" {
+		if _, err := time.Parse(time.RFC3339, c.SecretKeyPreviousUntil); err != nil {
+			p.add("CANDOR_SECRET_KEY_PREVIOUS_UNTIL", "format", "must be an RFC 3339 time such as 2026-07-01T00:00:00Z, got %q", c.SecretKeyPreviousUntil)
+		} else if c.SecretKeyPrevious == "" {
+			p.add("CANDOR_SECRET_KEY_PREVIOUS_UNTIL", "requires", "is set but CANDOR_SECRET_KEY_PREVIOUS is not: it ends a rotation that has not begun")
+		}
+	}
+	if c.PreferenceLinkMaxAge < 0 || (c.PreferenceLinkMaxAge > 0 && c.PreferenceLinkMaxAge < 24*time.Hour) {
+		p.add("CANDOR_PREFERENCE_LINK_MAX_AGE", "range", "must be 0s (no limit) or at least 24h: links are dated by day, got %s", c.PreferenceLinkMaxAge)
+	}
 	if c.AdminAPIKey != "" && (!strings.HasPrefix(c.AdminAPIKey, secrets.APIKeyPrefix) || len(c.AdminAPIKey) < 24) {
 		p.add("CANDOR_ADMIN_API_KEY", "format", "must start with %q and be at least 24 characters", secrets.APIKeyPrefix)
 	}

@@ -75,6 +75,18 @@ func TestValidate(t *testing.T) {
 			[]string{"CANDOR_SECRET_KEY_PREVIOUS min_length"}},
 		{"a previous secret key equal to the current one is rejected", validReal, api, func(c *configs.Config) { c.SecretKeyPrevious = c.SecretKey },
 			[]string{"CANDOR_SECRET_KEY_PREVIOUS differs"}},
+		{"the end of a rotation is accepted as an RFC 3339 time", validReal, api, func(c *configs.Config) {
+			c.SecretKeyPrevious, c.SecretKeyPreviousUntil = strings.Repeat("p", 32), "2026-07-01T00:00:00Z"
+		}, nil},
+		{"the end of a rotation that is not a time is rejected", validReal, api, func(c *configs.Config) {
+			c.SecretKeyPrevious, c.SecretKeyPreviousUntil = strings.Repeat("p", 32), "next week"
+		}, []string{"CANDOR_SECRET_KEY_PREVIOUS_UNTIL format"}},
+		{"the end of a rotation without a previous key is rejected", validReal, api, func(c *configs.Config) {
+			c.SecretKeyPrevious, c.SecretKeyPreviousUntil = "", "2026-07-01T00:00:00Z"
+		}, []string{"CANDOR_SECRET_KEY_PREVIOUS_UNTIL requires"}},
+		{"a preference link max age under a day is rejected", validReal, api, func(c *configs.Config) { c.PreferenceLinkMaxAge = time.Hour },
+			[]string{"CANDOR_PREFERENCE_LINK_MAX_AGE range"}},
+		{"a preference link max age of 90 days is accepted", validReal, api, func(c *configs.Config) { c.PreferenceLinkMaxAge = 90 * 24 * time.Hour }, nil},
 		{"an admin key without the cnd_ prefix is rejected", validReal, api, func(c *configs.Config) { c.AdminAPIKey = strings.Repeat("a", 40) },
 			[]string{"CANDOR_ADMIN_API_KEY format"}},
 		{"an admin key of 23 characters is rejected", validReal, api, func(c *configs.Config) { c.AdminAPIKey = "cnd_" + strings.Repeat("a", 19) },
@@ -265,5 +277,32 @@ func TestValidateNeverQuotesSecrets(t *testing.T) {
 		if strings.Contains(err.Error(), s) {
 			t.Errorf("error message contains the secret %q:\n%v", s, err)
 		}
+	}
+}
+
+func TestPreviousSecretKeyEndsWithTheRotation(t *testing.T) {
+	end := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	prev := strings.Repeat("p", 32)
+	tests := []struct {
+		name  string
+		until string
+		now   time.Time
+		want  string
+	}{
+		{"without an end the previous key is always handed out", "", end.Add(1000 * time.Hour), prev},
+		{"before the end it is handed out", end.Format(time.RFC3339), end.Add(-time.Second), prev},
+		{"from the end on it is withheld", end.Format(time.RFC3339), end, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := configs.Defaults()
+			c.SecretKeyPrevious, c.SecretKeyPreviousUntil = prev, tt.until
+			if got := c.PreviousSecretKey(tt.now); got != tt.want {
+				t.Errorf("PreviousSecretKey = %q, want %q", got, tt.want)
+			}
+			if got := c.TokenPolicy().PreviousUntil; tt.until != "" && !got.Equal(end) {
+				t.Errorf("TokenPolicy().PreviousUntil = %v, want %v", got, end)
+			}
+		})
 	}
 }

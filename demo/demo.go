@@ -52,10 +52,10 @@ type Result struct {
 	// Excluded is a customer the campaign left out (opted out of its
 	// topic): its explain says why.
 	Excluded string
-	// Sample is a customer the campaign reaches now (SampleID its id):
-	// their preference center link is worth a look.
-	Sample   string
-	SampleID int64
+	// Sample is a customer the campaign reaches now (SampleCustomer as
+	// stored): their preference center link is worth a look.
+	Sample         string
+	SampleCustomer *models.Customer
 	// ReviewerKeyID is the admin key that approved the content; its
 	// plain key is only returned when this run created it.
 	ReviewerKeyID int64
@@ -102,7 +102,7 @@ func Prepare(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.SampleID = sample.ID
+	res.SampleCustomer = sample
 	return res, nil
 }
 

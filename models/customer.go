@@ -26,8 +26,12 @@ type Customer struct {
 	// the address is not resurrected and bulk sources cannot opt them in.
 	Suppressed bool       `json:"suppressed"`
 	ErasedAt   *time.Time `json:"-"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	// TokenEpoch is the generation of the customer's signed links:
+	// revoking them increases it, and a link verifies only with the
+	// epoch it was issued in.
+	TokenEpoch uint32    `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // CustomerInput is the writable part of a customer, as sent to

@@ -41,6 +41,12 @@ type CustomerService interface {
 	// skips the customer's planned deliveries (reason erased) and frees the
 	// external id. ENOTFOUND if there is no such live customer.
 	EraseCustomer(ctx context.Context, externalID string) error
+	// RevokeCustomerLinks makes every unsubscribe and preference link
+	// issued to a live customer so far invalid (it increases the
+	// customer's token epoch) and returns the customer, whose new links
+	// work. ENOTFOUND. Erasure needs no revocation: an erased customer's
+	// links name a customer that no longer exists.
+	RevokeCustomerLinks(ctx context.Context, externalID string) (*Customer, error)
 	// CustomerExport returns everything held about a live customer: profile,
 	// consent ledger, outbox events and deliveries. ENOTFOUND.
 	CustomerExport(ctx context.Context, externalID string) (*CustomerExport, error)
@@ -78,7 +84,8 @@ type ConsentService interface {
 	// OptOutAll opts a live customer out of every topic that is not already
 	// opted out, including topics with no record (opting out of those is
 	// still a preference worth recording), and returns how many changed; a
-	// second call changes nothing. EINVALID for a bad source or evidence;
+	// second call changes nothing. In the same transaction it skips the
+	// customer's planned and queued deliveries (reason consent_withdrawn). EINVALID for a bad source or evidence;
 	// ENOTFOUND.
 	OptOutAll(ctx context.Context, customerID int64, source ConsentSource, ev Evidence) (int, error)
 }
@@ -248,4 +255,36 @@ type DeliveryService interface {
 	// OutboxMessages lists the outbox by id. ENOTFOUND for an unknown
 	// customer; EINVALID for a bad cursor.
 	OutboxMessages(ctx context.Context, f OutboxFilter, page Page) ([]*OutboxMessage, string, error)
+}
+
+// PreferenceService is the preference center: what a customer, signed in
+// by their link, may see and change about themselves. It writes only
+// through CustomerService and ConsentService, so the ledger's rules and
+// the preference version apply as they do to the API.
+type PreferenceService interface {
+	// PreferencePage gathers what the page shows a live customer.
+	// ENOTFOUND if the customer is gone.
+	PreferencePage(ctx context.Context, c *Customer) (*PreferencePage, error)
+	// UpdatePreferences applies a submission: profile fields through
+	// PutCustomer (which bumps the preference version when they change),
+	// consent through SetConsent with source preference_center. ECONFLICT
+	// when f.State is not the page's current state (a stale or replayed
+	// form; nothing is changed); EINVALID naming form fields
+	// (PreferenceField*); ENOTFOUND.
+	UpdatePreferences(ctx context.Context, c *Customer, f *PreferenceForm) (*PreferenceChange, error)
+	// UnsubscribeEverything is OptOutAll with source preference_center:
+	// every topic opted out, pending deliveries skipped. ENOTFOUND.
+	UnsubscribeEverything(ctx context.Context, c *Customer, ev Evidence) (int, error)
+	// SentMessageCopy renders a message sent to the customer again.
+	// ENOTFOUND unless deliveryID is a sent delivery of this customer.
+	SentMessageCopy(ctx context.Context, c *Customer, deliveryID int64) (*SentMessageCopy, error)
+	// OfferedContent renders an item the page offers (approved, unexpired,
+	// on a topic the customer opted into) for reading in the browser, in
+	// the customer's locale, with their receipt. ENOTFOUND for any other
+	// content.
+	OfferedContent(ctx context.Context, c *Customer, contentID int64) (*SentMessageCopy, *ContentReceipt, error)
+	// ExportData is CustomerExport for the customer. ENOTFOUND.
+	ExportData(ctx context.Context, c *Customer) (*CustomerExport, error)
+	// EraseData is EraseCustomer for the customer. ENOTFOUND.
+	EraseData(ctx context.Context, c *Customer) error
 }

@@ -33,6 +33,7 @@ type Keys struct {
 	fingerprint []byte
 	encryption  [][]byte // current first, then previous
 	ledger      *LedgerKeyring
+	policy      TokenPolicy
 }
 
 // New derives the subkeys from secret and, if set, previous (which only

@@ -279,6 +279,13 @@ func (s *Store) OptOutAll(ctx context.Context, customerID int64, source models.C
 			events = append(events, newConsentEvent{CustomerID: customerID, ExternalID: deref(cust.ExternalID), Seq: seq,
 				Topic: c.Topic, Status: models.ConsentOptedOut, Source: source, Evidence: ev})
 		}
+		// Pending deliveries are skipped before the ledger's head is
+		// locked: nothing may wait on a lock after it (appendConsentEvents),
+		// and the skip never waits (SKIP LOCKED leaves a delivery being
+		// claimed to the claim, which sees the opt-out itself).
+		if err := s.skipPendingDeliveries(tx, customerID, source); err != nil {
+			return err
+		}
 		changed = len(events)
 		_, err = s.appendConsentEvents(tx, events)
 		return err

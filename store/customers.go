@@ -30,6 +30,7 @@ type customerRow struct {
 	PreferenceVersion int
 	Suppressed        bool
 	ConsentSeq        int64
+	TokenEpoch        int64 `gorm:"->"` // written only by RevokeCustomerLinks
 	ErasedAt          *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -56,6 +57,7 @@ func (r *customerRow) model() (*models.Customer, error) {
 		PreferredChannel:  models.Channel(r.PreferredChannel),
 		PreferenceVersion: r.PreferenceVersion,
 		Suppressed:        r.Suppressed,
+		TokenEpoch:        uint32(r.TokenEpoch),
 		CreatedAt:         r.CreatedAt.UTC(),
 		UpdatedAt:         r.UpdatedAt.UTC(),
 	}

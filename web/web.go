@@ -1,5 +1,5 @@
-// Package web holds Candor's server-rendered public pages (one-click
-// unsubscribe now, the preference centre later). Pages work without
+// Package web holds Candor's server-rendered public pages: one-click
+// unsubscribe and the preference center. Pages work without
 // JavaScript and without CSS: they are the customer's way out, so they must
 // work in every mail client's browser.
 package web
@@ -30,13 +30,21 @@ type UnsubscribeData struct {
 
 // UnsubscribedData fills PageUnsubscribed.
 type UnsubscribedData struct {
-	Changed int // topics that were opted out by this request
+	Changed        int    // topics that were opted out by this request
+	PreferencesURL string // the customer's preference center
 }
 
 // ErrorData fills PageError.
 type ErrorData struct {
 	Title   string
 	Message string
+}
+
+// funcs are the helpers templates may call.
+var funcs = template.FuncMap{
+	"channelLabel": channelLabel,
+	"longDate":     longDate,
+	"statusLabel":  statusLabel,
 }
 
 // Pages are the parsed templates, each page combined with the layout.
@@ -47,12 +55,12 @@ type Pages struct {
 // Load parses every page with the layout. It fails only if a template is
 // broken, which a test catches before release.
 func Load() (*Pages, error) {
-	layout, err := template.ParseFS(files, "templates/"+layoutTemplate)
+	layout, err := template.New(layoutTemplate).Funcs(funcs).ParseFS(files, "templates/"+layoutTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
 	p := &Pages{pages: map[string]*template.Template{}}
-	for _, name := range []string{PageUnsubscribe, PageUnsubscribed, PageError} {
+	for _, name := range []string{PageUnsubscribe, PageUnsubscribed, PageError, PagePreferences, PageMessage, PageErase, PageErased, PageContent} {
 		t, err := layout.Clone()
 		if err == nil {
 			t, err = t.ParseFS(files, "templates/"+name+".html")

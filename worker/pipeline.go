@@ -121,9 +121,9 @@ func (p *Pipeline) Close() error {
 // preference center URLs under base (CANDOR_PUBLIC_URL).
 func CustomerLinks(keys *secrets.Keys, base string) delivery.Links {
 	base = strings.TrimRight(base, "/")
-	return func(id int64) (string, string) {
-		return base + "/u/" + keys.CustomerToken(secrets.PurposeUnsubscribe, id),
-			base + "/p/" + keys.CustomerToken(secrets.PurposePreferences, id)
+	return func(c *models.Customer) (string, string) {
+		return base + "/u/" + keys.CustomerToken(secrets.PurposeUnsubscribe, c.ID, c.TokenEpoch),
+			base + "/p/" + keys.CustomerToken(secrets.PurposePreferences, c.ID, c.TokenEpoch)
 	}
 }
 

@@ -64,7 +64,9 @@ type Limiter interface {
 }
 
 // Links returns a customer's one-click unsubscribe and preference URLs.
-type Links func(customerID int64) (unsubscribe, preferences string)
+// They are signed for the customer's id and token epoch, so links
+// revoked since the claim read the customer are never put in a message.
+type Links func(c *models.Customer) (unsubscribe, preferences string)
 
 // Options configure an Engine.
 type Options struct {
@@ -313,7 +315,7 @@ func (e *Engine) render(c *models.ClaimedSend) (*Message, error) {
 	if !ok {
 		return nil, models.Errorf(models.EINTERNAL, "content %d version %d has no %s variant in %s", d.ContentID, d.ContentVersion, d.Channel, d.Locale)
 	}
-	unsub, prefs := e.o.Links(c.Customer.ID)
+	unsub, prefs := e.o.Links(c.Customer)
 	m, err := content.Render(in, v, content.RenderInput{Name: c.Customer.Name, Attributes: c.Customer.Attributes,
 		PreferencesURL: prefs, UnsubscribeURL: unsub})
 	if err != nil {

@@ -73,7 +73,9 @@ func claimed(attempts int) *models.ClaimedSend {
 	}
 }
 
-func links(int64) (string, string) { return "https://c.example/u/t", "https://c.example/p/t" }
+func links(*models.Customer) (string, string) {
+	return "https://c.example/u/t", "https://c.example/p/t"
+}
 
 func TestSendBatchRecordsWhatEachSendCameTo(t *testing.T) {
 	tests := []struct {

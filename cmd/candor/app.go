@@ -101,6 +101,7 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	if a.keys, err = secrets.New(secret, cfg.SecretKeyPrevious); err != nil {
 		return nil, &configError{lines: []string{"CANDOR_SECRET_KEY: " + err.Error()}}
 	}
+	a.keys.SetTokenPolicy(cfg.TokenPolicy())
 	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log,
 		MaxConns: cfg.DBMaxConns, ConnMaxLifetime: cfg.DBConnMaxLifetime}
 	if command != "migrate" && command != "seed" {

@@ -12,10 +12,11 @@ import (
 
 	"github.com/candor/candor/campaigns"
 	"github.com/candor/candor/campaigns/content"
+	"github.com/candor/candor/campaigns/delivery"
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/demo"
 	"github.com/candor/candor/models"
-	"github.com/candor/candor/secrets"
+	"github.com/candor/candor/worker"
 )
 
 // demoKeyFile keeps the demo's admin key in the data directory (0600,
@@ -61,12 +62,12 @@ func (a *app) runDemo(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("read the demo key: %w", err)
 	}
 	a.log.Info("demo ready", "created", res.Created, "campaign_id", res.Campaign.ID, "planned", res.Campaign.Planned)
-	printDemo(out, a.linkBase(), keyPath, key, res, a.keys)
+	printDemo(out, a.linkBase(), keyPath, key, res, worker.CustomerLinks(a.keys, a.linkBase()))
 	return nil
 }
 
 // printDemo tells a newcomer what the demo made and where to look.
-func printDemo(out io.Writer, base, keyPath, key string, res *demo.Result, keys *secrets.Keys) {
+func printDemo(out io.Writer, base, keyPath, key string, res *demo.Result, links delivery.Links) {
 	base = strings.TrimRight(base, "/")
 	c := res.Campaign
 	state := "ready (made just now)"
@@ -89,7 +90,8 @@ func printDemo(out io.Writer, base, keyPath, key string, res *demo.Result, keys 
 	w("  curl -s -H \"$H\" '%s/v1/outbox?campaign_id=%d'          # the messages as the channels would carry them", base, c.ID)
 	w("  curl -s -H \"$H\" %s/v1/campaigns/%d/deliveries         # every delivery and its status", base, c.ID)
 	w("  curl -s -H \"$H\" %s/v1/campaigns/%d/explain/%s   # why %s gets nothing", base, c.ID, res.Excluded, res.Excluded)
-	w("  %s/p/%s", base, keys.CustomerToken(secrets.PurposePreferences, res.SampleID))
+	_, prefs := links(res.SampleCustomer)
+	w("  %s", prefs)
 	w("      ^ %s's preference center", res.Sample)
 	w("  %s/docs                                                # the whole API", base)
 	w("")

@@ -132,7 +132,7 @@ func TestSplitShellFindsCommandsAndTheirStatuses(t *testing.T) {
 
 // placeholders are the README's stand-ins for values of earlier answers.
 var placeholders = []struct{ text, field string }{
-	{"http://localhost:8080/u/AXUA...", "unsubscribe_url"},
+	{"http://localhost:8080/u/AnUA...", "unsubscribe_url"},
 	{"CURSOR", "next_cursor"},
 }
 

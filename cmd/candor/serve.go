@@ -15,6 +15,7 @@ import (
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/internal/tracing"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/preferences"
 	"github.com/candor/candor/worker"
 	"github.com/hibiken/asynq"
 	"go.opentelemetry.io/otel"
@@ -77,6 +78,8 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			Version:      version,
 			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
 			RateLimit:    a.rateLimit(),
+			Preferences: preferences.New(a.store, planSettings(a.cfg).Channels,
+				preferences.Links(worker.CustomerLinks(a.keys, a.linkBase()))),
 		}); err != nil {
 			return err
 		}

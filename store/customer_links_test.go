@@ -1,0 +1,87 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/candor/candor/models"
+)
+
+func TestOptOutAllSkipsPendingDeliveries(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		leaving := f.add("crm-leaving", "g", nil)
+		f.add("crm-staying", "g", nil)
+		first := f.launch(nil, "g")
+		if len(f.dispatch()) == 0 {
+			t.Fatal("nothing was dispatched: the fixture plans no delivery for now")
+		}
+		second := f.launch(nil, "g") // planned, not yet dispatched
+
+		n, err := f.s.OptOutAll(f.ctx, leaving.ID, models.SourceOneClick, models.Evidence{Text: "one-click unsubscribe"})
+		if err != nil || n == 0 {
+			t.Fatalf("OptOutAll = %d, %v; want topics changed", n, err)
+		}
+		type row struct {
+			Customer string
+			Status   models.DeliveryStatus
+			Reason   models.Reason
+		}
+		var got []row
+		for _, camp := range []int64{first.ID, second.ID} {
+			for _, d := range f.deliveries(camp) {
+				got = append(got, row{d.ExternalID, d.Status, d.Reason})
+			}
+		}
+		want := []row{
+			{"crm-leaving", models.DeliverySkipped, models.ReasonConsentWithdrawn},
+			{"crm-staying", models.DeliveryQueued, ""},
+			{"crm-leaving", models.DeliverySkipped, models.ReasonConsentWithdrawn},
+			{"crm-staying", models.DeliveryPlanned, ""},
+		}
+		t.Run("the customer's queued and planned deliveries are skipped, nobody else's", func(t *testing.T) {
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("deliveries (-want +got):\n%s", diff)
+			}
+		})
+		t.Run("the skip is recorded with the consent source as actor", func(t *testing.T) {
+			d := f.delivery(f.deliveries(second.ID)[0].ID)
+			last := d.Events[len(d.Events)-1]
+			if last.Worker != string(models.SourceOneClick) || last.To != models.DeliverySkipped {
+				t.Errorf("last event = %+v, want a skip by one_click", last)
+			}
+		})
+	})
+}
+
+func TestRevokeCustomerLinks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		s := mustOpen(t, backend)
+		ctx := t.Context()
+		c := mustPutCustomer(t, s, customerInput("crm-1"))
+		t.Run("each revocation starts a new token epoch", func(t *testing.T) {
+			for want := uint32(1); want <= 2; want++ {
+				got, err := s.RevokeCustomerLinks(ctx, "crm-1")
+				if err != nil || got.TokenEpoch != want {
+					t.Fatalf("RevokeCustomerLinks = epoch %v, %v; want %d", got, err, want)
+				}
+			}
+			read, err := s.CustomerByID(ctx, c.ID)
+			if err != nil || read.TokenEpoch != 2 {
+				t.Errorf("CustomerByID epoch = %v, %v; want 2", read, err)
+			}
+		})
+		t.Run("a profile replay keeps the epoch", func(t *testing.T) {
+			in := customerInput("crm-1")
+			in.Name = "Someone Else"
+			if got := mustPutCustomer(t, s, in); got.TokenEpoch != 2 {
+				t.Errorf("epoch after PUT = %d, want 2", got.TokenEpoch)
+			}
+		})
+		t.Run("an unknown customer is not found", func(t *testing.T) {
+			_, err := s.RevokeCustomerLinks(ctx, "crm-unknown")
+			wantCode(t, err, models.ENOTFOUND)
+		})
+	})
+}
