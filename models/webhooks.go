@@ -218,6 +218,12 @@ func parseEvent(raw json.RawMessage) ParsedEvent {
 		DeliveryID *int64  `json:"delivery_id"`
 		Address    *string `json:"address"`
 	}
+	dataOK := len(pe.Event.Data) > 0 && pe.Event.Data[0] == '{' && json.Unmarshal(pe.Event.Data, &target) == nil
+	// The customer is named even on a failed event, so erasing them
+	// clears its payload too.
+	if target.ExternalID != nil && ValidText(*target.ExternalID) && len(*target.ExternalID) <= 200 {
+		pe.ExternalID = *target.ExternalID
+	}
 	switch {
 	case pe.Event.Type == "":
 		pe.Err = "/type: is required"
@@ -225,11 +231,10 @@ func parseEvent(raw json.RawMessage) ParsedEvent {
 		pe.Err = fmt.Sprintf("/type: unknown event type %q", pe.Event.Type)
 	case pe.Event.OccurredAt.IsZero():
 		pe.Err = "/occurred_at: is required (RFC 3339 time)"
-	case len(pe.Event.Data) == 0 || pe.Event.Data[0] != '{' || json.Unmarshal(pe.Event.Data, &target) != nil:
+	case !dataOK:
 		pe.Err = "/data: must be an object with the fields of the event type"
 	case target.ExternalID != nil:
-		pe.ExternalID = *target.ExternalID
-		if pe.ExternalID == "" || !ValidText(pe.ExternalID) || len(pe.ExternalID) > 200 {
+		if pe.ExternalID == "" {
 			pe.Err = "/data/external_id: must be 1-200 characters of text"
 		}
 	case pe.Event.Type == InboundChannelBounced && (target.DeliveryID != nil || target.Address != nil):

@@ -162,10 +162,12 @@ func (s *Store) FinishInboxEvents(ctx context.Context, outcomes []models.InboxOu
 			}
 			var err error
 			if o.Status == models.InboxPending {
-				err = tx.Exec(`UPDATE inbox_events SET attempts = attempts + 1, error = ?,
-					status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END,
-					processed_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE NULL END
-					WHERE id = ? AND status = 'pending'`, storableText(o.Error, 1000), maxAttempts, maxAttempts, now, o.ID).Error
+				err = tx.Exec("UPDATE inbox_events SET attempts = attempts + 1, error = ? WHERE id = ? AND status = 'pending'",
+					storableText(o.Error, 1000), o.ID).Error
+				if err == nil {
+					err = tx.Exec("UPDATE inbox_events SET status = 'failed', processed_at = ? WHERE id = ? AND status = 'pending' AND attempts >= ?",
+						now, o.ID, maxAttempts).Error
+				}
 			} else {
 				upd := map[string]any{"status": string(o.Status), "error": storableText(o.Error, 1000),
 					"attempts": gorm.Expr("attempts + 1"), "processed_at": now}

@@ -31,7 +31,7 @@ CREATE INDEX inbox_events_pending_idx ON inbox_events (id) WHERE status = 'pendi
 CREATE INDEX inbox_events_source_idx ON inbox_events (source_id, status, id);
 
 CREATE TABLE inbox_watermarks (
-    key         TEXT PRIMARY KEY,
+    key         TEXT NOT NULL PRIMARY KEY,
     occurred_at DATETIME NOT NULL
 );
 
