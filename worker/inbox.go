@@ -119,13 +119,32 @@ func (in *Inbox) Round(ctx context.Context) (int, error) {
 
 // applyAll applies events in parallel across customers and in id order
 // within each customer (events without a customer are each their own
-// group).
+// group). An erasure is a barrier: everything received before it is
+// applied first and everything after it waits for it, because it changes
+// what other customers' events may do (a re-imported address of the
+// erased customer is suppressed).
 func (in *Inbox) applyAll(ctx context.Context, events []*models.InboxEvent) []models.InboxOutcome {
+	outcomes := make([]models.InboxOutcome, len(events))
+	start := 0
+	for i, ev := range events {
+		if ev.Type == models.InboundCustomerDeleted {
+			in.applyGroups(ctx, events, outcomes, start, i)
+			outcomes[i] = in.apply.Apply(ctx, ev)
+			start = i + 1
+		}
+	}
+	in.applyGroups(ctx, events, outcomes, start, len(events))
+	return outcomes
+}
+
+// applyGroups applies events[from:to], each customer's in order, up to
+// Parallel customers at once.
+func (in *Inbox) applyGroups(ctx context.Context, events []*models.InboxEvent, outcomes []models.InboxOutcome, from, to int) {
 	groups := map[string][]int{}
 	var order []string
-	for i, ev := range events {
-		k := "customer:" + ev.ExternalID
-		if ev.ExternalID == "" {
+	for i := from; i < to; i++ {
+		k := "customer:" + events[i].ExternalID
+		if events[i].ExternalID == "" {
 			k = "event:" + strconv.Itoa(i)
 		}
 		if _, ok := groups[k]; !ok {
@@ -133,7 +152,6 @@ func (in *Inbox) applyAll(ctx context.Context, events []*models.InboxEvent) []mo
 		}
 		groups[k] = append(groups[k], i)
 	}
-	outcomes := make([]models.InboxOutcome, len(events))
 	work := make(chan []int)
 	var wg sync.WaitGroup
 	for range min(in.o.Parallel, len(order)) {
@@ -150,5 +168,4 @@ func (in *Inbox) applyAll(ctx context.Context, events []*models.InboxEvent) []mo
 	}
 	close(work)
 	wg.Wait()
-	return outcomes
 }
