@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -237,7 +238,7 @@ func parseEvent(raw json.RawMessage) ParsedEvent {
 		if pe.ExternalID == "" {
 			pe.Err = "/data/external_id: must be 1-200 characters of text"
 		}
-	case pe.Event.Type == InboundChannelBounced && (target.DeliveryID != nil || target.Address != nil):
+	case strings.HasPrefix(string(pe.Event.Type), "channel.") && (target.DeliveryID != nil || target.Address != nil):
 	default:
 		pe.Err = "/data/external_id: is required"
 	}
@@ -280,4 +281,27 @@ type InboxOutcome struct {
 	ID     int64
 	Status InboxStatus // InboxPending: a transient error, try again
 	Error  string
+}
+
+// FeedbackKind is what a channel provider reported.
+type FeedbackKind string
+
+// Feedback kinds, as stored for trust reporting.
+const (
+	FeedbackHardBounce FeedbackKind = "hard_bounce"
+	FeedbackSoftBounce FeedbackKind = "soft_bounce"
+	FeedbackComplaint  FeedbackKind = "complaint"
+	FeedbackStop       FeedbackKind = "stop"
+)
+
+// ChannelFeedback is one report of a channel provider. It names the
+// message (DeliveryID), the customer (ExternalID, with Channel) or the
+// address (Channel and Address); the first one set wins.
+type ChannelFeedback struct {
+	Kind       FeedbackKind
+	Channel    Channel
+	ExternalID string
+	DeliveryID int64
+	Address    string
+	OccurredAt time.Time
 }

@@ -23,6 +23,7 @@ type ApplyStore interface {
 	SetConsent(ctx context.Context, externalID, topic string, in *models.ConsentInput) (*models.Consent, bool, error)
 	InboxWatermark(ctx context.Context, key string) (time.Time, bool, error)
 	AdvanceInboxWatermark(ctx context.Context, key string, at time.Time) error
+	FeedbackStore
 }
 
 // Applier applies inbox events one at a time. Events that share an

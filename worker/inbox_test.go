@@ -295,3 +295,52 @@ func TestInboxKeepsTrustRules(t *testing.T) {
 		}
 	})
 }
+
+func TestInboxAppliesChannelFeedback(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		ctx := context.Background()
+		f := newInboxFixture(t)
+		upsert := func(ext, phone string) string {
+			return event("customer.upserted", "2025-03-10T09:00:00Z", `{"external_id":"`+ext+`","email":"`+ext+`@example.com","phone":"`+phone+`","preferred_channel":"email"}`)
+		}
+		optIn := func(ext string) string {
+			return event("consent.updated", "2025-03-10T09:00:01Z", `{"external_id":"`+ext+`","topic":"crm-news","status":"opted_in"}`)
+		}
+		f.post("", batch(upsert("c1", "+14155550101"), optIn("c1"), upsert("c2", "+14155550102"), optIn("c2"), upsert("c3", "+14155550103"), optIn("c3")))
+		f.drain(f.inbox("w1"))
+		f.post("", batch(
+			event("channel.complained", "2025-03-10T10:00:00Z", `{"external_id":"c1","channel":"email"}`),
+			event("channel.stop", "2025-03-10T10:00:00Z", `{"address":"+14155550102"}`),
+			event("channel.bounced", "2025-03-10T10:00:00Z", `{"external_id":"c3","channel":"email","kind":"soft"}`),
+			event("channel.bounced", "2025-03-10T10:00:00Z", `{"external_id":"c3","channel":"email","kind":"bouncy"}`),
+		))
+		f.drain(f.inbox("w1"))
+
+		for ext, want := range map[string]struct {
+			status models.ConsentStatus
+			source models.ConsentSource
+		}{
+			"c1": {models.ConsentOptedOut, models.SourceChannel}, // complaint
+			"c2": {models.ConsentOptedOut, models.SourceChannel}, // STOP by phone number
+			"c3": {models.ConsentOptedIn, models.SourceCRM},      // a soft bounce changes no consent
+		} {
+			t.Run(ext+" ends "+string(want.status)+" by "+string(want.source), func(t *testing.T) {
+				ledger, err := f.s.Consents(ctx, ext)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range ledger.Current {
+					if c.Topic == "crm-news" && (c.Status != want.status || c.Source != want.source) {
+						t.Errorf("crm-news = %s by %s", c.Status, c.Source)
+					}
+				}
+			})
+		}
+		t.Run("a bounce of an unknown kind fails naming the field", func(t *testing.T) {
+			got := f.outcomes()
+			if last := got[len(got)-1]; !strings.Contains(last, "channel.bounced failed") || !strings.Contains(last, "/data/kind") {
+				t.Errorf("outcome = %q", last)
+			}
+		})
+	})
+}

@@ -35,7 +35,27 @@ CREATE TABLE inbox_watermarks (
     occurred_at DATETIME NOT NULL
 );
 
+CREATE TABLE channel_feedback (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind        TEXT NOT NULL CHECK (kind IN ('hard_bounce', 'soft_bounce', 'complaint', 'stop')),
+    channel     TEXT NOT NULL,
+    customer_id INTEGER NOT NULL DEFAULT 0,
+    delivery_id INTEGER NOT NULL DEFAULT 0,
+    occurred_at DATETIME NOT NULL,
+    received_at DATETIME NOT NULL,
+    UNIQUE (kind, channel, customer_id, delivery_id, occurred_at)
+);
+CREATE INDEX channel_feedback_customer_idx ON channel_feedback (customer_id);
+
+CREATE TABLE bounced_addresses (
+    fingerprint TEXT NOT NULL PRIMARY KEY,
+    channel     TEXT NOT NULL,
+    created_at  DATETIME NOT NULL
+);
+
 -- +goose Down
+DROP TABLE bounced_addresses;
+DROP TABLE channel_feedback;
 DROP TABLE inbox_watermarks;
 DROP TABLE inbox_events;
 DROP TABLE webhook_sources;
