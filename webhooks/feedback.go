@@ -88,4 +88,3 @@ func feedbackKind(typ models.InboundEventType, d feedbackData, fb *models.Channe
 	}
 	return p.Err()
 }
-
