@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/candor/candor/models"
 )
@@ -65,26 +67,26 @@ func storableText(s string, limit int) string {
 // AddInboxEvents implements models.InboxService.
 func (s *Store) AddInboxEvents(ctx context.Context, sourceID int64, webhookID string, events []models.ParsedEvent) (*models.InboundResult, error) {
 	out := &models.InboundResult{WebhookID: webhookID}
-	// Two deliveries of one webhook-id at once both find nothing; the
-	// loser's insert violates the unique key and its retry answers as a
-	// duplicate.
-	err := s.tx(ctx, true, func(tx *gorm.DB) error {
-		var rows []inboxEventRow
-		err := tx.Select("id", "position", "status", "error").Where("source_id = ? AND webhook_id = ?", sourceID, webhookID).
-			Order("position").Find(&rows).Error
-		if err != nil {
-			return err
+	now := s.now()
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		rows := make([]inboxEventRow, len(events))
+		for i, pe := range events {
+			rows[i] = newInboxRow(sourceID, webhookID, i, pe, now)
 		}
-		out.Duplicate = len(rows) > 0
-		if !out.Duplicate {
-			now := s.now()
-			rows = make([]inboxEventRow, len(events))
-			for i, pe := range events {
-				rows[i] = newInboxRow(sourceID, webhookID, i, pe, now)
-			}
-			if err := tx.CreateInBatches(rows, 500).Error; err != nil {
-				return err
-			}
+		// The unique key (source_id, webhook_id, position) answers "was
+		// this webhook-id seen?" in the insert itself: a redelivery
+		// inserts nothing (a concurrent one waits for the first to
+		// commit, then inserts nothing either) and reads what the first
+		// delivery stored.
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected < int64(len(rows)) {
+			// Roll back whatever a redelivery with more events than the
+			// first one inserted: a webhook-id is stored once, as first
+			// delivered.
+			return errDuplicate
 		}
 		out.Events = make([]models.InboundEventResult, len(rows))
 		for i := range rows {
@@ -92,11 +94,24 @@ func (s *Store) AddInboxEvents(ctx context.Context, sourceID int64, webhookID st
 		}
 		return nil
 	})
+	if errors.Is(err, errDuplicate) {
+		var rows []inboxEventRow
+		err = s.db.WithContext(ctx).Select("id", "position", "status", "error").
+			Where("source_id = ? AND webhook_id = ?", sourceID, webhookID).Order("position").Find(&rows).Error
+		out.Duplicate = true
+		out.Events = make([]models.InboundEventResult, len(rows))
+		for i := range rows {
+			out.Events[i] = rows[i].result()
+		}
+	}
 	if err != nil {
 		return nil, mapError(err, "Inbox event")
 	}
 	return out, nil
 }
+
+// errDuplicate rolls back the insert of a webhook-id stored before.
+var errDuplicate = errors.New("store: webhook-id stored before")
 
 // newInboxRow is the row of event i of a request: pending, or failed at
 // once with the reason it cannot be applied.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,19 @@ func TestInbox(t *testing.T) {
 			all, _, _ := s.InboxEvents(ctx, src.ID, "", models.Page{Limit: 10})
 			if len(all) != 2 {
 				t.Errorf("%d events stored, want 2", len(all))
+			}
+		})
+
+		t.Run("a redelivery with more events than the first stores none of them", func(t *testing.T) {
+			longer := `{"events": [` + strings.TrimSuffix(strings.TrimPrefix(twoEventBatch, `{"events": [`), `]}`) +
+				`, {"type": "customer.deleted", "occurred_at": "2025-03-10T09:00:00Z", "data": {"external_id": "crm-3"}}]}`
+			again, err := s.AddInboxEvents(ctx, src.ID, "msg_1", parsedBatch(t, longer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, _, _ := s.InboxEvents(ctx, src.ID, "", models.Page{Limit: 10})
+			if !again.Duplicate || len(again.Events) != 2 || len(all) != 2 {
+				t.Errorf("redelivery = %+v, %d stored; want the first two only", again, len(all))
 			}
 		})
 
