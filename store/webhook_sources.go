@@ -165,3 +165,40 @@ func (s *Store) WebhookSourceSecrets(ctx context.Context, id int64) ([]string, e
 	}
 	return out, nil
 }
+
+// resealWebhookSecrets reseals under the current CANDOR_SECRET_KEY every
+// source secret still sealed under CANDOR_SECRET_KEY_PREVIOUS, so a
+// rotation of the server key can be completed by dropping the previous
+// one (as the fingerprint key is resealed, see InstallFingerprintKey). A
+// secret that opens with neither key is left alone and logged by id: its
+// source's requests fail verification until it is rotated.
+func (s *Store) resealWebhookSecrets(ctx context.Context) error {
+	var rows []webhookSourceRow
+	if err := s.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		upd := map[string]any{}
+		for col, sealed := range map[string][]byte{"secret_sealed": r.SecretSealed, "previous_sealed": r.PreviousSealed} {
+			if sealed == nil {
+				continue
+			}
+			plain, stale, err := s.keys.Decrypt(sealed)
+			if err != nil {
+				s.log.Warn("webhook source secret opens with neither secret key", "source_id", r.ID)
+				continue
+			}
+			if stale {
+				upd[col] = s.keys.Encrypt(plain)
+			}
+		}
+		if len(upd) == 0 {
+			continue
+		}
+		if err := s.db.WithContext(ctx).Model(&webhookSourceRow{}).Where("id = ?", r.ID).Updates(upd).Error; err != nil {
+			return err
+		}
+		s.log.Info("webhook source secret resealed under the current secret key", "source_id", r.ID)
+	}
+	return nil
+}

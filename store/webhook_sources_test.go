@@ -9,7 +9,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/campaigns/segment"
+	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
+	"github.com/candor/candor/store"
 )
 
 func TestWebhookSources(t *testing.T) {
@@ -135,3 +139,52 @@ func rotateNow(s interface {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestWebhookSecretsSurviveSecretKeyRotation follows the documented
+// rotation of CANDOR_SECRET_KEY: a source's secret must open at every
+// step, including after the previous key is dropped.
+func TestWebhookSecretsSurviveSecretKeyRotation(t *testing.T) {
+	const (
+		oldSecret = "the-original-secret-key-0123456789abcdef"
+		newSecret = "the-rotated-secret-key-0123456789abcdef!"
+	)
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		url, path := "", testenv.SQLitePath(t)
+		if backend == testenv.Postgres {
+			url = testenv.BackendURL(t, backend)
+		}
+		open := func(secret, previous string) *store.Store {
+			t.Helper()
+			keys, err := secrets.New(secret, previous)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: path, Keys: keys, Rules: segment.Language{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.InstallFingerprintKey(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		src, want, err := open(oldSecret, "").CreateWebhookSource(ctx, &models.WebhookSourceInput{Name: "crm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct{ name, secret, previous string }{
+			{"with the old key as previous", newSecret, oldSecret},
+			{"after the old key is dropped", newSecret, ""},
+		} {
+			got, err := open(step.secret, step.previous).WebhookSourceSecrets(ctx, src.ID)
+			if err != nil || len(got) != 1 || got[0] != want {
+				t.Errorf("%s: secrets %d, %v; want the source's secret", step.name, len(got), err)
+			}
+		}
+	})
+}
