@@ -29,6 +29,10 @@ type InboxOptions struct {
 	// Round is how many events one round reads (zero: 500); Parallel how
 	// many customers' events are applied at once (zero: 8).
 	Round, Parallel int
+	// Lease is how long the lease holder keeps the inbox after its last
+	// round: another process takes over that long after it died (zero:
+	// 30s). A round must take less.
+	Lease time.Duration
 	// MaxAttempts is how many transient failures an event survives before
 	// it fails for good (zero: 20).
 	MaxAttempts int
@@ -65,6 +69,9 @@ func NewInbox(o InboxOptions) *Inbox {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 20
 	}
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -93,7 +100,7 @@ func (in *Inbox) Run(ctx context.Context) {
 // Round applies up to Round pending events if this process holds (or
 // takes) the lease, and returns how many it read.
 func (in *Inbox) Round(ctx context.Context) (int, error) {
-	held, err := in.o.Store.AcquireLease(ctx, inboxLease, in.o.Worker, 40*in.o.Tick+30*time.Second)
+	held, err := in.o.Store.AcquireLease(ctx, inboxLease, in.o.Worker, in.o.Lease)
 	if err != nil || !held {
 		return 0, err
 	}

@@ -82,7 +82,8 @@ func NewPipeline(o PipelineOptions) *Pipeline {
 	sched := NewScheduler(SchedulerOptions{Store: o.Store, Redis: o.Redis, Enqueuer: enq, Worker: o.Worker,
 		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
 		Logger: o.Logger.With("component", "scheduler")})
-	inbox := NewInbox(InboxOptions{Store: o.Store, Worker: o.Worker, Logger: o.Logger.With("component", "inbox")})
+	inbox := NewInbox(InboxOptions{Store: o.Store, Worker: o.Worker, Lease: min(o.Lease, 30*time.Second),
+		Logger: o.Logger.With("component", "inbox")})
 	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched, Inbox: inbox}
 }
 
