@@ -13,6 +13,7 @@ import (
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/web"
+	"github.com/candor/candor/webhooks"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,6 +29,8 @@ type Store interface {
 	models.SegmentService
 	models.AuditService
 	models.ContentReceiptService
+	models.WebhookSourceService
+	models.InboxService
 	Ping(context.Context) error
 }
 
@@ -55,6 +58,9 @@ type Options struct {
 	// Preferences is the preference center (preferences.Service).
 	// Required.
 	Preferences models.PreferenceService
+	// Inbound verifies and stores inbound webhooks; nil means
+	// webhooks.Receiver on Store.
+	Inbound models.InboundService
 	// previews, if set, replaces the limiter of expensive reads (tests
 	// hold its slots to see the 429); not configurable from outside.
 	previews *limiter
@@ -162,6 +168,16 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/v1/deliveries/:id/resend", models.RoleAdmin, s.resendDelivery},
 		{http.MethodGet, "/v1/outbox", models.RoleViewer, s.listOutbox},
 		{http.MethodGet, "/v1/audit", models.RoleAdmin, s.listAudit},
+
+		// Inbound webhooks authenticate by their Standard Webhooks
+		// signature, not by an API key.
+		{http.MethodPost, "/v1/inbound/:source", public, s.receiveInbound},
+		{http.MethodGet, "/v1/webhook-sources", models.RoleViewer, s.listWebhookSources},
+		{http.MethodPost, "/v1/webhook-sources", models.RoleAdmin, s.createWebhookSource},
+		{http.MethodGet, "/v1/webhook-sources/:id", models.RoleViewer, s.getWebhookSource},
+		{http.MethodDelete, "/v1/webhook-sources/:id", models.RoleAdmin, s.deleteWebhookSource},
+		{http.MethodPost, "/v1/webhook-sources/:id/rotate", models.RoleAdmin, s.rotateWebhookSource},
+		{http.MethodGet, "/v1/webhook-sources/:id/events", models.RoleViewer, s.listInboxEvents},
 	}
 }
 
@@ -185,6 +201,7 @@ type server struct {
 	preferences  models.PreferenceService
 	previews     *limiter // expensive reads: previews and segment members
 	rate         *keyLimiter
+	inbound      models.InboundService
 }
 
 // New builds the HTTP handler: a gin engine in release mode with every
@@ -255,6 +272,10 @@ func newServer(opts Options) (*server, error) {
 		preferences:  opts.Preferences,
 		previews:     opts.previews,
 		rate:         newKeyLimiter(opts.RateLimit),
+		inbound:      opts.Inbound,
+	}
+	if s.inbound == nil {
+		s.inbound = webhooks.Receiver{Store: opts.Store}
 	}
 	if s.previews == nil {
 		s.previews = newLimiter(expensiveSlots(), expensiveWait)

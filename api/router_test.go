@@ -97,6 +97,15 @@ var wantRoles = map[string]models.Role{
 	"GET /v1/deliveries/:id":         models.RoleViewer,
 	"GET /v1/outbox":                 models.RoleViewer,
 	"POST /v1/deliveries/:id/resend": models.RoleAdmin,
+
+	// Authenticated by its Standard Webhooks signature instead of a key.
+	"POST /v1/inbound/:source":            public,
+	"GET /v1/webhook-sources":             models.RoleViewer,
+	"GET /v1/webhook-sources/:id":         models.RoleViewer,
+	"GET /v1/webhook-sources/:id/events":  models.RoleViewer,
+	"POST /v1/webhook-sources":            models.RoleAdmin,
+	"POST /v1/webhook-sources/:id/rotate": models.RoleAdmin,
+	"DELETE /v1/webhook-sources/:id":      models.RoleAdmin,
 }
 
 // policyRoles is wantRoles with a HEAD beside every GET, holding the GET's

@@ -31,6 +31,9 @@ const (
 	SourcePreferenceCenter ConsentSource = "preference_center"
 	SourceOneClick         ConsentSource = "one_click"
 	SourceDoubleOptIn      ConsentSource = "double_opt_in"
+	// SourceChannel: a channel provider reported a spam complaint or an
+	// SMS STOP reply (only ever an opt-out; see docs/webhooks.md).
+	SourceChannel ConsentSource = "channel"
 )
 
 // APISources are the sources an API client may claim. The others are

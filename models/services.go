@@ -6,6 +6,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // CustomerService manages customer profiles.
@@ -287,4 +288,52 @@ type PreferenceService interface {
 	ExportData(ctx context.Context, c *Customer) (*CustomerExport, error)
 	// EraseData is EraseCustomer for the customer. ENOTFOUND.
 	EraseData(ctx context.Context, c *Customer) error
+}
+
+// WebhookSourceService manages the sources of inbound webhooks and their
+// sealed Standard Webhooks secrets.
+type WebhookSourceService interface {
+	// CreateWebhookSource creates a source with a new secret and returns
+	// the secret ("whsec_..."), which is never retrievable again.
+	// EINVALID for a bad name; ECONFLICT if the name is taken.
+	CreateWebhookSource(ctx context.Context, in *WebhookSourceInput) (*WebhookSource, string, error)
+	// WebhookSource returns one source. ENOTFOUND.
+	WebhookSource(ctx context.Context, id int64) (*WebhookSource, error)
+	// WebhookSources lists sources by id. EINVALID for a bad cursor.
+	WebhookSources(ctx context.Context, page Page) ([]*WebhookSource, string, error)
+	// RotateWebhookSource gives a source a new secret, returned once; the
+	// current one keeps verifying for overlap (and any older one stops at
+	// once). ENOTFOUND; EINVALID for an overlap out of range.
+	RotateWebhookSource(ctx context.Context, id int64, overlap time.Duration) (*WebhookSource, string, error)
+	// DeleteWebhookSource deletes a source: its requests are refused from
+	// now on, while events it already delivered are still applied.
+	// ENOTFOUND.
+	DeleteWebhookSource(ctx context.Context, id int64) error
+	// WebhookSourceSecrets returns the secrets that verify a source's
+	// requests now: the current one first, then the previous one while
+	// its overlap lasts. ENOTFOUND.
+	WebhookSourceSecrets(ctx context.Context, id int64) ([]string, error)
+}
+
+// InboxService keeps verified inbound events until the worker applies
+// them.
+type InboxService interface {
+	// AddInboxEvents stores the events of one verified request, each as
+	// pending or (with its Err) failed, in one transaction. A webhook-id
+	// already stored for the source stores nothing and returns the first
+	// delivery's results with duplicate true. EUNAVAILABLE.
+	AddInboxEvents(ctx context.Context, sourceID int64, webhookID string, events []ParsedEvent) (*InboundResult, error)
+	// InboxEvents lists a source's events by id, of one status or all.
+	// ENOTFOUND for an unknown source; EINVALID for a bad cursor.
+	InboxEvents(ctx context.Context, sourceID int64, status InboxStatus, page Page) ([]*InboxEvent, string, error)
+}
+
+// InboundService verifies and accepts the requests of webhook sources.
+type InboundService interface {
+	// Receive verifies msg against the source's secrets and stores its
+	// events in the inbox. EUNAUTHORIZED with the reason (unknown source,
+	// missing header, timestamp outside the tolerance, no matching
+	// signature), storing nothing; EMALFORMED or EINVALID for a body that
+	// is not an event or a batch of 1 to MaxInboundBatch events.
+	Receive(ctx context.Context, sourceID int64, msg *InboundMessage) (*InboundResult, error)
 }

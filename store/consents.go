@@ -117,7 +117,7 @@ func validateConsent(status models.ConsentStatus, source models.ConsentSource, e
 	}
 	switch source {
 	case models.SourceAPI, models.SourceCRM, models.SourceImport,
-		models.SourcePreferenceCenter, models.SourceOneClick, models.SourceDoubleOptIn:
+		models.SourcePreferenceCenter, models.SourceOneClick, models.SourceDoubleOptIn, models.SourceChannel:
 	default:
 		p.Add("/source", "enum", "is not a known consent source: %q", source)
 	}

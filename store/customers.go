@@ -377,6 +377,9 @@ func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 		if err != nil {
 			return err
 		}
+		if err := scrubInbox(tx, externalID); err != nil {
+			return err
+		}
 		// The audit trail names the customer by internal id only.
 		if err := s.audit(tx, models.AuditCustomerErased, "customer", row.ID, nil); err != nil {
 			return err

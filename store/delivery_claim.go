@@ -201,6 +201,9 @@ func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
 		}
 		c.customers[m.ID] = m
 	}
+	if err := s.dropBouncedAddresses(tx, c.customers); err != nil {
+		return nil, err
+	}
 	var camps []campaignRow
 	if err := tx.Where("id IN ?", campIDs).Find(&camps).Error; err != nil {
 		return nil, err

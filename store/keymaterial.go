@@ -27,8 +27,9 @@ const purposeFingerprint = "fingerprint"
 // from the current secret (so fingerprints made before it was stored keep
 // matching). A key sealed under CANDOR_SECRET_KEY_PREVIOUS is resealed
 // under the current secret, so a rotation can be completed by dropping the
-// previous key later. It fails when the stored key opens with neither
-// secret (a wrong CANDOR_SECRET_KEY) or the database cannot be reached.
+// previous key later; so are the webhook sources' secrets. It fails when
+// the stored key opens with neither secret (a wrong CANDOR_SECRET_KEY) or
+// the database cannot be reached.
 func (s *Store) InstallFingerprintKey(ctx context.Context) error {
 	var key []byte
 	err := s.tx(ctx, true, func(tx *gorm.DB) error {
@@ -62,5 +63,7 @@ func (s *Store) InstallFingerprintKey(ctx context.Context) error {
 		return err
 	}
 	s.keys.UseFingerprintKey(key)
-	return nil
+	// The other secrets sealed with the encryption subkey follow the
+	// same rotation.
+	return s.resealWebhookSecrets(ctx)
 }

@@ -24,6 +24,7 @@ import (
 type PipelineStore interface {
 	delivery.Store
 	Store
+	InboxStore
 }
 
 // PipelineOptions configure the sending pipeline of one process.
@@ -60,6 +61,7 @@ type Pipeline struct {
 	Engine    *delivery.Engine
 	Enqueuer  *Enqueuer
 	Scheduler *Scheduler
+	Inbox     *Inbox // applies inbound CRM webhooks (worker/inbox.go)
 }
 
 // DefaultLease is the claim lease when none is configured.
@@ -93,7 +95,9 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 	sched := NewScheduler(SchedulerOptions{Store: o.Store, Redis: o.Redis, Enqueuer: enq, Worker: o.Worker,
 		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
 		Logger: o.Logger.With("component", "scheduler")})
-	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched}, nil
+	inbox := NewInbox(InboxOptions{Store: o.Store, Worker: o.Worker, Lease: min(o.Lease, 30*time.Second),
+		Logger: o.Logger.With("component", "inbox")})
+	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched, Inbox: inbox}, nil
 }
 
 // RoundSize is how many deliveries of a send task the engine claims (and

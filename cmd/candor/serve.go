@@ -130,6 +130,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
 		schedDone := make(chan struct{})
 		go func() { defer close(schedDone); snd.Scheduler.Run(schedCtx) }()
+		inboxDone := make(chan struct{})
+		go func() { defer close(inboxDone); snd.Inbox.Run(schedCtx) }()
+		defer func() { stopSched(); <-inboxDone }()
 		defer func() { stopSched(); <-schedDone }()
 		if err := a.runLedgerVerifier(schedCtx, a.metrics); err != nil {
 			return err
