@@ -242,3 +242,11 @@ type DeliveryService interface {
 	// customer; EINVALID for a bad cursor.
 	OutboxMessages(ctx context.Context, f OutboxFilter, page Page) ([]*OutboxMessage, string, error)
 }
+
+// ReportService measures trust (docs/reports.md).
+type ReportService interface {
+	// CampaignReport returns a launched or draft campaign's funnel,
+	// respect, reaction and timing figures, computed from its deliveries
+	// now. ENOTFOUND if there is no such campaign.
+	CampaignReport(ctx context.Context, id int64) (*CampaignReport, error)
+}
