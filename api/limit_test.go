@@ -107,6 +107,7 @@ var expensiveRoutes = map[string]bool{
 	"POST /v1/segments/preview":      true,
 	"GET /v1/segments/:id/preview":   true,
 	"GET /v1/segments/:id/customers": true,
+	"GET /v1/campaigns/:id/report":   true,
 }
 
 func TestExpensiveReadsAreLimited(t *testing.T) {

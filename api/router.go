@@ -46,6 +46,8 @@ type Options struct {
 	// Campaigns plans, previews and explains campaigns over Store
 	// (campaigns.Service). Required.
 	Campaigns models.CampaignService
+	// Reports computes campaign reports (report.Service). Required.
+	Reports models.ReportService
 	// Deliveries reads deliveries and the outbox; nil means Store, when
 	// it implements models.DeliveryService.
 	Deliveries models.DeliveryService
@@ -135,6 +137,7 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/v1/campaigns/:id/preview", models.RoleViewer, s.expensive(s.previewCampaign)},
 		{http.MethodGet, "/v1/campaigns/:id/explain/:external_id", models.RoleViewer, s.explainCampaign},
 		{http.MethodGet, "/v1/campaigns/:id/deliveries", models.RoleViewer, s.campaignDeliveries},
+		{http.MethodGet, "/v1/campaigns/:id/report", models.RoleViewer, s.expensive(s.campaignReport)},
 		{http.MethodPost, "/v1/campaigns/:id/launch", models.RoleAdmin, s.launchCampaign},
 		{http.MethodPost, "/v1/campaigns/:id/pause", models.RoleAdmin, s.pauseCampaign},
 		{http.MethodPost, "/v1/campaigns/:id/resume", models.RoleAdmin, s.resumeCampaign},
@@ -166,6 +169,7 @@ type server struct {
 	openapi      []byte
 	campaigns    models.CampaignService
 	deliveries   models.DeliveryService
+	reports      models.ReportService
 	previews     *limiter // expensive reads: previews and segment members
 }
 
@@ -213,8 +217,8 @@ func newEngine(opts Options) (*gin.Engine, error) {
 }
 
 func newServer(opts Options) (*server, error) {
-	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil {
-		return nil, errors.New("api: Options.Store, Options.Keys and Options.Campaigns are required")
+	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil || opts.Reports == nil {
+		return nil, errors.New("api: Options.Store, Options.Keys, Options.Campaigns and Options.Reports are required")
 	}
 	if opts.Deliveries == nil {
 		opts.Deliveries, _ = opts.Store.(models.DeliveryService)
@@ -234,6 +238,7 @@ func newServer(opts Options) (*server, error) {
 		version:      opts.Version,
 		campaigns:    opts.Campaigns,
 		deliveries:   opts.Deliveries,
+		reports:      opts.Reports,
 		previews:     opts.previews,
 	}
 	if s.previews == nil {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/candor/candor/campaigns/eligibility"
+	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/models"
 )
 
@@ -27,8 +28,9 @@ type Judge struct {
 // channel is the wishes' channel. Inside the window: the snapshot's zone
 // is the wishes' zone (after defaults), its local time is the send
 // instant on that zone's clock (same instant, same UTC offset), and that
-// wall-clock time falls inside the window the snapshot names (any of the
-// wishes' windows when it names none).
+// send falls inside the window the snapshot names (any of the wishes'
+// windows when it names none), as the scheduler defines a window's
+// occurrence.
 func (j Judge) Respect(r *models.SentRecord) Verdict {
 	w := r.Wishes
 	if w == nil {
@@ -52,17 +54,32 @@ func (j Judge) Respect(r *models.SentRecord) Verdict {
 	if _, want := at.Zone(); off != want {
 		return v
 	}
-	switch idx := r.Snapshot.Window; {
-	case idx == nil:
-		for _, win := range tm.Windows {
-			if windowHolds(win, at) {
-				v.InWindow = true
-			}
+	idx := -1
+	for i, win := range tm.Windows {
+		if windowHolds(win, at) {
+			idx = i
 		}
-	case *idx >= 0 && *idx < len(tm.Windows):
-		v.InWindow = windowHolds(tm.Windows[*idx], at)
 	}
+	if idx >= 0 && nearOffsetChange(tm.Location, at) {
+		// Around a daylight-saving change a wall-clock time can occur
+		// twice or not at all: the scheduler, which decided the send,
+		// says which occurrence is the window's (docs/scheduling.md).
+		idx = -1
+		in := schedule.Input{Now: at, NotAfter: at.Add(time.Second), Location: tm.Location, Windows: tm.Windows}
+		if slot, ok := schedule.NextSendTime(in); ok && slot.At.Equal(at) {
+			idx = slot.Window
+		}
+	}
+	v.InWindow = idx >= 0 && (r.Snapshot.Window == nil || *r.Snapshot.Window == idx)
 	return v
+}
+
+// nearOffsetChange reports whether loc's UTC offset changes within a day
+// of at.
+func nearOffsetChange(loc *time.Location, at time.Time) bool {
+	_, before := at.Add(-24 * time.Hour).In(loc).Zone()
+	_, after := at.Add(24 * time.Hour).In(loc).Zone()
+	return before != after
 }
 
 // windowHolds reports whether the wall-clock time at falls inside w: on

@@ -11,6 +11,7 @@ import (
 
 	"github.com/candor/candor/api"
 	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/report"
 	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/models"
@@ -53,6 +54,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			Logger:       a.log,
 			Version:      version,
 			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
+			Reports:      report.NewService(a.store, planSettings(a.cfg)),
 		})
 		if err != nil {
 			return err
