@@ -11,9 +11,11 @@ import (
 )
 
 // SentRecords calls fn with every sent delivery of the campaign, with the
-// snapshot it recorded and the customer's wishes at the preference
-// version it honoured: the preference_history row of that version, or
-// the customer's current profile while it is still that version. It
+// snapshot it recorded and the customer's wishes in force when it was
+// sent: the first preference_history state replaced after the send, else
+// the customer's profile. Wishes are nil when they are unknown (the
+// customer was erased) or are another preference version than the one
+// the send recorded (the history began after the send). It
 // reads with one query and holds one record at a time, so memory stays
 // bounded whatever the campaign's size; fn must not use the store. fn's
 // error stops the walk and is returned as is.
@@ -24,7 +26,8 @@ func (s *Store) SentRecords(ctx context.Context, campaignID int64, fn func(*mode
 			c.preference_version, c.preferred_channel, c.timezone, c.preferred_windows, c.cadence, c.erased_at
 		FROM deliveries d
 		JOIN customers c ON c.id = d.customer_id
-		LEFT JOIN preference_history h ON h.customer_id = d.customer_id AND h.version = d.preference_version
+		LEFT JOIN preference_history h ON h.id = (SELECT p.id FROM preference_history p
+			WHERE p.customer_id = d.customer_id AND p.replaced_at > d.sent_at ORDER BY p.replaced_at, p.id LIMIT 1)
 		WHERE d.campaign_id = ? AND d.status = ?`, campaignID, models.DeliverySent).Rows()
 	if err != nil {
 		return mapError(err, "Deliveries")
@@ -54,11 +57,17 @@ func (s *Store) SentRecords(ctx context.Context, campaignID int64, fn func(*mode
 			w := int(window.Int64)
 			r.Snapshot.Window = &w
 		}
+		// The wishes in force at the send: the first state replaced after
+		// it, else the profile as it is (unless erased). Either must be
+		// the preference version the send says it honoured.
 		switch {
 		case hist.version.Valid:
 			r.Wishes, err = dec.preferences(hist)
-		case erasedAt == nil && cur.version.Int64 == int64(version):
+		case erasedAt == nil:
 			r.Wishes, err = dec.preferences(cur)
+		}
+		if r.Wishes != nil && r.Wishes.Version != version {
+			r.Wishes = nil
 		}
 		if err != nil {
 			return fmt.Errorf("store: delivery %d: %w", r.DeliveryID, err)
@@ -72,9 +81,8 @@ func (s *Store) SentRecords(ctx context.Context, campaignID int64, fn func(*mode
 
 // PreferenceChanges calls fn with every change of wishes a recipient of
 // the campaign made after their sent message and within
-// models.ReactionWindow of it, oldest version first per customer. New is
-// the next version's history row, or the current profile when the change
-// led to it. One query, one change held at a time; fn must not use the
+// models.ReactionWindow of it, oldest first per customer. New is the
+// next history state, or the current profile when the change led to it. One query, one change held at a time; fn must not use the
 // store.
 func (s *Store) PreferenceChanges(ctx context.Context, campaignID int64, fn func(*models.PreferenceChange) error) error {
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT h.customer_id, h.replaced_at,
@@ -83,10 +91,12 @@ func (s *Store) PreferenceChanges(ctx context.Context, campaignID int64, fn func
 			c.preference_version, c.preferred_channel, c.timezone, c.preferred_windows, c.cadence, c.erased_at
 		FROM deliveries d
 		JOIN preference_history h ON h.customer_id = d.customer_id AND `+s.withinReaction("d.sent_at", "h.replaced_at")+`
-		LEFT JOIN preference_history n ON n.customer_id = h.customer_id AND n.version = h.version + 1
+		LEFT JOIN preference_history n ON n.id = (SELECT p.id FROM preference_history p
+			WHERE p.customer_id = h.customer_id AND (p.replaced_at > h.replaced_at OR (p.replaced_at = h.replaced_at AND p.id > h.id))
+			ORDER BY p.replaced_at, p.id LIMIT 1)
 		JOIN customers c ON c.id = h.customer_id
 		WHERE d.campaign_id = ? AND d.status = ?
-		ORDER BY h.customer_id, h.version`, campaignID, models.DeliverySent).Rows()
+		ORDER BY h.customer_id, h.replaced_at, h.id`, campaignID, models.DeliverySent).Rows()
 	if err != nil {
 		return mapError(err, "Deliveries")
 	}

@@ -1,15 +1,16 @@
 -- +goose Up
 -- See the PostgreSQL migration for the reasoning.
 CREATE TABLE preference_history (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     customer_id       INTEGER NOT NULL,
     version           INTEGER NOT NULL,
     preferred_channel TEXT NOT NULL,
     timezone          TEXT NOT NULL,
     preferred_windows TEXT NOT NULL,
     cadence           TEXT,
-    replaced_at       DATETIME NOT NULL,
-    PRIMARY KEY (customer_id, version)
+    replaced_at       DATETIME NOT NULL
 );
+CREATE INDEX preference_history_customer_idx ON preference_history (customer_id, replaced_at, id);
 
 -- +goose StatementBegin
 CREATE TRIGGER customers_preference_history AFTER UPDATE ON customers
@@ -22,7 +23,7 @@ CREATE TRIGGER customers_preference_history AFTER UPDATE ON customers
       OR OLD.erased_at IS NOT NEW.erased_at
 BEGIN
     DELETE FROM preference_history WHERE customer_id = OLD.id AND NEW.erased_at IS NOT NULL;
-    INSERT OR IGNORE INTO preference_history (customer_id, version, preferred_channel, timezone, preferred_windows, cadence, replaced_at)
+    INSERT INTO preference_history (customer_id, version, preferred_channel, timezone, preferred_windows, cadence, replaced_at)
     SELECT OLD.id, OLD.preference_version, OLD.preferred_channel, OLD.timezone, OLD.preferred_windows, OLD.cadence, NEW.updated_at
     WHERE NEW.erased_at IS NULL;
 END;
