@@ -108,6 +108,7 @@ var expensiveRoutes = map[string]bool{
 	"GET /v1/segments/:id/preview":   true,
 	"GET /v1/segments/:id/customers": true,
 	"GET /v1/campaigns/:id/report":   true,
+	"GET /v1/reports/trust":          true,
 }
 
 func TestExpensiveReadsAreLimited(t *testing.T) {

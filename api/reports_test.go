@@ -40,3 +40,33 @@ func TestCampaignReportThroughTheAPI(t *testing.T) {
 		})
 	})
 }
+
+func TestTrustReportThroughTheAPI(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, a *testAPI) {
+		a.putCustomer("c1")
+		rec := a.call(models.RoleEditor, http.MethodPut, "/v1/customers/c1/consents/pricing-guides", map[string]any{"status": "opted_in"})
+		wantStatus(t, rec, http.StatusOK)
+
+		t.Run("a viewer reads this week's opt-in", func(t *testing.T) {
+			rec := a.call(models.RoleViewer, http.MethodGet, "/v1/reports/trust", nil)
+			wantStatus(t, rec, http.StatusOK)
+			got := decodeBody[models.TrustReport](t, rec)
+			if got.NetGrowth["pricing-guides"] != 1 || len(got.Consent) != 1 || got.Consent[0].OptIns != 1 {
+				t.Errorf("report = %+v, want one opt-in to pricing-guides", got)
+			}
+		})
+		tests := []struct {
+			name, query string
+			rules       []string
+		}{
+			{"an unreadable from is a 422 naming from", "?from=last-week", []string{"from date"}},
+			{"a to before from is a 422 naming to", "?from=2026-02-01&to=2026-01-01", []string{"to after_from"}},
+			{"a period over a year is a 422 naming to", "?from=2024-01-01&to=2026-01-01", []string{"to max_span"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				wantProblem(t, a.call(models.RoleViewer, http.MethodGet, "/v1/reports/trust"+tt.query, nil), http.StatusUnprocessableEntity, tt.rules...)
+			})
+		}
+	})
+}

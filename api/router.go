@@ -149,6 +149,7 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/v1/deliveries/:id/resend", models.RoleAdmin, s.resendDelivery},
 		{http.MethodGet, "/v1/outbox", models.RoleViewer, s.listOutbox},
 		{http.MethodGet, "/v1/audit", models.RoleAdmin, s.listAudit},
+		{http.MethodGet, "/v1/reports/trust", models.RoleViewer, s.expensive(s.trustReport)},
 	}
 }
 

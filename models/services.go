@@ -249,4 +249,7 @@ type ReportService interface {
 	// respect, reaction and timing figures, computed from its deliveries
 	// now. ENOTFOUND if there is no such campaign.
 	CampaignReport(ctx context.Context, id int64) (*CampaignReport, error)
+	// TrustReport returns the program's consent and pressure figures over
+	// the period (docs/reports.md). EUNAVAILABLE when storage is.
+	TrustReport(ctx context.Context, p ReportPeriod) (*TrustReport, error)
 }

@@ -170,3 +170,46 @@ func TestCampaignReportOfAnUnknownCampaignIsNotFound(t *testing.T) {
 		wantCode(t, err, models.ENOTFOUND)
 	})
 }
+
+// TestTrustReportOnASeededScenario reads the program report of the
+// campaign scenario over March 2025. Consent (all in the week of Monday
+// 10 March): six opt-ins to the campaign's topic at the start; opt-outs
+// of it by x and e (Monday), a and b's one-click (Tuesday); b's one-click
+// also opts out of the three other topics. Pressure: a, b and c received
+// one message each in the 30 days before 31 March.
+func TestTrustReportOnASeededScenario(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		sc := newReportScenario(t, backend)
+		period := models.ReportPeriod{From: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 3, 31, 0, 0, 0, 0, time.UTC)}
+		got, err := report.NewService(sc.f.s, sendSettings).TrustReport(sc.f.ctx, period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		week := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+		var consent []models.ConsentWeek
+		growth := map[string]int64{}
+		for _, topic := range []string{"competitor-comparisons", "pricing-guides", "product-roadmap", "technology-alternatives"} {
+			w := models.ConsentWeek{Topic: topic, Week: week, OptOuts: 1, Net: -1}
+			if topic == campaignTopic {
+				w = models.ConsentWeek{Topic: topic, Week: week, OptIns: 6, OptOuts: 4, Net: 2}
+			}
+			consent = append(consent, w)
+			growth[topic] = w.Net
+		}
+		want := &models.TrustReport{Period: period, Consent: consent, NetGrowth: growth,
+			Pressure: models.Pressure{PeriodDays: 30, Customers: 3, P50: 1, P90: 1, Max: 1}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("trust report (-want +got):\n%s", diff)
+		}
+		t.Run("a period before anything happened is empty", func(t *testing.T) {
+			got, err := report.NewService(sc.f.s, sendSettings).TrustReport(sc.f.ctx,
+				models.ReportPeriod{From: period.From.AddDate(-1, 0, 0), To: period.From.AddDate(0, -1, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Consent) != 0 || got.Pressure.Customers != 0 || got.Pressure.P90 != 0 {
+				t.Errorf("report = %+v, want no consent and no pressure", got)
+			}
+		})
+	})
+}

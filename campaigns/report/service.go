@@ -22,18 +22,24 @@ type Store interface {
 	// PreferenceChanges streams recipients' changes of wishes within the
 	// reaction window after their message.
 	PreferenceChanges(ctx context.Context, campaignID int64, fn func(*models.PreferenceChange) error) error
+	// ConsentActivity counts opt-ins and opt-outs per topic and UTC day.
+	ConsentActivity(ctx context.Context, from, to time.Time) ([]models.ConsentDay, error)
+	// SendPressure counts customers by messages received in [from, to).
+	SendPressure(ctx context.Context, from, to time.Time) ([]models.CountBucket, error)
 }
 
 // Service implements models.ReportService over a Store.
 type Service struct {
-	store Store
-	judge Judge
+	store     Store
+	judge     Judge
+	globalCap *models.Cadence
 }
 
 // NewService returns the report service over st, resolving customers
 // without zone or windows to settings' defaults as the planner does.
 func NewService(st Store, settings models.PlanSettings) *Service {
-	return &Service{store: st, judge: Judge{DefaultZone: settings.DefaultTimezone, DefaultWindows: settings.DefaultWindows}}
+	return &Service{store: st, judge: Judge{DefaultZone: settings.DefaultTimezone, DefaultWindows: settings.DefaultWindows},
+		globalCap: settings.GlobalCap}
 }
 
 // CampaignReport implements models.ReportService. ENOTFOUND for an

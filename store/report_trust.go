@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/candor/candor/models"
+)
+
+// ConsentActivity counts the opt-ins and opt-outs recorded in [from, to)
+// per topic and UTC day (bounded by topics x days x 2 rows, whatever the
+// ledger's size).
+func (s *Store) ConsentActivity(ctx context.Context, from, to time.Time) ([]models.ConsentDay, error) {
+	day := "date(created_at)"
+	if s.dialect == DialectPostgres {
+		day = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT topic, `+day+`, status, COUNT(*) FROM consent_events
+		WHERE created_at >= ? AND created_at < ? AND status IN (?, ?) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+		from.UTC(), to.UTC(), models.ConsentOptedIn, models.ConsentOptedOut).Rows()
+	if err != nil {
+		return nil, mapError(err, "Consent")
+	}
+	defer rows.Close()
+	var out []models.ConsentDay
+	for rows.Next() {
+		var d models.ConsentDay
+		var raw string
+		if err := rows.Scan(&d.Topic, &raw, &d.Status, &d.Count); err != nil {
+			return nil, mapError(err, "Consent")
+		}
+		if d.Day, err = time.Parse(time.DateOnly, raw); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, mapError(rows.Err(), "Consent")
+}
+
+// SendPressure counts, for the messages sent or possibly sent (unknown)
+// in [from, to), how many customers received each number of them: one
+// row per distinct number, so the answer stays small while the
+// percentiles computed from it are exact on both databases.
+func (s *Store) SendPressure(ctx context.Context, from, to time.Time) ([]models.CountBucket, error) {
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT n, COUNT(*) FROM (
+			SELECT customer_id, COUNT(*) AS n FROM deliveries
+			WHERE status IN (?, ?) AND sent_at >= ? AND sent_at < ? GROUP BY customer_id) per_customer
+		GROUP BY n ORDER BY n`, models.DeliverySent, models.DeliveryUnknown, from.UTC(), to.UTC()).Rows()
+	if err != nil {
+		return nil, mapError(err, "Deliveries")
+	}
+	defer rows.Close()
+	var out []models.CountBucket
+	for rows.Next() {
+		var b models.CountBucket
+		if err := rows.Scan(&b.N, &b.Customers); err != nil {
+			return nil, mapError(err, "Deliveries")
+		}
+		out = append(out, b)
+	}
+	return out, mapError(rows.Err(), "Deliveries")
+}
