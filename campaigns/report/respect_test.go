@@ -139,3 +139,33 @@ func randomWindows(r *rand.Rand) []models.Window {
 }
 
 func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
+
+func TestDowngradeNamesWhatAChangeLowered(t *testing.T) {
+	weekdays9to5 := []models.Window{{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "17:00"}}
+	monday9to10 := []models.Window{{Days: []string{"mon"}, Start: "09:00", End: "10:00"}}
+	base := models.Preferences{Channel: models.ChannelEmail, Windows: weekdays9to5, Cadence: &models.Cadence{Max: 4, Per: "30d"}}
+	tests := []struct {
+		name   string
+		change func(p *models.Preferences)
+		erased bool
+		want   report.Downgrade
+	}{
+		{"fewer messages per month lowers the cadence", func(p *models.Preferences) { p.Cadence = &models.Cadence{Max: 1, Per: "30d"} }, false, report.Downgrade{Cadence: true}},
+		{"the same count over a longer period lowers the cadence", func(p *models.Preferences) { p.Cadence = &models.Cadence{Max: 4, Per: "60d"} }, false, report.Downgrade{Cadence: true}},
+		{"dropping the cadence raises it", func(p *models.Preferences) { p.Cadence = nil }, false, report.Downgrade{}},
+		{"fewer window minutes narrow the windows", func(p *models.Preferences) { p.Windows = monday9to10 }, false, report.Downgrade{Windows: true}},
+		{"no windows fall back to the defaults, here wider", func(p *models.Preferences) { p.Windows = nil }, false, report.Downgrade{}},
+		{"another channel is a channel change", func(p *models.Preferences) { p.Channel = models.ChannelSMS }, false, report.Downgrade{Channel: true}},
+		{"an erasure is no downgrade", func(p *models.Preferences) { p.Windows, p.Cadence = nil, nil }, true, report.Downgrade{}},
+	}
+	j := report.Judge{DefaultWindows: []models.Window{{Days: weekdays, Start: "08:00", End: "20:00"}}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next := base
+			tt.change(&next)
+			if got := j.Downgrade(&models.PreferenceChange{Old: base, New: next, Erased: tt.erased}); got != tt.want {
+				t.Errorf("Downgrade = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
