@@ -102,6 +102,11 @@ type Pressure struct {
 	P90        int64    `json:"p90"`
 	Max        int64    `json:"max"`
 	Cap        *Cadence `json:"cap"`
+	// AtCadenceLimit counts customers whose messages in their own
+	// cadence's period ending at the report's end reached its maximum;
+	// AtCap those that reached Cap's (0 without a cap).
+	AtCadenceLimit int64 `json:"at_cadence_limit"`
+	AtCap          int64 `json:"at_cap"`
 }
 
 // WeekStart is the Monday 00:00 UTC that starts t's week.

@@ -176,7 +176,8 @@ func TestCampaignReportOfAnUnknownCampaignIsNotFound(t *testing.T) {
 // 10 March): six opt-ins to the campaign's topic at the start; opt-outs
 // of it by x and e (Monday), a and b's one-click (Tuesday); b's one-click
 // also opts out of the three other topics. Pressure: a, b and c received
-// one message each in the 30 days before 31 March.
+// one message each in the 30 days before 31 March; c lowered their
+// cadence to 1 in 30 days, so c is at their limit (a and b allow 4).
 func TestTrustReportOnASeededScenario(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		sc := newReportScenario(t, backend)
@@ -197,10 +198,21 @@ func TestTrustReportOnASeededScenario(t *testing.T) {
 			growth[topic] = w.Net
 		}
 		want := &models.TrustReport{Period: period, Consent: consent, NetGrowth: growth,
-			Pressure: models.Pressure{PeriodDays: 30, Customers: 3, P50: 1, P90: 1, Max: 1}}
+			Pressure: models.Pressure{PeriodDays: 30, Customers: 3, P50: 1, P90: 1, Max: 1, AtCadenceLimit: 1}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("trust report (-want +got):\n%s", diff)
 		}
+		t.Run("a cap of one a month holds every recipient at it", func(t *testing.T) {
+			capped := sendSettings
+			capped.GlobalCap = &models.Cadence{Max: 1, Per: "30d"}
+			got, err := report.NewService(sc.f.s, capped).TrustReport(sc.f.ctx, period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Pressure.AtCap != 3 || got.Pressure.AtCadenceLimit != 1 || got.Pressure.Cap == nil {
+				t.Errorf("pressure = %+v, want 3 at the cap and 1 at their own limit", got.Pressure)
+			}
+		})
 		t.Run("a period before anything happened is empty", func(t *testing.T) {
 			got, err := report.NewService(sc.f.s, sendSettings).TrustReport(sc.f.ctx,
 				models.ReportPeriod{From: period.From.AddDate(-1, 0, 0), To: period.From.AddDate(0, -1, 0)})

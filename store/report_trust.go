@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/candor/candor/models"
@@ -59,4 +60,44 @@ func (s *Store) SendPressure(ctx context.Context, from, to time.Time) ([]models.
 		out = append(out, b)
 	}
 	return out, mapError(rows.Err(), "Deliveries")
+}
+
+// CadenceLimited counts the live customers whose messages sent (or
+// possibly sent: unknown) in (to - period, to] reached their own
+// cadence's maximum, and, when limit is set, those that reached it (the
+// service-wide cap). Customers share a handful of cadences: one grouped
+// count per distinct cadence, each a join of that cadence's customers
+// with their deliveries.
+func (s *Store) CadenceLimited(ctx context.Context, to time.Time, limit *models.Cadence) (own, capped int64, err error) {
+	db := s.db.WithContext(ctx)
+	var cadences []string
+	if err := db.Raw(`SELECT DISTINCT CAST(cadence AS TEXT) FROM customers WHERE cadence IS NOT NULL AND erased_at IS NULL`).
+		Scan(&cadences).Error; err != nil {
+		return 0, 0, mapError(err, "Customers")
+	}
+	count := func(cond string, max int, period time.Duration, args ...any) (int64, error) {
+		var n int64
+		args = append(args, models.DeliverySent, models.DeliveryUnknown, to.Add(-period).UTC(), to.UTC(), max)
+		err := db.Raw(`SELECT COUNT(*) FROM (SELECT d.customer_id FROM deliveries d JOIN customers c ON c.id = d.customer_id
+			WHERE `+cond+` AND d.status IN (?, ?) AND d.sent_at > ? AND d.sent_at <= ?
+			GROUP BY d.customer_id HAVING COUNT(*) >= ?) at_limit`, args...).Row().Scan(&n)
+		return n, err
+	}
+	for _, raw := range cadences {
+		var c models.Cadence
+		if json.Unmarshal([]byte(raw), &c) != nil || c.Max < 1 || c.Period() <= 0 {
+			continue // validation never stores such a cadence
+		}
+		n, err := count("c.erased_at IS NULL AND CAST(c.cadence AS TEXT) = ?", c.Max, c.Period(), raw)
+		if err != nil {
+			return 0, 0, mapError(err, "Deliveries")
+		}
+		own += n
+	}
+	if limit != nil && limit.Max > 0 && limit.Period() > 0 {
+		if capped, err = count("c.erased_at IS NULL", limit.Max, limit.Period()); err != nil {
+			return 0, 0, mapError(err, "Deliveries")
+		}
+	}
+	return own, capped, nil
 }

@@ -26,6 +26,9 @@ type Store interface {
 	ConsentActivity(ctx context.Context, from, to time.Time) ([]models.ConsentDay, error)
 	// SendPressure counts customers by messages received in [from, to).
 	SendPressure(ctx context.Context, from, to time.Time) ([]models.CountBucket, error)
+	// CadenceLimited counts customers at their own cadence's limit, and
+	// at limit's, at instant to.
+	CadenceLimited(ctx context.Context, to time.Time, limit *models.Cadence) (own, capped int64, err error)
 }
 
 // Service implements models.ReportService over a Store.

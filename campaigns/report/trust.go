@@ -9,8 +9,9 @@ import (
 )
 
 // TrustReport implements models.ReportService: consent per topic and
-// week with net growth, and the pressure of the 30 days ending at the
-// period's end against the service-wide cap. EUNAVAILABLE when storage
+// week with net growth, the pressure of the 30 days ending at the
+// period's end against the service-wide cap, and the customers at their
+// cadence's limit (or the cap's) at that end. EUNAVAILABLE when storage
 // is.
 func (s *Service) TrustReport(ctx context.Context, p models.ReportPeriod) (*models.TrustReport, error) {
 	days, err := s.store.ConsentActivity(ctx, p.From, p.To)
@@ -23,6 +24,9 @@ func (s *Service) TrustReport(ctx context.Context, p models.ReportPeriod) (*mode
 	}
 	r := &models.TrustReport{Period: p, Consent: consentWeeks(days), NetGrowth: map[string]int64{},
 		Pressure: pressure(buckets, s.globalCap)}
+	if r.Pressure.AtCadenceLimit, r.Pressure.AtCap, err = s.store.CadenceLimited(ctx, p.To, s.globalCap); err != nil {
+		return nil, err
+	}
 	for _, w := range r.Consent {
 		r.NetGrowth[w.Topic] += w.Net
 	}
