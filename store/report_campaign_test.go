@@ -225,3 +225,22 @@ func TestTrustReportOnASeededScenario(t *testing.T) {
 		})
 	})
 }
+
+func TestDueBacklogCountsPlannedWorkWhoseTimePassed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		for _, ext := range []string{"a", "b"} {
+			f.add(ext, "q", nil)
+		}
+		camp := f.launch(nil, "q")
+		at := f.deliveries(camp.ID)[0].ScheduledAt
+		n, oldest, err := f.s.DueBacklog(f.ctx, at.Add(-time.Second))
+		if err != nil || n != 0 || !oldest.IsZero() {
+			t.Errorf("before the send time: %d due, oldest %v (%v); want none", n, oldest, err)
+		}
+		n, oldest, err = f.s.DueBacklog(f.ctx, at.Add(time.Minute))
+		if err != nil || n != 2 || !oldest.Equal(at) {
+			t.Errorf("after the send time: %d due, oldest %v (%v); want 2, %v", n, oldest, err, at)
+		}
+	})
+}

@@ -101,3 +101,26 @@ func (s *Store) CadenceLimited(ctx context.Context, to time.Time, limit *models.
 	}
 	return own, capped, nil
 }
+
+// DueBacklog counts the planned and queued deliveries of every campaign
+// whose scheduled time is at or before now, and returns the earliest
+// such time (zero when there is none): the queue depth and the age of
+// the oldest due delivery that /metrics exports. Both read only
+// deliveries_pending_idx, which holds the open work alone.
+func (s *Store) DueBacklog(ctx context.Context, now time.Time) (int64, time.Time, error) {
+	db := s.db.WithContext(ctx)
+	const due = "status IN (?, ?) AND scheduled_at <= ?"
+	args := []any{models.DeliveryPlanned, models.DeliveryQueued, now.UTC()}
+	var n int64
+	if err := db.Raw("SELECT COUNT(*) FROM deliveries WHERE "+due, args...).Scan(&n).Error; err != nil || n == 0 {
+		return 0, time.Time{}, mapError(err, "Deliveries")
+	}
+	// ORDER BY ... LIMIT 1, not MIN(): SQLite's MIN returns the stored
+	// text, which no longer scans as a time.
+	var oldest []time.Time
+	if err := db.Raw("SELECT scheduled_at FROM deliveries WHERE "+due+" ORDER BY scheduled_at LIMIT 1", args...).
+		Scan(&oldest).Error; err != nil || len(oldest) == 0 {
+		return n, time.Time{}, mapError(err, "Deliveries")
+	}
+	return n, oldest[0].UTC(), nil
+}

@@ -17,7 +17,6 @@ import (
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/worker"
 	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 type role int
@@ -50,7 +49,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			MaxBodyBytes: a.cfg.MaxBodyBytes,
 			MetricsToken: a.cfg.MetricsToken,
 			Checks:       map[string]func(context.Context) error{"database": a.store.Ping, "redis": a.pingRedis},
-			Registry:     prometheus.NewRegistry(),
+			Registry:     backlogRegistry(a.store),
 			Logger:       a.log,
 			Version:      version,
 			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
