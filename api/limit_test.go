@@ -107,6 +107,8 @@ var expensiveRoutes = map[string]bool{
 	"POST /v1/segments/preview":      true,
 	"GET /v1/segments/:id/preview":   true,
 	"GET /v1/segments/:id/customers": true,
+	"GET /v1/campaigns/:id/report":   true,
+	"GET /v1/reports/trust":          true,
 }
 
 func TestExpensiveReadsAreLimited(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/report"
 	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
@@ -83,7 +84,7 @@ func newTestAPI(tb testing.TB, backend string, configure func(*Options)) *testAP
 	st := openStore(tb, backend, keys, logger)
 	opts := Options{Store: st, Keys: keys, PublicURL: "https://candor.example", Logger: logger, Version: "test",
 		Campaigns: campaigns.NewService(st, campaigns.NewPlanner(models.PlanSettings{})), Deliveries: st,
-		Preferences: testPreferences(st, keys)}
+		Preferences: testPreferences(st, keys), Reports: report.NewService(st, models.PlanSettings{})}
 	if configure != nil {
 		configure(&opts)
 	}

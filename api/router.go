@@ -50,6 +50,8 @@ type Options struct {
 	// Campaigns plans, previews and explains campaigns over Store
 	// (campaigns.Service). Required.
 	Campaigns models.CampaignService
+	// Reports computes campaign reports (report.Service). Required.
+	Reports models.ReportService
 	// Deliveries reads deliveries and the outbox; nil means Store, when
 	// it implements models.DeliveryService.
 	Deliveries models.DeliveryService
@@ -157,6 +159,7 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/v1/campaigns/:id/preview", models.RoleViewer, s.expensive(s.previewCampaign)},
 		{http.MethodGet, "/v1/campaigns/:id/explain/:external_id", models.RoleViewer, s.explainCampaign},
 		{http.MethodGet, "/v1/campaigns/:id/deliveries", models.RoleViewer, s.campaignDeliveries},
+		{http.MethodGet, "/v1/campaigns/:id/report", models.RoleViewer, s.expensive(s.campaignReport)},
 		{http.MethodPost, "/v1/campaigns/:id/launch", models.RoleAdmin, s.launchCampaign},
 		{http.MethodPost, "/v1/campaigns/:id/pause", models.RoleAdmin, s.pauseCampaign},
 		{http.MethodPost, "/v1/campaigns/:id/resume", models.RoleAdmin, s.resumeCampaign},
@@ -178,6 +181,8 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/v1/webhook-sources/:id", models.RoleAdmin, s.deleteWebhookSource},
 		{http.MethodPost, "/v1/webhook-sources/:id/rotate", models.RoleAdmin, s.rotateWebhookSource},
 		{http.MethodGet, "/v1/webhook-sources/:id/events", models.RoleViewer, s.listInboxEvents},
+
+		{http.MethodGet, "/v1/reports/trust", models.RoleViewer, s.expensive(s.trustReport)},
 	}
 }
 
@@ -199,6 +204,7 @@ type server struct {
 	campaigns    models.CampaignService
 	deliveries   models.DeliveryService
 	preferences  models.PreferenceService
+	reports      models.ReportService
 	previews     *limiter // expensive reads: previews and segment members
 	rate         *keyLimiter
 	inbound      models.InboundService
@@ -248,8 +254,8 @@ func newEngine(opts Options) (*gin.Engine, error) {
 }
 
 func newServer(opts Options) (*server, error) {
-	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil || opts.Preferences == nil {
-		return nil, errors.New("api: Options.Store, Options.Keys, Options.Campaigns and Options.Preferences are required")
+	if opts.Store == nil || opts.Keys == nil || opts.Campaigns == nil || opts.Preferences == nil || opts.Reports == nil {
+		return nil, errors.New("api: Options.Store, Options.Keys, Options.Campaigns, Options.Preferences and Options.Reports are required")
 	}
 	if opts.Deliveries == nil {
 		opts.Deliveries, _ = opts.Store.(models.DeliveryService)
@@ -270,6 +276,7 @@ func newServer(opts Options) (*server, error) {
 		campaigns:    opts.Campaigns,
 		deliveries:   opts.Deliveries,
 		preferences:  opts.Preferences,
+		reports:      opts.Reports,
 		previews:     opts.previews,
 		rate:         newKeyLimiter(opts.RateLimit),
 		inbound:      opts.Inbound,

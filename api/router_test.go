@@ -84,6 +84,8 @@ var wantRoles = map[string]models.Role{
 	"POST /v1/campaigns/:id/preview":             models.RoleViewer,
 	"GET /v1/campaigns/:id/explain/:external_id": models.RoleViewer,
 	"GET /v1/campaigns/:id/deliveries":           models.RoleViewer,
+	"GET /v1/campaigns/:id/report":               models.RoleViewer,
+	"GET /v1/reports/trust":                      models.RoleViewer,
 	"GET /v1/customers/:external_id/deliveries":  models.RoleViewer,
 	"POST /v1/campaigns":                         models.RoleEditor,
 	"PUT /v1/campaigns/:id":                      models.RoleEditor,

@@ -86,8 +86,8 @@ const (
 	PreferenceFieldCadencePer = "cadence_per"
 )
 
-// PreferenceChange says what a preference center submission changed.
-type PreferenceChange struct {
+// PreferenceUpdate says what a preference center submission changed.
+type PreferenceUpdate struct {
 	Profile  bool // channel, time zone, windows or cadence
 	Consents int  // topics whose consent changed
 }

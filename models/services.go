@@ -272,7 +272,7 @@ type PreferenceService interface {
 	// when f.State is not the page's current state (a stale or replayed
 	// form; nothing is changed); EINVALID naming form fields
 	// (PreferenceField*); ENOTFOUND.
-	UpdatePreferences(ctx context.Context, c *Customer, f *PreferenceForm) (*PreferenceChange, error)
+	UpdatePreferences(ctx context.Context, c *Customer, f *PreferenceForm) (*PreferenceUpdate, error)
 	// UnsubscribeEverything is OptOutAll with source preference_center:
 	// every topic opted out, pending deliveries skipped. ENOTFOUND.
 	UnsubscribeEverything(ctx context.Context, c *Customer, ev Evidence) (int, error)
@@ -336,4 +336,15 @@ type InboundService interface {
 	// signature), storing nothing; EMALFORMED or EINVALID for a body that
 	// is not an event or a batch of 1 to MaxInboundBatch events.
 	Receive(ctx context.Context, sourceID int64, msg *InboundMessage) (*InboundResult, error)
+}
+
+// ReportService measures trust (docs/reports.md).
+type ReportService interface {
+	// CampaignReport returns a launched or draft campaign's funnel,
+	// respect, reaction and timing figures, computed from its deliveries
+	// now. ENOTFOUND if there is no such campaign.
+	CampaignReport(ctx context.Context, id int64) (*CampaignReport, error)
+	// TrustReport returns the program's consent and pressure figures over
+	// the period (docs/reports.md). EUNAVAILABLE when storage is.
+	TrustReport(ctx context.Context, p ReportPeriod) (*TrustReport, error)
 }

@@ -16,7 +16,7 @@ const (
 )
 
 // UpdatePreferences implements models.PreferenceService.
-func (s *Service) UpdatePreferences(ctx context.Context, c *models.Customer, f *models.PreferenceForm) (*models.PreferenceChange, error) {
+func (s *Service) UpdatePreferences(ctx context.Context, c *models.Customer, f *models.PreferenceForm) (*models.PreferenceUpdate, error) {
 	ledger, err := s.store.Consents(ctx, c.ExternalID)
 	if err != nil {
 		return nil, err
@@ -32,7 +32,7 @@ func (s *Service) UpdatePreferences(ctx context.Context, c *models.Customer, f *
 	if err != nil {
 		return nil, err
 	}
-	change := &models.PreferenceChange{}
+	change := &models.PreferenceUpdate{}
 	if models.PreferencesDiffer(c, in) {
 		// PutCustomer validates again and bumps the preference version;
 		// the send check re-plans or skips pending deliveries from it.

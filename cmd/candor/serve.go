@@ -11,6 +11,7 @@ import (
 
 	"github.com/candor/candor/api"
 	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/report"
 	"github.com/candor/candor/campaigns/schedule"
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/internal/tracing"
@@ -63,6 +64,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 
 	checks := map[string]func(context.Context) error{"database": a.store.Ping, "redis": a.pingRedis}
 	registry := a.metrics
+	if err := registerBacklog(registry, a.store); err != nil {
+		return err
+	}
 	var handler http.Handler
 	addr := a.cfg.HTTPAddr
 	if roles&roleAPI != 0 {
@@ -78,6 +82,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			Version:      version,
 			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
 			RateLimit:    a.rateLimit(),
+			Reports:      report.NewService(a.store, planSettings(a.cfg)),
 			Preferences: preferences.New(a.store, planSettings(a.cfg).Channels,
 				preferences.Links(worker.CustomerLinks(a.keys, a.linkBase()))),
 		}); err != nil {
