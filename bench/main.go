@@ -78,9 +78,10 @@ func run(ctx context.Context, o options) error {
 	}
 	defer s.close()
 	var figures []Figure
-	for _, size := range o.sizes() {
+	sizes := o.sizes()
+	for i, size := range sizes {
 		for _, sc := range scenarios {
-			if !o.wants(sc.name) {
+			if !o.wants(sc.name) || (sc.once && i < len(sizes)-1) {
 				continue
 			}
 			logf("== %s at %d", sc.name, size)

@@ -12,22 +12,27 @@ import (
 )
 
 // scenario measures one capability at a size and returns its figures.
+// A scenario whose cost does not depend on the audience (once) runs at
+// the largest size only.
 type scenario struct {
 	name string
 	run  func(ctx context.Context, s *suite, size int) ([]Figure, error)
+	once bool
 }
 
 // scenarios run in this order at each size; the planning ones share the
 // database seed made.
 var scenarios = []scenario{
-	{"seed", seedScenario},
-	{"segment preview", segmentPreviewScenario},
-	{"campaign preview", campaignPreviewScenario},
-	{"launch", launchScenario},
-	{"second launch", busyLaunchScenario},
-	{"send webhook", sendScenario("BenchmarkSendWebhook", "send webhook", 6000)},
-	{"send smtp", sendScenario("BenchmarkSendEmail", "send smtp", 2000)},
-	{"worker process", workerProcessScenario},
+	{"seed", seedScenario, false},
+	{"segment preview", segmentPreviewScenario, false},
+	{"campaign preview", campaignPreviewScenario, false},
+	{"launch", launchScenario, false},
+	{"second launch", busyLaunchScenario, false},
+	{"send webhook", sendScenario("BenchmarkSendWebhook", "send webhook", 6000), false},
+	{"send smtp", sendScenario("BenchmarkSendEmail", "send smtp", 2000), false},
+	{"worker process", workerProcessScenario, false},
+	{"api customers", apiCustomersScenario, true},
+	{"inbound webhooks", inboundScenario, true},
 }
 
 // atMillion is target when size is 1,000,000 (the issues' targets are
@@ -251,5 +256,61 @@ func workerProcessScenario(ctx context.Context, s *suite, size int) ([]Figure, e
 		{Name: "one worker process, webhook", Size: size, Value: r.Metrics["msgs/s"], Unit: "msgs/s", HigherIsBetter: true},
 		{Name: "worker peak RSS", Size: size, Value: r.Metrics["worker-peak-RSS-MB"], Unit: "MB", Target: 200},
 		{Name: "Redis peak during the campaign", Size: size, Value: r.Metrics["peak-redis-MB"], Unit: "MB", Target: 50},
+	}, nil
+}
+
+// testBackends is the environment of a benchmark that opens its backends
+// like the tests do (internal/testenv, internal/redisenv): its own
+// database on the suite's PostgreSQL server and the package's fixed Redis
+// database index on the suite's Redis server.
+func (s *suite) testBackends() []string {
+	return []string{"CANDOR_TEST_DATABASE_URL=" + s.o.pg, "CANDOR_TEST_REDIS_URL=" + s.o.redis}
+}
+
+// apiCustomersScenario: customer reads, writes and batch upserts over
+// real HTTP from 16 concurrent clients, on PostgreSQL.
+func apiCustomersScenario(ctx context.Context, s *suite, _ int) ([]Figure, error) {
+	requests, batches := "3000x", "200x"
+	if s.o.quick {
+		requests, batches = "1000x", "20x"
+	}
+	var out []Figure
+	for _, c := range []struct {
+		sub, benchtime, name, metric string
+		target                       float64
+	}{
+		{"get", requests, "GET customer, 16 clients", "req/s", 5000},
+		{"put", requests, "PUT customer, 16 clients", "req/s", 2000},
+		{"batch", batches, "batch upsert (1,000 changed per request), 16 clients", "customers/s", 10000},
+	} {
+		r, err := s.goBench(ctx, "./api", "BenchmarkCustomersHTTP/postgres/"+c.sub, c.benchtime, s.testBackends()...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Figure{Name: c.name, Value: r.Metrics[c.metric], Unit: c.metric, HigherIsBetter: true, Target: c.target,
+			Note: fmt.Sprintf("p50 %.1f ms, p99 %.1f ms", r.Metrics["p50-ms"], r.Metrics["p99-ms"])})
+		if c.sub == "get" {
+			out = append(out, Figure{Name: "GET customer p99", Value: r.Metrics["p99-ms"], Unit: "ms", Target: 20})
+		}
+	}
+	return out, nil
+}
+
+// inboundScenario: signed inbound webhooks of 100 events per request from
+// 16 clients, verified and written to the inbox before the 202.
+func inboundScenario(ctx context.Context, s *suite, _ int) ([]Figure, error) {
+	benchtime := "2000x"
+	if s.o.quick {
+		benchtime = "300x"
+	}
+	r, err := s.goBench(ctx, "./api", "BenchmarkInboundIngest/postgres/batch=100", benchtime,
+		append(s.testBackends(), "CANDOR_BENCH_BATCH=100")...)
+	if err != nil {
+		return nil, err
+	}
+	return []Figure{
+		{Name: "inbound webhook ingest (100 events a request)", Value: r.Metrics["events/s"], Unit: "events/s",
+			HigherIsBetter: true, Target: 3000},
+		{Name: "inbound webhook request p99", Value: r.Metrics["p99-ms"], Unit: "ms", Target: 50},
 	}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -94,8 +95,13 @@ func (s *suite) candor(ctx context.Context, dbURL string, args ...string) (strin
 }
 
 // goBench runs one Go benchmark of pkg with env and returns its result.
+// name may name a sub-benchmark ("BenchmarkX/postgres/batch").
 func (s *suite) goBench(ctx context.Context, pkg, name string, benchtime string, env ...string) (Result, error) {
-	cmd := exec.CommandContext(ctx, "go", "test", pkg, "-run", "^$", "-bench", "^"+name+"$", "-benchtime", benchtime,
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	cmd := exec.CommandContext(ctx, "go", "test", pkg, "-run", "^$", "-bench", strings.Join(parts, "/"), "-benchtime", benchtime,
 		"-count", "1", "-timeout", "120m")
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer

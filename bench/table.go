@@ -70,7 +70,11 @@ func WriteTable(w io.Writer, figures []Figure) error {
 			}
 			target = op + " " + num(f.Target) + " " + f.Unit
 		}
-		fmt.Fprintf(tw, "| %s\t %s\t %s %s\t %s\t %s\t %s\t %s\t %s |\n", f.Name, num(float64(f.Size)), num(f.Value), f.Unit,
+		size := "—"
+		if f.Size > 0 {
+			size = num(float64(f.Size))
+		}
+		fmt.Fprintf(tw, "| %s\t %s\t %s %s\t %s\t %s\t %s\t %s\t %s |\n", f.Name, size, num(f.Value), f.Unit,
 			ceiling, share, target, f.Met(), strings.ReplaceAll(f.Note, "|", "/"))
 	}
 	return tw.Flush()

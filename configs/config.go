@@ -38,8 +38,8 @@ type Config struct {
 	// table and the example file show "unset" rather than year 1.
 	SecretKeyPreviousUntil string        `env:"CANDOR_SECRET_KEY_PREVIOUS_UNTIL" yaml:"secret_key_previous_until" desc:"End of a key rotation (RFC 3339 time, e.g. 2026-07-01T00:00:00Z): from then on links signed with CANDOR_SECRET_KEY_PREVIOUS no longer verify. Unset: they verify while that variable is set."`
 	PreferenceLinkMaxAge   time.Duration `env:"CANDOR_PREFERENCE_LINK_MAX_AGE" yaml:"preference_link_max_age" desc:"How long a preference center link works after the message carrying it was sent, e.g. 2160h (90 days); 0s: no limit. Unsubscribe links never expire by age."`
-	AdminAPIKey       string `env:"CANDOR_ADMIN_API_KEY" yaml:"admin_api_key" redact:"value" desc:"If set, this key (cnd_..., at least 24 characters) exists as an admin API key at start."`
-	PublicURL         string `env:"CANDOR_PUBLIC_URL" yaml:"public_url" desc:"Absolute http(s) base of the links put into messages; a trailing slash is removed. Unset: http://localhost:PORT with the port of CANDOR_HTTP_ADDR (its host when it names one), and the start-up log says so."`
+	AdminAPIKey            string        `env:"CANDOR_ADMIN_API_KEY" yaml:"admin_api_key" redact:"value" desc:"If set, this key (cnd_..., at least 24 characters) exists as an admin API key at start."`
+	PublicURL              string        `env:"CANDOR_PUBLIC_URL" yaml:"public_url" desc:"Absolute http(s) base of the links put into messages; a trailing slash is removed. Unset: http://localhost:PORT with the port of CANDOR_HTTP_ADDR (its host when it names one), and the start-up log says so."`
 
 	DefaultTimezone        string `env:"CANDOR_DEFAULT_TIMEZONE" yaml:"default_timezone" desc:"IANA time zone for customers without one. Unset: such customers are excluded."`
 	DefaultWindows         string `env:"CANDOR_DEFAULT_WINDOWS" yaml:"default_windows" desc:"Send windows for customers without any, e.g. \"mon-fri 09:00-17:00; sat 10:00-12:00\". Unset: such customers are excluded."`
