@@ -90,6 +90,7 @@ func printDemo(out io.Writer, base, keyPath, key string, res *demo.Result, links
 	w("  curl -s -H \"$H\" '%s/v1/outbox?campaign_id=%d'          # the messages as the channels would carry them", base, c.ID)
 	w("  curl -s -H \"$H\" %s/v1/campaigns/%d/deliveries         # every delivery and its status", base, c.ID)
 	w("  curl -s -H \"$H\" %s/v1/campaigns/%d/explain/%s   # why %s gets nothing", base, c.ID, res.Excluded, res.Excluded)
+	w("  curl -s -H \"$H\" %s/v1/campaigns/%d/report             # the trust report: funnel, respect, reactions", base, c.ID)
 	_, prefs := links(res.SampleCustomer)
 	w("  %s", prefs)
 	w("      ^ %s's preference center", res.Sample)

@@ -64,6 +64,10 @@ func TestRunDemoShowsMessagesArriving(t *testing.T) {
 	if len(outbox.Items) == 0 {
 		t.Fatal("no demo message reached the outbox within 60s")
 	}
+	c.do("GET", "/v1/campaigns/1/report", "", 200) // the report the demo points to answers
+	if !strings.Contains(out.String(), "/v1/campaigns/1/report") {
+		t.Error("the demo does not point to the campaign report")
+	}
 	for _, m := range outbox.Items {
 		if m.Channel == "sms" {
 			t.Errorf("%s got an SMS, but the demo content has no SMS variant", m.ExternalID)
