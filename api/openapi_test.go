@@ -162,6 +162,9 @@ func TestOpenAPILint(t *testing.T) {
 	if doc.Info == nil || strings.TrimSpace(doc.Info.Description) == "" {
 		t.Error("info.description is empty")
 	}
+	if doc.Info == nil || doc.Info.License == nil || strings.TrimSpace(doc.Info.License.Name) == "" {
+		t.Error("info.license is missing: say under which terms the API may be used, even when none are granted")
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			name := method + " " + path
