@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/report"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 )
@@ -95,7 +96,7 @@ func TestCustomerLinksAcrossKeyRotation(t *testing.T) {
 				rotated.SetTokenPolicy(secrets.TokenPolicy{PreviousUntil: end, Now: func() time.Time { return tt.now }})
 				engine, err := newEngine(Options{Store: a.store, Keys: rotated, PublicURL: "https://candor.example",
 					Campaigns: campaigns.NewService(a.store, campaigns.NewPlanner(models.PlanSettings{})), Deliveries: a.store,
-					Preferences: testPreferences(a.store, rotated)})
+					Preferences: testPreferences(a.store, rotated), Reports: report.NewService(a.store, models.PlanSettings{})})
 				if err != nil {
 					t.Fatal(err)
 				}

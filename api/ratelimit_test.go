@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/report"
 	"github.com/candor/candor/internal/redisenv"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
@@ -102,6 +103,7 @@ func TestSecondsRoundsWaitsUp(t *testing.T) {
 func mustEngine(t *testing.T, a *testAPI, limit *RateLimit) *gin.Engine {
 	t.Helper()
 	e, err := newEngine(Options{Store: a.store, Keys: a.keys, RateLimit: limit, Preferences: testPreferences(a.store, a.keys),
+		Reports:   report.NewService(a.store, models.PlanSettings{}),
 		Campaigns: campaigns.NewService(a.store, campaigns.NewPlanner(models.PlanSettings{}))})
 	if err != nil {
 		t.Fatal(err)

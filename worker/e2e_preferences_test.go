@@ -10,6 +10,7 @@ import (
 
 	"github.com/candor/candor/api"
 	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/report"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/preferences"
 	"github.com/candor/candor/worker"
@@ -41,7 +42,8 @@ func TestSentMessageLeadsToThePreferenceCenter(t *testing.T) {
 		}
 		handler, err := api.New(api.Options{Store: h.s, Keys: h.keys, PublicURL: publicURL,
 			Campaigns:   campaigns.NewService(h.s, campaigns.NewPlanner(models.PlanSettings{Channels: models.Channels})),
-			Preferences: preferences.New(h.s, models.Channels, preferences.Links(worker.CustomerLinks(h.keys, publicURL)))})
+			Preferences: preferences.New(h.s, models.Channels, preferences.Links(worker.CustomerLinks(h.keys, publicURL))),
+			Reports:     report.NewService(h.s, models.PlanSettings{})})
 		if err != nil {
 			t.Fatal(err)
 		}
