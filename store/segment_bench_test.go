@@ -11,6 +11,7 @@ import (
 	"github.com/candor/candor/campaigns/segment"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/seed"
 	"github.com/candor/candor/store"
 )
@@ -26,7 +27,7 @@ func benchmarkStore(b *testing.B) *store.Store {
 	b.Helper()
 	ctx := context.Background()
 	url := os.Getenv(EnvBenchDatabaseURL)
-	s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: testenv.SQLitePath(b), Keys: testKeys(b), Rules: segment.Language{}})
+	s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: testenv.SQLitePath(b), Keys: benchKeys(b), Rules: segment.Language{}})
 	if err != nil {
 		b.Fatalf("open benchmark store: %v", err)
 	}
@@ -40,6 +41,30 @@ func benchmarkStore(b *testing.B) *store.Store {
 		}
 	}
 	return s
+}
+
+// EnvBenchSecretKey names the CANDOR_SECRET_KEY the benchmark database was
+// seeded with. The consent ledger is keyed with it (issue 15): under any
+// other key every consent row fails its MAC, planning excludes everyone as
+// consent_unverified, and preview and launch measure nothing.
+const EnvBenchSecretKey = "CANDOR_BENCH_SECRET_KEY"
+
+// benchKeys returns the keys of CANDOR_BENCH_SECRET_KEY, or the tests'
+// fixed secret for the SQLite database the benchmark seeds itself.
+func benchKeys(b *testing.B) *secrets.Keys {
+	b.Helper()
+	secret := os.Getenv(EnvBenchSecretKey)
+	if secret == "" {
+		if os.Getenv(EnvBenchDatabaseURL) != "" {
+			b.Fatalf("set %s to the CANDOR_SECRET_KEY the benchmark database was seeded with", EnvBenchSecretKey)
+		}
+		return testKeys(b)
+	}
+	keys, err := secrets.New(secret, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return keys
 }
 
 func benchRule(b *testing.B, raw string) *models.Rule {
