@@ -276,9 +276,9 @@ func (s *suite) testBackends() []string {
 // apiCustomersScenario: customer reads, writes and batch upserts over
 // real HTTP from 16 concurrent clients, on PostgreSQL.
 func apiCustomersScenario(ctx context.Context, s *suite, _ int) ([]Figure, error) {
-	requests, batches := "3000x", "200x"
+	requests, batches := "10000x", "200x"
 	if s.o.quick {
-		requests, batches = "1000x", "20x"
+		requests, batches = "3000x", "20x"
 	}
 	var out []Figure
 	for _, c := range []struct {
