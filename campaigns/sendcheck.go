@@ -77,6 +77,10 @@ func (p *Plan) stillWanted(f *models.PlanFacts, d *models.Delivery) models.Reaso
 		return models.ReasonSuppressed
 	case f.Consent != models.ConsentOptedIn:
 		return models.ReasonConsentWithdrawn
+	case f.ConsentUnverified:
+		// An opted_in row the ledger did not write (a database writer
+		// without the secret): launch excludes it, and so does the send.
+		return models.ReasonConsentUnverified
 	case p.target.Version.ExpiresAt != nil && !p.target.Version.ExpiresAt.After(p.target.Now):
 		return models.ReasonContentExpired
 	case c.PreferredChannel != d.Channel:

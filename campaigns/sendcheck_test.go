@@ -45,6 +45,8 @@ func TestCheckSend(t *testing.T) {
 		{name: "a suppressed customer is skipped", facts: func(f *models.PlanFacts) { f.Customer.Suppressed = true }, want: skip(models.ReasonSuppressed)},
 		{name: "an opt-out is a withdrawn consent", facts: func(f *models.PlanFacts) { f.Consent = models.ConsentOptedOut }, want: skip(models.ReasonConsentWithdrawn)},
 		{name: "no consent record at all is a withdrawn consent", facts: func(f *models.PlanFacts) { f.Consent = "" }, want: skip(models.ReasonConsentWithdrawn)},
+		{name: "an opt-in the consent ledger did not write is skipped as unverified", facts: func(f *models.PlanFacts) { f.ConsentUnverified = true },
+			want: skip(models.ReasonConsentUnverified)},
 		{name: "content that expired is skipped", target: func(t *models.PlanTarget) { t.Version.ExpiresAt = &past }, want: skip(models.ReasonContentExpired)},
 		{name: "content expiring exactly now is expired", target: func(t *models.PlanTarget) { t.Version.ExpiresAt = &plannerNow }, want: skip(models.ReasonContentExpired)},
 		{name: "a changed channel re-plans on the new channel",

@@ -82,6 +82,8 @@ var handedOn = []string{string(models.DeliveryQueued), string(models.DeliverySen
 type replanPage struct {
 	customers map[int64]*customerRow
 	consent   map[int64]models.ConsentStatus
+	// unverified marks consent rows the ledger did not write (issue 15).
+	unverified map[int64]bool
 	// others are the instants of each customer's other counting
 	// deliveries: the page's own deliveries are left out, so a delivery
 	// never counts against itself.
@@ -115,7 +117,7 @@ func (s *Store) replanMissed(tx *gorm.DB, row *campaignRow, planner models.Plann
 			return p.decide.Moved(), err
 		}
 		after = rows[len(rows)-1].ID
-		page, err := loadReplanPage(tx, row, p.version.Topic, rows, now)
+		page, err := s.loadReplanPage(tx, row, p.version.Topic, rows, now)
 		if err != nil {
 			return 0, err
 		}
@@ -145,7 +147,7 @@ func (s *Store) replanMissed(tx *gorm.DB, row *campaignRow, planner models.Plann
 
 // replan hands the planner the facts of d's customer.
 func (page *replanPage) replan(ctx context.Context, decide models.CampaignPlan, d *deliveryRow) (models.PlanDecision, error) {
-	f := models.PlanFacts{Consent: page.consent[d.CustomerID], Counted: page.others[d.CustomerID]}
+	f := models.PlanFacts{Consent: page.consent[d.CustomerID], ConsentUnverified: page.unverified[d.CustomerID], Counted: page.others[d.CustomerID]}
 	if cr := page.customers[d.CustomerID]; cr != nil {
 		c, err := cr.model()
 		if err != nil {
@@ -160,13 +162,14 @@ func (page *replanPage) replan(ctx context.Context, decide models.CampaignPlan, 
 // loadReplanPage loads the customers of rows, their consent for topic and
 // their other deliveries that can weigh on a cadence of a send between
 // now and the campaign's end.
-func loadReplanPage(tx *gorm.DB, row *campaignRow, topic string, rows []deliveryRow, now time.Time) (*replanPage, error) {
+func (s *Store) loadReplanPage(tx *gorm.DB, row *campaignRow, topic string, rows []deliveryRow, now time.Time) (*replanPage, error) {
 	ids := make([]int64, len(rows))
 	own := make([]int64, len(rows))
 	for i := range rows {
 		ids[i], own[i] = rows[i].CustomerID, rows[i].ID
 	}
-	page := &replanPage{customers: map[int64]*customerRow{}, consent: map[int64]models.ConsentStatus{}, others: map[int64][]time.Time{}}
+	page := &replanPage{customers: map[int64]*customerRow{}, consent: map[int64]models.ConsentStatus{}, unverified: map[int64]bool{},
+		others: map[int64][]time.Time{}}
 	var customers []customerRow
 	if err := tx.Where("id IN ?", ids).Find(&customers).Error; err != nil {
 		return nil, err
@@ -178,8 +181,10 @@ func loadReplanPage(tx *gorm.DB, row *campaignRow, topic string, rows []delivery
 	if err := tx.Where("topic = ? AND customer_id IN ?", topic, ids).Find(&consents).Error; err != nil {
 		return nil, mapError(err, "Consents")
 	}
-	for _, c := range consents {
+	for i := range consents {
+		c := &consents[i]
 		page.consent[c.CustomerID] = models.ConsentStatus(c.Status)
+		page.unverified[c.CustomerID] = !s.consentVerified(c)
 	}
 	if row.RecipientsOf != nil {
 		return page, nil // a correction is exempt from cadence

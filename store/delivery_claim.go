@@ -88,7 +88,8 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 		plans[d.CampaignID] = plan
 	}
 	cust := c.customers[d.CustomerID]
-	facts := &models.PlanFacts{Consent: c.consent[consentKey{d.CustomerID, version.Topic}], Counted: c.counted[d.CustomerID]}
+	key := consentKey{d.CustomerID, version.Topic}
+	facts := &models.PlanFacts{Consent: c.consent[key], ConsentUnverified: c.unverified[key], Counted: c.counted[d.CustomerID]}
 	if cust != nil {
 		facts.Customer = cust
 	}
@@ -142,6 +143,9 @@ type claimFacts struct {
 	campaigns  map[int64]*campaignRow
 	versions   map[versionKey]*models.ContentVersion
 	consent    map[consentKey]models.ConsentStatus
+	// unverified marks consent rows whose MAC does not verify: not
+	// written by the consent ledger (issue 15).
+	unverified map[consentKey]bool
 	// counted are each customer's sending, sent and unknown deliveries by
 	// send time: the send-time cadence counts them.
 	counted map[int64][]time.Time
@@ -162,7 +166,8 @@ type consentKey struct {
 // the facts of each.
 func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
 	c := &claimFacts{customers: map[int64]*models.Customer{}, campaigns: map[int64]*campaignRow{},
-		versions: map[versionKey]*models.ContentVersion{}, consent: map[consentKey]models.ConsentStatus{}, counted: map[int64][]time.Time{}}
+		versions: map[versionKey]*models.ContentVersion{}, consent: map[consentKey]models.ConsentStatus{}, unverified: map[consentKey]bool{},
+		counted: map[int64][]time.Time{}}
 	// "status || ''" keeps the status test out of index matching: with
 	// "status = 'queued'" PostgreSQL's planner, whose statistics saw few
 	// queued rows, read all of deliveries_queued_idx (up to 40,000
@@ -257,8 +262,10 @@ func (s *Store) loadClaimFacts(tx *gorm.DB, c *claimFacts, custIDs []int64, topi
 	if err := tx.Where("customer_id IN ? AND topic IN ?", custIDs, topics).Find(&consents).Error; err != nil {
 		return err
 	}
-	for _, r := range consents {
+	for i := range consents {
+		r := &consents[i]
 		c.consent[consentKey{r.CustomerID, r.Topic}] = models.ConsentStatus(r.Status)
+		c.unverified[consentKey{r.CustomerID, r.Topic}] = !s.consentVerified(r)
 	}
 	var sent []struct {
 		CustomerID int64
