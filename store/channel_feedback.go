@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"gorm.io/gorm"
@@ -59,8 +60,16 @@ func (s *Store) RecordChannelFeedback(ctx context.Context, fb *models.ChannelFee
 					DeliveryID: deliveryID, OccurredAt: at, ReceivedAt: now})
 			}
 		}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
-			return err
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
+		if res.Error != nil {
+			return res.Error
+		}
+		if fb.Kind == models.FeedbackComplaint && res.RowsAffected > 0 {
+			// The outbox event integrations and the campaign report read;
+			// a replayed report (rows already there) writes none.
+			if err := complaintEvents(tx, customers, deliveryID, fb.Channel, at); err != nil {
+				return err
+			}
 		}
 		if fb.Kind != models.FeedbackHardBounce || fingerprint == "" {
 			return nil
@@ -165,4 +174,27 @@ func mapKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// complaintEvents writes one channel.complained event per customer, dated
+// when the complaint was made (the report counts complaints within a week
+// of the message). The data names the delivery and channel, never an
+// address.
+func complaintEvents(tx *gorm.DB, customers []int64, deliveryID int64, ch models.Channel, at time.Time) error {
+	data := map[string]any{"channel": string(ch)}
+	if deliveryID != 0 {
+		data["delivery_id"] = deliveryID
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	rows := make([]eventRow, 0, len(customers))
+	for _, id := range customers {
+		rows = append(rows, eventRow{Type: string(models.EventChannelComplained), CustomerID: &id, Data: string(raw), CreatedAt: at})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Create(&rows).Error
 }
