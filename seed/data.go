@@ -202,6 +202,9 @@ func generateCustomer(seed uint64, i int, id int64, hash HashFunc) seedCustomer 
 	return sc
 }
 
+// seedEvidence is the evidence of every seeded consent event.
+var seedEvidence = models.Evidence{Text: "Imported by candor seed", FormVersion: "seed-v1"}
+
 // generateConsent draws a consent history over the default topics and
 // chains it exactly as the ledger does (seq 1..k, each hash over the
 // previous one), so seeded ledgers verify.
@@ -213,7 +216,7 @@ func generateConsent(r *rand.Rand, customerID int64, created time.Time, hash Has
 		at = at.Add(time.Duration(1+r.IntN(30*24*60)) * time.Minute)
 		e := models.ConsentEvent{
 			CustomerID: customerID, Seq: int64(len(events) + 1), Topic: topic, Status: status, Source: source,
-			Evidence:  models.Evidence{Text: "Imported by candor seed", FormVersion: "seed-v1"},
+			Evidence:  seedEvidence,
 			CreatedAt: at, PrevHash: prev,
 		}
 		if hash != nil {

@@ -47,17 +47,14 @@ type BulkLoader interface {
 	BulkLoad(ctx context.Context, load store.BulkLoad) ([]int64, error)
 }
 
-// ledgerAdopter seals ledger data written without the ledger key
-// (*store.Store is one).
-type ledgerAdopter interface {
-	AdoptLedger(ctx context.Context) (events, rows int64, err error)
-}
-
 // Load bulk-loads deterministic synthetic customers with their consent
-// ledgers (valid hash chains) and current consent rows, in one
-// transaction. It writes no outbox events: synthetic data is not news to
-// any integration. EINVALID for a bad count; ECONFLICT when the seed was
-// already loaded.
+// ledgers and current consent rows, in one transaction. The events are
+// sealed into the keyed ledger as they are written (each customer's chain
+// is the ledger's own, and the load continues the global chain from the
+// head), exactly as `candor ledger adopt` would seal them, so the seeded
+// ledger verifies. It writes no outbox events: synthetic data is not news
+// to any integration. EINVALID for a bad count; ECONFLICT when the seed
+// was already loaded.
 func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 	if opts.Customers < 1 || opts.Customers > MaxCustomers {
 		return nil, models.Errorf(models.EINVALID, "The number of customers must be between 1 and %d.", MaxCustomers)
@@ -69,21 +66,17 @@ func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 	counts, err := db.BulkLoad(ctx, store.BulkLoad{
 		ReserveTable: "customers",
 		ReserveIDs:   int64(opts.Customers),
-		Tables:       func(base int64) []store.BulkTable { return tables(opts.Seed, opts.Customers, base, hash) },
-		Progress:     opts.Progress,
+		ChainLedger:  true,
+		Tables: func(base int64, ledger *store.BulkLedger) []store.BulkTable {
+			return tables(opts.Seed, opts.Customers, base, hash, ledger)
+		},
+		Progress: opts.Progress,
 	})
 	if models.ErrorCode(err) == models.ECONFLICT {
 		return nil, models.Errorf(models.ECONFLICT, "Seed customer already exists.")
 	}
 	if err != nil {
 		return nil, err
-	}
-	// The ledgers are chained without the ledger key; the store seals
-	// them into the keyed ledger (issue 15).
-	if a, ok := db.(ledgerAdopter); ok {
-		if _, _, err := a.AdoptLedger(ctx); err != nil {
-			return nil, err
-		}
 	}
 	return &Result{Customers: counts[0], ConsentEvents: counts[1], Consents: counts[2]}, nil
 }
@@ -93,7 +86,8 @@ func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 // every core and in order (see inOrder), so nothing is held in memory
 // and hashing the ledger runs beside the COPY. The foreign keys of the
 // consent tables are checked once after the COPY (DeferForeignKeys).
-func tables(seed uint64, n int, base int64, hash HashFunc) []store.BulkTable {
+func tables(seed uint64, n int, base int64, hash HashFunc, ledger *store.BulkLedger) []store.BulkTable {
+	chain := newChain(ledger)
 	each := func(hash HashFunc, fn func(sc seedCustomer, emit func([]any) error) error) func(emit func([]any) error) error {
 		return func(emit func([]any) error) error {
 			gen := func(i int) seedCustomer { return generateCustomer(seed, i, base+int64(i)+1, hash) }
@@ -114,19 +108,24 @@ func tables(seed uint64, n int, base int64, hash HashFunc) []store.BulkTable {
 					r.PreferredWindows, cadence, r.Attributes, r.PreferenceVersion, false, r.ConsentSeq, r.CreatedAt, r.UpdatedAt})
 			})},
 		{Name: "consent_events", DeferForeignKeys: true, Columns: []string{"customer_id", "seq", "topic", "status", "source", "evidence_text",
-			"evidence_form_version", "ip_digest", "user_agent_digest", "created_at", "prev_hash", "hash"},
+			"evidence_form_version", "ip_digest", "user_agent_digest", "created_at", "prev_hash", "hash",
+			"key_id", "global_seq", "global_prev", "seal", "text_digest", "form_version_digest"},
 			Rows: each(hash, func(sc seedCustomer, emit func([]any) error) error {
-				for _, e := range sc.events {
+				for i := range sc.events {
+					e := &sc.events[i]
+					chain.seal(e) // in order: each event links to the one emitted before it
 					err := emit([]any{e.CustomerID, e.Seq, e.Topic, string(e.Status), string(e.Source), e.Evidence.Text,
-						e.Evidence.FormVersion, "", "", e.CreatedAt, e.PrevHash, e.Hash})
+						e.Evidence.FormVersion, "", "", e.CreatedAt, e.PrevHash, e.Hash,
+						e.KeyID, e.GlobalSeq, e.GlobalPrev, e.Seal, e.Evidence.TextDigest, e.Evidence.FormVersionDigest})
 					if err != nil {
 						return err
 					}
 				}
 				return nil
 			})},
-		{Name: "consents", Analyze: true, DeferForeignKeys: true, Columns: []string{"customer_id", "topic", "status", "source", "seq", "updated_at"},
-			Rows: each(nil, func(sc seedCustomer, emit func([]any) error) error {
+		{Name: "consents", Analyze: true, DeferForeignKeys: true, Columns: []string{"customer_id", "topic", "status", "source", "seq",
+			"updated_at", "key_id", "event_hash", "mac"},
+			Rows: each(hash, func(sc seedCustomer, emit func([]any) error) error {
 				// The current state is each topic's last event.
 				last := map[string]int{}
 				order := []string{}
@@ -138,7 +137,9 @@ func tables(seed uint64, n int, base int64, hash HashFunc) []store.BulkTable {
 				}
 				for _, topic := range order {
 					e := sc.events[last[topic]]
-					if err := emit([]any{e.CustomerID, e.Topic, string(e.Status), string(e.Source), e.Seq, e.CreatedAt}); err != nil {
+					kid, mac := chain.stateMAC(&e)
+					if err := emit([]any{e.CustomerID, e.Topic, string(e.Status), string(e.Source), e.Seq, e.CreatedAt,
+						kid, e.Hash, mac}); err != nil {
 						return err
 					}
 				}

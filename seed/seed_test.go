@@ -57,6 +57,26 @@ func TestSeed(t *testing.T) {
 				}
 			}
 		})
+		t.Run("the whole keyed ledger verifies, the seed chained between consent writes", func(t *testing.T) {
+			// Consent written through the ledger before and after the seed:
+			// the seed continues the global chain from the head and leaves
+			// the head where a later write continues it.
+			optIn := &models.ConsentInput{Status: models.ConsentOptedIn, Evidence: models.Evidence{Text: "form"}}
+			if _, _, err := s.SetConsent(ctx, "before-seed", "pricing-guides", optIn); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.VerifyLedger(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK() || rep.HeadSeq != rep.Events || rep.Events != res.ConsentEvents+1 {
+				t.Fatalf("ledger report: broken %d, head %d, events %d (seeded %d + 1), problems %+v",
+					rep.Broken, rep.HeadSeq, rep.Events, res.ConsentEvents, rep.Problems)
+			}
+			if ev, rows, err := s.AdoptLedger(ctx); err != nil || ev != 0 || rows != 0 {
+				t.Errorf("adoption after the seed sealed %d events, %d rows (%v): the seed left work unsealed", ev, rows, err)
+			}
+		})
 		t.Run("seeded customers are valid profiles", func(t *testing.T) {
 			items, _, err := s.Customers(ctx, models.Page{Limit: 300})
 			if err != nil {
@@ -156,8 +176,11 @@ func TestSeedHashesEveryLedgerEventThroughOptionsHash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if calls.Load() != res.ConsentEvents {
-			t.Errorf("Hash called %d times for %d consent events", calls.Load(), res.ConsentEvents)
+		// Twice per event: once for its consent_events row and once when
+		// the consents table is generated, whose rows are sealed to the
+		// hash of the event they reflect. No hash bypasses Options.Hash.
+		if calls.Load() != 2*res.ConsentEvents {
+			t.Errorf("Hash called %d times for %d consent events, want twice each", calls.Load(), res.ConsentEvents)
 		}
 	})
 }

@@ -38,10 +38,41 @@ type BulkLoad struct {
 	ReserveTable string
 	ReserveIDs   int64
 	// Tables returns the tables to write, given the id before the first
-	// reserved one (0 when nothing is reserved or the table is empty).
-	Tables func(base int64) []BulkTable
+	// reserved one (0 when nothing is reserved or the table is empty) and,
+	// when ChainLedger is set, the ledger position the load continues
+	// (nil otherwise).
+	Tables func(base int64, ledger *BulkLedger) []BulkTable
+	// ChainLedger says the load writes consent events that continue the
+	// keyed ledger's global chain: the head is locked for the load, Tables
+	// gets the key and the position to continue from, and the head moves
+	// to where the load says it ended (BulkLedger.End).
+	ChainLedger bool
 	// Progress, if set, is called after each table is written.
 	Progress func(table string, rows int64, elapsed time.Duration)
+}
+
+// BulkLedger is the keyed ledger as a bulk load continues it: the key
+// new events are sealed with and the position of the global chain before
+// the load. Sealing in the load itself, instead of adopting the events
+// afterwards page by page, is what keeps a 1M-customer seed linear
+// (adoption re-read the unsealed rest of the table for every page).
+type BulkLedger struct {
+	KeyID string
+	Key   []byte
+	// Seq is the global sequence number of the last event before the
+	// load; Prev is the hash the load's first event links to.
+	Seq  int64
+	Prev string
+
+	ended   bool
+	endSeq  int64
+	endHash string
+}
+
+// End records the global sequence number and hash of the last event the
+// load appended; the head is sealed there when the load commits.
+func (l *BulkLedger) End(seq int64, hash string) {
+	l.ended, l.endSeq, l.endHash = true, seq, hash
 }
 
 // BulkLoad writes load's tables and returns the rows written per table,
@@ -88,8 +119,14 @@ func (s *Store) bulkSQLite(ctx context.Context, load BulkLoad) ([]int64, error) 
 			return nil, err
 		}
 	}
+	var ledger *BulkLedger
+	if load.ChainLedger {
+		if ledger, err = s.openBulkLedger(tx.QueryRowContext(ctx, bulkHeadLock)); err != nil {
+			return nil, err
+		}
+	}
 	var counts []int64
-	for _, t := range load.Tables(base) {
+	for _, t := range load.Tables(base, ledger) {
 		start := time.Now()
 		n, err := insertBatches(ctx, tx, t)
 		if err != nil {
@@ -97,6 +134,13 @@ func (s *Store) bulkSQLite(ctx context.Context, load BulkLoad) ([]int64, error) 
 		}
 		counts = append(counts, n)
 		load.Progress(t.Name, n, time.Since(start))
+	}
+	err = s.closeBulkLedger(ctx, ledger, func(ctx context.Context, q string, args ...any) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return counts, tx.Commit()
 }

@@ -36,7 +36,13 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 				return err
 			}
 		}
-		tables := load.Tables(base)
+		var ledger *BulkLedger
+		if load.ChainLedger {
+			if ledger, err = s.openBulkLedger(tx.QueryRow(ctx, bulkHeadLock)); err != nil {
+				return err
+			}
+		}
+		tables := load.Tables(base, ledger)
 		for _, t := range tables {
 			start := time.Now()
 			var fks []foreignKey
@@ -62,6 +68,13 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 				load.ReserveTable, base+load.ReserveIDs); err != nil {
 				return err
 			}
+		}
+		err = s.closeBulkLedger(ctx, ledger, func(ctx context.Context, q string, args ...any) error {
+			_, err := tx.Exec(ctx, q, args...)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		for _, t := range tables {
 			if t.Analyze {

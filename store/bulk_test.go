@@ -65,7 +65,7 @@ func TestBulkLoad(t *testing.T) {
 				s := mustOpen(t, backend)
 				var progress []string
 				counts, err := s.BulkLoad(context.Background(), store.BulkLoad{
-					Tables: func(int64) []store.BulkTable { return tt.tables },
+					Tables: func(int64, *store.BulkLedger) []store.BulkTable { return tt.tables },
 					Progress: func(table string, rows int64, _ time.Duration) {
 						progress = append(progress, fmt.Sprintf("%s:%d", table, rows))
 					},
@@ -92,7 +92,7 @@ func TestBulkLoad(t *testing.T) {
 			first := mustPutCustomer(t, s, customerInput("before-load"))
 			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 			_, err := s.BulkLoad(context.Background(), store.BulkLoad{ReserveTable: "customers", ReserveIDs: 2,
-				Tables: func(base int64) []store.BulkTable {
+				Tables: func(base int64, _ *store.BulkLedger) []store.BulkTable {
 					if base != first.ID {
 						t.Errorf("base = %d, want the largest id %d", base, first.ID)
 					}
@@ -148,7 +148,7 @@ func TestBulkLoadWithDeferredForeignKeys(t *testing.T) {
 		c := mustPutCustomer(t, s, customerInput("fk-1"))
 		load := func(ids ...int64) error {
 			_, err := s.BulkLoad(context.Background(), store.BulkLoad{
-				Tables: func(int64) []store.BulkTable { return []store.BulkTable{consentTable(ids...)} }})
+				Tables: func(int64, *store.BulkLedger) []store.BulkTable { return []store.BulkTable{consentTable(ids...)} }})
 			return err
 		}
 		t.Run("a row whose customer does not exist fails the load and nothing is written", func(t *testing.T) {

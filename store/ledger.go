@@ -74,7 +74,7 @@ func (s *Store) appendConsentEvents(tx *gorm.DB, in []newConsentEvent) ([]models
 		// Chain on, so the opt-out (or whatever the change is) is not
 		// lost, but to a value no honest head has: whoever rewound the
 		// head cannot make the chain whole again (docs/ledger.md).
-		gprev = "unverified-head:" + head.Hash
+		gprev = unverifiedHeadPrefix + head.Hash
 		s.log.Error("consent ledger head does not verify: appending anyway, verification will report the break",
 			"head_seq", base)
 	}
