@@ -159,28 +159,38 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
 		}
 		return s.audit(tx, models.AuditAPIKeyRevoked, "api_key", id, map[string]any{"name": row.Name, "role": row.Role, "owner_email": row.OwnerEmail})
 	})
+	if err == nil {
+		s.apiKeys.forget()
+	}
 	return mapError(err, "API key")
 }
 
 // AuthenticateAPIKey implements models.APIKeyService. It records the key's
-// use, at most once a minute.
+// use, at most once a minute. A key verified in the last APIKeyCacheTTL is
+// trusted without a query (revocation through this store forgets it at
+// once). EUNAUTHORIZED for a missing, unknown or revoked key.
 func (s *Store) AuthenticateAPIKey(ctx context.Context, plain string) (*models.APIKey, error) {
 	if plain == "" {
 		return nil, models.Errorf(models.EUNAUTHORIZED, "An API key is required.")
 	}
 	db := s.db.WithContext(ctx)
-	var rows []apiKeyRow
-	if err := db.Where("hash = ?", secrets.HashAPIKey(plain)).Limit(1).Find(&rows).Error; err != nil {
-		return nil, mapError(err, "API key")
-	}
-	if len(rows) == 0 {
-		return nil, models.Errorf(models.EUNAUTHORIZED, "The API key is not valid.")
-	}
-	row := &rows[0]
-	if row.RevokedAt != nil {
-		return nil, models.Errorf(models.EUNAUTHORIZED, "The API key has been revoked.")
-	}
+	hash := secrets.HashAPIKey(plain)
 	now := s.now()
+	row, ok := s.apiKeys.get(hash, now)
+	if !ok {
+		var rows []apiKeyRow
+		if err := db.Where("hash = ?", hash).Limit(1).Find(&rows).Error; err != nil {
+			return nil, mapError(err, "API key")
+		}
+		if len(rows) == 0 {
+			return nil, models.Errorf(models.EUNAUTHORIZED, "The API key is not valid.")
+		}
+		row = rows[0]
+		if row.RevokedAt != nil {
+			return nil, models.Errorf(models.EUNAUTHORIZED, "The API key has been revoked.")
+		}
+		s.apiKeys.put(hash, row, now)
+	}
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) >= lastUsedGranularity {
 		// The condition repeats the check so that concurrent requests
 		// write once between them.
@@ -190,8 +200,11 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, plain string) (*models.A
 		if res.Error != nil {
 			// Bookkeeping must not turn a valid key into a failed request.
 			s.log.WarnContext(ctx, "record api key use", "api_key_id", row.ID, "error", res.Error)
-		} else if res.RowsAffected > 0 {
+		} else {
+			// Written now, or by a concurrent request or process within
+			// the granularity: either way the next minute need not write.
 			row.LastUsedAt = &now
+			s.apiKeys.touch(hash, now)
 		}
 	}
 	return row.model(), nil

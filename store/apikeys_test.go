@@ -8,8 +8,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/candor/candor/campaigns/segment"
+	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
+	"github.com/candor/candor/store"
 )
 
 func TestAPIKeys(t *testing.T) {
@@ -168,5 +171,63 @@ func TestTheLastActiveAdminKeyCannotBeRevoked(t *testing.T) {
 		if err := s.RevokeAPIKey(ctx, second.ID); err != nil {
 			t.Errorf("with a new admin key in place, revoking the old one: %v", err)
 		}
+	})
+}
+
+func TestARevokedAPIKeyStopsWorking(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		clk := newClock()
+		// Two processes on one database: this one revokes, the other has
+		// just verified the key and cached it.
+		url, path := testenv.BackendURL(t, backend), testenv.SQLitePath(t)
+		open := func() *store.Store {
+			s, err := store.Open(ctx, store.Options{DatabaseURL: url, SQLitePath: path, Keys: testKeys(t),
+				Rules: segment.Language{}, Now: clk.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		here, there := open(), open()
+		if err := here.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		key, plain, err := here.CreateAPIKey(ctx, &models.APIKeyInput{Name: "ci", Role: models.RoleEditor, OwnerName: "ci", OwnerEmail: "ci@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []*store.Store{here, there} {
+			if _, err := s.AuthenticateAPIKey(ctx, plain); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := here.RevokeAPIKey(ctx, key.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		t.Run("the revoking process refuses the key at once", func(t *testing.T) {
+			if _, err := here.AuthenticateAPIKey(ctx, plain); models.ErrorCode(err) != models.EUNAUTHORIZED {
+				t.Fatalf("err = %v, want unauthorized", err)
+			}
+		})
+		t.Run("another process trusts its own verification for less than the cache time", func(t *testing.T) {
+			clk.Advance(store.APIKeyCacheTTL - time.Millisecond)
+			if _, err := there.AuthenticateAPIKey(ctx, plain); err != nil {
+				t.Fatalf("err = %v: the verification a moment ago should still hold (no query per request)", err)
+			}
+		})
+		t.Run("another process refuses it once its cache entry expires", func(t *testing.T) {
+			clk.Advance(time.Millisecond)
+			if _, err := there.AuthenticateAPIKey(ctx, plain); models.ErrorCode(err) != models.EUNAUTHORIZED {
+				t.Fatalf("err = %v after %s, want unauthorized", err, store.APIKeyCacheTTL)
+			}
+		})
+		t.Run("a wrong key is never trusted from the cache", func(t *testing.T) {
+			if _, err := there.AuthenticateAPIKey(ctx, plain+"x"); models.ErrorCode(err) != models.EUNAUTHORIZED {
+				t.Fatalf("err = %v, want unauthorized", err)
+			}
+		})
 	})
 }

@@ -92,6 +92,8 @@ type Store struct {
 	planners chan struct{}
 	// previewTimeout bounds previews (see previewing).
 	previewTimeout time.Duration
+	// apiKeys caches verified API keys for APIKeyCacheTTL.
+	apiKeys apiKeyCache
 }
 
 var (
