@@ -24,6 +24,16 @@ const maxResponseBody = 64 << 10
 // link-local address (server-side request forgery guard).
 var errPrivateAddress = errors.New("destination address is private, loopback or link-local")
 
+// maxConnsPerHost bounds the connections one HTTP sender opens to its
+// host, and as many are kept idle between sends: a worker sends whole
+// rounds at once (16 tasks of up to 100 messages), and with more
+// connections open than kept idle, every round closed the surplus and
+// dialled it again (a TCP handshake, a server goroutine and a close per
+// message: 6 % of the worker's CPU in the send benchmark,
+// docs/benchmarks.md "Sending (issue 10)"). Sends beyond it wait for a
+// free connection instead.
+const maxConnsPerHost = 64
+
 // newHTTPClient returns the client one HTTP sender shares across all its
 // sends: pooled keep-alive connections, every phase bounded by timeout, no
 // redirects followed (a redirect would replay the signed body elsewhere),
@@ -40,7 +50,8 @@ func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   128,
+		MaxIdleConnsPerHost:   maxConnsPerHost,
+		MaxConnsPerHost:       maxConnsPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,

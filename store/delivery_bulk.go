@@ -43,6 +43,9 @@ func (s *Store) bulkMove(tx *gorm.DB, cols []bulkColumn, rows [][]any) (map[int6
 	if len(rows) == 0 {
 		return nil, nil
 	}
+	if s.dialect == DialectPostgres {
+		return s.bulkMovePostgres(tx, cols, rows)
+	}
 	types := append([]bulkColumn{{"id", "bigint"}, {"from_status", "text"}}, cols...)
 	var q strings.Builder
 	q.WriteString("WITH v(")
@@ -107,6 +110,9 @@ func (s *Store) bulkMove(tx *gorm.DB, cols []bulkColumn, rows [][]any) (map[int6
 func (s *Store) writeEvents(tx *gorm.DB, events []eventRow) error {
 	if len(events) == 0 {
 		return nil
+	}
+	if s.dialect == DialectPostgres {
+		return s.writeEventsPostgres(tx, events)
 	}
 	return tx.CreateInBatches(events, 500).Error
 }

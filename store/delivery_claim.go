@@ -174,12 +174,14 @@ func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
 	// entries, 4-5 ms) instead of probing the primary key for these ids
 	// (0.1 ms): that one plan was 40% of the database's time while sending
 	// (docs/benchmarks.md, "Sending (issue 10)").
-	lock := ""
+	var err error
 	if s.dialect == DialectPostgres {
-		lock = " FOR UPDATE SKIP LOCKED"
+		c.deliveries, err = lockQueuedPostgres(tx, ids)
+	} else {
+		err = tx.Raw("SELECT "+deliveryColumns+" FROM deliveries WHERE id IN ? AND status || '' = 'queued' ORDER BY id", ids).
+			Scan(&c.deliveries).Error
 	}
-	if err := tx.Raw("SELECT "+deliveryColumns+" FROM deliveries WHERE id IN ? AND status || '' = 'queued' ORDER BY id"+lock, ids).
-		Scan(&c.deliveries).Error; err != nil || len(c.deliveries) == 0 {
+	if err != nil || len(c.deliveries) == 0 {
 		return c, err
 	}
 	var custIDs, campIDs []int64
@@ -196,7 +198,12 @@ func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
 	}
 	sort.Slice(custIDs, func(i, j int) bool { return custIDs[i] < custIDs[j] })
 	var customers []customerRow
-	if err := s.forUpdate(tx).Where("id IN ?", custIDs).Order("id").Find(&customers).Error; err != nil {
+	if s.dialect == DialectPostgres {
+		customers, err = lockCustomersPostgres(tx, custIDs)
+	} else {
+		err = tx.Where("id IN ?", custIDs).Order("id").Find(&customers).Error
+	}
+	if err != nil {
 		return nil, err
 	}
 	for i := range customers {
@@ -258,15 +265,24 @@ func (s *Store) contentVersion(tx *gorm.DB, key versionKey) (*models.ContentVers
 // loadClaimFacts loads the customers' consent for topics and the
 // deliveries that weigh on their send-time cadence.
 func (s *Store) loadClaimFacts(tx *gorm.DB, c *claimFacts, custIDs []int64, topics []string) error {
+	since := s.now().Add(-models.MaxCadencePeriod)
+	if s.dialect == DialectPostgres {
+		consents, err := claimConsentsPostgres(tx, custIDs, topics)
+		if err != nil {
+			return err
+		}
+		s.noteConsents(c, consents)
+		counted, err := claimCountedPostgres(tx, custIDs, since)
+		for id, at := range counted {
+			c.counted[id] = append(c.counted[id], at...)
+		}
+		return err
+	}
 	var consents []consentRow
 	if err := tx.Where("customer_id IN ? AND topic IN ?", custIDs, topics).Find(&consents).Error; err != nil {
 		return err
 	}
-	for i := range consents {
-		r := &consents[i]
-		c.consent[consentKey{r.CustomerID, r.Topic}] = models.ConsentStatus(r.Status)
-		c.unverified[consentKey{r.CustomerID, r.Topic}] = !s.consentVerified(r)
-	}
+	s.noteConsents(c, consents)
 	var sent []struct {
 		CustomerID int64
 		SentAt     time.Time
@@ -274,7 +290,7 @@ func (s *Store) loadClaimFacts(tx *gorm.DB, c *claimFacts, custIDs []int64, topi
 	err := tx.Model(&deliveryRow{}).Select("customer_id, sent_at").
 		Where("customer_id IN ? AND status IN ? AND sent_at > ?", custIDs,
 			[]string{string(models.DeliverySending), string(models.DeliverySent), string(models.DeliveryUnknown)},
-			s.now().Add(-models.MaxCadencePeriod)).Scan(&sent).Error
+			since).Scan(&sent).Error
 	if err != nil {
 		return err
 	}
@@ -282,4 +298,14 @@ func (s *Store) loadClaimFacts(tx *gorm.DB, c *claimFacts, custIDs []int64, topi
 		c.counted[r.CustomerID] = append(c.counted[r.CustomerID], r.SentAt.UTC())
 	}
 	return nil
+}
+
+// noteConsents records the consent rows read for a claim, and which of
+// them do not verify against the consent ledger.
+func (s *Store) noteConsents(c *claimFacts, consents []consentRow) {
+	for i := range consents {
+		r := &consents[i]
+		c.consent[consentKey{r.CustomerID, r.Topic}] = models.ConsentStatus(r.Status)
+		c.unverified[consentKey{r.CustomerID, r.Topic}] = !s.consentVerified(r)
+	}
 }

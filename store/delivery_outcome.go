@@ -30,19 +30,13 @@ func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []mo
 		// Locked (in id order), so a reconciler moving one of them commits
 		// wholly before or after: read unlocked, a sent outcome racing its
 		// move to unknown matched no row and was lost.
-		var rows []deliveryRow
-		if err := s.forUpdate(tx).Omit("events").Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+		rows, ev, err := s.lockOutcomes(tx, worker, ids)
+		if err != nil {
 			return err
 		}
 		byID := make(map[int64]*deliveryRow, len(rows))
 		for i := range rows {
 			byID[rows[i].ID] = &rows[i]
-		}
-		ev := newEventBatch(s, worker, s.now())
-		// The outbox events name each customer by external id: read in
-		// one query, not one per delivery.
-		if err := ev.loadExternal(tx, rows); err != nil {
-			return err
 		}
 		campaigns := map[int64]bool{}
 		for _, o := range outcomes {
@@ -58,10 +52,28 @@ func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []mo
 		if err := ev.flush(tx); err != nil {
 			return err
 		}
-		_, err := s.completeCampaigns(tx, idsOf(campaigns))
+		_, err = s.completeCampaigns(tx, idsOf(campaigns))
 		return err
 	})
 	return mapError(err, "Deliveries")
+}
+
+// lockOutcomes locks the deliveries among ids (in id order) and returns
+// them with an event batch that knows their customers' external ids (the
+// outbox events name each customer by it). On PostgreSQL both come from
+// one statement.
+func (s *Store) lockOutcomes(tx *gorm.DB, worker string, ids []int64) ([]deliveryRow, *eventBatch, error) {
+	ev := newEventBatch(s, worker, s.now())
+	if s.dialect == DialectPostgres {
+		rows, external, err := lockOutcomesPostgres(tx, ids)
+		ev.external = external
+		return rows, ev, err
+	}
+	var rows []deliveryRow
+	if err := tx.Omit("events").Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	return rows, ev, ev.loadExternal(tx, rows)
 }
 
 // record applies one outcome to d.
