@@ -177,3 +177,20 @@ func wantConnectionFree(t *testing.T, s *store.Store) {
 		}
 	}
 }
+
+// BenchmarkCustomerReadWithACancellableContext is what watching a
+// query's context costs a small read on SQLite (allocations are the
+// figure to compare; time on a shared machine is not): go test ./store
+// -run '^$' -bench CustomerReadWithACancellableContext -benchmem.
+func BenchmarkCustomerReadWithACancellableContext(b *testing.B) {
+	s := mustOpen(b, testenv.SQLite)
+	mustPutCustomer(b, s, customerInput("crm-1"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Customer(ctx, "crm-1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
