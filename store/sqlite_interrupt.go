@@ -121,10 +121,12 @@ func (c *sqliteConn) interrupt(r *sqliteRows) {
 	tls.Close()
 }
 
+// Prepare implements driver.Conn.
 func (c *sqliteConn) Prepare(query string) (driver.Stmt, error) {
 	return c.PrepareContext(context.Background(), query)
 }
 
+// PrepareContext prepares a statement whose rows ctx interrupts.
 func (c *sqliteConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	st, err := c.inner.PrepareContext(ctx, query)
 	if err != nil {
@@ -138,6 +140,7 @@ func (c *sqliteConn) PrepareContext(ctx context.Context, query string) (driver.S
 	return &sqliteStmt{sqliteInnerStmt: inner, c: c}, nil
 }
 
+// Close closes the connection; no interrupt reaches it after.
 func (c *sqliteConn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,20 +148,27 @@ func (c *sqliteConn) Close() error {
 	return c.inner.Close()
 }
 
+// Begin implements driver.Conn.
 func (c *sqliteConn) Begin() (driver.Tx, error) {
 	return c.inner.BeginTx(context.Background(), driver.TxOptions{})
 }
 
+// BeginTx implements driver.ConnBeginTx.
 func (c *sqliteConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	return c.inner.BeginTx(ctx, opts)
 }
 
+// Ping implements driver.Pinger.
 func (c *sqliteConn) Ping(ctx context.Context) error { return c.inner.Ping(ctx) }
 
+// ExecContext implements driver.ExecerContext: the driver watches ctx
+// for the whole call.
 func (c *sqliteConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	return c.inner.ExecContext(ctx, query, args)
 }
 
+// QueryContext implements driver.QueryerContext; ctx interrupts the
+// query until its rows are closed.
 func (c *sqliteConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := c.inner.QueryContext(ctx, query, args)
 	return c.watch(ctx, rows, err)
@@ -192,6 +202,8 @@ type sqliteStmt struct {
 	c *sqliteConn
 }
 
+// QueryContext implements driver.StmtQueryContext; ctx interrupts the
+// query until its rows are closed.
 func (s *sqliteStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := s.sqliteInnerStmt.QueryContext(ctx, args)
 	return s.c.watch(ctx, rows, err)
