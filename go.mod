@@ -11,6 +11,7 @@ require (
 	github.com/emersion/go-smtp v0.26.0 // tests: in-process SMTP sink for the email channel
 	github.com/getkin/kin-openapi v0.153.0 // tests: validate api/openapi.yaml and real responses against it
 	github.com/gin-gonic/gin v1.12.0 // HTTP router (the design names gin)
+	github.com/glebarez/go-sqlite v1.21.2 // the SQLite driver under glebarez/sqlite; tests register a probe SQL function with it
 	github.com/glebarez/sqlite v1.11.0 // pure-Go SQLite for gorm: CGO_ENABLED=0 builds
 	github.com/go-redis/redis_rate/v10 v10.0.1 // per-channel send rate shared by every worker through Redis (GCRA)
 	github.com/google/go-cmp v0.7.0 // test diffs
@@ -34,6 +35,8 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // optional YAML config file (CANDOR_CONFIG)
 	gorm.io/driver/postgres v1.6.3 // gorm on PostgreSQL (pgx)
 	gorm.io/gorm v1.31.2 // the ORM the design names; all queries live in store/
+	modernc.org/libc v1.78.0 // a TLS of its own for sqlite3_interrupt from the goroutine watching a context (already under the driver)
+	modernc.org/sqlite v1.60.1 // sqlite3_interrupt for the whole life of a query's rows (store/sqlite_interrupt.go); the driver interrupts only its start
 )
 
 require (
@@ -47,7 +50,6 @@ require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
-	github.com/glebarez/go-sqlite v1.21.2 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-openapi/jsonpointer v1.0.0 // indirect
@@ -106,8 +108,6 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261005182115-fad411399dd8 // indirect
 	google.golang.org/grpc v1.84.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
-	modernc.org/libc v1.78.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.60.1 // indirect
 )

@@ -151,7 +151,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		s.dialect = DialectSQLite
-		dialector = sqlite.Open(sqliteDSN(opts.SQLitePath))
+		pool, err := openSQLite(sqliteDSN(opts.SQLitePath))
+		if err != nil {
+			return nil, models.Errorf(models.EUNAVAILABLE, "store: cannot open sqlite database: %v", err)
+		}
+		dialector = &sqlite.Dialector{Conn: pool}
 	}
 
 	db, err := gorm.Open(dialector, cfg)

@@ -46,7 +46,7 @@ func openPostgres(url string, statementTimeout time.Duration) (*sql.DB, error) {
 
 // previewing runs fn, a preview's reads, under the preview timeout: fn's
 // context ends when it is spent (on SQLite that interrupts the statement,
-// see interruptible), and on PostgreSQL fn runs in a read-only
+// see sqliteConnector), and on PostgreSQL fn runs in a read-only
 // transaction whose statements carry it as their statement_timeout, so
 // the server stops them even if the cancel request never arrives. A
 // preview that runs out of time is EUNAVAILABLE naming the limit.

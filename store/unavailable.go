@@ -58,9 +58,10 @@ func unavailable(err error) error {
 // the statement: PostgreSQL's connection exceptions (class 08), an
 // administrator or crash shutdown of the backend (57P01-57P03), a
 // statement timeout (57014 with that message), too many connections (53300), a
-// dropped or refused connection, or a context deadline (a statement
+// dropped or refused connection, a context deadline (a statement
 // timeout on either backend, or waiting too long for a free connection
-// of the pool). A cancelled context is not: the client left.
+// of the pool), or SQLite's busy timeout. A cancelled context is not: the
+// client left.
 func isUnavailable(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
@@ -69,6 +70,12 @@ func isUnavailable(err error) bool {
 		timeout := pg.Code == "57014" && strings.Contains(pg.Message, "statement timeout")
 		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" ||
 			pg.Code == "57P03" || timeout || pg.Code == "53300"
+	}
+	// SQLite's busy timeout ran out: another writer (a launch, another
+	// process) held the database for longer.
+	var sc sqliteCoder
+	if errors.As(err, &sc) && sc.Code()&0xff == sqliteBusy {
+		return true
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
