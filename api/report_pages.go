@@ -21,9 +21,11 @@ func (s *server) reportAccess(h gin.HandlerFunc) gin.HandlerFunc {
 		q := c.Request.URL.Query()
 		tok := q.Get("token")
 		if tok == "" {
-			viewer(c)
-			if !c.IsAborted() {
-				h(c)
+			// The key's checks and rate limit, as on every keyed route.
+			for _, step := range []gin.HandlerFunc{viewer, s.rateLimit, h} {
+				if step(c); c.IsAborted() {
+					return
+				}
 			}
 			return
 		}
