@@ -85,7 +85,7 @@ func TestReportPagesRenderInAHeadlessBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute) // a loaded CI machine starts Chromium slowly
 	defer cancelTimeout()
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+link.RequestURI()), chromedp.WaitVisible(chromedp.CSS("#funnel svg"))); err != nil {

@@ -29,6 +29,27 @@ type ContentHealth struct {
 	// in the period, and CorrectionItems the distinct corrections.
 	CorrectionsSent int64 `json:"corrections_sent"`
 	CorrectionItems int64 `json:"correction_items"`
+	// ActiveStale lists the campaigns scheduled, running or paused when
+	// the report is read whose pinned version's as_of is more than
+	// StaleAfterDays before the period's end: stale content still in use.
+	ActiveStale []ActiveContent `json:"active_stale"`
+}
+
+// ActiveContent is a campaign that may still send, with the content
+// version it pinned.
+type ActiveContent struct {
+	CampaignID int64         `json:"campaign_id"`
+	State      CampaignState `json:"state"`
+	ContentID  int64         `json:"content_id"`
+	Version    int           `json:"version"`
+	Title      string        `json:"title"`
+	AsOf       string        `json:"as_of"`
+}
+
+// StaleAt reports whether the version's facts are stale on t's UTC date:
+// more than StaleContentDays whole days after as_of (never without one).
+func (a ActiveContent) StaleAt(t time.Time) bool {
+	return ContentSendDay{AsOf: a.AsOf, Day: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}.StaleOn()
 }
 
 // StaleContent is a content version sent past its as_of plus

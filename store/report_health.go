@@ -111,3 +111,27 @@ func (s *Store) ComplaintActivity(ctx context.Context, from, to time.Time) ([]mo
 	}
 	return out, mapError(rows.Err(), "Events")
 }
+
+// ActiveCampaignContent lists the campaigns that may still send
+// (scheduled, running or paused), oldest first, with the version each
+// pinned and what it says of itself.
+func (s *Store) ActiveCampaignContent(ctx context.Context) ([]models.ActiveContent, error) {
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT c.id, c.state, c.content_id, c.content_version,
+			COALESCE(`+s.jsonText("v.body", "title")+`, ''), COALESCE(`+s.jsonText("v.body", "as_of")+`, '')
+		FROM campaigns c JOIN content_versions v ON v.content_id = c.content_id AND v.version = c.content_version
+		WHERE c.state IN (?, ?, ?) ORDER BY c.id`,
+		models.CampaignScheduled, models.CampaignRunning, models.CampaignPaused).Rows()
+	if err != nil {
+		return nil, mapError(err, "Campaigns")
+	}
+	defer rows.Close()
+	var out []models.ActiveContent
+	for rows.Next() {
+		var a models.ActiveContent
+		if err := rows.Scan(&a.CampaignID, &a.State, &a.ContentID, &a.Version, &a.Title, &a.AsOf); err != nil {
+			return nil, mapError(err, "Campaigns")
+		}
+		out = append(out, a)
+	}
+	return out, mapError(rows.Err(), "Campaigns")
+}

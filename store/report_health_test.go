@@ -16,13 +16,13 @@ import (
 // when, and of which version, so no launch or send is needed.
 type healthFixture struct {
 	*deliveryFixture
-	customers []int64
-	campaign  int64
+	customers    []int64
+	nextCampaign int64
 }
 
 func newHealthFixture(t *testing.T, backend string, customers int) *healthFixture {
 	t.Helper()
-	h := &healthFixture{deliveryFixture: newDeliveryFixture(t, backend), campaign: 9000}
+	h := &healthFixture{deliveryFixture: newDeliveryFixture(t, backend), nextCampaign: 9000}
 	for i := range customers {
 		h.customers = append(h.customers, mustPutCustomer(t, h.s, customerInput("h"+string(rune('a'+i%26))+string(rune('a'+i/26)))).ID)
 	}
@@ -53,10 +53,10 @@ func (h *healthFixture) approve(in *models.ContentInput, warnings ...string) int
 // index i, at instant at (each in a campaign of its own).
 func (h *healthFixture) sent(content int64, i int, at time.Time) {
 	h.t.Helper()
-	h.campaign++
+	h.nextCampaign++
 	if err := h.s.DB().Exec(`INSERT INTO deliveries (campaign_id, customer_id, channel, locale, content_id, content_version,
 		scheduled_at, status, sent_at, created_at, updated_at) VALUES (?, ?, 'email', 'en', ?, 1, ?, 'sent', ?, ?, ?)`,
-		h.campaign, h.customers[i], content, at.UTC(), at.UTC(), at.UTC(), at.UTC()).Error; err != nil {
+		h.nextCampaign, h.customers[i], content, at.UTC(), at.UTC(), at.UTC(), at.UTC()).Error; err != nil {
 		h.t.Fatalf("sent delivery: %v", err)
 	}
 }
@@ -91,7 +91,8 @@ func day(y int, m time.Month, d, hour int) time.Time {
 // 2025-03-08 (90 days: not yet stale, the limit is more than 90), "Fresh"
 // to 0 and 1, the correction to 0, 1 and 2. So 3 stale sends of one
 // version, 3 approvals, 2 with warnings, 3 warnings acknowledged, 3
-// corrections sent of 1 correction.
+// corrections sent of 1 correction; of two scheduled campaigns, the one
+// pinning "Old prices" uses stale content.
 func TestContentHealthOnASeededScenario(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		h := newHealthFixture(t, backend, 4)
@@ -111,19 +112,33 @@ func TestContentHealthOnASeededScenario(t *testing.T) {
 		h.sent(oldID, 3, day(2025, 3, 8, 23))
 		h.sent(freshID, 0, day(2025, 3, 10, 12))
 		h.sent(freshID, 1, day(2025, 3, 10, 12))
+		// Two campaigns still scheduled: one pins "Old prices" (114 days
+		// past its as_of on 1 April), the other "Fresh".
+		var active []int64
+		for _, content := range []int64{oldID, freshID} {
+			camp := h.campaign(content, h.segment("h"))
+			if err := h.s.DB().Exec("UPDATE campaigns SET state = 'scheduled', content_version = 1 WHERE id = ?", camp.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			active = append(active, camp.ID)
+		}
 
 		got := h.trust(models.ReportPeriod{From: day(2025, 3, 1, 0), To: day(2025, 4, 1, 0)}).ContentHealth
 		want := models.ContentHealth{StaleAfterDays: 90, StaleSends: 3,
 			Stale:     []models.StaleContent{{ContentID: oldID, Version: 1, Title: "Old prices", AsOf: "2024-12-08", Sends: 3}},
 			Approvals: 3, ApprovalsWithWarnings: 2, WarningsAcknowledged: 3,
 			WarningsByRule:  map[string]int64{"language.hype": 2, "readability.score": 1},
-			CorrectionsSent: 3, CorrectionItems: 1}
+			CorrectionsSent: 3, CorrectionItems: 1,
+			ActiveStale: []models.ActiveContent{{CampaignID: active[0], State: models.CampaignScheduled, ContentID: oldID, Version: 1,
+				Title: "Old prices", AsOf: "2024-12-08"}}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("content health (-want +got):\n%s", diff)
 		}
 		t.Run("a period without sends or approvals is empty", func(t *testing.T) {
 			got := h.trust(models.ReportPeriod{From: day(2025, 1, 1, 0), To: day(2025, 2, 1, 0)}).ContentHealth
-			want := models.ContentHealth{StaleAfterDays: 90, Stale: []models.StaleContent{}, WarningsByRule: map[string]int64{}}
+			// On 1 February "Old prices" is 55 days past its as_of: not stale yet.
+			want := models.ContentHealth{StaleAfterDays: 90, Stale: []models.StaleContent{}, WarningsByRule: map[string]int64{},
+				ActiveStale: []models.ActiveContent{}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("content health (-want +got):\n%s", diff)
 			}

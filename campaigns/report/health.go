@@ -11,7 +11,7 @@ import (
 // acknowledged warnings per rule, corrections sent.
 func contentHealth(sends []models.ContentSendDay, approvals []models.ContentApproval) models.ContentHealth {
 	h := models.ContentHealth{StaleAfterDays: models.StaleContentDays, Stale: []models.StaleContent{},
-		WarningsByRule: map[string]int64{}}
+		WarningsByRule: map[string]int64{}, ActiveStale: []models.ActiveContent{}}
 	type version struct {
 		id int64
 		v  int

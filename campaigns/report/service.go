@@ -34,6 +34,8 @@ type Store interface {
 	// ContentApprovals lists the versions approved, with acknowledged
 	// warnings.
 	ContentApprovals(ctx context.Context, from, to time.Time) ([]models.ContentApproval, error)
+	// ActiveCampaignContent lists the campaigns that may still send.
+	ActiveCampaignContent(ctx context.Context) ([]models.ActiveContent, error)
 	// ComplaintActivity counts complaints per UTC day.
 	ComplaintActivity(ctx context.Context, from, to time.Time) ([]models.DayCount, error)
 }

@@ -42,7 +42,16 @@ func (s *Service) TrustReport(ctx context.Context, p models.ReportPeriod) (*mode
 	if err != nil {
 		return nil, err
 	}
+	active, err := s.store.ActiveCampaignContent(ctx)
+	if err != nil {
+		return nil, err
+	}
 	r.ContentHealth = contentHealth(sends, approvals)
+	for _, a := range active {
+		if a.StaleAt(p.To) {
+			r.ContentHealth.ActiveStale = append(r.ContentHealth.ActiveStale, a)
+		}
+	}
 	if r.Trust, err = s.trustTrend(ctx, p, days, sends, complaints, r.Pressure); err != nil {
 		return nil, err
 	}
