@@ -3,10 +3,12 @@ module github.com/candor/candor
 go 1.26.8
 
 require (
+	github.com/VictoriaMetrics/metricsql v0.87.3 // tests: parse the PromQL of docs/prometheus-alerts.yml and the Grafana dashboard (promtool is not always installable) and list the metrics each names
 	github.com/alicebob/miniredis/v2 v2.40.0 // in-process Redis for the embedded mode and tests
 	github.com/andybalholm/cascadia v1.3.5 // CSS selectors of <style> rules, matched on x/net/html nodes: what a reader of an HTML body sees
 	github.com/blevesearch/snowballstem v0.9.0 // Snowball stemmers (en, de, fr, es): word lists match every inflected form
 	github.com/caarlos0/env/v11 v11.4.2 // CANDOR_* environment loading
+	github.com/chromedp/chromedp v0.23.0 // tests: drive a headless Chromium (when installed) over the report pages and screenshot their charts
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // tests: AUTH PLAIN in the in-process SMTP sink
 	github.com/emersion/go-smtp v0.26.0 // tests: in-process SMTP sink for the email channel
 	github.com/getkin/kin-openapi v0.153.0 // tests: validate api/openapi.yaml and real responses against it
@@ -110,4 +112,12 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
+)
+
+require (
+	github.com/VictoriaMetrics/metrics v1.35.3 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/valyala/fastrand v1.1.0 // indirect
+	github.com/valyala/histogram v1.2.0 // indirect
 )

@@ -109,6 +109,8 @@ var expensiveRoutes = map[string]bool{
 	"GET /v1/segments/:id/customers": true,
 	"GET /v1/campaigns/:id/report":   true,
 	"GET /v1/reports/trust":          true,
+	"GET /reports/campaigns/:id":     true,
+	"GET /reports/trust":             true,
 }
 
 func TestExpensiveReadsAreLimited(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/web"
+	reportweb "github.com/candor/candor/web/reports"
 	"github.com/candor/candor/webhooks"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -183,6 +184,11 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/v1/webhook-sources/:id/events", models.RoleViewer, s.listInboxEvents},
 
 		{http.MethodGet, "/v1/reports/trust", models.RoleViewer, s.expensive(s.trustReport)},
+		// A link lends the viewer's read of one page (docs/reports.md).
+		{http.MethodPost, "/v1/report-links", models.RoleViewer, s.createReportLink},
+		// HTML reports take a viewer's key or a signed link (reportAccess).
+		{http.MethodGet, "/reports/campaigns/:id", public, s.reportAccess(s.expensive(s.campaignReportPage))},
+		{http.MethodGet, "/reports/trust", public, s.reportAccess(s.expensive(s.trustReportPage))},
 	}
 }
 
@@ -200,6 +206,7 @@ type server struct {
 	logger       *slog.Logger
 	version      string
 	pages        *web.Pages
+	reportPages  *reportweb.Pages
 	openapi      []byte
 	campaigns    models.CampaignService
 	deliveries   models.DeliveryService
@@ -308,6 +315,9 @@ func newServer(opts Options) (*server, error) {
 	}
 	s.promHTTP = promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 	if s.pages, err = web.Load(); err != nil {
+		return nil, err
+	}
+	if s.reportPages, err = reportweb.Load(); err != nil {
 		return nil, err
 	}
 	if s.openapi, err = openAPIJSON(); err != nil {

@@ -108,6 +108,11 @@ var wantRoles = map[string]models.Role{
 	"POST /v1/webhook-sources":            models.RoleAdmin,
 	"POST /v1/webhook-sources/:id/rotate": models.RoleAdmin,
 	"DELETE /v1/webhook-sources/:id":      models.RoleAdmin,
+	"POST /v1/report-links":               models.RoleViewer,
+	// The HTML reports check a viewer's key or a signed link themselves
+	// (TestReportPagesNeedAViewerKeyOrASignedLink).
+	"GET /reports/campaigns/:id": public,
+	"GET /reports/trust":         public,
 }
 
 // policyRoles is wantRoles with a HEAD beside every GET, holding the GET's

@@ -58,12 +58,15 @@ func ParseReportPeriod(from, to string, now time.Time) (ReportPeriod, error) {
 }
 
 // TrustReport is the program's trust over a period: consent won and lost
-// per topic and week, and the pressure customers are under.
+// per topic and week, the pressure customers are under, the health of the
+// content sent, and the trust index with its weekly trend.
 type TrustReport struct {
-	Period    ReportPeriod     `json:"period"`
-	Consent   []ConsentWeek    `json:"consent"`
-	NetGrowth map[string]int64 `json:"net_growth"`
-	Pressure  Pressure         `json:"pressure"`
+	Period        ReportPeriod     `json:"period"`
+	Consent       []ConsentWeek    `json:"consent"`
+	NetGrowth     map[string]int64 `json:"net_growth"`
+	Pressure      Pressure         `json:"pressure"`
+	ContentHealth ContentHealth    `json:"content_health"`
+	Trust         TrustTrend       `json:"trust"`
 }
 
 // ConsentWeek counts one topic's opt-ins and opt-outs recorded in one

@@ -119,6 +119,9 @@ func TestCampaignReachesEachCustomerOnceOnTheirChannel(t *testing.T) {
 			if got := h.sendOutcomes(ch, models.DeliverySent); got != 4 {
 				t.Errorf("candor_send_outcomes_total{channel=%q,status=\"sent\"} = %v, want 4", ch, got)
 			}
+			if got := h.lateSends(ch); got != 4 {
+				t.Errorf("candor_send_lateness_seconds{channel=%q} observed %d sends, want 4", ch, got)
+			}
 		}
 
 		wantStates := []string{"draft->scheduled", "scheduled->running", "running->completed"}

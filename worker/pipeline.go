@@ -83,13 +83,14 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 		return nil, err
 	}
 	var observe func(models.Channel, models.DeliveryStatus, time.Duration)
+	var lateness func(models.Channel, time.Duration)
 	if metrics != nil {
-		observe = metrics.observe
+		observe, lateness = metrics.observe, metrics.observeLateness
 	}
 	engine := delivery.New(delivery.Options{
 		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond),
 		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links,
-		Worker: o.Worker, Lease: o.Lease, Observe: observe, Logger: o.Logger.With("component", "delivery"),
+		Worker: o.Worker, Lease: o.Lease, Observe: observe, ObserveLateness: lateness, Logger: o.Logger.With("component", "delivery"),
 	})
 	enq := NewEnqueuer(o.Redis, o.Lease*4/5)
 	sched := NewScheduler(SchedulerOptions{Store: o.Store, Redis: o.Redis, Enqueuer: enq, Worker: o.Worker,

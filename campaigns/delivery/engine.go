@@ -97,7 +97,10 @@ type Options struct {
 	// how long the channel took (zero when nothing was sent): the
 	// worker's Prometheus counters.
 	Observe func(ch models.Channel, status models.DeliveryStatus, took time.Duration)
-	Logger  *slog.Logger
+	// ObserveLateness, when set, is told how long after its scheduled
+	// time each message went out (issue 13's send latency histogram).
+	ObserveLateness func(ch models.Channel, late time.Duration)
+	Logger          *slog.Logger
 }
 
 // DefaultMaxAttempts is how many sends of a delivery are tried when
@@ -200,6 +203,9 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 	for i, o := range outcomes {
 		if e.o.Observe != nil {
 			e.o.Observe(claimed[i].Delivery.Channel, o.Status, took[i])
+		}
+		if e.o.ObserveLateness != nil && o.Status == models.DeliverySent {
+			e.o.ObserveLateness(claimed[i].Delivery.Channel, time.Since(claimed[i].Delivery.ScheduledAt))
 		}
 		if o.Status == models.DeliveryQueued {
 			retry.Count++

@@ -29,6 +29,15 @@ type Store interface {
 	// CadenceLimited counts customers at their own cadence's limit, and
 	// at limit's, at instant to.
 	CadenceLimited(ctx context.Context, to time.Time, limit *models.Cadence) (own, capped int64, err error)
+	// ContentSends counts messages sent per content version and UTC day.
+	ContentSends(ctx context.Context, from, to time.Time) ([]models.ContentSendDay, error)
+	// ContentApprovals lists the versions approved, with acknowledged
+	// warnings.
+	ContentApprovals(ctx context.Context, from, to time.Time) ([]models.ContentApproval, error)
+	// ActiveCampaignContent lists the campaigns that may still send.
+	ActiveCampaignContent(ctx context.Context) ([]models.ActiveContent, error)
+	// ComplaintActivity counts complaints per UTC day.
+	ComplaintActivity(ctx context.Context, from, to time.Time) ([]models.DayCount, error)
 }
 
 // Service implements models.ReportService over a Store.

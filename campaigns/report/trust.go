@@ -10,9 +10,9 @@ import (
 
 // TrustReport implements models.ReportService: consent per topic and
 // week with net growth, the pressure of the 30 days ending at the
-// period's end against the service-wide cap, and the customers at their
-// cadence's limit (or the cap's) at that end. EUNAVAILABLE when storage
-// is.
+// period's end against the service-wide cap, the customers at their
+// cadence's limit (or the cap's) at that end, content health, and the
+// trust index with its weekly trend. EUNAVAILABLE when storage is.
 func (s *Service) TrustReport(ctx context.Context, p models.ReportPeriod) (*models.TrustReport, error) {
 	days, err := s.store.ConsentActivity(ctx, p.From, p.To)
 	if err != nil {
@@ -29,6 +29,31 @@ func (s *Service) TrustReport(ctx context.Context, p models.ReportPeriod) (*mode
 	}
 	for _, w := range r.Consent {
 		r.NetGrowth[w.Topic] += w.Net
+	}
+	sends, err := s.store.ContentSends(ctx, p.From, p.To)
+	if err != nil {
+		return nil, err
+	}
+	approvals, err := s.store.ContentApprovals(ctx, p.From, p.To)
+	if err != nil {
+		return nil, err
+	}
+	complaints, err := s.store.ComplaintActivity(ctx, p.From, p.To)
+	if err != nil {
+		return nil, err
+	}
+	active, err := s.store.ActiveCampaignContent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.ContentHealth = contentHealth(sends, approvals)
+	for _, a := range active {
+		if a.StaleAt(p.To) {
+			r.ContentHealth.ActiveStale = append(r.ContentHealth.ActiveStale, a)
+		}
+	}
+	if r.Trust, err = s.trustTrend(ctx, p, days, sends, complaints, r.Pressure); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -67,6 +67,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 	if err := registerBacklog(registry, a.store); err != nil {
 		return err
 	}
+	if err := registerEvents(registry, a.store); err != nil {
+		return err
+	}
 	var handler http.Handler
 	addr := a.cfg.HTTPAddr
 	if roles&roleAPI != 0 {
