@@ -73,11 +73,8 @@ func (s *Store) ClaimConfirmations(ctx context.Context, limit int, worker string
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		out = nil
 		now := s.now()
-		res := tx.Model(&confirmationRow{}).Where("status IN ('planned', 'sending') AND status = ? AND lease_until < ?",
-			string(models.ConfirmationSending), now).Updates(map[string]any{"status": string(models.ConfirmationUnknown),
-			"lease_until": nil, "updated_at": now})
-		if res.Error != nil {
-			return res.Error
+		if err := s.settleDeadConfirmations(tx, now, limit); err != nil {
+			return err
 		}
 		q := tx.Where("status IN ('planned', 'sending') AND status = ? AND scheduled_at <= ? AND expires_at > ?",
 			string(models.ConfirmationPlanned), now, now).Order("scheduled_at, id").Limit(limit)
@@ -103,6 +100,26 @@ func (s *Store) ClaimConfirmations(ctx context.Context, limit int, worker string
 		return nil, mapError(err, "Confirmations")
 	}
 	return out, nil
+}
+
+// settleDeadConfirmations makes unknown, with their event, up to limit
+// confirmations whose sender's lease ran out before now.
+func (s *Store) settleDeadConfirmations(tx *gorm.DB, now time.Time, limit int) error {
+	q := tx.Where("status IN ('planned', 'sending') AND status = ? AND lease_until < ?", string(models.ConfirmationSending), now).
+		Order("id").Limit(limit)
+	if s.dialect == DialectPostgres {
+		q = q.Clauses(skipLocked)
+	}
+	var dead []confirmationRow
+	if err := q.Find(&dead).Error; err != nil {
+		return err
+	}
+	for i := range dead {
+		if err := s.endConfirmation(tx, &dead[i], models.ConfirmationUnknown, "", now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // claimConfirmation decides one due confirmation inside the claim.

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -187,5 +188,28 @@ func TestPendingConsentIsNotEligible(t *testing.T) {
 			t.Errorf("deliveries %+v, want only %d's", ds, confirmed.ID)
 		}
 		_ = pending
+	})
+}
+
+// A confirmation whose sender died mid-send (its lease ran out) may have
+// reached the customer: it becomes unknown, is never sent again on its
+// own, and says so to integrations.
+func TestAConfirmationWhoseSenderDiedBecomesUnknown(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDOIFixture(t, backend)
+		f.add("reader", "g", nil)
+		f.optIn("reader")
+		if got, err := f.s.ClaimConfirmations(f.ctx, 10, "w1", claimLease, f.planner); err != nil || len(got) != 1 {
+			t.Fatalf("claimed %d (%v), want 1", len(got), err)
+		}
+		f.clk.Advance(claimLease + time.Second)
+		if got, err := f.s.ClaimConfirmations(f.ctx, 10, "w2", claimLease, f.planner); err != nil || len(got) != 0 {
+			t.Fatalf("claimed %d (%v) after the lease ran out, want none", len(got), err)
+		}
+		evs := f.events(models.EventConfirmation)
+		var data struct{ Status string }
+		if len(evs) != 1 || json.Unmarshal(evs[0].Data, &data) != nil || data.Status != "unknown" {
+			t.Errorf("%d events, the first with status %q; want one consent.confirmation with status unknown", len(evs), data.Status)
+		}
 	})
 }
