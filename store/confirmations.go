@@ -133,6 +133,10 @@ func (s *Store) claimConfirmation(tx *gorm.DB, r *confirmationRow, worker string
 	if err != nil {
 		return nil, s.endConfirmation(tx, r, models.ConfirmationSkipped, models.ReasonErased, now)
 	}
+	// A hard-bounced address is gone for confirmations as for deliveries.
+	if err := s.dropBouncedAddresses(tx, map[int64]*models.Customer{cust.ID: cust}); err != nil {
+		return nil, err
+	}
 	var consent []consentRow
 	if err := tx.Where("customer_id = ? AND topic = ?", r.CustomerID, r.Topic).Limit(1).Find(&consent).Error; err != nil {
 		return nil, err

@@ -213,3 +213,25 @@ func TestAConfirmationWhoseSenderDiedBecomesUnknown(t *testing.T) {
 		}
 	})
 }
+
+// An address that bounced hard is not sent a confirmation, as it is not
+// sent a delivery: the confirmation is skipped as no_address.
+func TestAConfirmationToABouncedAddressIsSkipped(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDOIFixture(t, backend)
+		f.add("bounced", "g", nil)
+		if _, err := f.s.RecordChannelFeedback(f.ctx, &models.ChannelFeedback{Kind: models.FeedbackHardBounce,
+			Channel: models.ChannelEmail, Address: "bounced@example.com", OccurredAt: f.now()}); err != nil {
+			t.Fatal(err)
+		}
+		f.optIn("bounced")
+		if got, err := f.s.ClaimConfirmations(f.ctx, 10, "w1", claimLease, f.planner); err != nil || len(got) != 0 {
+			t.Fatalf("claimed %d (%v) for a bounced address, want none", len(got), err)
+		}
+		evs := f.events(models.EventConfirmation)
+		var data struct{ Status, Reason string }
+		if len(evs) != 1 || json.Unmarshal(evs[0].Data, &data) != nil || data.Status != "skipped" || data.Reason != string(models.ReasonNoAddress) {
+			t.Errorf("%d events, the first %+v; want one skipped no_address", len(evs), data)
+		}
+	})
+}
