@@ -48,14 +48,43 @@ var openConfirmation = []string{string(models.ConfirmationPlanned), string(model
 	string(models.ConfirmationSent), string(models.ConfirmationFailed), string(models.ConfirmationSkipped),
 	string(models.ConfirmationUnknown)}
 
+// confirmationQuietPeriod is how long after a confirmation message an
+// opt-in from a bulk source (api, crm, import) for the same customer and
+// topic asks nothing again: a CRM re-sending an opt-in the customer let
+// lapse must not turn the question into a reminder series.
+const confirmationQuietPeriod = 30 * 24 * time.Hour
+
 // planConfirmation plans the confirmation message of the pending consent
 // event seq, due now (the sender waits for the customer's window), valid
-// for the store's confirmation expiry.
-func (s *Store) planConfirmation(tx *gorm.DB, customerID int64, topic string, seq int64) error {
+// for the store's confirmation expiry. For a bulk source, when the
+// customer was sent one for the topic within confirmationQuietPeriod,
+// the confirmation is skipped (cadence_cap) with its event: the consent
+// stays pending until it lapses, and the customer can still opt in on the
+// preference center, which always asks.
+func (s *Store) planConfirmation(tx *gorm.DB, customerID int64, topic string, seq int64, bulk bool) error {
 	now := s.now()
 	row := confirmationRow{CustomerID: customerID, Topic: topic, ConsentSeq: seq, Status: string(models.ConfirmationPlanned),
 		ScheduledAt: now, ExpiresAt: now.Add(s.confirmationExpiry), CreatedAt: now, UpdatedAt: now}
-	return tx.Create(&row).Error
+	if bulk {
+		var recent int64
+		// sent_at is set when a send starts; failed and skipped ones did
+		// not reach the customer (an expired one may have).
+		err := tx.Model(&confirmationRow{}).Where("customer_id = ? AND topic = ? AND sent_at > ? AND status NOT IN ?", customerID, topic,
+			now.Add(-confirmationQuietPeriod), []string{string(models.ConfirmationFailed), string(models.ConfirmationSkipped)}).Count(&recent).Error
+		if err != nil {
+			return err
+		}
+		if recent > 0 {
+			row.Status, row.Reason = string(models.ConfirmationSkipped), string(models.ReasonCadenceCap)
+		}
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return err
+	}
+	if row.Status == string(models.ConfirmationSkipped) {
+		return s.confirmationEvent(tx, &row, models.ConfirmationSkipped, models.ReasonCadenceCap)
+	}
+	return nil
 }
 
 // ClaimConfirmations claims up to limit confirmations that are due and

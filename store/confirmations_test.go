@@ -235,3 +235,31 @@ func TestAConfirmationToABouncedAddressIsSkipped(t *testing.T) {
 		}
 	})
 }
+
+// A CRM that sends the same opt-in again after the customer let the first
+// confirmation lapse does not make Candor ask again within the quiet
+// period: the new pending consent gets no message and lapses in turn.
+func TestABulkOptInAsksAtMostOncePerQuietPeriod(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDOIFixture(t, backend)
+		f.add("quiet", "g", nil)
+		f.optIn("quiet")
+		cs, err := f.s.ClaimConfirmations(f.ctx, 10, "w1", claimLease, f.planner)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("claimed %d (%v), want 1", len(cs), err)
+		}
+		if err := f.s.RecordConfirmations(f.ctx, []models.ConfirmationOutcome{{ID: cs[0].Confirmation.ID, Status: models.ConfirmationSent}}); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.Advance(models.DefaultConfirmationExpiry + time.Hour)
+		if n, err := f.s.ExpireConfirmations(f.ctx, 10); err != nil || n != 1 {
+			t.Fatalf("lapsed %d (%v), want 1", n, err)
+		}
+		if got, changed := f.optIn("quiet"); !changed || got.Status != models.ConsentPending {
+			t.Fatalf("second opt-in = %+v (changed %v), want pending", got, changed)
+		}
+		if again, err := f.s.ClaimConfirmations(f.ctx, 10, "w1", claimLease, f.planner); err != nil || len(again) != 0 {
+			t.Errorf("claimed %d (%v): the customer was asked again within the quiet period", len(again), err)
+		}
+	})
+}

@@ -190,7 +190,7 @@ func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *mo
 		out = &done[0]
 		if status == models.ConsentPending {
 			// Inserted after the ledger head's lock, which allows inserts only.
-			return s.planConfirmation(tx, cust.ID, topic, seq)
+			return s.planConfirmation(tx, cust.ID, topic, seq, isBulkSource(source))
 		}
 		return nil
 	})
