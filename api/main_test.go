@@ -245,5 +245,6 @@ func mustJSON(tb testing.TB, v any) string {
 // testPreferences is the preference center over st, offering every
 // channel (as embedded mode does, where each writes to the outbox).
 func testPreferences(st *store.Store, keys *secrets.Keys) *preferences.Service {
-	return preferences.New(st, models.Channels, preferences.Links(worker.CustomerLinks(keys, "https://candor.example")))
+	return preferences.New(st, models.Channels, preferences.Links(worker.CustomerLinks(keys, "https://candor.example")),
+		campaigns.NewPlanner(models.PlanSettings{Channels: models.Channels}), keys)
 }

@@ -12,23 +12,33 @@ import (
 
 // offeredContent answers GET /p/{token}/content/{id}: an item the page
 // offers, to read at once, saying first whether the customer already
-// received it and what a correction changed since. ENOTFOUND for content
-// the page does not offer this customer.
+// received it and what a correction changed since, with a form to have it
+// sent. ENOTFOUND for content the page does not offer this customer.
 func (s *server) offeredContent(c *gin.Context) {
 	cust, err := s.tokenCustomer(c, secrets.PurposePreferences)
-	var read *models.SentMessageCopy
-	var receipt *models.ContentReceipt
+	var item *models.OfferedItem
 	if err == nil {
-		id, perr := strconv.ParseInt(c.Param("id"), 10, 64)
-		if perr != nil || id <= 0 {
-			err = models.Errorf(models.ENOTFOUND, "No such content.")
-		} else {
-			read, receipt, err = s.preferences.OfferedContent(c.Request.Context(), cust, id)
+		var id int64
+		if id, err = pathID(c, "No such content."); err == nil {
+			item, err = s.preferences.OfferedContent(c.Request.Context(), cust, id)
 		}
 	}
 	if err != nil {
 		s.writePageError(c, err)
 		return
 	}
-	s.writePage(c, http.StatusOK, web.PageContent, web.ContentData{Message: read, Receipt: receipt, BackURL: s.linksFor(cust).PreferencesURL})
+	form := &web.RequestForm{State: item.State, CSRF: s.keys.FormToken(cust.ID, item.State), Action: c.Param("id") + "/request",
+		Channel: cust.PreferredChannel, Timezone: cust.Timezone}
+	s.writePage(c, http.StatusOK, web.PageContent, web.ContentData{Message: item.Message, Receipt: item.Receipt,
+		BackURL: s.linksFor(cust).PreferencesURL, Request: form})
+}
+
+// pathID reads the :id path parameter of a page. ENOTFOUND (with
+// notFound as the message) unless it is a positive number.
+func pathID(c *gin.Context, notFound string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Errorf(models.ENOTFOUND, "%s", notFound)
+	}
+	return id, nil
 }

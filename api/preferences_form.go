@@ -47,7 +47,9 @@ func currentValues(page *models.PreferencePage) web.PreferenceValues {
 	v := web.PreferenceValues{Wanted: map[string]bool{}, Channel: c.PreferredChannel, Timezone: c.Timezone,
 		Windows: models.FormatWindowsSpec(c.PreferredWindows)}
 	for _, t := range page.Topics {
-		v.Wanted[t.Key] = t.Status == models.ConsentOptedIn
+		// A pending (double opt-in) topic stays ticked: saving the form
+		// for another change must not withdraw it.
+		v.Wanted[t.Key] = t.Status == models.ConsentOptedIn || t.Status == models.ConsentPending
 	}
 	if c.Cadence != nil {
 		v.CadenceMax, v.CadencePer = strconv.Itoa(c.Cadence.Max), c.Cadence.Per

@@ -103,6 +103,9 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/p/:token/erase", public, s.eraseMyData},
 		{http.MethodGet, "/p/:token/messages/:id", public, s.sentMessage},
 		{http.MethodGet, "/p/:token/content/:id", public, s.offeredContent},
+		{http.MethodPost, "/p/:token/content/:id/request", public, s.requestContent},
+		{http.MethodGet, "/p/:token/confirm/:topic", public, s.confirmPage},
+		{http.MethodPost, "/p/:token/confirm/:topic", public, s.confirmConsent},
 
 		{http.MethodGet, "/v1/customers", models.RoleViewer, s.listCustomers},
 		{http.MethodPost, "/v1/customers/batch", models.RoleEditor, s.batchCustomers},

@@ -57,6 +57,7 @@ type topicPatch struct {
 	Key         *string `json:"key"`
 	Name        *string `json:"name"`
 	Description *string `json:"description"`
+	DoubleOptIn *bool   `json:"double_opt_in"`
 }
 
 // updateTopic answers PATCH /v1/topics/{key}. EINVALID (also for a changed
@@ -88,12 +89,15 @@ func (p topicPatch) apply(t *models.Topic) (*models.TopicInput, error) {
 		probs.Add("/key", "immutable", "a topic's key cannot change; create a new topic instead")
 		return nil, probs.Err()
 	}
-	in := &models.TopicInput{Key: t.Key, Name: t.Name, Description: t.Description}
+	in := &models.TopicInput{Key: t.Key, Name: t.Name, Description: t.Description, DoubleOptIn: t.DoubleOptIn}
 	if p.Name != nil {
 		in.Name = *p.Name
 	}
 	if p.Description != nil {
 		in.Description = *p.Description
+	}
+	if p.DoubleOptIn != nil {
+		in.DoubleOptIn = *p.DoubleOptIn
 	}
 	return in, in.Validate(false)
 }

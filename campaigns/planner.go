@@ -42,7 +42,7 @@ func (p *Planner) Plan(t models.PlanTarget) models.CampaignPlan {
 	ps := p.settings
 	pl := &Plan{target: t, settings: ps, limited: p.limited, capacity: schedule.NewCapacityPlanner(ps.SendsPerMinute)}
 	pl.eval = eligibility.Evaluator{
-		CampaignID: t.CampaignID, Topic: t.Version.Topic, Correction: t.Correction,
+		CampaignID: t.CampaignID, Topic: t.Version.Topic, Correction: t.Correction, OnRequest: t.OnRequest,
 		Spread: t.Spread, NotBefore: t.NotBefore.UTC(), NotAfter: t.NotAfter.UTC(),
 		DefaultLocale: t.Version.DefaultLocale, VariantLocales: content.VariantLocales(&t.Version.ContentInput),
 		Channels: ps.Channels, DefaultTimezone: ps.DefaultTimezone, DefaultWindows: ps.DefaultWindows,
@@ -107,7 +107,7 @@ func (p *Plan) Decide(ctx context.Context, f *models.PlanFacts) (models.PlanDeci
 		d.Reason = models.ReasonNoSlot
 		return d, nil
 	}
-	if !p.target.Correction && !slot.At.Equal(x.Slot.At) {
+	if !p.cadenceExempt() && !slot.At.Equal(x.Slot.At) {
 		// The rolling period around the new time may hold a message the
 		// old one did not. The minute capacity reserved stays taken,
 		// which only leaves it emptier than allowed.
@@ -192,7 +192,7 @@ func (p *Plan) Replan(ctx context.Context, f *models.PlanFacts, d *models.Delive
 	if !ok {
 		return expire(models.ReasonNoSlot)
 	}
-	if !p.target.Correction {
+	if !p.cadenceExempt() {
 		p.counted.times = f.Counted
 		_, ok, err := eligibility.CheckCadence(ctx, &p.counted, c.ID, slot.At, c.Cadence, p.settings.GlobalCap)
 		if err != nil {
@@ -204,6 +204,10 @@ func (p *Plan) Replan(ctx context.Context, f *models.PlanFacts, d *models.Delive
 	}
 	return models.PlanDecision{Channel: d.Channel, Locale: d.Locale, At: slot.At.UTC()}, nil
 }
+
+// cadenceExempt: a correction's one message and a customer's own request
+// are not held back by cadence (see models.PlanTarget).
+func (p *Plan) cadenceExempt() bool { return p.target.Correction || p.target.OnRequest }
 
 // counted is an eligibility.CadenceCounter over one customer's counted
 // instants.

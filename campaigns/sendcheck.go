@@ -55,7 +55,7 @@ func (p *Plan) CheckSend(ctx context.Context, f *models.PlanFacts, d *models.Del
 		return models.SendDecision{Action: models.SendReplan, Reason: reason, At: next.At.UTC(), Channel: d.Channel, Locale: d.Locale,
 			PreferenceVersion: c.PreferenceVersion}, nil
 	}
-	if !p.target.Correction && !sendCadenceOK(f.Counted, now, c.Cadence, p.settings.GlobalCap) {
+	if !p.cadenceExempt() && !sendCadenceOK(f.Counted, now, c.Cadence, p.settings.GlobalCap) {
 		return end(models.SendSkip, models.ReasonCadenceCap)
 	}
 	return models.SendDecision{Action: models.SendNow, Channel: d.Channel, Locale: d.Locale, Address: c.Address(d.Channel),

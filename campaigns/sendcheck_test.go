@@ -113,6 +113,20 @@ func TestCheckSend(t *testing.T) {
 				f.Counted = []time.Time{plannerNow}
 			},
 			want: send},
+		{name: "content the customer asked for is exempt from cadence",
+			target: func(t *models.PlanTarget) { t.OnRequest = true },
+			facts: func(f *models.PlanFacts) {
+				f.Customer.Cadence = &models.Cadence{Max: 1, Per: "1d"}
+				f.Counted = []time.Time{plannerNow}
+			},
+			want: send},
+		{name: "content the customer asked for still waits for their window",
+			target: func(t *models.PlanTarget) { t.OnRequest = true; t.Now = plannerNow.Add(9 * time.Hour) },
+			want:   replan(models.ReasonWindowMissed, email, tuesday, 3)},
+		{name: "content the customer asked for is never sent on another channel",
+			target: func(t *models.PlanTarget) { t.OnRequest = true },
+			facts:  func(f *models.PlanFacts) { f.Customer.PreferredChannel = models.ChannelWebhook },
+			want:   skip(models.ReasonChannelChanged)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

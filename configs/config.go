@@ -38,6 +38,7 @@ type Config struct {
 	// table and the example file show "unset" rather than year 1.
 	SecretKeyPreviousUntil string        `env:"CANDOR_SECRET_KEY_PREVIOUS_UNTIL" yaml:"secret_key_previous_until" desc:"End of a key rotation (RFC 3339 time, e.g. 2026-07-01T00:00:00Z): from then on links signed with CANDOR_SECRET_KEY_PREVIOUS no longer verify. Unset: they verify while that variable is set."`
 	PreferenceLinkMaxAge   time.Duration `env:"CANDOR_PREFERENCE_LINK_MAX_AGE" yaml:"preference_link_max_age" desc:"How long a preference center link works after the message carrying it was sent, e.g. 2160h (90 days); 0s: no limit. Unsubscribe links never expire by age."`
+	DoubleOptInExpiry      time.Duration `env:"CANDOR_DOUBLE_OPT_IN_EXPIRY" yaml:"double_opt_in_expiry" desc:"How long an opt-in for a double opt-in topic waits for the customer's confirmation (1h to 90 days); then it lapses and the consent is recorded as opted_out with source double_opt_in."`
 	AdminAPIKey            string        `env:"CANDOR_ADMIN_API_KEY" yaml:"admin_api_key" redact:"value" desc:"If set, this key (cnd_..., at least 24 characters) exists as an admin API key at start."`
 	PublicURL              string        `env:"CANDOR_PUBLIC_URL" yaml:"public_url" desc:"Absolute http(s) base of the links put into messages; a trailing slash is removed. Unset: http://localhost:PORT with the port of CANDOR_HTTP_ADDR (its host when it names one), and the start-up log says so."`
 
@@ -102,6 +103,7 @@ func Defaults() *Config {
 		WorkerConcurrency: 20,
 		WorkerLease:       5 * time.Minute,
 		WorkerAddr:        ":8081",
+		DoubleOptInExpiry: 7 * 24 * time.Hour,
 		MaxBodyBytes:      1 << 20,
 		APIRateLimit:      "20/s",
 		ShutdownTimeout:   20 * time.Second,

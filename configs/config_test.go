@@ -59,6 +59,7 @@ func TestDefaults(t *testing.T) {
 		WorkerConcurrency: 20,
 		WorkerLease:       5 * time.Minute,
 		WorkerAddr:        ":8081",
+		DoubleOptInExpiry: 7 * 24 * time.Hour,
 		MaxBodyBytes:      1048576,
 		APIRateLimit:      "20/s",
 		ShutdownTimeout:   20 * time.Second,

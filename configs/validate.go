@@ -118,6 +118,9 @@ func (c *Config) validateSecrets(p *problems, mode Mode) {
 			p.add("CANDOR_SECRET_KEY_PREVIOUS_UNTIL", "requires", "is set but CANDOR_SECRET_KEY_PREVIOUS is not: it ends a rotation that has not begun")
 		}
 	}
+	if c.DoubleOptInExpiry < time.Hour || c.DoubleOptInExpiry > 90*24*time.Hour {
+		p.add("CANDOR_DOUBLE_OPT_IN_EXPIRY", "range", "must be between 1h and 2160h (90 days), got %s", c.DoubleOptInExpiry)
+	}
 	if c.PreferenceLinkMaxAge < 0 || (c.PreferenceLinkMaxAge > 0 && c.PreferenceLinkMaxAge < 24*time.Hour) {
 		p.add("CANDOR_PREFERENCE_LINK_MAX_AGE", "range", "must be 0s (no limit) or at least 24h: links are dated by day, got %s", c.PreferenceLinkMaxAge)
 	}

@@ -18,6 +18,10 @@ type ContentReceipt struct {
 	// CorrectedSince names an approved correction of this content that
 	// was approved after the customer received it.
 	CorrectedSince *Correction `json:"corrected_since,omitempty"`
+	// Pending is a delivery of the content to the customer that is
+	// planned, queued or being sent (a request or a campaign): the
+	// preference center says it is on its way. Not part of the API answer.
+	Pending *PendingSend `json:"-"`
 }
 
 // Correction is an approved correction of a content item: what changed.

@@ -63,6 +63,14 @@ const (
 	// cannot be retried safely; the message may or may not have gone out.
 	// Data: delivery_id, campaign_id, external_id, channel.
 	EventDeliveryUnknown EventType = "delivery.unknown"
+	// EventContentRequested: a customer asked, on the preference center,
+	// for a content item to be sent to them; a delivery was planned.
+	// Data: content_id, campaign_id, delivery_id, external_id, channel.
+	EventContentRequested EventType = "content.requested"
+	// EventConfirmation: a double opt-in confirmation message reached an
+	// outcome. Data: confirmation_id, external_id, topic, channel, status
+	// (sent, failed, unknown, skipped, confirmed, expired), reason.
+	EventConfirmation EventType = "consent.confirmation"
 )
 
 // Event is one entry of the outbox. Data never holds PII: integrations

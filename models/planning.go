@@ -34,6 +34,10 @@ type PlanTarget struct {
 	// Correction campaigns go to the recipients of the content they
 	// correct, exempt from already_received and cadence_cap.
 	Correction bool
+	// OnRequest is a customer's own request from the preference center:
+	// exempt from cadence_cap (they asked for it), never from consent,
+	// channel, window or already_received.
+	OnRequest bool
 	// Spread places sends across their window instead of at its start.
 	Spread bool
 	// NotBefore and NotAfter are the campaign's window (UTC).

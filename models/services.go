@@ -283,7 +283,25 @@ type PreferenceService interface {
 	// on a topic the customer opted into) for reading in the browser, in
 	// the customer's locale, with their receipt. ENOTFOUND for any other
 	// content.
-	OfferedContent(ctx context.Context, c *Customer, contentID int64) (*SentMessageCopy, *ContentReceipt, error)
+	OfferedContent(ctx context.Context, c *Customer, contentID int64) (*OfferedItem, error)
+	// RequestContent asks for an offered item to be sent through the
+	// customer's preferred channel in their next window, exempt from
+	// their cadence. Idempotent per (customer, content, page state):
+	// the same form twice plans one delivery. Never plans a second copy
+	// of what they received or will receive (the outcome says so).
+	// ENOTFOUND for content not offered to them; ECONFLICT for content
+	// retired or expired meanwhile.
+	RequestContent(ctx context.Context, c *Customer, contentID int64, state string) (*ContentRequest, error)
+	// PendingConfirmation checks a double opt-in link: code must be the
+	// one sent for the customer's pending consent on topic. A link
+	// already used answers with Confirmed set. ENOTFOUND for a code that
+	// does not verify or nothing pending; ECONFLICT when it lapsed.
+	PendingConfirmation(ctx context.Context, c *Customer, topic, code string) (*PendingConfirmation, error)
+	// ConfirmConsent is PendingConfirmation, then records the consent as
+	// opted_in with source double_opt_in and ev in the ledger. Using the
+	// link again changes nothing and answers Confirmed. Errors as
+	// PendingConfirmation, and ECONFLICT when the consent changed since.
+	ConfirmConsent(ctx context.Context, c *Customer, topic, code string, ev Evidence) (*PendingConfirmation, error)
 	// ExportData is CustomerExport for the customer. ENOTFOUND.
 	ExportData(ctx context.Context, c *Customer) (*CustomerExport, error)
 	// EraseData is EraseCustomer for the customer. ENOTFOUND.

@@ -9,9 +9,12 @@ import (
 // Topic is a subject a customer can opt into, such as "pricing-guides".
 // Content names the topic whose consent it needs.
 type Topic struct {
-	Key         string    `json:"key"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// DoubleOptIn: an opt-in needs the customer's confirmation through a
+	// link sent to them; until then the consent is pending.
+	DoubleOptIn bool      `json:"double_opt_in"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
@@ -31,6 +34,7 @@ type TopicInput struct {
 	Key         string `json:"key"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	DoubleOptIn bool   `json:"double_opt_in"`
 }
 
 // Validate checks a topic; withKey also checks the key (on create).

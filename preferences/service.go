@@ -28,6 +28,14 @@ type Store interface {
 	Delivery(ctx context.Context, id int64) (*models.Delivery, error)
 	// ContentVersion returns an approved version (ContentService).
 	ContentVersion(ctx context.Context, id int64, version int) (*models.ContentVersion, error)
+	// RequestContent plans a requested item's delivery, decided by
+	// planner as a launch decides (store.RequestContent).
+	RequestContent(ctx context.Context, in models.ContentRequestInput, planner models.Planner) (*models.ContentRequest, error)
+	// PendingConsent, Confirmations and ConfirmConsent serve double
+	// opt-in links (store/confirmations_consent.go).
+	PendingConsent(ctx context.Context, customerID int64, topic string) (*models.PendingConfirmation, error)
+	Confirmations(ctx context.Context, customerID int64, topic string) ([]*models.Confirmation, error)
+	ConfirmConsent(ctx context.Context, customerID int64, topic string, seq int64, ev models.Evidence) (*models.Consent, error)
 }
 
 // Links returns a customer's unsubscribe and preference URLs, put into a
@@ -39,14 +47,17 @@ type Service struct {
 	store    Store
 	channels []models.Channel
 	links    Links
+	planner  models.Planner
+	codes    ConfirmationCodes
 	now      func() time.Time
 }
 
 // New returns the preference center over st. channels are those Candor can
 // send on (models.PlanSettings.Channels): a customer may only choose one
-// of them.
-func New(st Store, channels []models.Channel, links Links) *Service {
-	return &Service{store: st, channels: slices.Clone(channels), links: links, now: time.Now}
+// of them. planner decides requested content as launches do; codes
+// verifies double opt-in links.
+func New(st Store, channels []models.Channel, links Links, planner models.Planner, codes ConfirmationCodes) *Service {
+	return &Service{store: st, channels: slices.Clone(channels), links: links, planner: planner, codes: codes, now: time.Now}
 }
 
 var _ models.PreferenceService = (*Service)(nil)

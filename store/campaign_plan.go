@@ -80,7 +80,7 @@ func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, planner models.Planner, n
 	}
 	p := &plan{campaign: row, version: version, anyReceived: true, anyCadence: true}
 	p.target = models.PlanTarget{CampaignID: row.ID, Version: version, Correction: row.RecipientsOf != nil,
-		Spread: row.Spread, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(), Now: now}
+		OnRequest: row.Kind == string(models.CampaignKindRequest), Spread: row.Spread, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(), Now: now}
 	p.decide = planner.Plan(p.target)
 	return p, nil
 }

@@ -32,6 +32,12 @@ type campaignRow struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	LaunchedAt     *time.Time
+	// Kind is "campaign" or, for a customer's request from the preference
+	// center, "request" (migration 00017). The column's default fills it
+	// for campaigns created before requests existed and by CreateCampaign.
+	Kind string `gorm:"default:campaign"`
+	// RequestKey makes a request idempotent (unique when set).
+	RequestKey *string
 }
 
 func (campaignRow) TableName() string { return "campaigns" }
@@ -81,7 +87,10 @@ func (s *Store) Campaigns(ctx context.Context, page models.Page) ([]*models.Camp
 	if err != nil {
 		return nil, "", err
 	}
-	return pageBy(s.db.WithContext(ctx), ks, "Campaigns", func(r campaignRow) int64 { return r.ID }, (*campaignRow).model)
+	// Requests from the preference center are one customer's: they are
+	// not the operators' campaigns (docs/preferences.md).
+	db := s.db.WithContext(ctx).Where("kind = ?", string(models.CampaignKindCampaign))
+	return pageBy(db, ks, "Campaigns", func(r campaignRow) int64 { return r.ID }, (*campaignRow).model)
 }
 
 // checkCampaignInput validates in and checks inside tx that its content

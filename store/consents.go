@@ -146,18 +146,24 @@ func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *mo
 		if err != nil {
 			return err
 		}
-		var n int64
-		if err := tx.Model(&topicRow{}).Where("key = ?", topic).Count(&n).Error; err != nil {
+		var topics []topicRow
+		if err := tx.Where("key = ?", topic).Limit(1).Find(&topics).Error; err != nil {
 			return err
 		}
-		if n == 0 {
+		if len(topics) == 0 {
 			return models.Errorf(models.ENOTFOUND, "Topic %q not found.", topic)
+		}
+		status := in.Status
+		if topics[0].DoubleOptIn && status == models.ConsentOptedIn && source != models.SourceDoubleOptIn {
+			// Double opt-in: the consent waits for the customer's own
+			// confirmation (ConfirmConsent), asked by a message.
+			status = models.ConsentPending
 		}
 		// Read before locking: a repeated request (the common retry case)
 		// then costs no write at all.
 		if cur, err := currentConsent(tx, cust.ID, topic); err != nil {
 			return err
-		} else if cur.Status == in.Status {
+		} else if sameConsent(cur.Status, status) {
 			out = cur
 			return errNoChange
 		}
@@ -168,7 +174,7 @@ func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *mo
 		// Another writer may have made the same change while we waited.
 		if cur, err := currentConsent(tx, cust.ID, topic); err != nil {
 			return err
-		} else if cur.Status == in.Status {
+		} else if sameConsent(cur.Status, status) {
 			out = cur
 			return errNoChange
 		}
@@ -177,11 +183,15 @@ func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *mo
 				"This customer's address belonged to an erased customer, so consent cannot be given on their behalf (source %s); the customer must opt in again themselves through the preference center.", source)
 		}
 		done, err := s.appendConsentEvents(tx, []newConsentEvent{{CustomerID: cust.ID, ExternalID: deref(cust.ExternalID),
-			Seq: seq, Topic: topic, Status: in.Status, Source: source, Evidence: in.Evidence}})
+			Seq: seq, Topic: topic, Status: status, Source: source, Evidence: in.Evidence}})
 		if err != nil {
 			return err
 		}
 		out = &done[0]
+		if status == models.ConsentPending {
+			// Inserted after the ledger head's lock, which allows inserts only.
+			return s.planConfirmation(tx, cust.ID, topic, seq, isBulkSource(source))
+		}
 		return nil
 	})
 	if errors.Is(err, errNoChange) {
@@ -191,6 +201,13 @@ func (s *Store) SetConsent(ctx context.Context, externalID, topic string, in *mo
 		return nil, false, mapError(err, "Consent")
 	}
 	return out, true, nil
+}
+
+// sameConsent reports whether asking for want changes nothing: the same
+// status, or a double opt-in asked again of a customer who is already
+// opted in (they confirmed before; asking must not undo it).
+func sameConsent(cur, want models.ConsentStatus) bool {
+	return cur == want || (want == models.ConsentPending && cur == models.ConsentOptedIn)
 }
 
 func isBulkSource(src models.ConsentSource) bool {

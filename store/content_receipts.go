@@ -28,16 +28,25 @@ func (s *Store) ContentReceipt(ctx context.Context, externalID string, contentID
 	return r, nil
 }
 
-// receipt reads the customer's sent delivery of the content (the unique
-// index on customer and content allows one) and corrections since.
+// receipt reads the customer's sent or pending delivery of the content
+// (the unique index on customer and content allows one of either) and
+// corrections since it was sent.
 func (s *Store) receipt(db *gorm.DB, customerID, contentID int64, current int) (*models.ContentReceipt, error) {
 	r := &models.ContentReceipt{ContentID: contentID, Version: current}
 	var sent []deliveryRow
-	if err := db.Raw("SELECT "+deliveryColumns+" FROM deliveries WHERE customer_id = ? AND content_id = ? AND status = ?",
-		customerID, contentID, string(models.DeliverySent)).Scan(&sent).Error; err != nil {
+	if err := db.Raw("SELECT "+deliveryColumns+" FROM deliveries WHERE customer_id = ? AND content_id = ? "+
+		"AND status IN ('planned', 'queued', 'sending', 'sent')", customerID, contentID).Scan(&sent).Error; err != nil {
 		return nil, err
 	}
-	if len(sent) == 0 || sent[0].SentAt == nil {
+	if len(sent) == 0 {
+		return r, nil
+	}
+	if sent[0].Status != string(models.DeliverySent) {
+		d := sent[0]
+		r.Pending = &models.PendingSend{DeliveryID: d.ID, ScheduledAt: d.ScheduledAt.UTC(), Channel: models.Channel(d.Channel)}
+		return r, nil
+	}
+	if sent[0].SentAt == nil {
 		return r, nil
 	}
 	at := sent[0].SentAt.UTC()

@@ -84,7 +84,7 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 	plan := plans[d.CampaignID]
 	if plan == nil {
 		plan = planner.Plan(models.PlanTarget{CampaignID: camp.ID, Version: version, Correction: camp.RecipientsOf != nil,
-			Spread: camp.Spread, NotBefore: camp.NotBefore.UTC(), NotAfter: camp.NotAfter.UTC(), Now: now})
+			OnRequest: camp.Kind == string(models.CampaignKindRequest), Spread: camp.Spread, NotBefore: camp.NotBefore.UTC(), NotAfter: camp.NotAfter.UTC(), Now: now})
 		plans[d.CampaignID] = plan
 	}
 	cust := c.customers[d.CustomerID]

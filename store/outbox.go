@@ -32,8 +32,9 @@ func (outboxRow) TableName() string { return "outbox_messages" }
 // AddOutboxMessage keeps a message of the outbox transport. The campaign
 // and customer come from the delivery, so the outbox can be listed by
 // either. Adding a message for a delivery that has one already changes
-// nothing (a retried send is idempotent). ENOTFOUND for an unknown
-// delivery.
+// nothing (a retried send is idempotent). A negative delivery id is a
+// double opt-in confirmation's (models.Confirmation.MessageID): it
+// belongs to no campaign. ENOTFOUND for an unknown delivery.
 func (s *Store) AddOutboxMessage(ctx context.Context, m *models.OutboxMessage) error {
 	headers, err := json.Marshal(m.Headers)
 	if err != nil {
@@ -41,7 +42,13 @@ func (s *Store) AddOutboxMessage(ctx context.Context, m *models.OutboxMessage) e
 	}
 	err = s.tx(ctx, false, func(tx *gorm.DB) error {
 		var d deliveryRow
-		if err := tx.Select("id, campaign_id, customer_id").Where("id = ?", m.DeliveryID).Take(&d).Error; err != nil {
+		if m.DeliveryID < 0 {
+			var conf confirmationRow
+			if err := tx.Select("id, customer_id").Where("id = ?", -m.DeliveryID).Take(&conf).Error; err != nil {
+				return err
+			}
+			d = deliveryRow{ID: m.DeliveryID, CustomerID: conf.CustomerID}
+		} else if err := tx.Select("id, campaign_id, customer_id").Where("id = ?", m.DeliveryID).Take(&d).Error; err != nil {
 			return err
 		}
 		row := outboxRow{DeliveryID: d.ID, CampaignID: d.CampaignID, CustomerID: d.CustomerID, Channel: string(m.Channel),

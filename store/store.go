@@ -67,6 +67,10 @@ type Options struct {
 	// or pooler that was failed over or reconfigured is picked up. 0 means
 	// DefaultConnMaxLifetime.
 	ConnMaxLifetime time.Duration
+	// ConfirmationExpiry is how long a double opt-in stays pending before
+	// it lapses (CANDOR_DOUBLE_OPT_IN_EXPIRY); 0 means
+	// models.DefaultConfirmationExpiry.
+	ConfirmationExpiry time.Duration
 }
 
 // Pool defaults when Options leave them unset.
@@ -94,6 +98,8 @@ type Store struct {
 	previewTimeout time.Duration
 	// apiKeys caches verified API keys for APIKeyCacheTTL.
 	apiKeys apiKeyCache
+	// confirmationExpiry is Options.ConfirmationExpiry with its default.
+	confirmationExpiry time.Duration
 }
 
 var (
@@ -114,7 +120,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, models.Errorf(models.EINVALID, "store: Options.Rules is required")
 	}
 	s := &Store{keys: opts.Keys, rules: opts.Rules, clock: opts.Now, log: opts.Logger, planners: make(chan struct{}, maxPlanners),
-		previewTimeout: opts.PreviewTimeout}
+		previewTimeout: opts.PreviewTimeout, confirmationExpiry: opts.ConfirmationExpiry}
+	if s.confirmationExpiry <= 0 {
+		s.confirmationExpiry = models.DefaultConfirmationExpiry
+	}
 	if s.clock == nil {
 		s.clock = time.Now
 	}

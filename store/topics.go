@@ -14,6 +14,7 @@ type topicRow struct {
 	Key         string `gorm:"primaryKey"`
 	Name        string
 	Description string
+	DoubleOptIn bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -25,6 +26,7 @@ func (r *topicRow) model() *models.Topic {
 		Key:         r.Key,
 		Name:        r.Name,
 		Description: r.Description,
+		DoubleOptIn: r.DoubleOptIn,
 		CreatedAt:   r.CreatedAt.UTC(),
 		UpdatedAt:   r.UpdatedAt.UTC(),
 	}
@@ -67,7 +69,7 @@ func (s *Store) CreateTopic(ctx context.Context, in *models.TopicInput) (*models
 		return nil, err
 	}
 	now := s.now()
-	row := topicRow{Key: in.Key, Name: in.Name, Description: in.Description, CreatedAt: now, UpdatedAt: now}
+	row := topicRow{Key: in.Key, Name: in.Name, Description: in.Description, DoubleOptIn: in.DoubleOptIn, CreatedAt: now, UpdatedAt: now}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if isUniqueViolation(err) {
 			return nil, models.Errorf(models.ECONFLICT, "Topic %q already exists.", in.Key)
@@ -91,9 +93,10 @@ func (s *Store) UpdateTopic(ctx context.Context, key string, in *models.TopicInp
 	var out *models.Topic
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		res := tx.Model(&topicRow{}).Where("key = ?", key).Updates(map[string]any{
-			"name":        in.Name,
-			"description": in.Description,
-			"updated_at":  s.now(),
+			"name":          in.Name,
+			"description":   in.Description,
+			"double_opt_in": in.DoubleOptIn,
+			"updated_at":    s.now(),
 		})
 		if res.Error != nil {
 			return res.Error

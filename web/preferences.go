@@ -21,6 +21,8 @@ type ContentData struct {
 	Message *models.SentMessageCopy
 	Receipt *models.ContentReceipt
 	BackURL string
+	// Request is the "send it to me" form (web/templates/partials).
+	Request *RequestForm
 }
 
 // PreferencesData fills PagePreferences.

@@ -11,7 +11,7 @@ import (
 	"html/template"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var files embed.FS
 
 // Page names, one per template file besides the layout.
@@ -55,12 +55,12 @@ type Pages struct {
 // Load parses every page with the layout. It fails only if a template is
 // broken, which a test catches before release.
 func Load() (*Pages, error) {
-	layout, err := template.New(layoutTemplate).Funcs(funcs).ParseFS(files, "templates/"+layoutTemplate)
+	layout, err := template.New(layoutTemplate).Funcs(funcs).ParseFS(files, "templates/"+layoutTemplate, "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
 	p := &Pages{pages: map[string]*template.Template{}}
-	for _, name := range []string{PageUnsubscribe, PageUnsubscribed, PageError, PagePreferences, PageMessage, PageErase, PageErased, PageContent} {
+	for _, name := range []string{PageUnsubscribe, PageUnsubscribed, PageError, PagePreferences, PageMessage, PageErase, PageErased, PageContent, PageRequested, PageConfirm, PageConfirmed} {
 		t, err := layout.Clone()
 		if err == nil {
 			t, err = t.ParseFS(files, "templates/"+name+".html")

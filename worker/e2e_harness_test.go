@@ -123,7 +123,8 @@ func newHarness(t *testing.T, rate float64) *harness {
 	h.metrics = prometheus.NewRegistry()
 	h.pipe, err = worker.NewPipeline(worker.PipelineOptions{Store: s, Planner: h.planner, Channels: set,
 		Redis: h.redis, RedisClient: h.rdb, PerSecond: perSecond, Links: worker.CustomerLinks(keys, publicURL),
-		Worker: "e2e/" + t.Name(), Tick: 100 * time.Millisecond, Metrics: h.metrics, Logger: quiet()})
+		Confirm: worker.NewConfirmLinks(keys, publicURL),
+		Worker:  "e2e/" + t.Name(), Tick: 100 * time.Millisecond, Metrics: h.metrics, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

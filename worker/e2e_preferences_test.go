@@ -42,7 +42,7 @@ func TestSentMessageLeadsToThePreferenceCenter(t *testing.T) {
 		}
 		handler, err := api.New(api.Options{Store: h.s, Keys: h.keys, PublicURL: publicURL,
 			Campaigns:   campaigns.NewService(h.s, campaigns.NewPlanner(models.PlanSettings{Channels: models.Channels})),
-			Preferences: preferences.New(h.s, models.Channels, preferences.Links(worker.CustomerLinks(h.keys, publicURL))),
+			Preferences: preferences.New(h.s, models.Channels, preferences.Links(worker.CustomerLinks(h.keys, publicURL)), h.planner, h.keys),
 			Reports:     report.NewService(h.s, models.PlanSettings{})})
 		if err != nil {
 			t.Fatal(err)

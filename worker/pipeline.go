@@ -25,6 +25,7 @@ type PipelineStore interface {
 	delivery.Store
 	Store
 	InboxStore
+	ConfirmationStore
 }
 
 // PipelineOptions configure the sending pipeline of one process.
@@ -39,6 +40,10 @@ type PipelineOptions struct {
 	// PerSecond is each channel's send rate (zero or missing: unlimited).
 	PerSecond map[models.Channel]float64
 	Links     delivery.Links
+	// Confirm builds double opt-in confirmation links (NewConfirmLinks);
+	// nil sends no confirmations. Planner must then also be a
+	// models.ConfirmationChecker (campaigns.Planner is).
+	Confirm ConfirmLinks
 	// Worker names this process in leases and delivery events.
 	Worker string
 	// Lease is how long a claim holds its deliveries; a task is given up
@@ -95,10 +100,22 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 	enq := NewEnqueuer(o.Redis, o.Lease*4/5)
 	sched := NewScheduler(SchedulerOptions{Store: o.Store, Redis: o.Redis, Enqueuer: enq, Worker: o.Worker,
 		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
-		Logger: o.Logger.With("component", "scheduler")})
+		Confirmations: newPipelineConfirmer(o, m), Logger: o.Logger.With("component", "scheduler")})
 	inbox := NewInbox(InboxOptions{Store: o.Store, Worker: o.Worker, Lease: min(o.Lease, 30*time.Second),
 		Logger: o.Logger.With("component", "inbox")})
 	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched, Inbox: inbox}, nil
+}
+
+// newPipelineConfirmer returns the confirmation sender of o, or nil (an
+// untyped nil interface) when o sends no confirmations.
+func newPipelineConfirmer(o PipelineOptions, m Messenger) interface{ Run(context.Context) error } {
+	checker, ok := o.Planner.(models.ConfirmationChecker)
+	if o.Confirm == nil || !ok {
+		return nil
+	}
+	return NewConfirmer(ConfirmerOptions{Store: o.Store, Checker: checker, Messenger: m,
+		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links, Confirm: o.Confirm, Worker: o.Worker,
+		Lease: o.Lease, Logger: o.Logger.With("component", "confirmations")})
 }
 
 // RoundSize is how many deliveries of a send task the engine claims (and

@@ -44,8 +44,13 @@ type SchedulerOptions struct {
 	// StaleAfter is how long a queued delivery may wait before the
 	// reconciler checks that its task still exists.
 	StaleAfter time.Duration
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Confirmations, when set, sends the due double opt-in confirmations
+	// after each dispatch (worker/confirmations.go).
+	Confirmations interface {
+		Run(ctx context.Context) error
+	}
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Scheduler runs dispatch and reconciliation in the one process that
@@ -118,7 +123,10 @@ func (s *Scheduler) tick(ctx context.Context, reconcile bool) error {
 			return err
 		}
 	}
-	return s.Dispatch(ctx)
+	if err := s.Dispatch(ctx); err != nil || s.o.Confirmations == nil {
+		return err
+	}
+	return s.o.Confirmations.Run(ctx)
 }
 
 // Dispatch hands due deliveries to the queue while it has room.

@@ -25,6 +25,10 @@ type Evaluator struct {
 	// Correction campaigns are exempt from already_received and
 	// cadence_cap for their one message.
 	Correction bool
+	// OnRequest: the customer asked for this content from the preference
+	// center, so their cadence does not hold it back (consent, channel,
+	// window and already_received still do).
+	OnRequest bool
 	// Spread and Margin place the send inside its window (see schedule.Placement).
 	Spread bool
 	Margin time.Duration
@@ -251,6 +255,8 @@ func (e *Evaluator) timing(ctx context.Context, f CustomerFacts, r *ruleRun, tm 
 	switch {
 	case e.Correction:
 		r.rule(models.ReasonCadenceCap, RulePass, says("exempt: a correction of content the customer received"))
+	case e.OnRequest:
+		r.rule(models.ReasonCadenceCap, RulePass, says("exempt: the customer asked for this content"))
 	case !canPlan:
 		r.rule(models.ReasonCadenceCap, RuleSkipped, says("not evaluated: no send time without a time zone and windows"))
 	default:

@@ -103,7 +103,7 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	}
 	a.keys.SetTokenPolicy(cfg.TokenPolicy())
 	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log,
-		MaxConns: cfg.DBMaxConns, ConnMaxLifetime: cfg.DBConnMaxLifetime}
+		MaxConns: cfg.DBMaxConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, ConfirmationExpiry: cfg.DoubleOptInExpiry}
 	if command != "migrate" && command != "seed" {
 		// Serving statements are bounded (issue 15); building indexes
 		// and bulk loads may rightly take longer.

@@ -87,7 +87,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			RateLimit:    a.rateLimit(),
 			Reports:      report.NewService(a.store, planSettings(a.cfg)),
 			Preferences: preferences.New(a.store, planSettings(a.cfg).Channels,
-				preferences.Links(worker.CustomerLinks(a.keys, a.linkBase()))),
+				preferences.Links(worker.CustomerLinks(a.keys, a.linkBase())), campaigns.NewPlanner(planSettings(a.cfg)), a.keys),
 		}); err != nil {
 			return err
 		}
