@@ -61,6 +61,8 @@ func TestDefaults(t *testing.T) {
 		WorkerAddr:        ":8081",
 		MaxBodyBytes:      1048576,
 		APIRateLimit:      "20/s",
+		PageRateLimit:     "30/m",
+		PageClientLimit:   "300/m",
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  time.Minute,
 		PreviewTimeout:    15 * time.Second,
