@@ -277,6 +277,17 @@ func TestPreferenceCenterInABrowser(t *testing.T) {
 			open(t, ctx, srv.URL+"/p/not-a-token", http.StatusNotFound)
 			checkAccessibility(t, ctx, "link not valid")
 		})
+		t.Run("the too-many-requests page is accessible", func(t *testing.T) {
+			limited := newTestAPI(t, backend, func(o *Options) {
+				o.PageRateLimit = &PageRateLimit{Redis: redisClient(t), PerClient: Rate{Requests: 1, Period: time.Minute}}
+			})
+			srv := httptest.NewServer(limited.engine)
+			defer srv.Close()
+			ctx := newTab(t, browser)
+			open(t, ctx, srv.URL+"/p/not-a-token", http.StatusNotFound)
+			open(t, ctx, srv.URL+"/p/not-a-token", http.StatusTooManyRequests)
+			checkAccessibility(t, ctx, "too many requests")
+		})
 	})
 }
 
