@@ -8,14 +8,14 @@ require (
 	github.com/andybalholm/cascadia v1.3.5 // CSS selectors of <style> rules, matched on x/net/html nodes: what a reader of an HTML body sees
 	github.com/blevesearch/snowballstem v0.9.0 // Snowball stemmers (en, de, fr, es): word lists match every inflected form
 	github.com/caarlos0/env/v11 v11.4.2 // CANDOR_* environment loading
-	github.com/chromedp/chromedp v0.23.0 // tests: drive a headless Chromium (when installed) over the report pages and screenshot their charts
+	github.com/chromedp/chromedp v0.23.0 // tests only: drives headless Chromium for the accessibility test of the public pages (axe-core) and the report pages' charts
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // tests: AUTH PLAIN in the in-process SMTP sink
 	github.com/emersion/go-smtp v0.26.0 // tests: in-process SMTP sink for the email channel
 	github.com/getkin/kin-openapi v0.153.0 // tests: validate api/openapi.yaml and real responses against it
 	github.com/gin-gonic/gin v1.12.0 // HTTP router (the design names gin)
 	github.com/glebarez/go-sqlite v1.21.2 // the SQLite driver under glebarez/sqlite; tests register a probe SQL function with it
 	github.com/glebarez/sqlite v1.11.0 // pure-Go SQLite for gorm: CGO_ENABLED=0 builds
-	github.com/go-redis/redis_rate/v10 v10.0.1 // per-channel send rate shared by every worker through Redis (GCRA)
+	github.com/go-redis/redis_rate/v10 v10.0.1 // per-channel send rate shared by every worker, per-key API and per-link page limits, through Redis (GCRA)
 	github.com/google/go-cmp v0.7.0 // test diffs
 	github.com/hibiken/asynq v0.26.0 // task queue on Redis
 	github.com/jackc/pgx/v5 v5.12.0 // PostgreSQL driver; COPY for bulk writes
@@ -32,7 +32,7 @@ require (
 	go.opentelemetry.io/otel/sdk v1.47.0 // tracer provider, batching; sdk/trace/tracetest in tests
 	go.opentelemetry.io/otel/trace v1.47.0 // span types for the store and worker instrumentation
 	golang.org/x/net v0.61.0 // HTML tokenizer and tree: are the rendered links and disclaimer really visible
-	golang.org/x/text v0.44.0 // BCP 47 locale validation; NFKD and case folding of checked text
+	golang.org/x/text v0.44.0 // BCP 47 locale validation and matching; NFKD and case folding of checked text; message catalogues of the public pages
 	golang.org/x/time v0.14.0 // send-rate limits
 	gopkg.in/yaml.v3 v3.0.1 // optional YAML config file (CANDOR_CONFIG)
 	gorm.io/driver/postgres v1.6.3 // gorm on PostgreSQL (pgx)
@@ -120,4 +120,9 @@ require (
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/valyala/fastrand v1.1.0 // indirect
 	github.com/valyala/histogram v1.2.0 // indirect
+)
+
+require (
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 )

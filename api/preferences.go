@@ -30,7 +30,7 @@ func (s *server) preferencesPage(c *gin.Context) {
 	}
 	data := s.preferencesData(c, page, currentValues(page))
 	if c.Query("saved") != "" {
-		data.Notice = "Your preferences are saved."
+		data.Notice = web.MsgSaved
 	}
 	s.writePage(c, http.StatusOK, web.PagePreferences, data)
 }
@@ -69,7 +69,8 @@ func (s *server) rejectPreferences(c *gin.Context, cust *models.Customer, values
 	}
 	data := s.preferencesData(c, page, values)
 	for _, f := range fields {
-		data.Errors = append(data.Errors, web.FieldError{Field: f.Field, Label: web.FieldLabels[f.Field], Message: f.Detail})
+		data.Errors = append(data.Errors, web.FieldError{Field: f.Field, Label: web.FieldLabels[f.Field],
+			Message: web.FieldMessage(pageLanguage(c).String(), f.Field, f.Rule, f.Detail)})
 	}
 	s.writePage(c, http.StatusUnprocessableEntity, web.PagePreferences, data)
 }

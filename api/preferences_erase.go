@@ -30,7 +30,7 @@ func (s *server) eraseMyData(c *gin.Context) {
 		return
 	}
 	if c.Request.PostForm.Get("confirm") != "yes" {
-		s.writePage(c, http.StatusUnprocessableEntity, web.PageErase, s.eraseData(cust, "Please tick the box to confirm that you want your data erased."))
+		s.writePage(c, http.StatusUnprocessableEntity, web.PageErase, s.eraseData(cust, web.MsgEraseUnconfirmed))
 		return
 	}
 	if err := s.preferences.EraseData(c.Request.Context(), cust); err != nil {

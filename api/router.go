@@ -58,6 +58,9 @@ type Options struct {
 	Deliveries models.DeliveryService
 	// RateLimit, if set, limits the requests of each API key (ratelimit.go).
 	RateLimit *RateLimit
+	// PageRateLimit, if set, limits the requests to /p/ and /u/ per link
+	// and per client address (page_ratelimit.go).
+	PageRateLimit *PageRateLimit
 	// Preferences is the preference center (preferences.Service).
 	// Required.
 	Preferences models.PreferenceService
@@ -217,6 +220,7 @@ type server struct {
 	reports      models.ReportService
 	previews     *limiter // expensive reads: previews and segment members
 	rate         *keyLimiter
+	pageRate     *pageLimiter
 	inbound      models.InboundService
 }
 
@@ -257,6 +261,8 @@ func newEngine(opts Options) (*gin.Engine, error) {
 		handlers := []gin.HandlerFunc{h}
 		if r.role != public {
 			handlers = append([]gin.HandlerFunc{s.requireRole(r.role), s.rateLimit}, handlers...)
+		} else if isPublicPage(r.path) {
+			handlers = append([]gin.HandlerFunc{s.pageRateLimit}, handlers...)
 		}
 		e.Handle(r.method, r.path, handlers...)
 	}
@@ -289,6 +295,7 @@ func newServer(opts Options) (*server, error) {
 		reports:      opts.Reports,
 		previews:     opts.previews,
 		rate:         newKeyLimiter(opts.RateLimit),
+		pageRate:     newPageLimiter(opts.PageRateLimit),
 		inbound:      opts.Inbound,
 	}
 	if s.inbound == nil {

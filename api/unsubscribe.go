@@ -65,6 +65,7 @@ func (s *server) tokenCustomer(c *gin.Context, p secrets.Purpose) (*models.Custo
 	if cust.TokenEpoch != claims.Epoch {
 		return nil, models.Errorf(models.ENOTFOUND, "This link is not valid.")
 	}
+	setPageLanguage(c, cust)
 	return cust, nil
 }
 
@@ -87,11 +88,11 @@ func oneClickForm(r *http.Request) error {
 // pageMessages are what a customer reads when a public page fails. They
 // never say whether a customer exists.
 var pageMessages = map[int]web.ErrorData{
-	http.StatusNotFound:              {Title: "Link not valid", Message: "This link is not valid. It may be incomplete, or the profile it belonged to has been deleted, in which case you will get no more messages."},
-	http.StatusBadRequest:            {Title: "Request not understood", Message: "Please use the button on the unsubscribe page."},
-	http.StatusRequestEntityTooLarge: {Title: "Request too large", Message: "Please use the button on the unsubscribe page."},
-	http.StatusForbidden:             {Title: "This form is not valid", Message: "Nothing was changed: the form did not come from your preferences page. Open the link from your message again and repeat your change."},
-	http.StatusConflict:              {Title: "This page is out of date", Message: "Nothing was changed: your preferences changed since this page was opened. Open the link from your message again to see them and repeat your change."},
+	http.StatusNotFound:              {Title: web.MsgLinkNotValidTitle, Message: web.MsgLinkNotValid},
+	http.StatusBadRequest:            {Title: web.MsgBadRequestTitle, Message: web.MsgUseTheButton},
+	http.StatusRequestEntityTooLarge: {Title: web.MsgTooLargeTitle, Message: web.MsgUseTheButton},
+	http.StatusForbidden:             {Title: web.MsgForgedFormTitle, Message: web.MsgForgedForm},
+	http.StatusConflict:              {Title: web.MsgStaleFormTitle, Message: web.MsgStaleForm},
 }
 
 // writePageError answers a public page with an HTML error page, with the
@@ -100,7 +101,7 @@ func (s *server) writePageError(c *gin.Context, err error) {
 	status := statusOf(models.ErrorCode(err))
 	data, ok := pageMessages[status]
 	if !ok {
-		data = web.ErrorData{Title: "Something went wrong", Message: "Please try again in a few minutes."}
+		data = web.ErrorData{Title: web.MsgFailedTitle, Message: web.MsgFailed}
 		if status == http.StatusInternalServerError {
 			s.logger.ErrorContext(c.Request.Context(), "public page failed",
 				slog.String("request_id", requestID(c)), slog.String("route", routeOf(c)), slog.Any("error", err))
@@ -109,10 +110,11 @@ func (s *server) writePageError(c *gin.Context, err error) {
 	s.writePage(c, status, web.PageError, data)
 }
 
-// writePage renders an HTML page with headers that keep the token in its
-// URL out of referrers, caches and search engines.
+// writePage renders an HTML page in the page's language with headers
+// that keep the token in its URL out of referrers, caches and search
+// engines.
 func (s *server) writePage(c *gin.Context, status int, page string, data any) {
-	body, err := s.pages.Render(page, data)
+	body, err := s.pages.Render(page, pageLanguage(c), data)
 	if err != nil {
 		s.logger.ErrorContext(c.Request.Context(), "render page", slog.String("request_id", requestID(c)), slog.Any("error", err))
 		c.AbortWithStatus(http.StatusInternalServerError)

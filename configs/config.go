@@ -62,6 +62,8 @@ type Config struct {
 	WorkerAddr        string        `env:"CANDOR_WORKER_ADDR" yaml:"worker_addr" roles:"worker" desc:"Address where candor worker serves /healthz, /readyz and /metrics (candor run serves them on CANDOR_HTTP_ADDR)."`
 	MaxBodyBytes      int64         `env:"CANDOR_MAX_BODY_BYTES" yaml:"max_body_bytes" roles:"api" desc:"Largest accepted request body in bytes (1 KiB to 64 MiB)."`
 	APIRateLimit      string        `env:"CANDOR_API_RATE_LIMIT" yaml:"api_rate_limit" roles:"api" desc:"Requests one API key may make, \"N/s\" or \"N/m\" (bursts up to N), shared by every API process through Redis; \"off\" disables it. Past it the answer is 429 with Retry-After."`
+	PageRateLimit     string        `env:"CANDOR_PAGE_RATE_LIMIT" yaml:"page_rate_limit" roles:"api" desc:"Requests one customer link may make to /p/ and /u/, \"N/s\" or \"N/m\" (bursts up to N), counted in Redis; \"off\" disables it. Past it the answer is a 429 page with Retry-After."`
+	PageClientLimit   string        `env:"CANDOR_PAGE_CLIENT_RATE_LIMIT" yaml:"page_client_rate_limit" roles:"api" desc:"Requests one client address (IPv4, or IPv6 /64) may make to /p/ and /u/ over all links, \"N/s\" or \"N/m\"; \"off\" disables it. One-click unsubscribe POSTs are not counted (mail providers send them for many customers)."`
 	ShutdownTimeout   time.Duration `env:"CANDOR_SHUTDOWN_TIMEOUT" yaml:"shutdown_timeout" desc:"How long shutdown waits for requests and sends in flight (1s to 10m)."`
 	StatementTimeout  time.Duration `env:"CANDOR_DB_STATEMENT_TIMEOUT" yaml:"db_statement_timeout" desc:"PostgreSQL statement_timeout of every statement the API and the worker run, launches included (1s to 1h; migrate and seed run without one)."`
 	PreviewTimeout    time.Duration `env:"CANDOR_DB_PREVIEW_TIMEOUT" yaml:"db_preview_timeout" roles:"api" desc:"Longest a segment or campaign preview, or a page of segment members, may run on either database (1s to 10m, at most CANDOR_DB_STATEMENT_TIMEOUT); past it the request is a 503 and its query is stopped."`
@@ -106,6 +108,8 @@ func Defaults() *Config {
 		DoubleOptInExpiry: 7 * 24 * time.Hour,
 		MaxBodyBytes:      1 << 20,
 		APIRateLimit:      "20/s",
+		PageRateLimit:     "30/m",
+		PageClientLimit:   "300/m",
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  60 * time.Second,
 		PreviewTimeout:    15 * time.Second,
@@ -211,6 +215,23 @@ func (c *Config) LinkBase() (base, source string) {
 // false when it is "off" or invalid (Validate reports the latter).
 func (c *Config) APIRate() (requests int, period time.Duration, ok bool) {
 	return parseRequestRate(c.APIRateLimit)
+}
+
+// PageRates returns CANDOR_PAGE_RATE_LIMIT and
+// CANDOR_PAGE_CLIENT_RATE_LIMIT as requests per period; a limit that is
+// "off" (or invalid, which Validate reports) has ok false.
+func (c *Config) PageRates() (perLink, perClient RequestRate) {
+	var l, cl RequestRate
+	l.Requests, l.Period, l.On = parseRequestRate(c.PageRateLimit)
+	cl.Requests, cl.Period, cl.On = parseRequestRate(c.PageClientLimit)
+	return l, cl
+}
+
+// RequestRate is a request limit: Requests per Period, On unless "off".
+type RequestRate struct {
+	Requests int
+	Period   time.Duration
+	On       bool
 }
 
 // parseRequestRate reads "N/s" or "N/m" as a whole number per period.

@@ -62,6 +62,8 @@ func TestDefaults(t *testing.T) {
 		DoubleOptInExpiry: 7 * 24 * time.Hour,
 		MaxBodyBytes:      1048576,
 		APIRateLimit:      "20/s",
+		PageRateLimit:     "30/m",
+		PageClientLimit:   "300/m",
 		ShutdownTimeout:   20 * time.Second,
 		StatementTimeout:  time.Minute,
 		PreviewTimeout:    15 * time.Second,

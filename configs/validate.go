@@ -139,6 +139,11 @@ func (c *Config) validateHTTP(p *problems) {
 	if _, _, ok := c.APIRate(); !ok && c.APIRateLimit != "off" {
 		p.add("CANDOR_API_RATE_LIMIT", "rate", `must be "N/s" or "N/m" with N a whole number from 1 to %d, or "off", got %q`, maxRate, c.APIRateLimit)
 	}
+	for name, spec := range map[string]string{"CANDOR_PAGE_RATE_LIMIT": c.PageRateLimit, "CANDOR_PAGE_CLIENT_RATE_LIMIT": c.PageClientLimit} {
+		if _, _, ok := parseRequestRate(spec); !ok && spec != "off" {
+			p.add(name, "rate", `must be "N/s" or "N/m" with N a whole number from 1 to %d, or "off", got %q`, maxRate, spec)
+		}
+	}
 	// An empty CANDOR_PUBLIC_URL is valid: links follow CANDOR_HTTP_ADDR
 	// (Config.LinkBase).
 	if c.PublicURL != "" {

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"strings"
-	"time"
-
 	"github.com/candor/candor/models"
 )
 
@@ -73,17 +70,6 @@ func (d PreferencesData) ErrorFor(field string) string {
 	return ""
 }
 
-// FieldLabels are the visible labels of the preference form's fields,
-// used by the error summary.
-var FieldLabels = map[string]string{
-	models.PreferenceFieldTopics:     "Topics",
-	models.PreferenceFieldChannel:    "How we reach you",
-	models.PreferenceFieldTimezone:   "Time zone",
-	models.PreferenceFieldWindows:    "Days and times",
-	models.PreferenceFieldCadenceMax: "At most",
-	models.PreferenceFieldCadencePer: "Per",
-}
-
 // MessageData fills PageMessage.
 type MessageData struct {
 	Message *models.SentMessageCopy
@@ -98,30 +84,3 @@ type EraseData struct {
 	BackURL string
 	Error   string
 }
-
-// channelLabels name channels for customers.
-var channelLabels = map[models.Channel]string{
-	models.ChannelEmail:   "Email",
-	models.ChannelSMS:     "Text message (SMS)",
-	models.ChannelWebhook: "Through our partner app",
-}
-
-func channelLabel(ch models.Channel) string {
-	if l, ok := channelLabels[ch]; ok {
-		return l
-	}
-	return strings.ToUpper(string(ch[:1])) + string(ch[1:])
-}
-
-// longDate writes a day as "12 March 2026", unambiguous in every country.
-func longDate(t time.Time) string { return t.UTC().Format("2 January 2006") }
-
-// statusLabels say a topic's consent in words.
-var statusLabels = map[models.ConsentStatus]string{
-	models.ConsentOptedIn:  "You hear about this.",
-	models.ConsentOptedOut: "You chose not to hear about this.",
-	models.ConsentPending:  "Waiting for your confirmation.",
-	models.ConsentNone:     "You have not chosen yet.",
-}
-
-func statusLabel(s models.ConsentStatus) string { return statusLabels[s] }

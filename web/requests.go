@@ -58,11 +58,3 @@ func localTime(t time.Time, zone string) string {
 	}
 	return t.In(loc).Format("2 January 2006 at 15:04")
 }
-
-// The request helpers join the template functions at start-up (a map
-// literal in web.go lists the others).
-func init() {
-	funcs["refusalText"] = refusalText
-	funcs["localTime"] = localTime
-	funcs["maxOpenRequests"] = func() int { return models.MaxOpenRequests }
-}

@@ -3,6 +3,8 @@ package web
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/text/language"
 )
 
 func TestRender(t *testing.T) {
@@ -30,7 +32,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := pages.Render(tt.page, tt.data)
+			out, err := pages.Render(tt.page, language.English, tt.data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +55,7 @@ func TestRenderUnknownPageFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pages.Render("nope", nil); err == nil {
+	if _, err := pages.Render("nope", language.English, nil); err == nil {
 		t.Error("rendering an unknown page succeeded")
 	}
 }

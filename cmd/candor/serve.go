@@ -74,18 +74,19 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 	addr := a.cfg.HTTPAddr
 	if roles&roleAPI != 0 {
 		if handler, err = api.New(api.Options{
-			Store:        a.store,
-			Keys:         a.keys,
-			PublicURL:    a.linkBase(),
-			MaxBodyBytes: a.cfg.MaxBodyBytes,
-			MetricsToken: a.cfg.MetricsToken,
-			Checks:       checks,
-			Registry:     registry,
-			Logger:       a.log,
-			Version:      version,
-			Campaigns:    campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
-			RateLimit:    a.rateLimit(),
-			Reports:      report.NewService(a.store, planSettings(a.cfg)),
+			Store:         a.store,
+			Keys:          a.keys,
+			PublicURL:     a.linkBase(),
+			MaxBodyBytes:  a.cfg.MaxBodyBytes,
+			MetricsToken:  a.cfg.MetricsToken,
+			Checks:        checks,
+			Registry:      registry,
+			Logger:        a.log,
+			Version:       version,
+			Campaigns:     campaigns.NewService(a.store, campaigns.NewPlanner(planSettings(a.cfg))),
+			RateLimit:     a.rateLimit(),
+			PageRateLimit: a.pageRateLimit(),
+			Reports:       report.NewService(a.store, planSettings(a.cfg)),
 			Preferences: preferences.New(a.store, planSettings(a.cfg).Channels,
 				preferences.Links(worker.CustomerLinks(a.keys, a.linkBase())), campaigns.NewPlanner(planSettings(a.cfg)), a.keys),
 		}); err != nil {
@@ -253,4 +254,20 @@ func planSettings(cfg *configs.Config) models.PlanSettings {
 		}
 	}
 	return ps
+}
+
+// pageRateLimit is the limit of /p/ and /u/ per link and per client
+// address (CANDOR_PAGE_RATE_LIMIT, CANDOR_PAGE_CLIENT_RATE_LIMIT) on this
+// process's Redis, or nil when both are off.
+func (a *app) pageRateLimit() *api.PageRateLimit {
+	link, client := a.cfg.PageRates()
+	rl := &api.PageRateLimit{Redis: a.redis}
+	if link.On {
+		rl.PerLink = api.Rate{Requests: link.Requests, Period: link.Period}
+	}
+	if client.On {
+		rl.PerClient = api.Rate{Requests: client.Requests, Period: client.Period}
+	}
+	a.log.Info("page rate limit", "per_link", a.cfg.PageRateLimit, "per_client", a.cfg.PageClientLimit)
+	return rl
 }
