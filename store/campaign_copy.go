@@ -17,21 +17,31 @@ var deliveryCopyColumns = []string{"campaign_id", "customer_id", "channel", "loc
 // COPY (pgx CopyFrom through sql.Conn.Raw) on the launch transaction's
 // connection, from its own goroutine: while one batch is copied (index
 // upkeep is most of a launch's cost), planning already reads and decides
-// the next one on another connection. At most two batches wait, so memory
-// stays bounded. The transaction's connection is used by nobody else
-// until finish returns.
+// the next one on another connection. Batches circulate between batches
+// and free, so at most copyDepth of them exist and their buffers are
+// reused. The transaction's connection is used by nobody else until
+// finish returns.
 type copySink struct {
 	conn    *sql.Conn
 	batches chan planRows
+	free    chan planRows
 	done    chan struct{}
 	err     error // set by the writer; read after done is closed
 	buf     planRows
 	closed  bool
 }
 
+// copyDepth is how many batches a launch holds: one filling, one waiting,
+// one being copied.
+const copyDepth = 3
+
 func newCopySink(ctx context.Context, conn *sql.Conn) *copySink {
-	k := &copySink{conn: conn, batches: make(chan planRows, 2), done: make(chan struct{})}
-	k.buf.deliveries = make([]*deliveryRow, 0, planBatch)
+	k := &copySink{conn: conn, batches: make(chan planRows, copyDepth), free: make(chan planRows, copyDepth),
+		done: make(chan struct{})}
+	for range copyDepth - 1 {
+		k.free <- planRows{deliveries: make([]deliveryRow, 0, planBatch)}
+	}
+	k.buf.deliveries = make([]deliveryRow, 0, planBatch)
 	go k.write(ctx)
 	return k
 }
@@ -40,17 +50,22 @@ func newCopySink(ctx context.Context, conn *sql.Conn) *copySink {
 // drains, and the error ends the launch.
 func (k *copySink) write(ctx context.Context) {
 	defer close(k.done)
+	var ds deliverySource
+	var es exclusionSource
 	for batch := range k.batches {
 		if k.err == nil && len(batch.deliveries) > 0 {
-			k.err = k.copy(ctx, "deliveries", deliveryCopyColumns, deliveryCopyRows(batch.deliveries))
+			ds = deliverySource{rows: batch.deliveries}
+			k.err = k.copy(ctx, "deliveries", deliveryCopyColumns, &ds)
 		}
 		if k.err == nil && len(batch.exclusions) > 0 {
-			k.err = k.copy(ctx, "campaign_exclusions", exclusionCopyColumns, exclusionCopyRows(batch.exclusions))
+			es = exclusionSource{rows: batch.exclusions}
+			k.err = k.copy(ctx, "campaign_exclusions", exclusionCopyColumns, &es)
 		}
+		k.free <- planRows{deliveries: batch.deliveries[:0], exclusions: batch.exclusions[:0]}
 	}
 }
 
-func (k *copySink) add(_ context.Context, d *deliveryRow) error {
+func (k *copySink) add(_ context.Context, d deliveryRow) error {
 	k.buf.deliveries = append(k.buf.deliveries, d)
 	if !k.buf.full() {
 		return nil
@@ -69,9 +84,13 @@ func (k *copySink) exclude(_ context.Context, e exclusionRow) error {
 func (k *copySink) send() error {
 	select {
 	case k.batches <- k.buf:
-		k.buf = planRows{deliveries: make([]*deliveryRow, 0, planBatch)}
-		return nil
 	case <-k.done: // the writer failed and stopped
+		return k.err
+	}
+	select {
+	case k.buf = <-k.free:
+		return nil
+	case <-k.done:
 		return k.err
 	}
 }
@@ -97,31 +116,50 @@ func (k *copySink) close() {
 	<-k.done
 }
 
-func deliveryCopyRows(batch []*deliveryRow) [][]any {
-	rows := make([][]any, len(batch))
-	for i, d := range batch {
-		rows[i] = []any{d.CampaignID, d.CustomerID, d.Channel, d.Locale, d.ContentID, d.ContentVersion,
-			d.ScheduledAt, d.Status, d.Reason, d.Generation, d.CreatedAt, d.UpdatedAt, d.PreferenceVersion}
-	}
-	return rows
+// deliverySource is a pgx.CopyFromSource over a batch of deliveries; it
+// reuses one row of values (CopyFrom encodes a row before the next).
+type deliverySource struct {
+	rows []deliveryRow
+	i    int
+	vals [13]any
 }
 
-func exclusionCopyRows(batch []exclusionRow) [][]any {
-	rows := make([][]any, len(batch))
-	for i, e := range batch {
-		rows[i] = []any{e.CampaignID, e.CustomerID, e.Reason}
-	}
-	return rows
+func (s *deliverySource) Next() bool { s.i++; return s.i <= len(s.rows) }
+
+func (s *deliverySource) Values() ([]any, error) {
+	d := &s.rows[s.i-1]
+	s.vals = [13]any{d.CampaignID, d.CustomerID, d.Channel, d.Locale, d.ContentID, d.ContentVersion,
+		d.ScheduledAt, d.Status, d.Reason, d.Generation, d.CreatedAt, d.UpdatedAt, d.PreferenceVersion}
+	return s.vals[:], nil
 }
+
+func (s *deliverySource) Err() error { return nil }
+
+// exclusionSource is deliverySource for exclusions.
+type exclusionSource struct {
+	rows []exclusionRow
+	i    int
+	vals [3]any
+}
+
+func (s *exclusionSource) Next() bool { s.i++; return s.i <= len(s.rows) }
+
+func (s *exclusionSource) Values() ([]any, error) {
+	e := &s.rows[s.i-1]
+	s.vals = [3]any{e.CampaignID, e.CustomerID, e.Reason}
+	return s.vals[:], nil
+}
+
+func (s *exclusionSource) Err() error { return nil }
 
 // copy COPYs rows into table on the transaction's connection.
-func (k *copySink) copy(ctx context.Context, table string, columns []string, rows [][]any) error {
+func (k *copySink) copy(ctx context.Context, table string, columns []string, rows pgx.CopyFromSource) error {
 	return k.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("store: COPY needs a pgx connection, got %T", dc)
 		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, rows)
 		return err
 	})
 }

@@ -23,7 +23,7 @@ var exclusionCopyColumns = []string{"campaign_id", "customer_id", "reason"}
 // planRows is one batch of a launch's writes: the deliveries planned and
 // the customers excluded since the previous batch.
 type planRows struct {
-	deliveries []*deliveryRow
+	deliveries []deliveryRow
 	exclusions []exclusionRow
 }
 

@@ -39,7 +39,7 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 	}
 	// The same fact queries as a launch page of one customer: explain and
 	// launch decide on the same facts.
-	facts, err := s.batchFacts(db, p, []*models.Customer{c})
+	facts, err := s.customerFacts(ctx, db, p, c)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (s *Store) ExplainCampaign(ctx context.Context, id int64, externalID string
 	if err != nil {
 		return nil, err
 	}
-	x, err := p.decide.Explain(ctx, &facts[0], audience, inAudience)
+	x, err := p.decide.Explain(ctx, facts, audience, inAudience)
 	if err != nil {
 		return nil, err
 	}

@@ -106,17 +106,17 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 				return err
 			}
 			var sink planSink = &sqliteSink{tx: tx}
-			reads := tx
+			reads := planReads{db: tx}
 			if s.dialect == DialectPostgres {
-				// Reads go through the pool while the transaction's own
-				// connection COPYs the previous batch: planning and
-				// writing overlap (see copySink).
+				// Reads go through a pooled connection while the
+				// transaction's own connection COPYs the previous batch:
+				// reading, deciding and writing overlap (see copySink).
 				if sqlConn == nil {
 					return fmt.Errorf("store: a launch needs a dedicated connection")
 				}
 				cs := newCopySink(ctx, sqlConn)
 				defer cs.close()
-				sink, reads = cs, s.db.WithContext(ctx)
+				sink, reads = cs, planReads{db: s.db.WithContext(ctx), pg: s.withPgxReadTx}
 			}
 			st, err := s.runPlan(ctx, reads, p, sink)
 			if err != nil {
@@ -183,7 +183,7 @@ type sqliteSink struct {
 	buf planRows
 }
 
-func (k *sqliteSink) add(ctx context.Context, d *deliveryRow) error {
+func (k *sqliteSink) add(ctx context.Context, d deliveryRow) error {
 	k.buf.deliveries = append(k.buf.deliveries, d)
 	if k.buf.full() {
 		return k.finish(ctx)
@@ -223,9 +223,9 @@ func (k *sqliteSink) finish(context.Context) error {
 // ECONFLICT as LaunchCampaign.
 func (s *Store) PreviewCampaign(ctx context.Context, id int64, planner models.Planner) (*models.CampaignPreview, error) {
 	var out *models.CampaignPreview
-	err := s.previewing(ctx, func(ctx context.Context, db *gorm.DB) error {
+	err := s.previewingOn(ctx, func(ctx context.Context, r planReads) error {
 		var err error
-		out, err = s.previewCampaign(ctx, db, id, planner)
+		out, err = s.previewCampaign(ctx, r, id, planner)
 		return err
 	})
 	return out, err
@@ -233,7 +233,8 @@ func (s *Store) PreviewCampaign(ctx context.Context, id int64, planner models.Pl
 
 // previewCampaign is PreviewCampaign's plan on db, under the preview
 // timeout.
-func (s *Store) previewCampaign(ctx context.Context, db *gorm.DB, id int64, planner models.Planner) (*models.CampaignPreview, error) {
+func (s *Store) previewCampaign(ctx context.Context, r planReads, id int64, planner models.Planner) (*models.CampaignPreview, error) {
+	db := r.db
 	row, err := campaignByID(db, id)
 	if err != nil {
 		return nil, err
@@ -250,7 +251,7 @@ func (s *Store) previewCampaign(ctx context.Context, db *gorm.DB, id int64, plan
 		return nil, err
 	}
 	sink := &previewSink{byChannel: map[models.Channel]int64{}, perHour: map[int64]int64{}}
-	st, err := s.runPlan(ctx, db, p, sink)
+	st, err := s.runPlan(ctx, r, p, sink)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +275,7 @@ type previewSink struct {
 	first, last time.Time
 }
 
-func (k *previewSink) add(_ context.Context, d *deliveryRow) error {
+func (k *previewSink) add(_ context.Context, d deliveryRow) error {
 	k.byChannel[models.Channel(d.Channel)]++
 	k.perHour[d.ScheduledAt.Unix()/3600]++
 	if k.first.IsZero() || d.ScheduledAt.Before(k.first) {

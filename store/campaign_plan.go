@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/candor/candor/models"
@@ -39,7 +40,7 @@ type planStats struct {
 // planSink receives each planned delivery and each excluded customer;
 // finish is called once at the end of a successful plan.
 type planSink interface {
-	add(ctx context.Context, d *deliveryRow) error
+	add(ctx context.Context, d deliveryRow) error
 	exclude(ctx context.Context, e exclusionRow) error
 	finish(ctx context.Context) error
 }
@@ -103,37 +104,43 @@ func (s *Store) withAudience(tx *gorm.DB, p *plan) (*plan, error) {
 	return p, nil
 }
 
-// runPlan streams the audience in id order, one batch at a time, has the
+// planReads is where planning reads: db for the queries before the
+// first page (probes, channel capacity), and pg, on PostgreSQL, which runs
+// a function on the pgx connection the pages are read on, inside a
+// transaction (nil on SQLite).
+type planReads struct {
+	db *gorm.DB
+	pg func(ctx context.Context, fn func(*pgx.Conn) error) error
+}
+
+// runPlan streams the audience in id order, one page at a time, has the
 // domain decide each customer and hands the deliveries and exclusions to
-// sink. Every query runs on db: the launch transaction on SQLite; on
-// PostgreSQL a second connection, while the transaction's own connection
-// COPYs (the planning lock keeps other planners out).
-func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink) (*planStats, error) {
+// sink. On PostgreSQL the pages are read on their own goroutine while the
+// previous one is decided (planPages); deciding stays serial, in id
+// order, because channel capacity is handed out in that order.
+func (s *Store) runPlan(ctx context.Context, r planReads, p *plan, sink planSink) (*planStats, error) {
 	st := &planStats{excluded: map[models.Reason]int64{}}
-	if err := p.probeDeliveries(db.WithContext(ctx)); err != nil {
+	if err := p.probeDeliveries(r.db.WithContext(ctx)); err != nil {
 		return nil, err
 	}
-	err := s.reserveCapacity(ctx, db, p.decide, p.campaign.ID, p.campaign.NotBefore, p.campaign.NotAfter)
+	err := s.reserveCapacity(ctx, r.db, p.decide, p.campaign.ID, p.campaign.NotBefore, p.campaign.NotAfter)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	var after int64
+	pages := s.planPages(ctx, r, p)
+	defer pages.stop()
 	for {
-		batch, err := s.audiencePage(ctx, db, p, after)
+		page, err := pages.next()
 		if err != nil {
 			return nil, err
 		}
-		if len(batch) == 0 {
+		if page == nil {
 			break
 		}
-		after = batch[len(batch)-1].ID
-		facts, err := s.batchFacts(db.WithContext(ctx), p, batch)
-		if err != nil {
-			return nil, err
-		}
-		for i, c := range batch {
-			x, err := p.decide.Decide(ctx, &facts[i])
+		for i := range page.facts {
+			f := &page.facts[i]
+			x, err := p.decide.Decide(ctx, f)
 			if err != nil {
 				return nil, err
 			}
@@ -141,39 +148,31 @@ func (s *Store) runPlan(ctx context.Context, db *gorm.DB, p *plan, sink planSink
 				st.excluded[x.Reason]++
 				// Kept per customer so explain can report this decision
 				// after the customer's data changed.
-				if err := sink.exclude(ctx, exclusionRow{CampaignID: p.campaign.ID, CustomerID: c.ID, Reason: string(x.Reason)}); err != nil {
+				if err := sink.exclude(ctx, exclusionRow{CampaignID: p.campaign.ID, CustomerID: f.Customer.ID, Reason: string(x.Reason)}); err != nil {
 					return nil, err
 				}
 				continue
 			}
 			st.eligible++
-			d := &deliveryRow{CampaignID: p.campaign.ID, CustomerID: c.ID, Channel: string(x.Channel), Locale: x.Locale,
-				ContentID: p.version.ContentID, ContentVersion: p.version.Version, ScheduledAt: x.At,
+			err = sink.add(ctx, deliveryRow{CampaignID: p.campaign.ID, CustomerID: f.Customer.ID, Channel: string(x.Channel),
+				Locale: x.Locale, ContentID: p.version.ContentID, ContentVersion: p.version.Version, ScheduledAt: x.At,
 				Status: string(models.DeliveryPlanned), Generation: 1, CreatedAt: now, UpdatedAt: now,
-				PreferenceVersion: c.PreferenceVersion}
-			if err := sink.add(ctx, d); err != nil {
+				PreferenceVersion: f.Customer.PreferenceVersion})
+			if err != nil {
 				return nil, err
 			}
 		}
-		if len(batch) < planBatch {
-			break
-		}
+		pages.recycle(page)
 	}
 	st.moved = p.decide.Moved()
 	return st, sink.finish(ctx)
 }
 
-// audiencePage returns up to planBatch customers after the id: segment
-// members, or for a correction everyone who received the corrected
-// content (erased ones included, so they are counted as erased).
+// audiencePage returns up to planBatch customers after the id (SQLite's
+// path; PostgreSQL reads pages with their facts in one query, see
+// pgFactsQuery).
 func (s *Store) audiencePage(ctx context.Context, db *gorm.DB, p *plan, after int64) ([]*models.Customer, error) {
-	q := memberQuery{from: "customers c"}
-	if p.rule != nil {
-		q = s.compile(p.rule)
-	} else {
-		q.where = "EXISTS (SELECT 1 FROM deliveries d WHERE d.customer_id = c.id AND d.content_id = " +
-			s.placeholder(&q, *p.campaign.RecipientsOf) + " AND d.status IN ('sent', 'unknown'))"
-	}
+	q := s.audienceQuery(p)
 	query := "SELECT " + planColumns + " FROM " + q.from + " WHERE " + q.where +
 		" AND c.id > " + s.placeholder(&q, after) + " ORDER BY c.id LIMIT " + s.placeholder(&q, planBatch)
 	rows, err := db.Statement.ConnPool.QueryContext(ctx, query, q.args...)

@@ -51,23 +51,41 @@ func openPostgres(url string, statementTimeout time.Duration) (*sql.DB, error) {
 // the server stops them even if the cancel request never arrives. A
 // preview that runs out of time is EUNAVAILABLE naming the limit.
 func (s *Store) previewing(ctx context.Context, fn func(ctx context.Context, db *gorm.DB) error) error {
+	return s.previewingOn(ctx, func(ctx context.Context, r planReads) error { return fn(ctx, r.db) })
+}
+
+// previewingOn is previewing for a campaign preview, whose pages are read
+// with pgx: on PostgreSQL the transaction runs on one dedicated
+// connection, and r.pg reaches that connection (inside the transaction,
+// under its timeout), so a preview holds one pooled connection, never two.
+func (s *Store) previewingOn(ctx context.Context, fn func(ctx context.Context, r planReads) error) error {
 	tctx, cancel := ctx, context.CancelFunc(func() {})
 	if s.previewTimeout > 0 {
 		tctx, cancel = context.WithTimeout(ctx, s.previewTimeout)
 	}
 	defer cancel()
 	var err error
-	if s.dialect != DialectPostgres || s.previewTimeout <= 0 {
+	switch {
+	case s.dialect != DialectPostgres:
 		// No transaction: on SQLite it would take the write lock.
-		err = fn(tctx, s.db.WithContext(tctx))
-	} else {
-		err = s.db.WithContext(tctx).Transaction(func(tx *gorm.DB) error {
-			set := "SET LOCAL statement_timeout = " + strconv.FormatInt(s.previewTimeout.Milliseconds(), 10)
-			if err := tx.Exec(set).Error; err != nil {
-				return err
+		err = fn(tctx, planReads{db: s.db.WithContext(tctx)})
+	case s.previewTimeout <= 0:
+		err = fn(tctx, planReads{db: s.db.WithContext(tctx), pg: s.withPgxReadTx})
+	default:
+		err = s.db.WithContext(tctx).Connection(func(conn *gorm.DB) error {
+			sqlConn, ok := conn.Statement.ConnPool.(*sql.Conn)
+			if !ok {
+				return fmt.Errorf("store: a preview needs a dedicated connection, got %T", conn.Statement.ConnPool)
 			}
-			return fn(tctx, tx)
-		}, &sql.TxOptions{ReadOnly: true})
+			pg := func(_ context.Context, fn func(*pgx.Conn) error) error { return rawPgx(sqlConn, fn) }
+			return conn.Transaction(func(tx *gorm.DB) error {
+				set := "SET LOCAL statement_timeout = " + strconv.FormatInt(s.previewTimeout.Milliseconds(), 10)
+				if err := tx.Exec(set).Error; err != nil {
+					return err
+				}
+				return fn(tctx, planReads{db: tx, pg: pg})
+			}, &sql.TxOptions{ReadOnly: true})
+		})
 	}
 	if err != nil && ctx.Err() != nil {
 		// The client left: PostgreSQL answers the cancel request with
