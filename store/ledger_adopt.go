@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -133,10 +134,16 @@ type consentCursor struct {
 	topic    string
 }
 
-// adoptedConsent is a consent row with the hash of the event it reflects.
+// adoptedConsent is a consent row with the hash of the event it reflects
+// (flat: gorm's Raw scan does not fill an embedded row struct).
 type adoptedConsent struct {
-	consentRow
-	EvHash string `gorm:"column:ev_hash"`
+	CustomerID int64
+	Topic      string
+	Status     string
+	Source     string
+	Seq        int64
+	UpdatedAt  time.Time
+	EvHash     string
 }
 
 // adoptConsents gives one page of consent rows without a MAC the MAC of
@@ -148,7 +155,7 @@ func (s *Store) adoptConsents(ctx context.Context, cur *consentCursor) (int64, b
 	next := *cur
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		var found []adoptedConsent
-		err := tx.Raw("SELECT c.*, COALESCE(e.hash, '') AS ev_hash FROM consents c "+
+		err := tx.Raw("SELECT c.customer_id, c.topic, c.status, c.source, c.seq, c.updated_at, COALESCE(e.hash, '') AS ev_hash FROM consents c "+
 			"LEFT JOIN consent_events e ON e.customer_id = c.customer_id AND e.seq = c.seq "+
 			"WHERE (c.customer_id, c.topic) > (?, ?) AND c.mac = '' ORDER BY c.customer_id, c.topic LIMIT ?",
 			cur.customer, cur.topic, adoptPage).Scan(&found).Error
@@ -162,7 +169,7 @@ func (s *Store) adoptConsents(ctx context.Context, cur *consentCursor) (int64, b
 		rows := make([]consentRow, len(found))
 		hashOf := map[[2]int64]string{}
 		for i, f := range found {
-			rows[i] = f.consentRow
+			rows[i] = consentRow{CustomerID: f.CustomerID, Topic: f.Topic, Status: f.Status, Source: f.Source, Seq: f.Seq, UpdatedAt: f.UpdatedAt}
 			hashOf[[2]int64{f.CustomerID, f.Seq}] = f.EvHash
 		}
 		last := found[len(found)-1]
