@@ -63,6 +63,13 @@ const (
 	// cannot be retried safely; the message may or may not have gone out.
 	// Data: delivery_id, campaign_id, external_id, channel.
 	EventDeliveryUnknown EventType = "delivery.unknown"
+	// EventWebhookEndpointDisabled: an outbound webhook endpoint was
+	// disabled after a run of failed attempts. Data: endpoint_id,
+	// failures, failing_since, reason.
+	EventWebhookEndpointDisabled EventType = "webhook_endpoint.disabled"
+	// EventWebhookTest: POST /v1/webhook-endpoints/{id}/test; delivered
+	// to that endpoint only. Data: endpoint_id.
+	EventWebhookTest EventType = "webhook_endpoint.test"
 )
 
 // Event is one entry of the outbox. Data never holds PII: integrations
