@@ -63,6 +63,10 @@ type Options struct {
 	// Inbound verifies and stores inbound webhooks; nil means
 	// webhooks.Receiver on Store.
 	Inbound models.InboundService
+	// WebhookEndpoints manages outbound webhook endpoints; nil means
+	// webhooks.Endpoints on Store with the default URL policy (https and
+	// public addresses only).
+	WebhookEndpoints models.WebhookEndpointService
 	// previews, if set, replaces the limiter of expensive reads (tests
 	// hold its slots to see the 429); not configurable from outside.
 	previews *limiter
@@ -181,6 +185,14 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/v1/webhook-sources/:id", models.RoleAdmin, s.deleteWebhookSource},
 		{http.MethodPost, "/v1/webhook-sources/:id/rotate", models.RoleAdmin, s.rotateWebhookSource},
 		{http.MethodGet, "/v1/webhook-sources/:id/events", models.RoleViewer, s.listInboxEvents},
+		{http.MethodGet, "/v1/webhook-endpoints", models.RoleViewer, s.listWebhookEndpoints},
+		{http.MethodPost, "/v1/webhook-endpoints", models.RoleAdmin, s.createWebhookEndpoint},
+		{http.MethodGet, "/v1/webhook-endpoints/:id", models.RoleViewer, s.getWebhookEndpoint},
+		{http.MethodPatch, "/v1/webhook-endpoints/:id", models.RoleAdmin, s.updateWebhookEndpoint},
+		{http.MethodDelete, "/v1/webhook-endpoints/:id", models.RoleAdmin, s.deleteWebhookEndpoint},
+		{http.MethodPost, "/v1/webhook-endpoints/:id/test", models.RoleAdmin, s.testWebhookEndpoint},
+		{http.MethodPost, "/v1/webhook-endpoints/:id/replay", models.RoleAdmin, s.replayWebhookEndpoint},
+		{http.MethodGet, "/v1/webhook-endpoints/:id/attempts", models.RoleViewer, s.listWebhookAttempts},
 
 		{http.MethodGet, "/v1/reports/trust", models.RoleViewer, s.expensive(s.trustReport)},
 	}
@@ -208,6 +220,7 @@ type server struct {
 	previews     *limiter // expensive reads: previews and segment members
 	rate         *keyLimiter
 	inbound      models.InboundService
+	endpoints    models.WebhookEndpointService
 }
 
 // New builds the HTTP handler: a gin engine in release mode with every
@@ -280,9 +293,16 @@ func newServer(opts Options) (*server, error) {
 		previews:     opts.previews,
 		rate:         newKeyLimiter(opts.RateLimit),
 		inbound:      opts.Inbound,
+		endpoints:    opts.WebhookEndpoints,
 	}
 	if s.inbound == nil {
 		s.inbound = webhooks.Receiver{Store: opts.Store}
+	}
+	if svc, ok := opts.Store.(models.WebhookEndpointService); ok && s.endpoints == nil {
+		s.endpoints = webhooks.Endpoints{WebhookEndpointService: svc}
+	}
+	if s.endpoints == nil {
+		return nil, errors.New("api: Options.WebhookEndpoints is required")
 	}
 	if s.previews == nil {
 		s.previews = newLimiter(expensiveSlots(), expensiveWait)
