@@ -33,6 +33,7 @@ var scenarios = []scenario{
 	{"worker process", workerProcessScenario, false},
 	{"api customers", apiCustomersScenario, true},
 	{"inbound webhooks", inboundScenario, true},
+	{"outbound webhooks", outboundScenario, true},
 }
 
 // atMillion is target when size is 1,000,000 (the issues' targets are
@@ -318,5 +319,25 @@ func inboundScenario(ctx context.Context, s *suite, _ int) ([]Figure, error) {
 		{Name: "inbound webhook ingest (100 events a request)", Value: r.Metrics["events/s"], Unit: "events/s",
 			HigherIsBetter: true, Target: 3000},
 		{Name: "inbound webhook request p99", Value: r.Metrics["p99-ms"], Unit: "ms", Target: 50},
+	}, nil
+}
+
+// outboundScenario: customer.created events delivered from the events
+// table to one endpoint on a local sink by the outbound loop (fan-out,
+// signing, the attempt log), on PostgreSQL, beside the sink's own rate.
+func outboundScenario(ctx context.Context, s *suite, _ int) ([]Figure, error) {
+	n := 20_000
+	if s.o.quick {
+		n = 5_000
+	}
+	r, err := s.goBench(ctx, "./worker", "BenchmarkOutboundDelivery/postgres", "1x",
+		append(s.testBackends(), "CANDOR_BENCH_OUTBOUND_N="+strconv.Itoa(n))...)
+	if err != nil {
+		return nil, err
+	}
+	return []Figure{
+		{Name: "outbound webhook delivery, one endpoint", Size: n, Value: r.Metrics["events/s"], Ceiling: r.Metrics["sink-ceiling-events/s"],
+			Unit: "events/s", HigherIsBetter: true, Target: 3000,
+			Note: "ceiling: the same number of signed requests straight from the sender to the sink, 16 at once"},
 	}, nil
 }

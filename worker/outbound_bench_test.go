@@ -29,6 +29,12 @@ import (
 // signed requests sent straight by the sender with as many requests in
 // flight. docs/benchmarks.md has the command.
 func BenchmarkOutboundDelivery(b *testing.B) {
+	for _, backend := range testenv.Backends() {
+		b.Run(backend, func(b *testing.B) { benchOutbound(b) })
+	}
+}
+
+func benchOutbound(b *testing.B) {
 	n := 20_000
 	if v, err := strconv.Atoi(os.Getenv("CANDOR_BENCH_OUTBOUND_N")); err == nil && v > 0 {
 		n = v

@@ -55,6 +55,10 @@ func taggedSender(name string) *webhooks.Sender {
 // the same webhook-ids, for receivers to deduplicate). The sink fails the
 // test if one webhook-id is ever in flight twice at once.
 func TestOutboundCrashLosesNothingAndNeverSendsTwiceAtOnce(t *testing.T) {
+	forEachBackend(t, testOutboundCrashLosesNothingAndNeverSendsTwiceAtOnce)
+}
+
+func testOutboundCrashLosesNothingAndNeverSendsTwiceAtOnce(t *testing.T) {
 	f := newOutboundFixture(t)
 	f.endpoint("", models.EventCustomerCreated, models.EventCustomerUpdated)
 	f.rcv.delay = 2 * time.Millisecond
