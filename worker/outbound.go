@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -138,7 +139,9 @@ func (ob *Outbound) Run(ctx context.Context) {
 
 // Round fans out new events and sends up to Round due messages if this
 // process holds (or takes) the lease; it returns how many events and
-// messages it handled.
+// messages it handled. The fan-out runs beside the sends (events it
+// queues are sent from the next round on), so a burst of new events does
+// not hold up messages already queued.
 func (ob *Outbound) Round(ctx context.Context) (int, error) {
 	held, err := ob.o.Store.AcquireLease(ctx, outboundLease, ob.o.Worker, ob.o.Lease)
 	if err != nil || !held {
@@ -146,14 +149,26 @@ func (ob *Outbound) Round(ctx context.Context) (int, error) {
 	}
 	rctx, cancel := context.WithTimeout(ctx, ob.o.Lease/2)
 	defer cancel()
-	fanned, err := ob.o.Store.FanOutWebhookEvents(rctx, fanOutBatch)
-	if err != nil {
-		return 0, err
-	}
-	ob.metrics.fannedOut(fanned)
+	var fanned int
+	var fanErr error
+	fanDone := make(chan struct{})
+	go func() {
+		defer close(fanDone)
+		fanned, fanErr = ob.o.Store.FanOutWebhookEvents(rctx, fanOutBatch)
+		ob.metrics.fannedOut(fanned)
+	}()
+	sent, err := ob.sendDue(ctx, rctx)
+	<-fanDone
+	return fanned + sent, errors.Join(fanErr, err)
+}
+
+// sendDue sends up to Round due messages within rctx and records their
+// outcomes (even when ctx, the worker's, is ending: each one recorded is
+// one message not sent again).
+func (ob *Outbound) sendDue(ctx, rctx context.Context) (int, error) {
 	msgs, err := ob.o.Store.DueWebhookMessages(rctx, ob.o.Now(), ob.o.Round)
 	if err != nil || len(msgs) == 0 {
-		return fanned, err
+		return 0, err
 	}
 	ids := map[int64]bool{}
 	var endpointIDs []int64
@@ -165,22 +180,20 @@ func (ob *Outbound) Round(ctx context.Context) (int, error) {
 	}
 	targets, err := ob.o.Store.WebhookTargets(rctx, endpointIDs)
 	if err != nil {
-		return fanned, err
+		return 0, err
 	}
 	outcomes := ob.deliver(rctx, msgs, targets)
-	// Outcomes of requests made are recorded even when the worker is
-	// stopping: each one recorded is one message not sent again.
 	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer wcancel()
 	disabled, err := ob.o.Store.RecordWebhookOutcomes(wctx, outcomes, ob.o.Disable)
 	if err != nil {
-		return fanned, err
+		return 0, err
 	}
 	for _, d := range disabled {
 		ob.o.Logger.Warn("webhook endpoint disabled after failed attempts", "endpoint_id", d.ID, "reason", d.Reason)
 	}
 	ob.metrics.observe(outcomes, len(disabled))
-	return fanned + len(msgs), nil
+	return len(msgs), nil
 }
 
 // deliver sends msgs: each customer's messages for an endpoint one after

@@ -77,7 +77,11 @@ func testOutboundCrashLosesNothingAndNeverSendsTwiceAtOnce(t *testing.T) {
 	b := f.outbound(func(o *worker.OutboundOptions) {
 		o.Worker, o.Lease, o.Tick, o.Sender = "B", lease, 10*time.Millisecond, taggedSender("B")
 	})
-	// A holds the lease before B starts polling.
+	// The events are queued; A takes the lease before B starts polling
+	// and sends its first round.
+	if _, err := f.s.FanOutWebhookEvents(context.Background(), 10_000); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := a.Round(ctxA); err == nil {
 		t.Fatal("A's first round recorded its outcomes; the crash did not happen")
 	}

@@ -111,14 +111,15 @@ func (f *outboundFixture) customer(id string, version int) {
 	}
 }
 
-// round runs one round and fails the test on an error.
-func (f *outboundFixture) round(ob *worker.Outbound) int {
+// round runs two rounds, failing the test on an error: events a round
+// fans out are sent from the next one.
+func (f *outboundFixture) round(ob *worker.Outbound) {
 	f.t.Helper()
-	n, err := ob.Round(context.Background())
-	if err != nil {
-		f.t.Fatal(err)
+	for range 2 {
+		if _, err := ob.Round(context.Background()); err != nil {
+			f.t.Fatal(err)
+		}
 	}
-	return n
 }
 
 // attempts returns the endpoint's attempt log as "ok status" lines.
