@@ -2,71 +2,23 @@ package webhooks
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/candor/candor/internal/netguard"
 )
 
 // ErrForbiddenAddress refuses a connection to an address an outbound
 // webhook may not reach (server-side request forgery guard).
-var ErrForbiddenAddress = errors.New("destination address is loopback, private, link-local or a metadata service")
+var ErrForbiddenAddress = netguard.ErrForbidden
 
-// forbiddenPrefixes are ranges a webhook may not reach beyond what the
-// netip predicates cover: carrier-grade NAT (some clouds' metadata
-// service lives there), the IPv4 benchmark and reserved ranges, and the
-// AWS IPv6 metadata address (inside fc00::/7, named for clarity).
-var forbiddenPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("fd00:ec2::254/128"),
-}
-
-// Forbidden reports whether an outbound webhook may not connect to ip:
-// loopback, private (RFC 1918, fc00::/7), link-local (169.254.0.0/16,
-// where cloud metadata services answer, and fe80::/10), unspecified,
-// multicast, or one of forbiddenPrefixes. IPv4-mapped and NAT64 IPv6
-// addresses are judged as the IPv4 address they carry.
-func Forbidden(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() {
-		return true
-	}
-	for _, p := range forbiddenPrefixes {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	if nat64.Contains(ip) {
-		// A NAT64 address is judged as the IPv4 address it carries.
-		b := ip.As16()
-		return Forbidden(netip.AddrFrom4([4]byte(b[12:16])))
-	}
-	return false
-}
-
-// nat64 is the well-known NAT64 prefix (RFC 6052).
-var nat64 = netip.MustParsePrefix("64:ff9b::/96")
-
-// guardControl is the dialer's Control hook: it runs after DNS
-// resolution, on the very address about to be connected, so a name that
-// resolved to a public address when checked and to 127.0.0.1 now (DNS
-// rebinding) is still refused.
-func guardControl(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil || Forbidden(ap.Addr()) {
-		return ErrForbiddenAddress
-	}
-	return nil
-}
+// Forbidden reports whether an outbound webhook may not connect to ip
+// (netguard.Forbidden: loopback, private, link-local, metadata, ...).
+func Forbidden(ip netip.Addr) bool { return netguard.Forbidden(ip) }
 
 // NewClient returns the HTTP client outbound webhooks are sent with:
 // every phase bounded by timeout, keep-alive connections shared across
@@ -77,7 +29,7 @@ func guardControl(_, address string, _ syscall.RawConn) error {
 func NewClient(timeout time.Duration, allowPrivate bool) *http.Client {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
-		dialer.Control = guardControl
+		dialer.Control = netguard.Control
 	}
 	transport := &http.Transport{
 		DialContext:           dialer.DialContext,
