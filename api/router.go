@@ -30,6 +30,7 @@ type Store interface {
 	models.AuditService
 	models.ContentReceiptService
 	models.WebhookSourceService
+	models.WebhookEndpointService
 	models.InboxService
 	Ping(context.Context) error
 }
@@ -298,11 +299,8 @@ func newServer(opts Options) (*server, error) {
 	if s.inbound == nil {
 		s.inbound = webhooks.Receiver{Store: opts.Store}
 	}
-	if svc, ok := opts.Store.(models.WebhookEndpointService); ok && s.endpoints == nil {
-		s.endpoints = webhooks.Endpoints{WebhookEndpointService: svc}
-	}
 	if s.endpoints == nil {
-		return nil, errors.New("api: Options.WebhookEndpoints is required")
+		s.endpoints = webhooks.Endpoints{WebhookEndpointService: opts.Store}
 	}
 	if s.previews == nil {
 		s.previews = newLimiter(expensiveSlots(), expensiveWait)
