@@ -31,6 +31,7 @@ type Store interface {
 	models.AuditService
 	models.ContentReceiptService
 	models.WebhookSourceService
+	models.WebhookEndpointService
 	models.InboxService
 	Ping(context.Context) error
 }
@@ -67,6 +68,10 @@ type Options struct {
 	// Inbound verifies and stores inbound webhooks; nil means
 	// webhooks.Receiver on Store.
 	Inbound models.InboundService
+	// WebhookEndpoints manages outbound webhook endpoints; nil means
+	// webhooks.Endpoints on Store with the default URL policy (https and
+	// public addresses only).
+	WebhookEndpoints models.WebhookEndpointService
 	// previews, if set, replaces the limiter of expensive reads (tests
 	// hold its slots to see the 429); not configurable from outside.
 	previews *limiter
@@ -188,6 +193,14 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/v1/webhook-sources/:id", models.RoleAdmin, s.deleteWebhookSource},
 		{http.MethodPost, "/v1/webhook-sources/:id/rotate", models.RoleAdmin, s.rotateWebhookSource},
 		{http.MethodGet, "/v1/webhook-sources/:id/events", models.RoleViewer, s.listInboxEvents},
+		{http.MethodGet, "/v1/webhook-endpoints", models.RoleViewer, s.listWebhookEndpoints},
+		{http.MethodPost, "/v1/webhook-endpoints", models.RoleAdmin, s.createWebhookEndpoint},
+		{http.MethodGet, "/v1/webhook-endpoints/:id", models.RoleViewer, s.getWebhookEndpoint},
+		{http.MethodPatch, "/v1/webhook-endpoints/:id", models.RoleAdmin, s.updateWebhookEndpoint},
+		{http.MethodDelete, "/v1/webhook-endpoints/:id", models.RoleAdmin, s.deleteWebhookEndpoint},
+		{http.MethodPost, "/v1/webhook-endpoints/:id/test", models.RoleAdmin, s.testWebhookEndpoint},
+		{http.MethodPost, "/v1/webhook-endpoints/:id/replay", models.RoleAdmin, s.replayWebhookEndpoint},
+		{http.MethodGet, "/v1/webhook-endpoints/:id/attempts", models.RoleViewer, s.listWebhookAttempts},
 
 		{http.MethodGet, "/v1/reports/trust", models.RoleViewer, s.expensive(s.trustReport)},
 		// A link lends the viewer's read of one page (docs/reports.md).
@@ -222,6 +235,7 @@ type server struct {
 	rate         *keyLimiter
 	pageRate     *pageLimiter
 	inbound      models.InboundService
+	endpoints    models.WebhookEndpointService
 }
 
 // New builds the HTTP handler: a gin engine in release mode with every
@@ -297,9 +311,13 @@ func newServer(opts Options) (*server, error) {
 		rate:         newKeyLimiter(opts.RateLimit),
 		pageRate:     newPageLimiter(opts.PageRateLimit),
 		inbound:      opts.Inbound,
+		endpoints:    opts.WebhookEndpoints,
 	}
 	if s.inbound == nil {
 		s.inbound = webhooks.Receiver{Store: opts.Store}
+	}
+	if s.endpoints == nil {
+		s.endpoints = webhooks.Endpoints{WebhookEndpointService: opts.Store}
 	}
 	if s.previews == nil {
 		s.previews = newLimiter(expensiveSlots(), expensiveWait)

@@ -116,6 +116,15 @@ var wantRoles = map[string]models.Role{
 	// (TestReportPagesNeedAViewerKeyOrASignedLink).
 	"GET /reports/campaigns/:id": public,
 	"GET /reports/trust":         public,
+
+	"GET /v1/webhook-endpoints":              models.RoleViewer,
+	"GET /v1/webhook-endpoints/:id":          models.RoleViewer,
+	"GET /v1/webhook-endpoints/:id/attempts": models.RoleViewer,
+	"POST /v1/webhook-endpoints":             models.RoleAdmin,
+	"PATCH /v1/webhook-endpoints/:id":        models.RoleAdmin,
+	"DELETE /v1/webhook-endpoints/:id":       models.RoleAdmin,
+	"POST /v1/webhook-endpoints/:id/test":    models.RoleAdmin,
+	"POST /v1/webhook-endpoints/:id/replay":  models.RoleAdmin,
 }
 
 // policyRoles is wantRoles with a HEAD beside every GET, holding the GET's

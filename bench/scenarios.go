@@ -34,6 +34,7 @@ var scenarios = []scenario{
 	{"api customers", apiCustomersScenario, true},
 	{"inbound webhooks", inboundScenario, true},
 	{"campaign report", campaignReportScenario, false},
+	{"outbound webhooks", outboundScenario, true},
 }
 
 // atMillion is target when size is 1,000,000 (the issues' targets are
@@ -356,4 +357,24 @@ func campaignReportScenario(ctx context.Context, s *suite, size int) ([]Figure, 
 	}
 	return []Figure{{Name: "campaign report", Size: size, Value: r.Metrics["ns/op"] / 1e9, Unit: "s",
 		Target: atMillion(size, 1), Note: fmt.Sprintf("%.0f sent deliveries, judged one by one", r.Metrics["deliveries"])}}, nil
+}
+
+// outboundScenario: customer.created events delivered from the events
+// table to one endpoint on a local sink by the outbound loop (fan-out,
+// signing, the attempt log), on PostgreSQL, beside the sink's own rate.
+func outboundScenario(ctx context.Context, s *suite, _ int) ([]Figure, error) {
+	n := 20_000
+	if s.o.quick {
+		n = 5_000
+	}
+	r, err := s.goBench(ctx, "./worker", "BenchmarkOutboundDelivery/postgres", "1x",
+		append(s.testBackends(), "CANDOR_BENCH_OUTBOUND_N="+strconv.Itoa(n))...)
+	if err != nil {
+		return nil, err
+	}
+	return []Figure{
+		{Name: "outbound webhook delivery, one endpoint", Size: n, Value: r.Metrics["events/s"], Ceiling: r.Metrics["sink-ceiling-events/s"],
+			Unit: "events/s", HigherIsBetter: true, Target: 3000,
+			Note: "ceiling: the same number of signed requests straight from the sender to the sink, 16 at once"},
+	}, nil
 }

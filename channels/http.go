@@ -6,10 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
-	"syscall"
 	"time"
 
+	"github.com/candor/candor/internal/netguard"
 	"github.com/candor/candor/models"
 )
 
@@ -20,9 +19,10 @@ const DefaultHTTPTimeout = 10 * time.Second
 // maxResponseBody is the most of a response body read; the rest is dropped.
 const maxResponseBody = 64 << 10
 
-// errPrivateAddress refuses a connection to a loopback, private or
-// link-local address (server-side request forgery guard).
-var errPrivateAddress = errors.New("destination address is private, loopback or link-local")
+// errPrivateAddress refuses a connection to a loopback, private,
+// link-local or metadata address (server-side request forgery guard,
+// shared with outbound webhooks: internal/netguard).
+var errPrivateAddress = netguard.ErrForbidden
 
 // maxConnsPerHost bounds the connections one HTTP sender opens to its
 // host, and as many are kept idle between sends: a worker sends whole
@@ -42,11 +42,13 @@ const maxConnsPerHost = 64
 // bypass it.
 func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	proxy := http.ProxyFromEnvironment
 	if !allowPrivate {
-		dialer.Control = refusePrivate
+		// A proxy would be the only address the guard sees.
+		dialer.Control, proxy = netguard.Control, nil
 	}
 	transport := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
+		Proxy:                 proxy,
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          256,
@@ -61,19 +63,6 @@ func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
 		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-}
-
-func refusePrivate(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return errPrivateAddress
-	}
-	ip := ap.Addr().Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() {
-		return errPrivateAddress
-	}
-	return nil
 }
 
 // postResult is a completed HTTP exchange.

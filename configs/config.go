@@ -54,7 +54,8 @@ type Config struct {
 	EmailRate           string `env:"CANDOR_EMAIL_RATE" yaml:"email_rate" desc:"Most emails sent, \"N/s\" or \"N/m\"."`
 	SMSRate             string `env:"CANDOR_SMS_RATE" yaml:"sms_rate" desc:"Most text messages sent, \"N/s\" or \"N/m\"."`
 	WebhookRate         string `env:"CANDOR_WEBHOOK_RATE" yaml:"webhook_rate" desc:"Most webhook-channel messages sent, \"N/s\" or \"N/m\"."`
-	WebhookAllowPrivate bool   `env:"CANDOR_WEBHOOK_ALLOW_PRIVATE" yaml:"webhook_allow_private" roles:"worker" desc:"Allow webhook URLs that resolve to private, loopback or link-local addresses. For local testing only."`
+	WebhookAllowPrivate bool   `env:"CANDOR_WEBHOOK_ALLOW_PRIVATE" yaml:"webhook_allow_private" desc:"Allow webhook URLs that use plain http or resolve to private, loopback, link-local or metadata addresses (the webhook channel and outbound webhook endpoints). For tests, local development and the demo only."`
+	WebhookDisableAfter int    `env:"CANDOR_WEBHOOK_DISABLE_AFTER_FAILURES" yaml:"webhook_disable_after_failures" roles:"worker" desc:"An outbound webhook endpoint is disabled after this many failed attempts in a row (2-10000) that began at least 24 hours earlier; a webhook_endpoint.disabled event is written."`
 
 	MetricsToken      string        `env:"CANDOR_METRICS_TOKEN" yaml:"metrics_token" redact:"value" desc:"If set, /metrics requires \"Authorization: Bearer <token>\"."`
 	WorkerConcurrency int           `env:"CANDOR_WORKER_CONCURRENCY" yaml:"worker_concurrency" roles:"worker" desc:"Tasks one worker process runs at once (1-1000). Sends wait on the network, not the CPU, so this is well above the core count."`
@@ -96,26 +97,27 @@ type SMS struct {
 // environment sets anything: embedded backends, local URLs.
 func Defaults() *Config {
 	return &Config{
-		HTTPAddr:          ":8080",
-		DataDir:           "./data",
-		SMTP:              SMTP{Port: 587, TLS: "starttls"},
-		EmailRate:         "50/s",
-		SMSRate:           "10/s",
-		WebhookRate:       "50/s",
-		WorkerConcurrency: 20,
-		WorkerLease:       5 * time.Minute,
-		WorkerAddr:        ":8081",
-		DoubleOptInExpiry: 7 * 24 * time.Hour,
-		MaxBodyBytes:      1 << 20,
-		APIRateLimit:      "20/s",
-		PageRateLimit:     "30/m",
-		PageClientLimit:   "300/m",
-		ShutdownTimeout:   20 * time.Second,
-		StatementTimeout:  60 * time.Second,
-		PreviewTimeout:    15 * time.Second,
-		DBMaxConns:        20,
-		DBConnMaxLifetime: 30 * time.Minute,
-		LogLevel:          "info",
+		HTTPAddr:            ":8080",
+		DataDir:             "./data",
+		SMTP:                SMTP{Port: 587, TLS: "starttls"},
+		EmailRate:           "50/s",
+		SMSRate:             "10/s",
+		WebhookRate:         "50/s",
+		WebhookDisableAfter: 8,
+		WorkerConcurrency:   20,
+		WorkerLease:         5 * time.Minute,
+		WorkerAddr:          ":8081",
+		DoubleOptInExpiry:   7 * 24 * time.Hour,
+		MaxBodyBytes:        1 << 20,
+		APIRateLimit:        "20/s",
+		PageRateLimit:       "30/m",
+		PageClientLimit:     "300/m",
+		ShutdownTimeout:     20 * time.Second,
+		StatementTimeout:    60 * time.Second,
+		PreviewTimeout:      15 * time.Second,
+		DBMaxConns:          20,
+		DBConnMaxLifetime:   30 * time.Minute,
+		LogLevel:            "info",
 	}
 }
 

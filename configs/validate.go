@@ -230,6 +230,9 @@ func (c *Config) validateRuntime(p *problems) {
 	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {
 		p.add("CANDOR_WORKER_CONCURRENCY", "range", "must be 1-1000, got %d", c.WorkerConcurrency)
 	}
+	if c.WebhookDisableAfter < 2 || c.WebhookDisableAfter > 10000 {
+		p.add("CANDOR_WEBHOOK_DISABLE_AFTER_FAILURES", "range", "must be 2-10000, got %d", c.WebhookDisableAfter)
+	}
 	if c.WorkerLease < 5*time.Second || c.WorkerLease > time.Hour {
 		p.add("CANDOR_WORKER_LEASE", "range", "must be between 5s and 1h, got %s", c.WorkerLease)
 	}

@@ -71,6 +71,13 @@ const (
 	// outcome. Data: confirmation_id, external_id, topic, channel, status
 	// (sent, failed, unknown, skipped, confirmed, expired), reason.
 	EventConfirmation EventType = "consent.confirmation"
+	// EventWebhookEndpointDisabled: an outbound webhook endpoint was
+	// disabled after a run of failed attempts. Data: endpoint_id,
+	// failures, failing_since, reason.
+	EventWebhookEndpointDisabled EventType = "webhook_endpoint.disabled"
+	// EventWebhookTest: POST /v1/webhook-endpoints/{id}/test; delivered
+	// to that endpoint only. Data: endpoint_id.
+	EventWebhookTest EventType = "webhook_endpoint.test"
 )
 
 // Event is one entry of the outbox. Data never holds PII: integrations

@@ -333,6 +333,37 @@ type WebhookSourceService interface {
 	WebhookSourceSecrets(ctx context.Context, id int64) ([]string, error)
 }
 
+// WebhookEndpointService manages outbound webhook endpoints, their
+// sealed secrets, replays and the attempt log.
+type WebhookEndpointService interface {
+	// CreateWebhookEndpoint creates an enabled endpoint with a new secret
+	// and returns the secret ("whsec_..."), never retrievable again. It
+	// receives the events written from now on. EINVALID.
+	CreateWebhookEndpoint(ctx context.Context, in *WebhookEndpointInput) (*WebhookEndpoint, string, error)
+	// WebhookEndpoint returns one endpoint. ENOTFOUND.
+	WebhookEndpoint(ctx context.Context, id int64) (*WebhookEndpoint, error)
+	// WebhookEndpoints lists endpoints by id. EINVALID for a bad cursor.
+	WebhookEndpoints(ctx context.Context, page Page) ([]*WebhookEndpoint, string, error)
+	// UpdateWebhookEndpoint changes the fields the patch sets; enabling
+	// clears the run of failures. ENOTFOUND; EINVALID.
+	UpdateWebhookEndpoint(ctx context.Context, id int64, in *WebhookEndpointPatch) (*WebhookEndpoint, error)
+	// DeleteWebhookEndpoint deletes an endpoint with its queue and
+	// attempt log. ENOTFOUND.
+	DeleteWebhookEndpoint(ctx context.Context, id int64) error
+	// TestWebhookEndpoint queues a webhook_endpoint.test event for this
+	// endpoint alone. ENOTFOUND.
+	TestWebhookEndpoint(ctx context.Context, id int64) (*TestMessage, error)
+	// ReplayWebhookEndpoint queues again one event (which the endpoint
+	// must subscribe to) or every subscribed event written since a time,
+	// delivered or not, with their original webhook-ids. ENOTFOUND (also
+	// for an event that does not exist or the endpoint does not
+	// subscribe to); EINVALID.
+	ReplayWebhookEndpoint(ctx context.Context, id int64, in *ReplayInput) (*ReplayResult, error)
+	// WebhookAttempts lists an endpoint's attempt log by id. ENOTFOUND;
+	// EINVALID for a bad cursor.
+	WebhookAttempts(ctx context.Context, id int64, page Page) ([]*WebhookAttempt, string, error)
+}
+
 // InboxService keeps verified inbound events until the worker applies
 // them.
 type InboxService interface {

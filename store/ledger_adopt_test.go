@@ -19,7 +19,7 @@ func TestAdoptionSealsConsentRowsWrittenWithoutTheKey(t *testing.T) {
 		}
 		mustSetConsent(t, s, "adopt-0001", "pricing-guides", models.ConsentOptedIn)
 		// Rows written by SQL, as bulk loads and benchmarks write them: no MAC.
-		err := s.DB().Exec("INSERT INTO consents (customer_id, topic, status, source, seq, updated_at) "+
+		err := s.DB().Exec("INSERT INTO consents (customer_id, topic, status, source, seq, updated_at) " +
 			"SELECT id, 'product-roadmap', 'opted_in', 'api', 0, created_at FROM customers").Error
 		if err == nil {
 			err = s.DB().Exec("UPDATE consents SET mac = '' WHERE topic = 'pricing-guides'").Error

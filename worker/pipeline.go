@@ -26,6 +26,7 @@ type PipelineStore interface {
 	Store
 	InboxStore
 	ConfirmationStore
+	OutboundStore
 }
 
 // PipelineOptions configure the sending pipeline of one process.
@@ -56,6 +57,10 @@ type PipelineOptions struct {
 	// (candor_send_outcomes_total, candor_send_duration_seconds).
 	Metrics prometheus.Registerer
 	Logger  *slog.Logger
+	// Outbound configures the outbound webhook loop; its Store, Worker,
+	// Metrics and Logger are filled in from these options, and a zero
+	// Lease becomes Lease, at most a minute.
+	Outbound OutboundOptions
 }
 
 // Pipeline is the sending side of one worker process: the channels, the
@@ -66,7 +71,8 @@ type Pipeline struct {
 	Engine    *delivery.Engine
 	Enqueuer  *Enqueuer
 	Scheduler *Scheduler
-	Inbox     *Inbox // applies inbound CRM webhooks (worker/inbox.go)
+	Inbox     *Inbox    // applies inbound CRM webhooks (worker/inbox.go)
+	Outbound  *Outbound // delivers the outbox to webhook endpoints (worker/outbound.go)
 }
 
 // DefaultLease is the claim lease when none is configured.
@@ -103,7 +109,18 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 		Confirmations: newPipelineConfirmer(o, m), Logger: o.Logger.With("component", "scheduler")})
 	inbox := NewInbox(InboxOptions{Store: o.Store, Worker: o.Worker, Lease: min(o.Lease, 30*time.Second),
 		Logger: o.Logger.With("component", "inbox")})
-	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched, Inbox: inbox}, nil
+	ob := o.Outbound
+	ob.Store, ob.Worker, ob.Metrics, ob.Logger = o.Store, o.Worker, o.Metrics, o.Logger.With("component", "outbound")
+	if ob.Lease <= 0 {
+		// Like the inbox: a dead holder's work moves on within the
+		// claim lease (CANDOR_WORKER_LEASE), at most a minute.
+		ob.Lease = min(o.Lease, time.Minute)
+	}
+	outbound, err := NewOutbound(ob)
+	if err != nil {
+		return nil, err
+	}
+	return &Pipeline{Channels: o.Channels, Engine: engine, Enqueuer: enq, Scheduler: sched, Inbox: inbox, Outbound: outbound}, nil
 }
 
 // newPipelineConfirmer returns the confirmation sender of o, or nil (an

@@ -17,6 +17,7 @@ import (
 	"github.com/candor/candor/internal/tracing"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/preferences"
+	"github.com/candor/candor/webhooks"
 	"github.com/candor/candor/worker"
 	"github.com/hibiken/asynq"
 	"go.opentelemetry.io/otel"
@@ -89,6 +90,8 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 			Reports:       report.NewService(a.store, planSettings(a.cfg)),
 			Preferences: preferences.New(a.store, planSettings(a.cfg).Channels,
 				preferences.Links(worker.CustomerLinks(a.keys, a.linkBase())), campaigns.NewPlanner(planSettings(a.cfg)), a.keys),
+			WebhookEndpoints: webhooks.Endpoints{WebhookEndpointService: a.store,
+				Policy: webhooks.URLPolicy{AllowPrivate: a.cfg.WebhookAllowPrivate}},
 		}); err != nil {
 			return err
 		}
@@ -142,6 +145,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer, ro
 		inboxDone := make(chan struct{})
 		go func() { defer close(inboxDone); snd.Inbox.Run(schedCtx) }()
 		defer func() { stopSched(); <-inboxDone }()
+		outboundDone := make(chan struct{})
+		go func() { defer close(outboundDone); snd.Outbound.Run(schedCtx) }()
+		defer func() { stopSched(); <-outboundDone }()
 		defer func() { stopSched(); <-schedDone }()
 		if err := a.runLedgerVerifier(schedCtx, a.metrics); err != nil {
 			return err
