@@ -62,7 +62,10 @@ func near(v uint32, want int) bool { return int(v) >= want-6 && int(v) <= want+6
 func TestReportPagesRenderInAHeadlessBrowser(t *testing.T) {
 	chrome := browser()
 	if chrome == "" {
-		t.Skip("no Chromium installed (apt-get install chromium)")
+		if os.Getenv(browserEnv) == "1" {
+			t.Fatalf("%s=1 but no Chromium was found: apt-get install chromium", browserEnv)
+		}
+		t.Skipf("no Chromium installed (apt-get install chromium; %s=1 makes this a failure)", browserEnv)
 	}
 	a := newTestAPI(t, testenv.Backends()[0], nil)
 	content := a.approvedContent(contentBody(models.KindEducation, 0))
