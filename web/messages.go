@@ -95,6 +95,9 @@ var statusLabels = map[string]string{
 // dateFormat orders a long date: day, month name, year.
 var dateFormat = msg("%[1]s %[2]s %[3]s")
 
+// dateTimeFormat joins a long date and a time of day (24-hour clock).
+var dateTimeFormat = msg("%[1]s at %[2]s")
+
 var monthNames = [12]string{
 	msg("January"), msg("February"), msg("March"), msg("April"), msg("May"), msg("June"),
 	msg("July"), msg("August"), msg("September"), msg("October"), msg("November"), msg("December"),
