@@ -55,3 +55,19 @@ func TestConfirmationMessageIsWrittenInTheCustomersLanguage(t *testing.T) {
 		})
 	}
 }
+
+func TestConfirmLinkStaleMessage(t *testing.T) {
+	const detail = "This confirmation link expired on 8 December 2026."
+	tests := []struct{ name, lang, detail, want string }{
+		{"an English page says which and when", "en", detail, detail + " Nothing was changed."},
+		{"an English page without a detail reads the catalogue's message", "en", "", MsgConfirmLinkStale},
+		{"a German page reads the catalogue's message, not the English detail", "de", detail, MsgConfirmLinkStale},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ConfirmLinkStaleMessage(tt.lang, tt.detail); got != tt.want {
+				t.Errorf("ConfirmLinkStaleMessage(%q, %q) = %q, want %q", tt.lang, tt.detail, got, tt.want)
+			}
+		})
+	}
+}
