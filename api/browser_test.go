@@ -156,11 +156,11 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 }
 
 // pageTexts are texts each language's preference center must show.
-var pageTexts = map[string]struct{ heading, saved string }{
-	"en": {"Your preferences", "Your preferences are saved."},
-	"de": {"Ihre Einstellungen", "Ihre Einstellungen sind gespeichert."},
-	"fr": {"Vos préférences", "Vos préférences sont enregistrées."},
-	"es": {"Sus preferencias", "Sus preferencias se han guardado."},
+var pageTexts = map[string]struct{ heading, saved, thanks string }{
+	"en": {"Your preferences", "Your preferences are saved.", "Thank you"},
+	"de": {"Ihre Einstellungen", "Ihre Einstellungen sind gespeichert.", "Vielen Dank"},
+	"fr": {"Vos préférences", "Vos préférences sont enregistrées.", "Merci"},
+	"es": {"Sus preferencias", "Sus preferencias se han guardado.", "Gracias"},
 }
 
 // TestPreferenceCenterInABrowser runs on the last backend of the run
@@ -175,6 +175,8 @@ func TestPreferenceCenterInABrowser(t *testing.T) {
 		a := newTestAPI(t, backend, nil)
 		srv := httptest.NewServer(a.engine)
 		defer srv.Close()
+		const doi = "technology-alternatives"
+		a.doubleOptIn(doi)
 		for _, lang := range []string{"en", "de", "fr", "es"} {
 			t.Run("in "+lang, func(t *testing.T) {
 				ctx := newTab(t, browser)
@@ -188,6 +190,21 @@ func TestPreferenceCenterInABrowser(t *testing.T) {
 					map[string]any{"status": "opted_in"}), http.StatusOK)
 				unsub, prefs := a.linkPaths(id)
 				want := pageTexts[lang]
+
+				t.Run("the double opt-in confirmation is accessible", func(t *testing.T) {
+					wantStatus(t, a.call(models.RoleEditor, http.MethodPut, "/v1/customers/"+id+"/consents/"+doi,
+						map[string]any{"status": "opted_in"}), http.StatusOK)
+					open(t, ctx, srv.URL+a.confirmLink(id, doi), http.StatusOK)
+					if got := browse(t, ctx, "lang", chromedp.Evaluate[string](`document.documentElement.lang`)); got != lang {
+						t.Errorf("<html lang> = %q, want %q", got, lang)
+					}
+					checkAccessibility(t, ctx, "confirmation page")
+					submitBy(t, ctx, "button[type=submit]", http.StatusOK)
+					if h1 := browse(t, ctx, "h1", chromedp.Text(chromedp.CSS("h1"))); h1 != want.thanks {
+						t.Errorf("heading after confirming = %q, want %q", h1, want.thanks)
+					}
+					checkAccessibility(t, ctx, "confirmed page")
+				})
 
 				open(t, ctx, srv.URL+prefs, http.StatusOK)
 				if got := browse(t, ctx, "lang", chromedp.Evaluate[string](`document.documentElement.lang`)); got != lang {

@@ -53,12 +53,11 @@ func (s *server) writeConfirmation(c *gin.Context, cust *models.Customer, p *mod
 	switch models.ErrorCode(err) {
 	case "":
 	case models.ENOTFOUND:
-		s.writePage(c, http.StatusNotFound, web.PageError, web.ErrorData{Title: "Confirmation link not valid",
-			Message: "This confirmation link is not valid. It may be incomplete, or it was replaced by a newer one. Nothing was changed."})
+		s.writePage(c, http.StatusNotFound, web.PageError, web.ErrorData{Title: web.MsgConfirmLinkNotValidTitle, Message: web.MsgConfirmLinkNotValid})
 		return
 	case models.ECONFLICT:
-		s.writePage(c, http.StatusConflict, web.PageError, web.ErrorData{Title: "Confirmation link no longer valid",
-			Message: models.ErrorMessage(err) + " Nothing was changed."})
+		s.writePage(c, http.StatusConflict, web.PageError, web.ErrorData{Title: web.MsgConfirmLinkStaleTitle,
+			Message: web.ConfirmLinkStaleMessage(pageLanguage(c).String(), models.ErrorMessage(err))})
 		return
 	default:
 		s.writePageError(c, err)

@@ -113,6 +113,15 @@ func TestDoubleOptInThroughTheAPIAndTheLink(t *testing.T) {
 				t.Errorf("ledger: chain %+v, %d double_opt_in events; want verified and 1", l.Chain, countSource(l.History, models.SourceDoubleOptIn))
 			}
 		})
+		t.Run("a German customer reads why a confirmation link is not valid in German", func(t *testing.T) {
+			cust := validCustomer("crm-de")
+			cust["locale"] = "de-AT"
+			wantStatus(t, a.call(models.RoleEditor, http.MethodPut, "/v1/customers/crm-de", cust), http.StatusCreated)
+			p := a.getPage(a.preferencesPath("crm-de")+"/confirm/"+topic+"?code=AAAAAAAAAAAAAAAAAAAAAA", http.StatusNotFound)
+			if body := text(p.doc); !strings.Contains(body, "Dieser Bestätigungslink ist ungültig.") || strings.Contains(body, "This confirmation link") {
+				t.Errorf("page:\n%s", body)
+			}
+		})
 		t.Run("ticking the topic on the preference center asks for a confirmation too", func(t *testing.T) {
 			a.putCustomer("crm-2")
 			p := a.getPage(a.preferencesPath("crm-2"), http.StatusOK)

@@ -202,8 +202,31 @@ func (l localizer) translateHTML(id string, args ...any) template.HTML {
 // longDate writes a day as "12 March 2026" in the localizer's language:
 // unambiguous in every country, unlike 03/12/2026.
 func (l localizer) longDate(t time.Time) string {
-	t = t.UTC()
+	return l.day(t.UTC())
+}
+
+// day writes t's calendar day, in t's own zone, as longDate does.
+func (l localizer) day(t time.Time) string {
 	return l.translate(dateFormat, strconv.Itoa(t.Day()), l.translate(monthNames[t.Month()-1]), strconv.Itoa(t.Year()))
+}
+
+// localTime writes an instant in the customer's zone, as they read their
+// own clock: "2 December 2026 at 09:00" in the localizer's language (a
+// 24-hour clock, which every language of the pages reads). An unknown or
+// empty zone reads UTC.
+func (l localizer) localTime(t time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	return l.translate(dateTimeFormat, l.day(t), t.Format("15:04"))
+}
+
+// localTimeTag is localTime in a <time> element a machine can read (the
+// instant in UTC).
+func (l localizer) localTimeTag(t time.Time, zone string) template.HTML {
+	return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `">` + html.EscapeString(l.localTime(t, zone)) + `</time>`) // #nosec G203 -- escaped
 }
 
 // timeTag is longDate in a <time> element a machine can read.
@@ -223,7 +246,8 @@ func (l localizer) funcs() template.FuncMap {
 		"lang":         func() string { return l.tag.String() },
 		// The content-request page's helpers (web/requests.go).
 		"refusalText":     func(r models.Reason) string { return l.translate(refusalText(r)) },
-		"localTime":       localTime,
+		"localTime":       l.localTime,
+		"localTimeTag":    l.localTimeTag,
 		"maxOpenRequests": func() int { return models.MaxOpenRequests },
 	}
 }

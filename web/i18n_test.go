@@ -153,23 +153,39 @@ func TestLanguage(t *testing.T) {
 	}
 }
 
-// samplePages fills every page with data that reaches its branches.
-func samplePages() map[string]any {
+// samplePages fills every page with data that reaches its branches: a
+// page whose branches exclude each other has one sample per branch.
+func samplePages() map[string][]any {
 	sent := time.Date(2026, time.March, 12, 9, 30, 0, 0, time.UTC)
+	// 08:00 UTC is 09:00 in Berlin, where the sample customer lives.
+	planned := time.Date(2026, time.December, 2, 8, 0, 0, 0, time.UTC)
+	const zone = "Europe/Berlin"
 	cust := &models.Customer{ExternalID: "crm-1", Email: "ada@example.com", PreferredChannel: models.ChannelEmail}
 	msgCopy := &models.SentMessageCopy{SentMessage: models.SentMessage{Title: "Pricing guide", SentAt: sent, Channel: models.ChannelEmail},
 		Subject: "Our prices", Text: "Hello."}
 	receipt := &models.ContentReceipt{ReceivedAt: &sent, Channel: models.ChannelEmail}
-	return map[string]any{
-		PageUnsubscribe:  UnsubscribeData{Action: "tok"},
-		PageUnsubscribed: UnsubscribedData{Changed: 2, PreferencesURL: "https://c.example/p/tok"},
-		PageError:        ErrorData{Title: MsgLinkNotValidTitle, Message: MsgLinkNotValid},
-		PageTooMany:      TooManyData{RetryAfter: "7"},
-		PageMessage:      MessageData{Message: msgCopy, BackURL: "https://c.example/p/tok"},
-		PageContent:      ContentData{Message: msgCopy, Receipt: receipt, BackURL: "https://c.example/p/tok"},
-		PageErase:        EraseData{State: "erase", CSRF: "x", Action: "erase", BackURL: "https://c.example/p/tok", Error: MsgEraseUnconfirmed},
-		PageErased:       nil,
-		PagePreferences: PreferencesData{
+	pending := &models.ContentReceipt{Pending: &models.PendingSend{DeliveryID: 7, ScheduledAt: planned, Channel: models.ChannelSMS}}
+	form := &RequestForm{State: "s", CSRF: "x", Action: "9/request", Channel: models.ChannelEmail, Timezone: zone}
+	topic := &models.Topic{Key: "roadmap", Name: "Roadmap", Description: "What we build next.", DoubleOptIn: true}
+	confirmation := &models.PendingConfirmation{Topic: topic, ConsentSeq: 4, ExpiresAt: time.Date(2026, time.April, 11, 9, 30, 0, 0, time.UTC)}
+	requested := func(r models.ContentRequest) RequestedData {
+		r.Title = "Pricing guide"
+		return RequestedData{Request: &r, Timezone: zone, ReadURL: "https://c.example/p/tok/content/9", BackURL: "https://c.example/p/tok"}
+	}
+	return map[string][]any{
+		PageUnsubscribe:  {UnsubscribeData{Action: "tok"}},
+		PageUnsubscribed: {UnsubscribedData{Changed: 2, PreferencesURL: "https://c.example/p/tok"}},
+		PageError:        {ErrorData{Title: MsgLinkNotValidTitle, Message: MsgLinkNotValid}},
+		PageTooMany:      {TooManyData{RetryAfter: "7"}},
+		PageMessage:      {MessageData{Message: msgCopy, BackURL: "https://c.example/p/tok"}},
+		PageContent: {
+			ContentData{Message: msgCopy, Receipt: receipt, BackURL: "https://c.example/p/tok", Request: form},
+			ContentData{Message: msgCopy, Receipt: pending, BackURL: "https://c.example/p/tok", Request: form},
+			ContentData{Message: msgCopy, Receipt: &models.ContentReceipt{}, BackURL: "https://c.example/p/tok", Request: form},
+		},
+		PageErase:  {EraseData{State: "erase", CSRF: "x", Action: "erase", BackURL: "https://c.example/p/tok", Error: MsgEraseUnconfirmed}},
+		PageErased: {nil},
+		PagePreferences: {PreferencesData{
 			Page: &models.PreferencePage{Customer: cust, Channels: []models.Channel{models.ChannelEmail, models.ChannelSMS},
 				Topics:        []models.PreferenceTopic{{Topic: models.Topic{Key: "roadmap", Name: "Roadmap", Description: "What we build next."}, Status: models.ConsentOptedIn}},
 				Sent:          []models.SentMessage{{DeliveryID: 1, SentAt: sent, Channel: models.ChannelEmail, Title: "Pricing guide"}},
@@ -177,45 +193,76 @@ func samplePages() map[string]any {
 			Form:   PreferenceValues{Wanted: map[string]bool{"roadmap": true}, Channel: models.ChannelEmail, CadencePer: "7d"},
 			Errors: []FieldError{{Field: models.PreferenceFieldTimezone, Label: FieldLabels[models.PreferenceFieldTimezone], Message: FieldMessage("de", "timezone", "iana_timezone", "")}},
 			Notice: MsgSaved, Action: "tok", BaseURL: "https://c.example/p/tok", Timezones: []string{"Europe/Berlin"},
+		}},
+		PageRequested: {
+			requested(models.ContentRequest{Outcome: models.RequestPlanned, Repeated: true,
+				Delivery: &models.Delivery{Channel: models.ChannelEmail, ScheduledAt: planned}}),
+			requested(models.ContentRequest{Outcome: models.RequestAlreadyReceived, Receipt: *receipt}),
+			requested(models.ContentRequest{Outcome: models.RequestOnItsWay, Receipt: *pending}),
+			requested(models.ContentRequest{Outcome: models.RequestTooMany}),
+			requested(models.ContentRequest{Outcome: models.RequestRefused, Reason: models.ReasonNoTimezone}),
+			requested(models.ContentRequest{Outcome: models.RequestRefused, Reason: models.Reason("a reason the page does not know")}),
 		},
+		PageConfirm:   {ConfirmData{Confirmation: confirmation, Action: "roadmap", Code: "c", BackURL: "https://c.example/p/tok"}},
+		PageConfirmed: {ConfirmData{Confirmation: &models.PendingConfirmation{Topic: topic, Confirmed: true}, BackURL: "https://c.example/p/tok"}},
 	}
 }
 
 // TestEveryPageRendersInEveryLanguage renders each page in each language
-// and checks the document's lang attribute, a translated text and the
-// absence of its English original.
+// and checks the document's lang attribute; on the pages listed in want,
+// texts each language must show (dates and times in that language's
+// form) and the absence of an English original.
 func TestEveryPageRendersInEveryLanguage(t *testing.T) {
 	p := loadPages(t)
 	samples := samplePages()
-	// One text each language must show on the preference page, and the
-	// date of the sent message in that language's form.
-	want := map[language.Tag][]string{
-		language.English: {"Save preferences", "12 March 2026", "Time zone: is not a time zone in the list"},
-		language.German:  {"Einstellungen speichern", "12. März 2026", "Zeitzone: ist keine Zeitzone aus der Liste"},
-		language.French:  {"Enregistrer les préférences", "12 mars 2026", "Fuseau horaire : n’est pas"},
-		language.Spanish: {"Guardar preferencias", "12 de marzo de 2026", "Zona horaria: no es una zona horaria"},
+	want := map[string]map[language.Tag][]string{
+		PagePreferences: {
+			language.English: {"Save preferences", "12 March 2026", "Time zone: is not a time zone in the list"},
+			language.German:  {"Einstellungen speichern", "12. März 2026", "Zeitzone: ist keine Zeitzone aus der Liste"},
+			language.French:  {"Enregistrer les préférences", "12 mars 2026", "Fuseau horaire : n’est pas"},
+			language.Spanish: {"Guardar preferencias", "12 de marzo de 2026", "Zona horaria: no es una zona horaria"},
+		},
+		// The first sample: planned for 08:00 UTC, 09:00 in Berlin.
+		PageRequested: {
+			language.English: {"2 December 2026 at 09:00", "(Europe/Berlin)"},
+			language.German:  {"2. Dezember 2026 um 09:00", "(Europe/Berlin)"},
+			language.French:  {"2 décembre 2026 à 09:00", "(Europe/Berlin)"},
+			language.Spanish: {"2 de diciembre de 2026 a las 09:00", "(Europe/Berlin)"},
+		},
+		PageConfirm: {
+			language.English: {"11 April 2026", "Yes, send me messages about Roadmap"},
+			language.German:  {"11. April 2026"},
+			language.French:  {"11 avril 2026"},
+			language.Spanish: {"11 de abril de 2026"},
+		},
 	}
+	english := map[string]string{PagePreferences: "Save preferences", PageRequested: "inside the times you chose", PageConfirm: "Yes, send me messages"}
 	for _, tag := range Languages {
 		for _, name := range pageNames {
 			t.Run(tag.String()+" "+name, func(t *testing.T) {
-				out, err := p.Render(name, tag, samples[name])
-				if err != nil {
-					t.Fatal(err)
+				if len(samples[name]) == 0 {
+					t.Fatalf("page %s has no sample data", name)
 				}
-				body := string(out)
-				if lang := `<html lang="` + tag.String() + `">`; !strings.Contains(body, lang) {
-					t.Errorf("the page lacks %s", lang)
-				}
-				if name != PagePreferences {
-					return
-				}
-				for _, w := range want[tag] {
-					if !strings.Contains(body, w) {
-						t.Errorf("the page lacks %q", w)
+				for i, data := range samples[name] {
+					out, err := p.Render(name, tag, data)
+					if err != nil {
+						t.Fatalf("sample %d: %v", i, err)
 					}
-				}
-				if tag != language.English && strings.Contains(body, "Save preferences") {
-					t.Error("the page still says \"Save preferences\" in English")
+					body := string(out)
+					if lang := `<html lang="` + tag.String() + `">`; !strings.Contains(body, lang) {
+						t.Errorf("sample %d: the page lacks %s", i, lang)
+					}
+					if i > 0 {
+						continue
+					}
+					for _, w := range want[name][tag] {
+						if !strings.Contains(body, w) {
+							t.Errorf("the page lacks %q:\n%s", w, body)
+						}
+					}
+					if en, ok := english[name]; ok && tag != language.English && strings.Contains(body, en) {
+						t.Errorf("the page still says %q in English", en)
+					}
 				}
 			})
 		}

@@ -26,7 +26,23 @@ var (
 	MsgFailedTitle       = msg("Something went wrong")
 	MsgFailed            = msg("Please try again in a few minutes.")
 	MsgInvalidField      = msg("is not valid")
+
+	MsgConfirmLinkNotValidTitle = msg("Confirmation link not valid")
+	MsgConfirmLinkNotValid      = msg("This confirmation link is not valid. It may be incomplete, or it was replaced by a newer one. Nothing was changed.")
+	MsgConfirmLinkStaleTitle    = msg("Confirmation link no longer valid")
+	MsgConfirmLinkStale         = msg("This confirmation link is no longer valid: it has expired, or your choice for this topic changed since it was sent. Nothing was changed.")
 )
+
+// ConfirmLinkStaleMessage returns the message id for a confirmation link
+// the store refused as stale or expired: on English pages the domain's
+// detail (which says which, and the date it expired), else the
+// catalogue's message covering both.
+func ConfirmLinkStaleMessage(lang, detail string) string {
+	if lang == "en" && detail != "" {
+		return detail + " Nothing was changed."
+	}
+	return MsgConfirmLinkStale
+}
 
 // FieldLabels are the visible labels of the preference form's fields,
 // used by the error summary (message ids).
@@ -94,6 +110,9 @@ var statusLabels = map[string]string{
 
 // dateFormat orders a long date: day, month name, year.
 var dateFormat = msg("%[1]s %[2]s %[3]s")
+
+// dateTimeFormat joins a long date and a time of day (24-hour clock).
+var dateTimeFormat = msg("%[1]s at %[2]s")
 
 var monthNames = [12]string{
 	msg("January"), msg("February"), msg("March"), msg("April"), msg("May"), msg("June"),

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"time"
-
 	"github.com/candor/candor/models"
 )
 
@@ -28,33 +26,28 @@ type RequestedData struct {
 }
 
 // refusalTexts explain to a customer why a requested item cannot be sent,
-// by the planning reason that refused it.
+// by the planning reason that refused it. Each ends the sentence "We
+// cannot send this to you: ...", so each starts in lower case.
 var refusalTexts = map[models.Reason]string{
-	models.ReasonNoTimezone:         "we do not know your time zone. Choose one on your preferences page, then ask again.",
-	models.ReasonNoWindow:           "you have not chosen days and times when we may contact you. Choose them on your preferences page, then ask again.",
-	models.ReasonNoSlot:             "none of the times you chose falls in the next two weeks.",
-	models.ReasonNoAddress:          "we have no address for the way you chose to hear from us.",
-	models.ReasonChannelUnavailable: "we cannot send messages the way you chose to hear from us at the moment.",
-	models.ReasonNoVariant:          "this item has no version for the way you chose to hear from us, in your language.",
-	models.ReasonNoConsent:          "you are not subscribed to its topic.",
-	models.ReasonConsentUnverified:  "we could not verify your subscription to its topic. Please contact us.",
-	models.ReasonSuppressed:         "we do not send messages to your address any more.",
-	models.ReasonAlreadyReceived:    "you already received it or it is on its way.",
+	models.ReasonNoTimezone:         msg("we do not know your time zone. Choose one on your preferences page, then ask again."),
+	models.ReasonNoWindow:           msg("you have not chosen days and times when we may contact you. Choose them on your preferences page, then ask again."),
+	models.ReasonNoSlot:             msg("none of the times you chose falls in the next two weeks."),
+	models.ReasonNoAddress:          msg("we have no address for the way you chose to hear from us."),
+	models.ReasonChannelUnavailable: msg("we cannot send messages the way you chose to hear from us at the moment."),
+	models.ReasonNoVariant:          msg("this item has no version for the way you chose to hear from us, in your language."),
+	models.ReasonNoConsent:          msg("you are not subscribed to its topic."),
+	models.ReasonConsentUnverified:  msg("we could not verify your subscription to its topic. Please contact us."),
+	models.ReasonSuppressed:         msg("we do not send messages to your address any more."),
+	models.ReasonAlreadyReceived:    msg("you already received it or it is on its way."),
 }
 
+// refusalOther explains a refusal reason refusalTexts does not name.
+var refusalOther = msg("our sending rules do not allow it now.")
+
+// refusalText returns the message id explaining reason r.
 func refusalText(r models.Reason) string {
 	if t, ok := refusalTexts[r]; ok {
 		return t
 	}
-	return "our sending rules do not allow it now."
-}
-
-// localTime writes an instant in the customer's zone, as they read
-// their own clock: "2 December 2026 at 09:00".
-func localTime(t time.Time, zone string) string {
-	loc, err := time.LoadLocation(zone)
-	if err != nil || zone == "" {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("2 January 2006 at 15:04")
+	return refusalOther
 }

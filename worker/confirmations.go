@@ -3,16 +3,15 @@ package worker
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/candor/candor/campaigns/delivery"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
+	"github.com/candor/candor/web"
 )
 
 // ConfirmationStore is what sending double opt-in confirmations needs
@@ -142,27 +141,15 @@ func (c *Confirmer) send(ctx context.Context, cc *models.ClaimedConfirmation) mo
 	return out
 }
 
-// message renders a confirmation for its channel. It names the topic in
-// the customer's words (its name and description), gives the link and
-// says what happens if they ignore it: nothing.
+// message renders a confirmation for its channel, in the customer's
+// language (web.ConfirmationMessage: the catalogue of the page its link
+// opens).
 func (c *Confirmer) message(cc *models.ClaimedConfirmation) *delivery.Message {
-	conf, t := cc.Confirmation, cc.Topic
-	link := c.o.Confirm(cc.Customer, t.Key, conf.ConsentSeq)
+	conf := cc.Confirmation
+	link := c.o.Confirm(cc.Customer, cc.Topic.Key, conf.ConsentSeq)
 	unsub, prefs := c.o.Links(cc.Customer)
-	lapses := conf.ExpiresAt.UTC().Format("2 January 2006")
-	var text strings.Builder
-	if cc.Decision.Channel == models.ChannelSMS {
-		// One segment is out of reach with a signed link; keep it short.
-		fmt.Fprintf(&text, "Confirm you want messages about %s: %s (ignore to decline)", t.Name, link)
-	} else {
-		fmt.Fprintf(&text, "You asked to hear from us about %s", t.Name)
-		if t.Description != "" {
-			fmt.Fprintf(&text, " (%s)", t.Description)
-		}
-		fmt.Fprintf(&text, ".\n\nPlease confirm it was you by opening this link:\n%s\n\n", link)
-		fmt.Fprintf(&text, "If it was not you, ignore this message: we will send you nothing about it, and the request lapses on %s.\n", lapses)
-	}
+	m := web.ConfirmationMessage(cc.Customer.Locale, cc.Topic, link, conf.ExpiresAt, cc.Decision.Channel == models.ChannelSMS)
 	return &delivery.Message{DeliveryID: conf.MessageID(), Channel: cc.Decision.Channel, To: cc.Decision.Address,
-		Subject: "Please confirm: " + t.Name, Text: text.String(), Locale: cc.Customer.Locale,
+		Subject: m.Subject, Text: m.Text, Locale: m.Language,
 		UnsubscribeURL: unsub, PreferencesURL: prefs}
 }

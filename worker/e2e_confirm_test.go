@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"mime"
 	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
@@ -77,6 +78,36 @@ func TestDoubleOptInConfirmationArrivesAndConfirms(t *testing.T) {
 			if c.Topic == "doi-letters" && (c.Status != models.ConsentOptedIn || c.Source != models.SourceDoubleOptIn) {
 				t.Errorf("consent = %+v, want opted_in by double_opt_in", c)
 			}
+		}
+	})
+}
+
+// A customer whose locale is German (de-AT) gets the confirmation in
+// German, with the lapse date's month in German: the same catalogue as
+// the preference center (web/locales), so the link leads from a German
+// message to a German page.
+func TestADoubleOptInConfirmationIsWrittenInTheCustomersLanguage(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		h := newHarness(t, 500)
+		ctx := t.Context()
+		if _, err := h.s.CreateTopic(ctx, &models.TopicInput{Key: "doi-letters", Name: "Letters", DoubleOptIn: true}); err != nil {
+			t.Fatal(err)
+		}
+		h.customer("mail-de", "all", models.ChannelEmail, "Europe/Vienna", func(in *models.CustomerInput) { in.Locale = "de-AT" })
+		if _, _, err := h.s.SetConsent(ctx, "mail-de", "doi-letters", &models.ConsentInput{Status: models.ConsentOptedIn, Source: models.SourceCRM}); err != nil {
+			t.Fatal(err)
+		}
+		h.start()
+		eventually(t, "the confirmation arrived", func() bool { return h.email.Count() == 1 })
+		msg := h.email.Arrivals()[0]
+		subject, err := new(mime.WordDecoder).DecodeHeader(mail.Header(msg.Header).Get("Subject"))
+		if err != nil || subject != "Bitte bestätigen: Letters" {
+			t.Errorf("subject = %q, %v; want it in German", subject, err)
+		}
+		body := emailText(msg)
+		month := regexp.MustCompile(`verfällt am \d{1,2}\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) \d{4}\.`)
+		if !strings.Contains(body, "Bitte bestätigen Sie, dass Sie es waren") || !month.MatchString(body) || confirmLink.FindString(body) == "" {
+			t.Errorf("the confirmation is not in German with a link:\n%s", body)
 		}
 	})
 }
