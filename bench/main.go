@@ -4,6 +4,7 @@
 //
 //	go run ./bench --quick     # two small sizes, a few minutes
 //	go run ./bench             # 100,000 and 1,000,000 customers (about an hour)
+//	go run ./bench --size 1000000 --only "seed|preview|launch"   # planning at 1M only
 //
 // It creates its own databases (candor_bench_suite_*) on the server named
 // by --pg and uses one Redis database index (--redis), so it never touches
@@ -22,6 +23,8 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,6 +35,15 @@ func main() {
 		"PostgreSQL server (any database on it): the suite creates and drops its own databases there")
 	flag.StringVar(&o.redis, "redis", "redis://127.0.0.1:6379/13", "Redis URL with the database index the suite may flush")
 	only := flag.String("only", "", "run only the figures whose name matches this regular expression")
+	flag.Func("size", "measure at this audience size only (repeat for several); overrides --quick's and the default sizes",
+		func(v string) error {
+			n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
+			if err != nil || n < 1 || n > 10_000_000 {
+				return fmt.Errorf("a size is a number of customers from 1 to 10,000,000, got %q", v)
+			}
+			o.onlySizes = append(o.onlySizes, n)
+			return nil
+		})
 	flag.Parse()
 	if *only != "" {
 		re, err := regexp.Compile(*only)
@@ -54,11 +66,16 @@ type options struct {
 	quick     bool
 	pg, redis string
 	only      *regexp.Regexp
+	// onlySizes, when set, replaces the sizes (--size).
+	onlySizes []int
 }
 
 // sizes are the audience sizes each figure is measured at: two, to show
 // how cost grows with the work.
 func (o options) sizes() []int {
+	if len(o.onlySizes) > 0 {
+		return o.onlySizes
+	}
 	if o.quick {
 		return []int{5_000, 20_000}
 	}
