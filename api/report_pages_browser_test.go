@@ -10,27 +10,16 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/candor/candor/internal/testbrowser"
 	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 )
-
-// browser returns an installed Chromium or Chrome, or "" (the test then
-// skips: apt-get install chromium).
-func browser() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // barPixels counts the pixels of the charts' bar colour (#1f5fa8) in a
 // PNG screenshot.
@@ -60,13 +49,7 @@ func near(v uint32, want int) bool { return int(v) >= want-6 && int(v) <= want+6
 // the funnel chart is drawn (its bars' colour is on the screenshot). The
 // full-page screenshot is kept in CANDOR_SCREENSHOT_DIR when set.
 func TestReportPagesRenderInAHeadlessBrowser(t *testing.T) {
-	chrome := browser()
-	if chrome == "" {
-		if os.Getenv(browserEnv) == "1" {
-			t.Fatalf("%s=1 but no Chromium was found: apt-get install chromium", browserEnv)
-		}
-		t.Skipf("no Chromium installed (apt-get install chromium; %s=1 makes this a failure)", browserEnv)
-	}
+	chrome := testbrowser.Require(t)
 	a := newTestAPI(t, testenv.Backends()[0], nil)
 	content := a.approvedContent(contentBody(models.KindEducation, 0))
 	a.campaignCustomer("in", "main", true, nil)

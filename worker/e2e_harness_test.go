@@ -52,6 +52,19 @@ type harness struct {
 	email, sms, hook *testsinks.Sink
 	editor, admin    int64
 	groups           int
+	// base is the public URL the links in messages start with.
+	base string
+}
+
+// harnessOptions change what newHarnessWith builds; the zero value is
+// newHarness's.
+type harnessOptions struct {
+	// publicURL is the base of every link in messages; "" means the
+	// https publicURL.
+	publicURL string
+	// outbox sends every channel to the store's outbox, as embedded mode
+	// does for channels without settings, instead of to the sinks.
+	outbox bool
 }
 
 // forEachBackend runs fn as a subtest per configured database backend.
@@ -66,6 +79,15 @@ func forEachBackend(t *testing.T, fn func(t *testing.T)) {
 // channel's send rate per second.
 func newHarness(t *testing.T, rate float64) *harness {
 	t.Helper()
+	return newHarnessWith(t, rate, harnessOptions{})
+}
+
+// newHarnessWith is newHarness with the options o.
+func newHarnessWith(t *testing.T, rate float64, o harnessOptions) *harness {
+	t.Helper()
+	if o.publicURL == "" {
+		o.publicURL = publicURL
+	}
 	ctx := context.Background()
 	keys, err := secrets.New("candor-worker-e2e-tests-fixed-secret-0123456789", "")
 	if err != nil {
@@ -83,22 +105,9 @@ func newHarness(t *testing.T, rate float64) *harness {
 	if err := s.InstallFingerprintKey(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, s: s, keys: keys}
+	h := &harness{t: t, s: s, keys: keys, base: o.publicURL}
 	h.editor, h.admin = h.key("editor", models.RoleEditor), h.key("admin", models.RoleAdmin)
-
-	var port int
-	h.email, port = testsinks.StartSMTP(t)
-	var smsURL, hookURL string
-	h.sms, smsURL = testsinks.StartSMS(t)
-	h.hook, hookURL = testsinks.StartWebhook(t, hookSecret)
-	set, err := channels.New(channels.Options{
-		Email:   &channels.EmailOptions{Host: "127.0.0.1", Port: port, From: emailFrom, TLS: channels.TLSMode("none")},
-		SMS:     &channels.SMSOptions{BaseURL: smsURL, AccountSID: "AC0123", AuthToken: "tok", From: "+15005550006"},
-		Webhook: &channels.WebhookOptions{URL: hookURL, Secret: hookSecret, AllowPrivate: true},
-	}, nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := h.channels(o.outbox)
 
 	url := redisenv.URL(t, redisenv.DBWorker)
 	if h.redis, err = asynq.ParseRedisURI(url); err != nil {
@@ -122,14 +131,51 @@ func newHarness(t *testing.T, rate float64) *harness {
 	h.planner = campaigns.NewPlanner(ps)
 	h.metrics = prometheus.NewRegistry()
 	h.pipe, err = worker.NewPipeline(worker.PipelineOptions{Store: s, Planner: h.planner, Channels: set,
-		Redis: h.redis, RedisClient: h.rdb, PerSecond: perSecond, Links: worker.CustomerLinks(keys, publicURL),
-		Confirm: worker.NewConfirmLinks(keys, publicURL),
+		Redis: h.redis, RedisClient: h.rdb, PerSecond: perSecond, Links: worker.CustomerLinks(keys, h.base),
+		Confirm: worker.NewConfirmLinks(keys, h.base),
 		Worker:  "e2e/" + t.Name(), Tick: 100 * time.Millisecond, Metrics: h.metrics, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = h.pipe.Close() })
 	return h
+}
+
+// channels starts the sinks and returns the channels sending to them, or
+// with outbox every channel writing to the store's outbox.
+func (h *harness) channels(outbox bool) *channels.Set {
+	h.t.Helper()
+	if outbox {
+		set, err := channels.New(channels.Options{}, outboxStore{h.s}, true)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		return set
+	}
+	var port int
+	h.email, port = testsinks.StartSMTP(h.t)
+	var smsURL, hookURL string
+	h.sms, smsURL = testsinks.StartSMS(h.t)
+	h.hook, hookURL = testsinks.StartWebhook(h.t, hookSecret)
+	set, err := channels.New(channels.Options{
+		Email:   &channels.EmailOptions{Host: "127.0.0.1", Port: port, From: emailFrom, TLS: channels.TLSMode("none")},
+		SMS:     &channels.SMSOptions{BaseURL: smsURL, AccountSID: "AC0123", AuthToken: "tok", From: "+15005550006"},
+		Webhook: &channels.WebhookOptions{URL: hookURL, Secret: hookSecret, AllowPrivate: true},
+	}, nil, false)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return set
+}
+
+// outboxStore keeps the outbox transport's messages in the store, as
+// cmd/candor's does.
+type outboxStore struct{ s *store.Store }
+
+func (o outboxStore) AddOutboxMessage(ctx context.Context, m *channels.OutboxMessage) error {
+	return o.s.AddOutboxMessage(ctx, &models.OutboxMessage{DeliveryID: m.DeliveryID, CampaignID: m.CampaignID,
+		Channel: m.Channel, Recipient: m.CustomerExternalID, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+		Headers: m.Headers, Raw: string(m.Raw)})
 }
 
 // startWorker starts the asynq server with the send task's handler.

@@ -22,9 +22,9 @@ import (
 // store, with the harness's planner deciding requests.
 func (h *harness) preferenceCenter() http.Handler {
 	h.t.Helper()
-	handler, err := api.New(api.Options{Store: h.s, Keys: h.keys, PublicURL: publicURL,
+	handler, err := api.New(api.Options{Store: h.s, Keys: h.keys, PublicURL: h.base,
 		Campaigns:   campaigns.NewService(h.s, h.planner.(*campaigns.Planner)),
-		Preferences: preferences.New(h.s, models.Channels, preferences.Links(worker.CustomerLinks(h.keys, publicURL)), h.planner, h.keys),
+		Preferences: preferences.New(h.s, models.Channels, preferences.Links(worker.CustomerLinks(h.keys, h.base)), h.planner, h.keys),
 		Reports:     report.NewService(h.s, models.PlanSettings{})})
 	if err != nil {
 		h.t.Fatal(err)
@@ -41,7 +41,7 @@ var (
 // path its "send it to me" form posts to, with the form's values.
 func (h *harness) requestForm(handler http.Handler, c *models.Customer, content int64) (string, string) {
 	h.t.Helper()
-	_, prefs := worker.CustomerLinks(h.keys, publicURL)(c)
+	_, prefs := worker.CustomerLinks(h.keys, h.base)(c)
 	u, err := url.Parse(prefs)
 	if err != nil {
 		h.t.Fatal(err)
