@@ -81,20 +81,7 @@ func NewInbox(o InboxOptions) *Inbox {
 // Run applies events until ctx ends, in the process that holds the
 // lease. A full round is followed by the next one at once.
 func (in *Inbox) Run(ctx context.Context) {
-	for {
-		n, err := in.Round(ctx)
-		if err != nil && ctx.Err() == nil {
-			in.o.Logger.Warn("inbox round failed", "error", err.Error())
-		}
-		if n >= in.o.Round && err == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(in.o.Tick):
-		}
-	}
+	runRounds(ctx, "inbox", in.o.Tick, in.o.Logger, in.Round, func(n int) bool { return n >= in.o.Round })
 }
 
 // Round applies up to Round pending events if this process holds (or

@@ -121,20 +121,7 @@ func NewOutbound(o OutboundOptions) (*Outbound, error) {
 // Run delivers until ctx ends, in the process that holds the lease. A
 // full round is followed by the next one at once.
 func (ob *Outbound) Run(ctx context.Context) {
-	for {
-		n, err := ob.Round(ctx)
-		if err != nil && ctx.Err() == nil {
-			ob.o.Logger.Warn("outbound webhook round failed", "error", err.Error())
-		}
-		if n > 0 && err == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(ob.o.Tick):
-		}
-	}
+	runRounds(ctx, "outbound webhook", ob.o.Tick, ob.o.Logger, ob.Round, func(n int) bool { return n > 0 })
 }
 
 // Round fans out new events and sends up to Round due messages if this
