@@ -12,8 +12,10 @@ import (
 // ruleSQL compiles a parsed segment rule into a boolean SQL expression
 // over the customers table aliased "c". User text never reaches the SQL
 // string: field names map to fixed column expressions, attribute path
-// segments and every value travel as parameters. Each expression is two-
-// valued (never NULL), so NOT and OR agree with the rule language's Explain (campaigns/segment).
+// segments and every value travel as parameters. Each expression below a
+// NOT is two-valued (never NULL), so NOT and OR agree with the rule
+// language's Explain (campaigns/segment); elsewhere a consent condition
+// may be NULL where it is false, which WHERE reads alike (see consent).
 type ruleSQL struct {
 	dialect string
 	now     time.Time
@@ -21,6 +23,9 @@ type ruleSQL struct {
 	// topics maps each consent topic the rule names to the alias of its
 	// one join (see consentJoins).
 	topics map[string]string
+	// negations counts the NOTs above the node being compiled: below
+	// none, a NULL behaves as false (see consent).
+	negations int
 }
 
 // compiledRule is a rule as SQL: joins to put after "FROM customers c",
@@ -54,6 +59,8 @@ func (b *ruleSQL) pg() bool { return b.dialect == DialectPostgres }
 func (b *ruleSQL) node(r *models.Rule) string {
 	switch r.Kind {
 	case models.RuleNot:
+		b.negations++
+		defer func() { b.negations-- }()
 		return "NOT (" + b.node(r.Children[0]) + ")"
 	case models.RuleAll, models.RuleAny:
 		join := " AND "
