@@ -62,3 +62,33 @@ func BenchmarkRenderTypicalVariant(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderTypicalVariantFull is BenchmarkRenderTypicalVariant
+// judged on each message's own output, as Render did before its plans
+// (issue 10): the HTML parsed and the disclaimer read for every customer.
+func BenchmarkRenderTypicalVariantFull(b *testing.B) {
+	in := typicalRoadmap()
+	d := content.RenderInput{Name: "Ada", PreferencesURL: "https://candor.example/p/" + "x", UnsubscribeURL: "https://candor.example/u/" + "y"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := content.RenderFull(in, &in.Variants[0], d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderSendBenchVariant renders the one-line webhook variant the
+// send benchmark (internal/benchdata) delivers: no HTML and no roadmap,
+// so there is nothing for a plan to save.
+func BenchmarkRenderSendBenchVariant(b *testing.B) {
+	in := &models.ContentInput{Kind: models.KindEducation, DefaultLocale: "en", Variants: []models.Variant{{
+		Locale: "en", Channel: models.ChannelWebhook, Title: "Pay by transfer",
+		Text: "Hello {{.Customer.Name}}, paying by transfer costs nothing."}}}
+	d := content.RenderInput{Name: "Ada", PreferencesURL: "https://candor.example/p/" + "x", UnsubscribeURL: "https://candor.example/u/" + "y"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := content.Render(in, &in.Variants[0], d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -37,6 +37,7 @@ type cssRule struct {
 	spec  cascadia.Specificity
 	order int
 	decls []declaration
+	group string // the selector group as cascadia read it, for the render plans
 }
 
 // parseDeclarations reads a style attribute ("color: red; display: none").
@@ -80,6 +81,7 @@ func parseStyleSheet(sheet string, order *int) []cssRule {
 	p := css.NewParser(parse.NewInputString(sheet), false)
 	var out []cssRule
 	var group cascadia.SelectorGroup
+	var groupText string
 	var decls []declaration
 	for {
 		gt, _, data := p.Next()
@@ -91,7 +93,8 @@ func parseStyleSheet(sheet string, order *int) []cssRule {
 			for _, v := range p.Values() {
 				sel.Write(v.Data)
 			}
-			group, _ = cascadia.ParseGroup(sel.String())
+			groupText = sel.String()
+			group, _ = cascadia.ParseGroup(groupText)
 			decls = nil
 		case css.DeclarationGrammar:
 			if d, ok := declarationOf(data, p.Values()); ok {
@@ -100,7 +103,7 @@ func parseStyleSheet(sheet string, order *int) []cssRule {
 		case css.EndRulesetGrammar:
 			for _, s := range group {
 				*order++
-				out = append(out, cssRule{sel: s, spec: s.Specificity(), order: *order, decls: decls})
+				out = append(out, cssRule{sel: s, spec: s.Specificity(), order: *order, decls: decls, group: groupText})
 			}
 			group = nil
 		}

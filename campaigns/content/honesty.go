@@ -136,7 +136,7 @@ func (c *checker) roadmap() {
 func (c *checker) roadmapDisclaimer(i int, lang string) {
 	v := &c.in.Variants[i]
 	sample := c.sampleInput()
-	m, err := renderTemplates(c.in, v, RenderInput{PreferencesURL: sample.PreferencesURL, UnsubscribeURL: sample.UnsubscribeURL})
+	m, _, err := renderTemplates(c.in, v, RenderInput{PreferencesURL: sample.PreferencesURL, UnsubscribeURL: sample.UnsubscribeURL})
 	if err != nil {
 		return // ValidateTemplates reports broken templates at save time
 	}

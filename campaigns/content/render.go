@@ -86,31 +86,56 @@ func LocaleChain(locale, defaultLocale string) []string {
 // them, and for a roadmap the locale's disclaimer appended to each body
 // part whose output does not carry one. Both are judged on the output,
 // because a template may mention a link or a disclaimer in a branch this
-// customer does not get, a comment, an attribute or a script.
+// customer does not get, a comment, an attribute or a script. The
+// judgement is taken from the template's plan when the customer's values
+// cannot change it (renderplan.go), else from the message itself; both
+// give the same message.
 // EINVALID if a template does not parse or execute.
 func Render(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message, error) {
-	m, err := renderTemplates(in, v, d)
+	return render(in, v, d, true)
+}
+
+// renderFull is Render judging every message on its own output, never by
+// a plan: the reference the plans are tested against.
+func renderFull(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message, error) {
+	return render(in, v, d, false)
+}
+
+func render(in *models.ContentInput, v *models.Variant, d RenderInput, planned bool) (*Message, error) {
+	m, r, err := renderTemplates(in, v, d)
 	if err != nil {
 		return nil, err
 	}
 	lang := languageOf(v.Locale)
-	var view *htmlView
+	roadmap := in.Kind == models.KindRoadmap
+	var seen htmlSeen
 	if m.HTML != "" {
-		// Only what a reader sees counts: a hidden disclaimer or link is
-		// appended again, visibly.
-		view = viewHTML(m.HTML)
+		ok := false
+		if planned {
+			seen, ok = r.html.judgePlanned(&r.data, lang, roadmap)
+		}
+		if !ok {
+			// Only what a reader sees counts: a hidden disclaimer or link is
+			// appended again, visibly.
+			view := viewHTML(m.HTML)
+			seen = htmlSeen{disclaimer: roadmap && hasDisclaimer(lang, view.visibleText()),
+				prefs: htmlHasLink(view, d.PreferencesURL), unsub: htmlHasLink(view, d.UnsubscribeURL)}
+		}
 	}
-	if in.Kind == models.KindRoadmap {
-		if !hasDisclaimer(lang, m.Text) {
+	if roadmap {
+		// A text with "{{" reads differently to hasDisclaimer than its
+		// template's static text did.
+		certain := planned && r.text != nil && r.text.certainIn(lang) && !strings.Contains(m.Text, "{{")
+		if !certain && !hasDisclaimer(lang, m.Text) {
 			m.Text = appendParagraph(m.Text, disclaimerText(lang))
 		}
-		if view != nil && !hasDisclaimer(lang, view.visibleText()) {
+		if m.HTML != "" && !seen.disclaimer {
 			m.HTML = appendHTML(m.HTML, "<p>"+htmltemplate.HTMLEscapeString(disclaimerText(lang))+"</p>")
 		}
 	}
 	m.Text = appendLinks(m.Text, lang, d, !textHasURL(m.Text, d.PreferencesURL), !textHasURL(m.Text, d.UnsubscribeURL))
-	if view != nil {
-		m.HTML = appendHTMLLinks(m.HTML, lang, d, !htmlHasLink(view, d.PreferencesURL), !htmlHasLink(view, d.UnsubscribeURL))
+	if m.HTML != "" {
+		m.HTML = appendHTMLLinks(m.HTML, lang, d, !seen.prefs, !seen.unsub)
 	}
 	spec, _ := models.ChannelSpecFor(v.Channel)
 	if spec.ListUnsubscribe {
@@ -127,22 +152,29 @@ func Render(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message
 	return m, nil
 }
 
+// renderedParts are the data a variant was rendered with and its parsed
+// text and html templates (nil when it has none).
+type renderedParts struct {
+	data       templateData
+	text, html *parsedTemplate
+}
+
 // renderTemplates executes the templates of v, adding nothing. EINVALID
 // naming the variant field of a template that does not parse or execute.
-func renderTemplates(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message, error) {
-	data := templateData{PreferencesURL: d.PreferencesURL, UnsubscribeURL: d.UnsubscribeURL}
-	data.Customer.Name = d.Name
-	data.Customer.Attributes = stringAttributes(d.Attributes)
+func renderTemplates(in *models.ContentInput, v *models.Variant, d RenderInput) (*Message, *renderedParts, error) {
+	r := &renderedParts{data: templateData{PreferencesURL: d.PreferencesURL, UnsubscribeURL: d.UnsubscribeURL}}
+	r.data.Customer.Name = d.Name
+	r.data.Customer.Attributes = stringAttributes(d.Attributes)
 	m := &Message{Channel: v.Channel, Locale: v.Locale, PreferencesURL: d.PreferencesURL, UnsubscribeURL: d.UnsubscribeURL}
 	for _, f := range variantFields(variantIndex(in, v), v) {
 		pt, err := parseTemplateCached(f)
 		if err != nil {
-			return nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant is not valid.",
+			return nil, nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant is not valid.",
 				Fields: []models.FieldError{{Field: f.at, Rule: "template", Detail: err.Error()}}}
 		}
-		out, err := pt.execute(data, f.at)
+		out, err := pt.execute(r.data, f.at)
 		if err != nil {
-			return nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant could not be rendered.",
+			return nil, nil, &models.Error{Code: models.EINVALID, Message: "A template of the variant could not be rendered.",
 				Fields: []models.FieldError{{Field: f.at, Rule: "template", Detail: err.Error()}}}
 		}
 		switch {
@@ -151,12 +183,12 @@ func renderTemplates(in *models.ContentInput, v *models.Variant, d RenderInput) 
 		case strings.HasSuffix(f.at, "/title"):
 			m.Title = out
 		case strings.HasSuffix(f.at, "/text"):
-			m.Text = out
+			m.Text, r.text = out, pt
 		case strings.HasSuffix(f.at, "/html"):
-			m.HTML = out
+			m.HTML, r.html = out, pt
 		}
 	}
-	return m, nil
+	return m, r, nil
 }
 
 // htmlHasLink reports whether a reader of rendered HTML sees an <a> whose
@@ -228,11 +260,16 @@ func appendParagraph(text, para string) string {
 	return text + "\n\n" + para
 }
 
-// appendHTML inserts fragment before </body> when there is one, else at
-// the end.
+// appendHTML inserts fragment before the last </body> (in any case) when
+// there is one, else at the end. It searches html itself: an offset found
+// in a lower-cased copy is wrong when a character before it changes
+// length in lower case (İ, the Kelvin sign).
 func appendHTML(html, fragment string) string {
-	if i := strings.LastIndex(strings.ToLower(html), "</body>"); i >= 0 {
-		return html[:i] + fragment + html[i:]
+	const end = "</body>"
+	for i := len(html) - len(end); i >= 0; i-- {
+		if html[i] == '<' && strings.EqualFold(html[i:i+len(end)], end) {
+			return html[:i] + fragment + html[i:]
+		}
 	}
 	return html + fragment
 }

@@ -301,3 +301,24 @@ func TestRenderManyCustomersAtOnceKeepsEachOnesData(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestRenderAppendsBeforeTheBodyEndWhateverTheNameLowercasesTo: the links
+// go right before </body> even when text before it changes length when
+// lower-cased (İ, the Kelvin sign K): a search in a lower-cased copy put
+// them that many bytes too early, inside the name or a tag.
+func TestRenderAppendsBeforeTheBodyEndWhateverTheNameLowercasesTo(t *testing.T) {
+	for _, name := range []string{"İİİİİİİİ", "\u212a\u212a\u212a", "Ⱥda"} {
+		t.Run(name, func(t *testing.T) {
+			in := &models.ContentInput{Kind: models.KindEducation, DefaultLocale: "en", Variants: []models.Variant{{
+				Locale: "en", Channel: models.ChannelEmail, Subject: "Hi", Text: "Hi.",
+				HTML: "<html><body><p>Hi {{.Customer.Name}}</p></BODY></html>"}}}
+			d := links
+			d.Name = name
+			want := "<html><body><p>Hi " + name + "</p>" + `<p><a href="https://candor.example/p/tok-p">Manage your preferences</a> · ` +
+				`<a href="https://candor.example/u/tok-u">Unsubscribe</a></p></BODY></html>`
+			if got := render(t, in, d).HTML; got != want {
+				t.Errorf("html = %q, want %q", got, want)
+			}
+		})
+	}
+}

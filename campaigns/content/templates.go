@@ -71,11 +71,18 @@ func ValidateTemplates(in *models.ContentInput) error {
 	return p.Err()
 }
 
-// parsedTemplate is a checked template and the link variables it uses.
+// parsedTemplate is a checked template and the link variables it uses,
+// with what Render learns about it once rather than for every message
+// (renderplan.go).
 type parsedTemplate struct {
 	text *template.Template
 	html *htmltemplate.Template
 	uses map[string]bool
+	form templateForm
+
+	planOnce sync.Once
+	plan     *htmlPlan // an html template's plan, built on first use
+	certain  langFlags // the static text shows a disclaimer, per language
 }
 
 // errDefine refuses named templates: a {{define}} body is a separate tree
@@ -128,6 +135,9 @@ func parseTemplate(f templateField) (*parsedTemplate, error) {
 	if err := checkNodes(f.src, tree.Root.Nodes, pt.uses); err != nil {
 		return nil, err
 	}
+	// Read now: html/template rewrites the tree when it first escapes.
+	pt.form = formOf(tree.Root.Nodes)
+	pt.form.marker = containsFold(f.src, holeOpen) || containsFold(f.src, holeClose)
 	return pt, nil
 }
 

@@ -63,13 +63,19 @@ type style struct {
 // the properties understood) are set apart. HTML without any style,
 // colour or hidden attribute skips the cascade.
 func viewHTML(src string) *htmlView {
+	return viewHTMLAs(src, mayHide(src))
+}
+
+// viewHTMLAs is viewHTML with the cascade on (styled) or skipped; the
+// render plans compare both to know that the choice does not matter.
+func viewHTMLAs(src string, styled bool) *htmlView {
 	v := &htmlView{}
 	doc, err := html.Parse(strings.NewReader(src))
 	if err != nil { // html.Parse recovers from any markup; only a reader error ends here
 		return v
 	}
 	var rules []cssRule
-	if mayHide(src) {
+	if styled {
 		order := 0
 		var collect func(n *html.Node)
 		collect = func(n *html.Node) {

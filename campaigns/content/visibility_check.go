@@ -18,7 +18,7 @@ func (c *checker) htmlVisibility(i int) {
 		return
 	}
 	sample := c.sampleInput()
-	m, err := renderTemplates(c.in, v, RenderInput{PreferencesURL: sample.PreferencesURL, UnsubscribeURL: sample.UnsubscribeURL})
+	m, _, err := renderTemplates(c.in, v, RenderInput{PreferencesURL: sample.PreferencesURL, UnsubscribeURL: sample.UnsubscribeURL})
 	if err != nil || m.HTML == "" {
 		return // ValidateTemplates reports broken templates at save time
 	}
