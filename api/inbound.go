@@ -6,6 +6,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/candor/candor/internal/opsmetrics"
 	"github.com/candor/candor/models"
 	"github.com/gin-gonic/gin"
 )
@@ -38,5 +39,26 @@ func (s *server) receiveInbound(c *gin.Context) {
 	if res != nil && res.Duplicate {
 		status = http.StatusOK
 	}
+	if err == nil {
+		s.countInbound(res)
+	}
 	s.respond(c, status, res, err)
+}
+
+// countInbound counts a stored request's events by what became of them
+// (opsmetrics.InboundEvents).
+func (s *server) countInbound(res *models.InboundResult) {
+	if res == nil {
+		return
+	}
+	for _, e := range res.Events {
+		switch {
+		case res.Duplicate:
+			s.inboundEvents.WithLabelValues(opsmetrics.InboundDuplicate).Inc()
+		case e.Status == models.InboxFailed:
+			s.inboundEvents.WithLabelValues(opsmetrics.InboundRejected).Inc()
+		default:
+			s.inboundEvents.WithLabelValues(opsmetrics.InboundReceived).Inc()
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/candor/candor/internal/opsmetrics"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/web"
@@ -236,6 +237,9 @@ type server struct {
 	pageRate     *pageLimiter
 	inbound      models.InboundService
 	endpoints    models.WebhookEndpointService
+
+	// inboundEvents counts inbound events by status (opsmetrics).
+	inboundEvents *prometheus.CounterVec
 }
 
 // New builds the HTTP handler: a gin engine in release mode with every
@@ -339,6 +343,9 @@ func newServer(opts Options) (*server, error) {
 	}
 	var err error
 	if s.metrics, err = newHTTPMetrics(s.registry); err != nil {
+		return nil, err
+	}
+	if s.inboundEvents, err = opsmetrics.InboundEvents(s.registry); err != nil {
 		return nil, err
 	}
 	s.promHTTP = promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})

@@ -37,7 +37,8 @@ const (
 	// EventContentRetired: content was retired. Data: content_id.
 	EventContentRetired EventType = "content.retired"
 	// EventCampaignState: a campaign changed state. Data: campaign_id,
-	// from and to (the old and the new state).
+	// from and to (the old and the new state); a launch adds
+	// planned_by_channel, the deliveries it planned per channel.
 	EventCampaignState EventType = "campaign.state_changed"
 	// EventDeliverySent: a message went out. Data: delivery_id,
 	// campaign_id, external_id, channel, provider_id.

@@ -88,8 +88,8 @@ type ReportTiming struct {
 }
 
 // CampaignReportFacts are the counts storage aggregates for a campaign
-// report; the rest is judged record by record (SentRecord,
-// PreferenceChange).
+// report; the rest is judged group by group (SentGroup) or record by
+// record (SentRecord, PreferenceChange).
 type CampaignReportFacts struct {
 	Campaign *Campaign
 	// Topic is the topic of the campaign's content.
@@ -130,6 +130,24 @@ type SentRecord struct {
 	SentAt     time.Time
 	Snapshot   SendSnapshot
 	Wishes     *Preferences
+}
+
+// SentGroup is a set of sent records that a respect check judges alike,
+// with Record standing for all Count of them. Storage groups records by
+// everything the check reads; a Minute group also merges the seconds of
+// one local minute (Record's snapshot names the minute's first second,
+// SentAt that instant, or zero when the records' local time is not their
+// send instant): the check must confirm that the zone judges every second
+// of that minute alike before trusting it (docs/reports.md).
+//
+// OnChannel counts the records of the group sent on the wishes' channel
+// (storage applies that rule of the check itself, so channels do not
+// split groups; Record's channels are then empty).
+type SentGroup struct {
+	Record    SentRecord
+	Minute    bool
+	Count     int64
+	OnChannel int64
 }
 
 // PreferenceChange is a recipient's change of wishes within

@@ -131,6 +131,9 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 			st.eligible -= erased
 			if erased > 0 {
 				st.excluded[models.ReasonErased] += erased
+				if err := s.unplanErased(tx, id, st); err != nil {
+					return err
+				}
 			}
 			wrote = st.eligible
 			for _, n := range st.excluded {
@@ -146,10 +149,12 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 			if st.eligible == 0 {
 				state = models.CampaignCompleted
 			}
-			err = s.setCampaignState(tx, row, state, map[string]any{
+			// The event says how many deliveries each channel got: the
+			// planned-deliveries metric counts them (cmd/candor).
+			err = s.setCampaignStateWith(tx, row, state, map[string]any{
 				"content_version": p.version.Version, "excluded": string(excluded),
 				"planned_count": st.eligible, "moved_count": st.moved, "launched_at": now,
-			})
+			}, map[string]any{"planned_by_channel": st.byChannel})
 			if err != nil {
 				return err
 			}
@@ -163,6 +168,26 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 		})
 	})
 	return out, wrote, err
+}
+
+// unplanErased takes the deliveries skipped because their customer was
+// erased during the launch out of st's count by channel.
+func (s *Store) unplanErased(tx *gorm.DB, id int64, st *planStats) error {
+	rows, err := tx.Raw(`SELECT channel, COUNT(*) FROM deliveries WHERE campaign_id = ? AND status = ? AND reason = ?
+		GROUP BY channel`, id, models.DeliverySkipped, models.ReasonErased).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ch models.Channel
+		var n int64
+		if err := rows.Scan(&ch, &n); err != nil {
+			return err
+		}
+		st.byChannel[ch] -= n
+	}
+	return rows.Err()
 }
 
 // windowOpen refuses to plan a campaign whose window already ended:

@@ -32,9 +32,10 @@ type plan struct {
 
 // planStats are what planning counts.
 type planStats struct {
-	eligible int64
-	excluded map[models.Reason]int64
-	moved    int64
+	eligible  int64
+	excluded  map[models.Reason]int64
+	moved     int64
+	byChannel map[models.Channel]int64
 }
 
 // planSink receives each planned delivery and each excluded customer;
@@ -119,7 +120,7 @@ type planReads struct {
 // previous one is decided (planPages); deciding stays serial, in id
 // order, because channel capacity is handed out in that order.
 func (s *Store) runPlan(ctx context.Context, r planReads, p *plan, sink planSink) (*planStats, error) {
-	st := &planStats{excluded: map[models.Reason]int64{}}
+	st := &planStats{excluded: map[models.Reason]int64{}, byChannel: map[models.Channel]int64{}}
 	if err := p.probeDeliveries(r.db.WithContext(ctx)); err != nil {
 		return nil, err
 	}
@@ -154,6 +155,7 @@ func (s *Store) runPlan(ctx context.Context, r planReads, p *plan, sink planSink
 				continue
 			}
 			st.eligible++
+			st.byChannel[x.Channel]++
 			err = sink.add(ctx, deliveryRow{CampaignID: p.campaign.ID, CustomerID: f.Customer.ID, Channel: string(x.Channel),
 				Locale: x.Locale, ContentID: p.version.ContentID, ContentVersion: p.version.Version, ScheduledAt: x.At,
 				Status: string(models.DeliveryPlanned), Generation: 1, CreatedAt: now, UpdatedAt: now,

@@ -222,6 +222,11 @@ func (s *Store) DeleteCampaign(ctx context.Context, id int64) error {
 // setCampaignState moves a locked campaign row to state inside tx and
 // writes the outbox event with it.
 func (s *Store) setCampaignState(tx *gorm.DB, row *campaignRow, state models.CampaignState, extra map[string]any) error {
+	return s.setCampaignStateWith(tx, row, state, extra, nil)
+}
+
+// setCampaignStateWith is setCampaignState whose event also carries data.
+func (s *Store) setCampaignStateWith(tx *gorm.DB, row *campaignRow, state models.CampaignState, extra, data map[string]any) error {
 	old := row.State
 	row.State, row.UpdatedAt = string(state), s.now()
 	updates := map[string]any{"state": row.State, "updated_at": row.UpdatedAt}
@@ -231,7 +236,11 @@ func (s *Store) setCampaignState(tx *gorm.DB, row *campaignRow, state models.Cam
 	if err := tx.Model(&campaignRow{}).Where("id = ?", row.ID).Updates(updates).Error; err != nil {
 		return err
 	}
-	return s.writeEvent(tx, models.EventCampaignState, nil, map[string]any{"campaign_id": row.ID, "from": old, "to": row.State})
+	ev := map[string]any{"campaign_id": row.ID, "from": old, "to": row.State}
+	for k, v := range data {
+		ev[k] = v
+	}
+	return s.writeEvent(tx, models.EventCampaignState, nil, ev)
 }
 
 // PauseCampaign implements models.CampaignService.

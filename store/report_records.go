@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/candor/candor/models"
 )
 
@@ -20,7 +22,16 @@ import (
 // bounded whatever the campaign's size; fn must not use the store. fn's
 // error stops the walk and is returned as is.
 func (s *Store) SentRecords(ctx context.Context, campaignID int64, fn func(*models.SentRecord) error) error {
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT d.id, d.channel, d.sent_at, d.address_fingerprint, d.send_timezone,
+	return s.sentRecords(s.db.WithContext(ctx), campaignID, "", fn)
+}
+
+// sentRecords is SentRecords on db over the sent deliveries d that also
+// meet the condition also (none when empty).
+func (s *Store) sentRecords(db *gorm.DB, campaignID int64, also string, fn func(*models.SentRecord) error) error {
+	if also != "" {
+		also = " AND " + also
+	}
+	rows, err := db.Raw(`SELECT d.id, d.channel, d.sent_at, d.address_fingerprint, d.send_timezone,
 			d.send_window, d.send_local, d.preference_version,
 			h.version, h.preferred_channel, h.timezone, h.preferred_windows, h.cadence,
 			c.preference_version, c.preferred_channel, c.timezone, c.preferred_windows, c.cadence, c.erased_at
@@ -28,7 +39,7 @@ func (s *Store) SentRecords(ctx context.Context, campaignID int64, fn func(*mode
 		JOIN customers c ON c.id = d.customer_id
 		LEFT JOIN preference_history h ON h.id = (SELECT p.id FROM preference_history p
 			WHERE p.customer_id = d.customer_id AND p.replaced_at > d.sent_at ORDER BY p.replaced_at, p.id LIMIT 1)
-		WHERE d.campaign_id = ? AND d.status = ?`, campaignID, models.DeliverySent).Rows()
+		WHERE d.campaign_id = ? AND d.status = ?`+also, campaignID, models.DeliverySent).Rows()
 	if err != nil {
 		return mapError(err, "Deliveries")
 	}
@@ -85,18 +96,25 @@ func (s *Store) SentRecords(ctx context.Context, campaignID int64, fn func(*mode
 // next history state, or the current profile when the change led to it. One query, one change held at a time; fn must not use the
 // store.
 func (s *Store) PreferenceChanges(ctx context.Context, campaignID int64, fn func(*models.PreferenceChange) error) error {
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT h.customer_id, h.replaced_at,
+	return s.preferenceChanges(s.db.WithContext(ctx), campaignID, sentSpan{}, fn)
+}
+
+// preferenceChanges is PreferenceChanges on db, bounded on PostgreSQL by
+// the campaign's span of sends (reactionBounds) when it is known.
+func (s *Store) preferenceChanges(db *gorm.DB, campaignID int64, span sentSpan, fn func(*models.PreferenceChange) error) error {
+	bound, boundArgs := s.reactionBounds("h.replaced_at", span)
+	rows, err := db.Raw(`SELECT h.customer_id, h.replaced_at,
 			h.version, h.preferred_channel, h.timezone, h.preferred_windows, h.cadence,
 			n.version, n.preferred_channel, n.timezone, n.preferred_windows, n.cadence,
 			c.preference_version, c.preferred_channel, c.timezone, c.preferred_windows, c.cadence, c.erased_at
 		FROM deliveries d
-		JOIN preference_history h ON h.customer_id = d.customer_id AND `+s.withinReaction("d.sent_at", "h.replaced_at")+`
+		JOIN preference_history h ON h.customer_id = d.customer_id AND `+s.withinReaction("d.sent_at", "h.replaced_at")+bound+`
 		LEFT JOIN preference_history n ON n.id = (SELECT p.id FROM preference_history p
 			WHERE p.customer_id = h.customer_id AND (p.replaced_at > h.replaced_at OR (p.replaced_at = h.replaced_at AND p.id > h.id))
 			ORDER BY p.replaced_at, p.id LIMIT 1)
 		JOIN customers c ON c.id = h.customer_id
 		WHERE d.campaign_id = ? AND d.status = ?
-		ORDER BY h.customer_id, h.replaced_at, h.id`, campaignID, models.DeliverySent).Rows()
+		ORDER BY h.customer_id, h.replaced_at, h.id`, append(boundArgs, campaignID, models.DeliverySent)...).Rows()
 	if err != nil {
 		return mapError(err, "Deliveries")
 	}

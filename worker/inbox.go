@@ -7,6 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/candor/candor/internal/opsmetrics"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/webhooks"
 )
@@ -37,6 +40,9 @@ type InboxOptions struct {
 	// it fails for good (zero: 20).
 	MaxAttempts int
 	Logger      *slog.Logger
+	// Metrics receives candor_inbound_events_total (nil: counted
+	// nowhere; opsmetrics.InboundEvents).
+	Metrics prometheus.Registerer
 }
 
 // Inbox applies the events CRMs posted to POST /v1/inbound/{source}.
@@ -48,8 +54,9 @@ type InboxOptions struct {
 // customer's events in one goroutine is what keeps the per-customer
 // order (docs/webhooks.md).
 type Inbox struct {
-	o     InboxOptions
-	apply webhooks.Applier
+	o      InboxOptions
+	apply  webhooks.Applier
+	events *prometheus.CounterVec
 }
 
 // inboxLease is the database lease of the inbox loop.
@@ -75,7 +82,14 @@ func NewInbox(o InboxOptions) *Inbox {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Inbox{o: o, apply: webhooks.Applier{Store: o.Store}}
+	events, err := opsmetrics.InboundEvents(o.Metrics)
+	if err != nil {
+		// Another metric of the name: count into one nobody scrapes
+		// rather than fail the worker.
+		o.Logger.Error("inbox metrics not registered", "error", err)
+		events, _ = opsmetrics.InboundEvents(nil)
+	}
+	return &Inbox{o: o, apply: webhooks.Applier{Store: o.Store}, events: events}
 }
 
 // Run applies events until ctx ends, in the process that holds the
@@ -104,11 +118,20 @@ func (in *Inbox) Round(ctx context.Context) (int, error) {
 		if o.Status == models.InboxFailed {
 			failed++
 		}
+		in.events.WithLabelValues(inboundOutcomes[o.Status]).Inc()
 	}
 	if failed > 0 {
 		in.o.Logger.Info("inbox events failed", "failed", failed, "of", len(outcomes))
 	}
 	return len(events), nil
+}
+
+// inboundOutcomes names the metric status of each outcome: a pending one
+// met a transient error and is tried again (FinishInboxEvents fails it
+// for good once its attempts are used up).
+var inboundOutcomes = map[models.InboxStatus]string{
+	models.InboxApplied: opsmetrics.InboundApplied, models.InboxSuperseded: opsmetrics.InboundSuperseded,
+	models.InboxFailed: opsmetrics.InboundFailed, models.InboxPending: opsmetrics.InboundRetried,
 }
 
 // applyAll applies events in parallel across customers and in id order

@@ -108,7 +108,7 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
 		Confirmations: newPipelineConfirmer(o, m), Logger: o.Logger.With("component", "scheduler")})
 	inbox := NewInbox(InboxOptions{Store: o.Store, Worker: o.Worker, Lease: min(o.Lease, 30*time.Second),
-		Logger: o.Logger.With("component", "inbox")})
+		Logger: o.Logger.With("component", "inbox"), Metrics: o.Metrics})
 	ob := o.Outbound
 	ob.Store, ob.Worker, ob.Metrics, ob.Logger = o.Store, o.Worker, o.Metrics, o.Logger.With("component", "outbound")
 	if ob.Lease <= 0 {

@@ -1,8 +1,8 @@
 // Package report measures trust: what a campaign did to its audience
 // (funnel, respect of each customer's wishes, reactions, timing). Storage
-// aggregates what SQL can count and streams the records that must be
-// judged one by one; the judging lives here, beside the planner whose
-// decisions it checks (docs/reports.md).
+// aggregates what SQL can count and groups the records the judge reads
+// alike; the judging lives here, beside the planner whose decisions it
+// checks (docs/reports.md).
 package report
 
 import (
@@ -15,13 +15,15 @@ import (
 // Store is what reports need from storage (store.Store implements it).
 // Each returns ENOTFOUND for an unknown campaign where it reads one.
 type Store interface {
-	// CampaignReportFacts aggregates the campaign's counts.
-	CampaignReportFacts(ctx context.Context, id int64) (*models.CampaignReportFacts, error)
-	// SentRecords streams the campaign's sent records with their wishes.
+	// CampaignReportFacts aggregates the campaign's counts, calling sent
+	// with its sent records in groups judged alike and changes with the
+	// recipients' changes of wishes within the reaction window after
+	// their message, ordered by customer.
+	CampaignReportFacts(ctx context.Context, id int64, sent func(*models.SentGroup) error,
+		changes func(*models.PreferenceChange) error) (*models.CampaignReportFacts, error)
+	// SentRecords streams the campaign's sent records with their wishes,
+	// one by one (the audit of the groups).
 	SentRecords(ctx context.Context, campaignID int64, fn func(*models.SentRecord) error) error
-	// PreferenceChanges streams recipients' changes of wishes within the
-	// reaction window after their message.
-	PreferenceChanges(ctx context.Context, campaignID int64, fn func(*models.PreferenceChange) error) error
 	// ConsentActivity counts opt-ins and opt-outs per topic and UTC day.
 	ConsentActivity(ctx context.Context, from, to time.Time) ([]models.ConsentDay, error)
 	// SendPressure counts customers by messages received in [from, to).
@@ -57,18 +59,32 @@ func NewService(st Store, settings models.PlanSettings) *Service {
 // CampaignReport implements models.ReportService. ENOTFOUND for an
 // unknown campaign; EUNAVAILABLE when storage is.
 func (s *Service) CampaignReport(ctx context.Context, id int64) (*models.CampaignReport, error) {
-	f, err := s.store.CampaignReportFacts(ctx, id)
+	// Storage groups the sent records; each group is judged once, for
+	// all its records (models.SentGroup, docs/reports.md).
+	var groups respectCount
+	audit := false
+	changes := &downgrades{judge: s.judge}
+	f, err := s.store.CampaignReportFacts(ctx, id, func(g *models.SentGroup) error {
+		if g.Minute && !s.judge.alikeInMinute(&g.Record) {
+			audit = true
+		}
+		groups.add(s.judge.Respect(&g.Record), g.Count, g.OnChannel)
+		return nil
+	}, changes.add)
 	if err != nil {
 		return nil, err
 	}
-	r := &models.CampaignReport{CampaignID: id, State: f.Campaign.State, Funnel: funnel(f),
+	respect := groups.shares()
+	if audit {
+		// A zone whose offsets or changes are not whole minutes near a
+		// group's minute: judge every record.
+		if respect, err = s.AuditRespect(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	r := &models.CampaignReport{CampaignID: id, State: f.Campaign.State, Funnel: funnel(f), Respect: respect,
 		Timing: models.ReportTiming{UTCHours: f.UTCHours, LocalHours: f.LocalHours}}
-	if r.Respect, err = s.respect(ctx, id); err != nil {
-		return nil, err
-	}
-	if r.Reaction, err = s.reaction(ctx, id, f, r.Funnel.Sent); err != nil {
-		return nil, err
-	}
+	r.Reaction = reaction(f, changes, r.Funnel.Sent)
 	return r, nil
 }
 
@@ -101,75 +117,67 @@ func funnel(f *models.CampaignReportFacts) models.ReportFunnel {
 	return fn
 }
 
-func (s *Service) respect(ctx context.Context, id int64) (models.ReportRespect, error) {
-	var r models.ReportRespect
+// AuditRespect is the respect figure of the campaign judged record by
+// record: what CampaignReport's groups must add up to, kept as the
+// audit of that shortcut (and its fallback). ENOTFOUND never (an unknown
+// campaign has no record); EUNAVAILABLE when storage is.
+func (s *Service) AuditRespect(ctx context.Context, id int64) (models.ReportRespect, error) {
+	var r respectCount
 	err := s.store.SentRecords(ctx, id, func(rec *models.SentRecord) error {
-		r.Sent++
 		v := s.judge.Respect(rec)
-		if !v.Verifiable {
-			r.Unverifiable++
-			return nil
-		}
-		r.Verifiable++
-		if v.InWindow {
-			r.InWindow++
-		}
-		if v.OnChannel {
-			r.OnPreferredChannel++
-		}
-		if v.InWindow && v.OnChannel {
-			r.Respected++
-		}
+		r.add(v, 1, verdictCount(v))
 		// A long walk notices a client that left.
 		if r.Sent%4096 == 0 {
 			return ctx.Err()
 		}
 		return nil
 	})
-	r.InWindowShare = share(r.InWindow, r.Verifiable)
-	r.ChannelShare = share(r.OnPreferredChannel, r.Verifiable)
-	r.Share = share(r.Respected, r.Verifiable)
-	return r, err
+	return r.shares(), err
 }
 
-func (s *Service) reaction(ctx context.Context, id int64, f *models.CampaignReportFacts, sent int64) (models.ReportReaction, error) {
-	r := models.ReportReaction{WithinDays: int(models.ReactionWindow / (24 * time.Hour))}
-	var total, cadence, windows, channel int64
+// downgrades counts the recipients whose changes of wishes lowered
+// something, once per kind.
+type downgrades struct {
+	judge                            Judge
+	total, cadence, windows, channel int64
 	// Changes come ordered by customer: a customer counts once per kind
 	// however often they changed, and only the current one is held.
-	var cur int64
-	var was Downgrade
-	err := s.store.PreferenceChanges(ctx, id, func(c *models.PreferenceChange) error {
-		d := s.judge.Downgrade(c)
-		if !d.Any() {
-			return nil
-		}
-		if c.CustomerID != cur {
-			cur, was = c.CustomerID, Downgrade{}
-		}
-		if !was.Any() {
-			total++
-		}
-		if d.Cadence && !was.Cadence {
-			cadence++
-		}
-		if d.Windows && !was.Windows {
-			windows++
-		}
-		if d.Channel && !was.Channel {
-			channel++
-		}
-		was = Downgrade{was.Cadence || d.Cadence, was.Windows || d.Windows, was.Channel || d.Channel}
+	cur int64
+	was Downgrade
+}
+
+// add counts one change.
+func (g *downgrades) add(c *models.PreferenceChange) error {
+	d := g.judge.Downgrade(c)
+	if !d.Any() {
 		return nil
-	})
-	r.TopicOptOuts = rate(f.TopicOptOuts, sent)
-	r.Unsubscribes = rate(f.Unsubscribes, sent)
-	r.Complaints = rate(f.Complaints, sent)
-	r.Downgrades = rate(total, sent)
-	r.CadenceLowered = rate(cadence, sent)
-	r.WindowsNarrowed = rate(windows, sent)
-	r.ChannelChanged = rate(channel, sent)
-	return r, err
+	}
+	if c.CustomerID != g.cur {
+		g.cur, g.was = c.CustomerID, Downgrade{}
+	}
+	if !g.was.Any() {
+		g.total++
+	}
+	if d.Cadence && !g.was.Cadence {
+		g.cadence++
+	}
+	if d.Windows && !g.was.Windows {
+		g.windows++
+	}
+	if d.Channel && !g.was.Channel {
+		g.channel++
+	}
+	g.was = Downgrade{g.was.Cadence || d.Cadence, g.was.Windows || d.Windows, g.was.Channel || d.Channel}
+	return nil
+}
+
+// reaction is the reaction figure of f's counts and the downgrades g
+// counted, per sent messages.
+func reaction(f *models.CampaignReportFacts, g *downgrades, sent int64) models.ReportReaction {
+	return models.ReportReaction{WithinDays: int(models.ReactionWindow / (24 * time.Hour)),
+		TopicOptOuts: rate(f.TopicOptOuts, sent), Unsubscribes: rate(f.Unsubscribes, sent), Complaints: rate(f.Complaints, sent),
+		Downgrades: rate(g.total, sent), CadenceLowered: rate(g.cadence, sent), WindowsNarrowed: rate(g.windows, sent),
+		ChannelChanged: rate(g.channel, sent)}
 }
 
 // share is part/whole in percent, nil for an empty whole.

@@ -28,21 +28,28 @@ const eventSettle = 5 * time.Second
 
 // eventCollector counts the outbox events written since the process
 // started (the transactional outbox is what "happened": a rolled-back
-// change wrote none), at each scrape: delivery outcomes by channel and
-// reason, consent changes by source and status. Every process counts every
-// event, so sum across processes with max(), not sum().
+// change wrote none), at each scrape: deliveries planned by channel (a
+// launch's campaign.state_changed says how many per channel, a
+// content.requested plans one), delivery outcomes by channel and reason,
+// consent changes by source and status. Every process counts every event,
+// so sum across processes with max(), not sum().
 type eventCollector struct {
 	src        eventSource
 	now        func() time.Time
 	mu         sync.Mutex
 	after      int64
 	started    bool
+	planned    *prometheus.CounterVec
 	deliveries *prometheus.CounterVec
 	consents   *prometheus.CounterVec
 }
 
 func newEventCollector(src eventSource) *eventCollector {
 	c := &eventCollector{src: src, now: time.Now,
+		planned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "candor_deliveries_planned_total",
+			Help: "Deliveries planned since the process started, from the outbox (campaign launches and preference-center requests), by channel.",
+		}, []string{"channel"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_delivery_events_total",
 			Help: "Delivery outcomes recorded since the process started, from the outbox: sent, failed, skipped, expired, unknown, by channel and reason.",
@@ -54,6 +61,7 @@ func newEventCollector(src eventSource) *eventCollector {
 	}
 	// Series that exist from the start read 0 rather than "no data".
 	for _, ch := range models.Channels {
+		c.planned.WithLabelValues(string(ch))
 		c.deliveries.WithLabelValues("sent", string(ch), "")
 	}
 	for _, src := range []models.ConsentSource{models.SourceAPI, models.SourceCRM, models.SourceImport,
@@ -65,6 +73,7 @@ func newEventCollector(src eventSource) *eventCollector {
 
 // Describe implements prometheus.Collector.
 func (c *eventCollector) Describe(ch chan<- *prometheus.Desc) {
+	c.planned.Describe(ch)
 	c.deliveries.Describe(ch)
 	c.consents.Describe(ch)
 }
@@ -80,6 +89,7 @@ func (c *eventCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	_ = c.catchUp(ctx)
 	c.mu.Unlock()
+	c.planned.Collect(ch)
 	c.deliveries.Collect(ch)
 	c.consents.Collect(ch)
 }
@@ -124,14 +134,26 @@ func (c *eventCollector) count(e models.Event) {
 		Reason  models.Reason        `json:"reason"`
 		Source  models.ConsentSource `json:"source"`
 		Status  models.ConsentStatus `json:"status"`
+		Planned map[string]int64     `json:"planned_by_channel"`
 	}
 	if json.Unmarshal(e.Data, &d) != nil {
 		return
 	}
 	if outcome, ok := deliveryEvents[e.Type]; ok {
 		c.deliveries.WithLabelValues(outcome, string(d.Channel), string(d.Reason)).Inc()
-	} else if e.Type == models.EventConsentChanged {
+		return
+	}
+	switch e.Type {
+	case models.EventConsentChanged:
 		c.consents.WithLabelValues(string(d.Source), string(d.Status)).Inc()
+	case models.EventCampaignState:
+		for ch, n := range d.Planned {
+			if n > 0 {
+				c.planned.WithLabelValues(ch).Add(float64(n))
+			}
+		}
+	case models.EventContentRequested:
+		c.planned.WithLabelValues(string(d.Channel)).Inc()
 	}
 }
 

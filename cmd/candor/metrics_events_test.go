@@ -76,3 +76,37 @@ candor_delivery_events_total{channel="webhook",event="sent",reason=""} 0
 		t.Errorf("after the settle time, email sends = %v, want 2", got)
 	}
 }
+
+func TestEventMetricsCountPlannedDeliveriesByChannel(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	src := &fakeEvents{}
+	c := newEventCollector(src)
+	c.now = func() time.Time { return now }
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	if _, err := reg.Gather(); err != nil {
+		t.Fatal(err)
+	}
+	launch := func(planned string) {
+		raw := `{"campaign_id":7,"from":"draft","to":"scheduled","planned_by_channel":` + planned + `}`
+		src.events = append(src.events, models.Event{ID: int64(len(src.events) + 1), Type: models.EventCampaignState,
+			Data: json.RawMessage(raw), CreatedAt: now.Add(-time.Minute)})
+	}
+	launch(`{"email":5,"sms":2}`)
+	launch(`{}`) // nobody planned
+	src.add(models.EventCampaignState, now.Add(-time.Minute), map[string]string{"campaign_id": "7", "from": "scheduled", "to": "running"})
+	src.add(models.EventContentRequested, now.Add(-time.Minute), map[string]string{"channel": "sms"})
+	if _, err := reg.Gather(); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP candor_deliveries_planned_total Deliveries planned since the process started, from the outbox (campaign launches and preference-center requests), by channel.
+# TYPE candor_deliveries_planned_total counter
+candor_deliveries_planned_total{channel="email"} 5
+candor_deliveries_planned_total{channel="sms"} 3
+candor_deliveries_planned_total{channel="webhook"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "candor_deliveries_planned_total"); err != nil {
+		t.Error(err)
+	}
+}
