@@ -197,7 +197,8 @@ type batchResponse struct {
 // the whole request, and then nothing was written.
 func (s *server) batchCustomers(c *gin.Context) {
 	var req batchRequest
-	if err := decodeJSON(c, &req); err != nil {
+	doc, err := decodeJSONDoc(c, &req)
+	if err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -205,7 +206,7 @@ func (s *server) batchCustomers(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	results, ins, at := decodeBatchItems(req.Customers)
+	results, ins, at := decodeBatchItems(req.Customers, batchItemDocs(doc, len(req.Customers)))
 	puts, err := s.store.PutCustomers(c.Request.Context(), ins)
 	if err != nil {
 		s.writeError(c, err)
@@ -240,7 +241,10 @@ func validateBatch(req batchRequest) error {
 // ids of earlier valid items to their index: a repeat is a 422 on
 // /external_id (rule unique_in_batch), since which of two profiles a
 // caller meant cannot be known, and the first one is written.
-func decodeBatchItems(raws []json.RawMessage) ([]batchResult, []*models.CustomerInput, []int) {
+//
+// docs, if not nil, holds each item as the body's decoding read it, so
+// the items are not parsed once more each.
+func decodeBatchItems(raws []json.RawMessage, docs []any) ([]batchResult, []*models.CustomerInput, []int) {
 	results := make([]batchResult, len(raws))
 	ins := make([]*models.CustomerInput, 0, len(raws))
 	at := make([]int, 0, len(raws))
@@ -248,7 +252,12 @@ func decodeBatchItems(raws []json.RawMessage) ([]batchResult, []*models.Customer
 	for i, raw := range raws {
 		results[i].Index = i
 		in := new(models.CustomerInput)
-		err := decodeItem(raw, in)
+		var err error
+		if docs != nil {
+			err = decodeItemDoc(raw, docs[i], in)
+		} else {
+			err = decodeItem(raw, in)
+		}
 		if err == nil {
 			in.Normalize()
 			results[i].ExternalID = in.ExternalID
@@ -269,6 +278,18 @@ func decodeBatchItems(raws []json.RawMessage) ([]batchResult, []*models.Customer
 		ins, at = append(ins, in), append(at, i)
 	}
 	return results, ins, at
+}
+
+// batchItemDocs returns the n items of a decoded batch body, or nil when
+// doc does not hold them as expected (decodeBatchItems then parses each
+// item itself).
+func batchItemDocs(doc any, n int) []any {
+	obj, _ := doc.(map[string]any)
+	items, _ := obj["customers"].([]any)
+	if len(items) != n {
+		return nil
+	}
+	return items
 }
 
 // batchOutcome completes res with what the store did with its item. An

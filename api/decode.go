@@ -24,14 +24,21 @@ import (
 // data (saying where), and EINVALID with field pointers for unknown fields
 // (rule "unknown_field") and values of the wrong JSON type (rule "type").
 func decodeJSON(c *gin.Context, dst any) error {
+	_, err := decodeJSONDoc(c, dst)
+	return err
+}
+
+// decodeJSONDoc is decodeJSON that also returns the body as decoded into
+// an any (with UseNumber), so parts of it need not be parsed again.
+func decodeJSONDoc(c *gin.Context, dst any) (any, error) {
 	if err := requireJSON(c.GetHeader("Content-Type")); err != nil {
-		return err
+		return nil, err
 	}
 	body, err := readBody(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return decodeStrict(body, dst)
+	return decodeStrictDoc(body, dst)
 }
 
 // decodeNoBody checks the body of an action that takes no input: none (or
@@ -89,6 +96,13 @@ func requireJSON(contentType string) error {
 // (rules "unknown_field", "type", "format", "duplicate_key", and "text"
 // for a string that is not valid UTF-8).
 func decodeStrict(body []byte, dst any) error {
+	_, err := decodeStrictDoc(body, dst)
+	return err
+}
+
+// decodeStrictDoc is decodeStrict that also returns the document as
+// decoded into an any (with UseNumber).
+func decodeStrictDoc(body []byte, dst any) (any, error) {
 	// encoding/json would quietly turn invalid bytes into U+FFFD, storing
 	// a name or address the client never sent; JSON text must be UTF-8.
 	bad := firstInvalidUTF8(body)
@@ -96,16 +110,16 @@ func decodeStrict(body []byte, dst any) error {
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return syntaxError(err, len(body))
+		return nil, syntaxError(err, len(body))
 	}
 	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		return models.Errorf(models.EMALFORMED, "Unexpected data at byte offset %d after the JSON value; send exactly one JSON object.", len(body)-len(rest))
+		return nil, models.Errorf(models.EMALFORMED, "Unexpected data at byte offset %d after the JSON value; send exactly one JSON object.", len(body)-len(rest))
 	}
 	var p models.Problems
 	if !duplicateKeys(&p, body[:dec.InputOffset()], bad) && bad >= 0 {
-		return models.Errorf(models.EMALFORMED, "The request body is not valid UTF-8 (first invalid byte at offset %d).", bad)
+		return nil, models.Errorf(models.EMALFORMED, "The request body is not valid UTF-8 (first invalid byte at offset %d).", bad)
 	}
-	return decodeDoc(p, body, doc, dst)
+	return doc, decodeDoc(p, body, doc, dst)
 }
 
 // decodeItem decodes one item of a body that decodeStrict already read
@@ -119,6 +133,13 @@ func decodeItem(raw json.RawMessage, dst any) error {
 	if err := dec.Decode(&doc); err != nil {
 		return syntaxError(err, len(raw))
 	}
+	return decodeDoc(nil, raw, doc, dst)
+}
+
+// decodeItemDoc is decodeItem for an item whose decoded form doc (with
+// UseNumber) the body's decoding already holds: only its type is checked
+// and raw decoded into dst.
+func decodeItemDoc(raw json.RawMessage, doc any, dst any) error {
 	return decodeDoc(nil, raw, doc, dst)
 }
 

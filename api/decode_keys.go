@@ -17,20 +17,17 @@ import (
 // its values dropped without a word.
 //
 // body must hold one JSON value that encoding/json has already decoded:
-// the walk then meets no syntax error and a nesting depth encoding/json
-// bounds. It is linear in the size of body: each key is looked up once in
-// a set that lives as long as its object, and a pointer is built only for
-// a duplicate.
+// the scan then meets no syntax error and a nesting depth encoding/json
+// bounds. It is linear in the size of body: each key is compared with the
+// few before it in its object (or looked up in a set, past keyScanLinear
+// keys), and a pointer is built only for a problem.
 //
 // bad is the offset of the body's first byte that is not UTF-8, or -1:
 // the string (value or key) holding it gets a "text" problem on its
 // pointer, and found says whether one did.
 func duplicateKeys(p *models.Problems, body []byte, bad int64) (found bool) {
-	w := keyWalk{dec: json.NewDecoder(bytes.NewReader(body)), body: body, p: p, bad: bad}
-	w.dec.UseNumber() // numbers are skipped; this keeps huge ones from failing
-	// An error cannot happen on decoded JSON; if it did, the walk would
-	// stop early and report less, never more.
-	_ = w.value()
+	w := keyScan{body: body, p: p, bad: bad}
+	w.value()
 	return w.found
 }
 
@@ -48,26 +45,6 @@ func firstInvalidUTF8(body []byte) int64 {
 		i += size
 	}
 	return -1
-}
-
-// token reads the next token and reports whether it is a string that is
-// not valid Unicode text: it holds the bad byte, or an escaped UTF-16
-// surrogate without its pair ("\ud800"), which encoding/json would also
-// turn into U+FFFD.
-func (w *keyWalk) token() (json.Token, bool, error) {
-	start := w.dec.InputOffset()
-	tok, err := w.dec.Token()
-	if err != nil {
-		return tok, false, err
-	}
-	end := w.dec.InputOffset()
-	_, isString := tok.(string)
-	holds := w.bad >= start && w.bad < end ||
-		isString && loneSurrogate(w.body[start:end])
-	if holds && w.bad >= start && w.bad < end {
-		w.found = true
-	}
-	return tok, holds, nil
 }
 
 // loneSurrogate reports whether the raw JSON text of a string holds a \u
@@ -110,78 +87,214 @@ func hex4(raw []byte, at int) (rune, bool) {
 	return rune(n), err == nil
 }
 
-// keyWalk walks one JSON value token by token.
-type keyWalk struct {
-	dec  *json.Decoder
+// keyScanLinear is how many keys of one object keyScan compares one by
+// one before it counts them in a map: a few comparisons cost less than a
+// map per object, and a map keeps a huge object linear.
+const keyScanLinear = 32
+
+// keyScan walks one JSON value byte by byte. It replaced a walk over
+// json.Decoder.Token, which allocated for every token and was the
+// largest single cost of decoding a batch of 1,000 customers (issue 17).
+type keyScan struct {
 	body []byte
+	i    int
 	p    *models.Problems
-	path []string // unescaped reference tokens of the value being read
+	path []pathToken // the value being read
+	// keys stacks the keys read so far of the objects being read (each
+	// object's from where it started), while an object has at most
+	// keyScanLinear of them.
+	keys []string
 	// bad is the offset of the first invalid UTF-8 byte (-1: none); found
 	// says a string holding it was reported.
 	bad   int64
 	found bool
 }
 
-// value reads one value, recursing into objects and arrays.
-func (w *keyWalk) value() error {
-	tok, holds, err := w.token()
-	if err != nil {
-		return err
-	}
-	if holds {
-		w.p.Add(w.here(), "text", "is not valid Unicode text (an invalid UTF-8 byte or an unpaired \\u surrogate)")
-	}
-	switch tok {
-	case json.Delim('{'):
-		// A count rather than a set reports a key sent three times once.
-		seen := map[string]int{}
-		for w.dec.More() {
-			tok, holds, err := w.token()
-			if err != nil {
-				return err
-			}
-			key, _ := tok.(string)
-			if holds {
-				w.p.Add(w.pointer(key), "text", "this member name is not valid Unicode text")
-			}
-			if seen[key]++; seen[key] == 2 {
-				w.p.Add(w.pointer(key), "duplicate_key", "appears more than once in the object; send each member once")
-			}
-			if err := w.child(key); err != nil {
-				return err
-			}
-		}
-	case json.Delim('['):
-		for i := 0; w.dec.More(); i++ {
-			if err := w.child(strconv.Itoa(i)); err != nil {
-				return err
-			}
-		}
-	default:
-		return nil // a scalar
-	}
-	_, err = w.dec.Token() // the closing delimiter
-	return err
+// pathToken is a member key, or an array index when index >= 0.
+type pathToken struct {
+	key   string
+	index int
 }
 
-// child reads the member or element named token.
-func (w *keyWalk) child(token string) error {
-	w.path = append(w.path, token)
-	err := w.value()
-	w.path = w.path[:len(w.path)-1]
-	return err
+func (w *keyScan) space() {
+	for w.i < len(w.body) {
+		switch w.body[w.i] {
+		case ' ', '\t', '\r', '\n':
+			w.i++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value, recursing into objects and arrays.
+func (w *keyScan) value() {
+	w.space()
+	if w.i >= len(w.body) {
+		return
+	}
+	switch w.body[w.i] {
+	case '{':
+		w.object()
+	case '[':
+		w.array()
+	case '"':
+		start := w.i
+		w.str()
+		if w.holds(start, w.i) {
+			w.p.Add(w.here(), "text", "is not valid Unicode text (an invalid UTF-8 byte or an unpaired \\u surrogate)")
+		}
+	default: // a number, true, false or null
+		w.i++
+		for w.i < len(w.body) && !endsScalar(w.body[w.i]) {
+			w.i++
+		}
+	}
+}
+
+func endsScalar(c byte) bool {
+	switch c {
+	case ',', ']', '}', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
+}
+
+func (w *keyScan) object() {
+	w.i++ // {
+	base := len(w.keys)
+	var seen map[string]int // past keyScanLinear keys
+	for w.i < len(w.body) {
+		w.space()
+		if w.i >= len(w.body) {
+			break
+		}
+		switch w.body[w.i] {
+		case '}':
+			w.i++
+			w.keys = w.keys[:base]
+			return
+		case ',':
+			w.i++
+			continue
+		case '"':
+		default:
+			w.i = len(w.body) // not JSON: stop, reporting less, never more
+			continue
+		}
+		start := w.i
+		w.str()
+		key := w.key(start, w.i)
+		if w.holds(start, w.i) {
+			w.p.Add(w.pointer(key), "text", "this member name is not valid Unicode text")
+		}
+		before := 0 // how often key came earlier in this object
+		if seen != nil {
+			before = seen[key]
+			seen[key]++
+		} else {
+			for _, k := range w.keys[base:] {
+				if k == key {
+					before++
+				}
+			}
+			w.keys = append(w.keys, key)
+			if len(w.keys)-base > keyScanLinear {
+				seen = make(map[string]int, 2*keyScanLinear)
+				for _, k := range w.keys[base:] {
+					seen[k]++
+				}
+				w.keys = w.keys[:base]
+			}
+		}
+		// Reported once, however often the key repeats.
+		if before == 1 {
+			w.p.Add(w.pointer(key), "duplicate_key", "appears more than once in the object; send each member once")
+		}
+		w.space()
+		if w.i < len(w.body) && w.body[w.i] == ':' {
+			w.i++
+		}
+		w.path = append(w.path, pathToken{key: key, index: -1})
+		w.value()
+		w.path = w.path[:len(w.path)-1]
+	}
+	w.keys = w.keys[:base]
+}
+
+func (w *keyScan) array() {
+	w.i++ // [
+	for index := 0; w.i < len(w.body); {
+		w.space()
+		if w.i >= len(w.body) {
+			return
+		}
+		switch w.body[w.i] {
+		case ']':
+			w.i++
+			return
+		case ',':
+			w.i++
+			continue
+		}
+		w.path = append(w.path, pathToken{index: index})
+		w.value()
+		w.path = w.path[:len(w.path)-1]
+		index++
+	}
+}
+
+// str moves past the string that starts at w.i.
+func (w *keyScan) str() {
+	for w.i++; w.i < len(w.body); w.i++ {
+		switch w.body[w.i] {
+		case '\\':
+			w.i++
+		case '"':
+			w.i++
+			return
+		}
+	}
+}
+
+// key returns the member name of the string body[start:end] as
+// encoding/json decodes it (escapes resolved, invalid text replaced).
+func (w *keyScan) key(start, end int) string {
+	raw := w.body[start+1 : max(start+1, end-1)]
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw)
+	}
+	var key string
+	_ = json.Unmarshal(w.body[start:end], &key) // decoded before, so it decodes
+	return key
+}
+
+// holds reports whether the string body[start:end] is not valid Unicode
+// text: it holds the bad byte, or an escaped UTF-16 surrogate without
+// its pair ("\ud800"), which encoding/json would also turn into U+FFFD.
+func (w *keyScan) holds(start, end int) bool {
+	hasBad := w.bad >= int64(start) && w.bad < int64(end)
+	if hasBad {
+		w.found = true
+	}
+	return hasBad || loneSurrogate(w.body[start:end])
 }
 
 // here is the JSON pointer of the value being read.
-func (w *keyWalk) here() string {
+func (w *keyScan) here() string {
 	var b strings.Builder
 	for _, t := range w.path {
-		b.WriteString("/" + escapePointer(t))
+		b.WriteByte('/')
+		if t.index >= 0 {
+			b.WriteString(strconv.Itoa(t.index))
+		} else {
+			b.WriteString(escapePointer(t.key))
+		}
 	}
 	return b.String()
 }
 
 // pointer is the JSON pointer of member key of the current object.
-func (w *keyWalk) pointer(key string) string {
+func (w *keyScan) pointer(key string) string {
 	return w.here() + "/" + escapePointer(key)
 }

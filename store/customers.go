@@ -131,6 +131,9 @@ func liveCustomer(tx *gorm.DB, externalID string) (*customerRow, error) {
 
 // Customer implements models.CustomerService.
 func (s *Store) Customer(ctx context.Context, externalID string) (*models.Customer, error) {
+	if s.dialect == DialectPostgres {
+		return s.customerPostgres(ctx, externalID)
+	}
 	row, err := liveCustomer(s.db.WithContext(ctx), externalID)
 	if err != nil {
 		return nil, err
@@ -174,8 +177,12 @@ func (s *Store) PutCustomer(ctx context.Context, in *models.CustomerInput) (*mod
 
 // putCustomer writes norm, normalized and valid, in a transaction of its
 // own and reports whether it created the customer and whether it changed
-// anything.
+// anything. PostgreSQL takes the pipelined path (putCustomerPostgres);
+// this gorm one serves SQLite.
 func (s *Store) putCustomer(ctx context.Context, norm *models.CustomerInput) (out *models.Customer, created, changed bool, err error) {
+	if s.dialect == DialectPostgres {
+		return s.putCustomerPostgres(ctx, norm)
+	}
 	// Two PUTs of one new external id both see "absent"; the loser's
 	// insert violates the unique index and its retry updates instead.
 	err = s.tx(ctx, true, func(tx *gorm.DB) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -38,12 +39,7 @@ func (s *Store) PutCustomers(ctx context.Context, ins []*models.CustomerInput) (
 	for len(items) > 0 {
 		chunk := items[:min(len(items), customersPerTx)]
 		items = items[len(chunk):]
-		var results []models.CustomerPut
-		err := s.tx(ctx, true, func(tx *gorm.DB) error {
-			var err error
-			results, err = s.putCustomersTx(tx, chunk)
-			return err
-		})
+		results, err := s.putCustomersChunk(ctx, chunk)
 		switch {
 		case err == nil:
 			for i, it := range chunk {
@@ -89,10 +85,29 @@ func validBatchItems(ins []*models.CustomerInput, out []models.CustomerPut) []ba
 	return items
 }
 
-// putCustomersTx writes items inside tx and returns their results in
-// order. Concurrent batches lock their rows in id order, so they queue
-// instead of deadlocking; two batches creating one external id collide
-// on the unique index and the loser's retry (s.tx) updates instead.
+// putCustomersChunk writes items in one transaction and returns their
+// results in order: with pgx on PostgreSQL (putCustomersPostgres), with
+// gorm on SQLite. Two batches creating one external id collide on the
+// unique index and the loser's retry updates instead.
+func (s *Store) putCustomersChunk(ctx context.Context, items []batchPut) ([]models.CustomerPut, error) {
+	var results []models.CustomerPut
+	var err error
+	if s.dialect == DialectPostgres {
+		err = s.pipelined(ctx, true, func(t *pipeTx) error {
+			results, err = s.putCustomersPostgres(t, items)
+			return err
+		})
+	} else {
+		err = s.tx(ctx, true, func(tx *gorm.DB) error {
+			results, err = s.putCustomersTx(tx, items)
+			return err
+		})
+	}
+	return results, err
+}
+
+// putCustomersTx writes items inside tx (gorm) and returns their results
+// in order.
 func (s *Store) putCustomersTx(tx *gorm.DB, items []batchPut) ([]models.CustomerPut, error) {
 	ids := make([]string, len(items))
 	for i := range items {
@@ -102,79 +117,98 @@ func (s *Store) putCustomersTx(tx *gorm.DB, items []batchPut) ([]models.Customer
 	if err := s.forUpdate(tx).Where("external_id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	stored := make(map[string]*customerRow, len(rows))
-	for i := range rows {
-		stored[*rows[i].ExternalID] = &rows[i]
-	}
-	hits, err := s.suppressedAddresses(tx, items)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	results := make([]models.CustomerPut, len(items))
-	var created, updated []*customerRow
-	changes := make([]customerChange, 0, len(items))
-	for i := range items {
-		in := &items[i].in
-		ch, err := decidePut(stored[in.ExternalID], in, hits[i], now)
+	owners := s.fingerprintOwners(items)
+	var found []string
+	if len(owners) > 0 {
+		err := tx.Model(&suppressionRow{}).Where("fingerprint IN ?", slices.Collect(maps.Keys(owners))).Pluck("fingerprint", &found).Error
 		if err != nil {
 			return nil, err
 		}
-		results[i] = models.CustomerPut{Created: ch.created, Changed: ch.changed}
-		switch {
-		case !ch.changed:
-			continue
-		case ch.created:
-			created = append(created, ch.row)
-		default:
-			updated = append(updated, ch.row)
-		}
-		changes = append(changes, ch)
 	}
-	if len(created) > 0 {
-		if err := tx.Create(created).Error; err != nil {
+	d, err := decideBatch(items, rows, suppressionHits(len(items), owners, found), s.now())
+	if err != nil {
+		return nil, err
+	}
+	if len(d.created) > 0 {
+		if err := tx.Create(d.created).Error; err != nil {
 			return nil, err
 		}
 	}
-	if len(updated) > 0 {
+	if len(d.updated) > 0 {
 		// An upsert on the primary key updates rows that exist (they are
 		// locked above) with one statement; consent_seq is not among the
 		// columns it sets, since it belongs to the consent ledger.
 		upsert := clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(customerWritable)}
-		if err := tx.Clauses(upsert).Create(updated).Error; err != nil {
+		if err := tx.Clauses(upsert).Create(d.updated).Error; err != nil {
 			return nil, err
 		}
 	}
-	events := make([]eventRow, 0, len(changes))
-	for i := range changes {
-		events = changes[i].events(events)
+	events := make([]eventRow, 0, len(d.changes))
+	for i := range d.changes {
+		events = d.changes[i].events(events)
 	}
-	return results, s.writeEvents(tx, events)
+	return d.results, s.writeEvents(tx, events)
 }
 
-// suppressedAddresses reports for each item whether one of its
-// addresses is suppressed, with one query.
-func (s *Store) suppressedAddresses(tx *gorm.DB, items []batchPut) ([]bool, error) {
-	owners := make(map[string][]int, 2*len(items)) // fingerprint -> items
+// batchDecision is what decideBatch decided for the items of a batch.
+type batchDecision struct {
+	results          []models.CustomerPut
+	created, updated []*customerRow
+	// changes are the written items' changes, in item order.
+	changes []customerChange
+}
+
+// decideBatch decides every item with decidePut (the decision of
+// PutCustomer) over rows, the stored customers among the items, with
+// hits[i] telling whether item i's addresses are suppressed.
+func decideBatch(items []batchPut, rows []customerRow, hits []bool, now time.Time) (batchDecision, error) {
+	stored := make(map[string]*customerRow, len(rows))
+	for i := range rows {
+		stored[*rows[i].ExternalID] = &rows[i]
+	}
+	d := batchDecision{results: make([]models.CustomerPut, len(items)), changes: make([]customerChange, 0, len(items))}
+	for i := range items {
+		in := &items[i].in
+		ch, err := decidePut(stored[in.ExternalID], in, hits[i], now)
+		if err != nil {
+			return d, err
+		}
+		d.results[i] = models.CustomerPut{Created: ch.created, Changed: ch.changed}
+		switch {
+		case !ch.changed:
+			continue
+		case ch.created:
+			d.created = append(d.created, ch.row)
+		default:
+			d.updated = append(d.updated, ch.row)
+		}
+		d.changes = append(d.changes, ch)
+	}
+	return d, nil
+}
+
+// fingerprintOwners maps the fingerprint of every address of items to
+// the items that have it.
+func (s *Store) fingerprintOwners(items []batchPut) map[string][]int {
+	owners := make(map[string][]int, 2*len(items))
 	for i := range items {
 		for fp := range s.fingerprints(items[i].in.Email, items[i].in.Phone) {
 			owners[fp] = append(owners[fp], i)
 		}
 	}
-	hits := make([]bool, len(items))
-	if len(owners) == 0 {
-		return hits, nil
-	}
-	var found []string
-	if err := tx.Model(&suppressionRow{}).Where("fingerprint IN ?", slices.Collect(maps.Keys(owners))).Pluck("fingerprint", &found).Error; err != nil {
-		return nil, err
-	}
+	return owners
+}
+
+// suppressionHits reports for each of n items whether one of its
+// addresses is among found, the suppressed fingerprints.
+func suppressionHits(n int, owners map[string][]int, found []string) []bool {
+	hits := make([]bool, n)
 	for _, fp := range found {
 		for _, i := range owners[fp] {
 			hits[i] = true
 		}
 	}
-	return hits, nil
+	return hits
 }
 
 // putCustomersOneByOne is the fallback of a batch the database refused as

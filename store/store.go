@@ -17,6 +17,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -100,6 +101,9 @@ type Store struct {
 	apiKeys apiKeyCache
 	// confirmationExpiry is Options.ConfirmationExpiry with its default.
 	confirmationExpiry time.Duration
+	// tracer, set by EnableTracing, traces the statements sent with pgx
+	// (traceStatement); nil means tracing is off.
+	tracer trace.Tracer
 }
 
 var (

@@ -18,8 +18,9 @@ const spanKey = "candor:span"
 // tp, a child of the span in the statement's context (the HTTP request or
 // worker task), named after the operation and table. The span holds the
 // SQL with its placeholders, never the values (they carry customer data).
-// Statements outside gorm (COPY of bulk loads and launches, migrations)
-// are not traced. It fails only if gorm refuses a callback.
+// The customer statements sent with pgx (traceStatement) are traced too;
+// other statements outside gorm (COPY of bulk loads and launches,
+// migrations) are not. It fails only if gorm refuses a callback.
 //
 // gorm.io/plugin/opentelemetry does the same but links the MySQL and
 // ClickHouse drivers into the binary; these callbacks are the few lines
@@ -58,6 +59,9 @@ func (s *Store) EnableTracing(tp trace.TracerProvider) error {
 			span.RecordError(err)
 			span.SetStatus(codes.Error, "statement failed")
 		}
+	}
+	if s.dialect == DialectPostgres {
+		s.tracer = tracer
 	}
 	cb := s.db.Callback()
 	if err := errors.Join(
