@@ -138,6 +138,11 @@ const (
 	// them; settings that are set are still checked, so a broken shared
 	// configuration fails at the first step of a release.
 	ModeMigrate
+	// ModeDatabase requires only a database and, with PostgreSQL, the
+	// secret key (candor seed: it seals the consent ledger but queues
+	// nothing): PostgreSQL, or the embedded SQLite file when both URLs
+	// are empty. CANDOR_REDIS_URL need not be set; if it is, it is checked.
+	ModeDatabase
 )
 
 // Embedded reports whether the config selects the embedded backends,

@@ -84,7 +84,7 @@ func (c *Config) validateBackends(p *problems, mode Mode) {
 	}
 	const mixed = "is required because %s is set: use PostgreSQL and Redis together or neither; a mix of real and embedded backends is not supported"
 	switch {
-	case c.DatabaseURL != "" && c.RedisURL == "" && mode != ModeMigrate:
+	case c.DatabaseURL != "" && c.RedisURL == "" && mode != ModeMigrate && mode != ModeDatabase:
 		p.add("CANDOR_REDIS_URL", "backend_pair", mixed, "CANDOR_DATABASE_URL")
 	case c.RedisURL != "" && c.DatabaseURL == "":
 		p.add("CANDOR_DATABASE_URL", "backend_pair", mixed, "CANDOR_REDIS_URL")

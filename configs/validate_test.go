@@ -31,8 +31,8 @@ func validReal() *configs.Config {
 }
 
 func TestValidate(t *testing.T) {
-	// api, run and migrate name the commands that validate with each mode.
-	api, run, migrate := configs.ModeReal, configs.ModeEmbedded, configs.ModeMigrate
+	// api, run, migrate and seed name the commands that validate with each mode.
+	api, run, migrate, seed := configs.ModeReal, configs.ModeEmbedded, configs.ModeMigrate, configs.ModeDatabase
 	tests := []struct {
 		name   string
 		base   func() *configs.Config
@@ -60,6 +60,10 @@ func TestValidate(t *testing.T) {
 			[]string{"CANDOR_REDIS_URL backend_pair"}},
 		{"Redis without a database is a confusing mix", validReal, run, func(c *configs.Config) { c.DatabaseURL = "" },
 			[]string{"CANDOR_DATABASE_URL backend_pair"}},
+		{"a database without Redis is enough for candor seed", validReal, seed, func(c *configs.Config) { c.RedisURL = "" }, nil},
+		{"candor seed on PostgreSQL still needs the secret key", validReal, seed, func(c *configs.Config) { c.RedisURL, c.SecretKey, c.SecretKeyPrevious = "", "", "" },
+			[]string{"CANDOR_SECRET_KEY required"}},
+		{"the defaults are valid for candor seed (embedded)", configs.Defaults, seed, func(c *configs.Config) {}, nil},
 		{"embedded mode needs a data directory", configs.Defaults, run, func(c *configs.Config) { c.DataDir = "" },
 			[]string{"CANDOR_DATA_DIR required"}},
 		{"real backends need no data directory", validReal, api, func(c *configs.Config) { c.DataDir = "" }, nil},

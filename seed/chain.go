@@ -10,38 +10,84 @@ import (
 // its unkeyed per-customer hash, and the seal binds it under the ledger
 // key to its place in the global chain. A nil ledger (a loader that does
 // not chain) leaves events and consent rows unsealed.
+//
+// The global chain is sequential, but what a seal needs of it is cheap:
+// an event's place (how many events come before it) and the hash of the
+// event before it, which is that event's own unkeyed hash. So each chunk
+// of customers, once generated, takes the chain's end from the chunk
+// before it, hands its own end to the next chunk at once, and then seals
+// its events on its own core.
 type chain struct {
 	ledger *store.BulkLedger
-	seq    int64
-	prev   string
 	// The seed's evidence text is the same for every event, so its keyed
 	// digests are computed once.
 	textDigest, formDigest string
+	// ends[i] is where the chain stands after chunk i, set once.
+	ends []chainEnd
 }
 
-func newChain(l *store.BulkLedger) *chain {
+// chainEnd is the chain's position after a chunk: the global sequence
+// number and hash of its last event. done is closed once it is set.
+type chainEnd struct {
+	done chan struct{}
+	seq  int64
+	hash string
+}
+
+func newChain(l *store.BulkLedger, chunks int) *chain {
 	if l == nil {
 		return &chain{}
 	}
 	var ev models.Evidence
 	ev.Text, ev.FormVersion = seedEvidence.Text, seedEvidence.FormVersion
 	models.DigestEvidenceText(&ev, l.Key)
-	return &chain{ledger: l, seq: l.Seq, prev: l.Prev, textDigest: ev.TextDigest, formDigest: ev.FormVersionDigest}
+	c := &chain{ledger: l, textDigest: ev.TextDigest, formDigest: ev.FormVersionDigest, ends: make([]chainEnd, chunks)}
+	for i := range c.ends {
+		c.ends[i].done = make(chan struct{})
+	}
+	return c
 }
 
-// seal gives e its place after the last event sealed and records it as
-// the ledger's new end. Events must be sealed in the order they are
-// written.
-func (c *chain) seal(e *models.ConsentEvent) {
+// seal gives the events of chunk i (its customers, in order) their
+// places after those of chunk i-1, waiting until chunk i-1 has taken its
+// own, and records the load's end in the ledger after the last chunk.
+// It must be called once per chunk; the chunks of a table start in
+// order, so the wait always ends.
+func (c *chain) seal(i int, customers []seedCustomer) {
 	if c.ledger == nil {
 		return
 	}
-	c.seq++
-	e.KeyID, e.GlobalSeq, e.GlobalPrev = c.ledger.KeyID, c.seq, c.prev
-	e.Evidence.TextDigest, e.Evidence.FormVersionDigest = c.textDigest, c.formDigest
-	e.Seal = e.LegacySeal(c.ledger.Key)
-	c.prev = e.Hash
-	c.ledger.End(c.seq, e.Hash)
+	seq, prev := c.ledger.Seq, c.ledger.Prev
+	if i > 0 {
+		before := &c.ends[i-1]
+		<-before.done
+		seq, prev = before.seq, before.hash
+	}
+	first, firstPrev := seq, prev
+	for _, sc := range customers {
+		if n := len(sc.events); n > 0 {
+			seq += int64(n)
+			prev = sc.events[n-1].Hash
+		}
+	}
+	end := &c.ends[i]
+	end.seq, end.hash = seq, prev
+	if i == len(c.ends)-1 && seq > c.ledger.Seq {
+		c.ledger.End(seq, prev)
+	}
+	close(end.done)
+
+	seq, prev = first, firstPrev
+	for _, sc := range customers {
+		for k := range sc.events {
+			e := &sc.events[k]
+			seq++
+			e.KeyID, e.GlobalSeq, e.GlobalPrev = c.ledger.KeyID, seq, prev
+			e.Evidence.TextDigest, e.Evidence.FormVersionDigest = c.textDigest, c.formDigest
+			e.Seal = e.LegacySeal(c.ledger.Key)
+			prev = e.Hash
+		}
+	}
 }
 
 // stateMAC returns the key id and MAC of the current consent row that

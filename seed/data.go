@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/candor/candor/models"
@@ -87,6 +88,58 @@ var (
 	seedEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
+// seedWindowsJSON and seedCadencesJSON are the JSON of each choice, as
+// the customers table stores it, encoded once.
+var (
+	seedWindowsJSON  = marshalEach(seedWindows, func(raw []byte) string { return string(raw) })
+	seedCadencesJSON = marshalEach(seedCadences, func(raw []byte) *string {
+		if string(raw) == "null" {
+			return nil
+		}
+		s := string(raw)
+		return &s
+	})
+)
+
+func marshalEach[T, R any](choices []T, as func([]byte) R) []R {
+	out := make([]R, len(choices))
+	for i, c := range choices {
+		raw, err := json.Marshal(c)
+		if err != nil {
+			panic(err) // fixed data above
+		}
+		out[i] = as(raw)
+	}
+	return out
+}
+
+// attributesJSON writes a seeded customer's attributes as json.Marshal
+// writes the map {plan, industry, seats, region, products}: keys sorted,
+// products in seedProducts order. Every value comes from the fixed ASCII
+// lists above, so nothing needs escaping (a test compares the two).
+func attributesJSON(plan, industry string, seats int, region string, products uint8) string {
+	b := make([]byte, 0, 128)
+	b = append(b, `{"industry":"`...)
+	b = append(b, industry...)
+	b = append(b, `","plan":"`...)
+	b = append(b, plan...)
+	b = append(b, `","products":[`...)
+	sep := ""
+	for k, p := range seedProducts {
+		if products&(1<<k) != 0 {
+			b = append(b, sep+`"`...)
+			b = append(b, p...)
+			b = append(b, '"')
+			sep = ","
+		}
+	}
+	b = append(b, `],"region":"`...)
+	b = append(b, region...)
+	b = append(b, `","seats":`...)
+	b = strconv.AppendInt(b, int64(seats), 10)
+	return string(append(b, '}'))
+}
+
 // customerRow holds the columns of one generated customer as they are
 // written to the customers table.
 type customerRow struct {
@@ -133,13 +186,15 @@ func pickZone(r *rand.Rand) zoneWeight {
 
 // generateCustomer builds customer number i (0-based) of a seed with the
 // given database id. It is a pure function of (seed, i, id). Hashing the
-// ledger is the costly part, so only the consent_events pass passes hash
-// (nil: no hashes).
-func generateCustomer(seed uint64, i int, id int64, hash HashFunc) seedCustomer {
+// ledger is the costly part, so only the consent passes pass hash (nil:
+// no hashes). Without full it draws the same random numbers but formats
+// none of the profile (row holds only the id, the consent count and the
+// update time): the consent passes need only the ledger, which follows
+// the profile's draws.
+func generateCustomer(seed uint64, i int, id int64, hash HashFunc, full bool) seedCustomer {
 	r := rngFor(seed, i)
 	z := pickZone(r)
 	first, last := seedFirst[r.IntN(len(seedFirst))], seedLast[r.IntN(len(seedLast))]
-	ext := fmt.Sprintf("seed%d-%08d", seed, i)
 	created := seedEpoch.Add(-time.Duration(r.Int64N(int64(3 * 365 * 24 * time.Hour)))).Truncate(time.Microsecond)
 
 	plan, seats := "free", 1+r.IntN(5)
@@ -149,50 +204,54 @@ func generateCustomer(seed uint64, i int, id int64, hash HashFunc) seedCustomer 
 	case p < 40:
 		plan, seats = "pro", 5+r.IntN(46)
 	}
-	products := []any{}
-	for _, prod := range seedProducts {
+	var products uint8 // bit k: seedProducts[k]
+	for k := range seedProducts {
 		if r.IntN(3) == 0 {
-			products = append(products, prod)
+			products |= 1 << k
 		}
 	}
-	attrs := map[string]any{
-		"plan": plan, "industry": seedIndustries[r.IntN(len(seedIndustries))], "seats": seats,
-		"region": z.region, "products": products,
-	}
+	industry := seedIndustries[r.IntN(len(seedIndustries))]
 
-	email := fmt.Sprintf("%s.%s.%d@%s", lower(first), lower(last), i, seedDomains[r.IntN(len(seedDomains))])
-	if r.IntN(4) == 0 {
-		email = fmt.Sprintf("%s.%d@%s-%d.example", lower(first), i, seedIndustries[r.IntN(len(seedIndustries))], r.IntN(5000))
+	domain := seedDomains[r.IntN(len(seedDomains))]
+	altEmail := r.IntN(4) == 0
+	var altIndustry string
+	var altN int
+	if altEmail {
+		altIndustry = seedIndustries[r.IntN(len(seedIndustries))]
+		altN = r.IntN(5000)
 	}
-	phone := ""
+	var phone seedNumber
 	if r.IntN(2) == 0 {
-		phone = seedPhone(r, z.phoneCC)
+		phone = drawPhone(r, z.phoneCC)
 	}
 	channel := models.ChannelEmail
 	switch c := r.IntN(100); {
 	case c < 20:
 		channel = models.ChannelSMS
-		if phone == "" {
-			phone = seedPhone(r, z.phoneCC)
+		if !phone.ok {
+			phone = drawPhone(r, z.phoneCC)
 		}
 	case c < 30:
 		channel = models.ChannelWebhook
 	}
-	windows, _ := json.Marshal(seedWindows[r.IntN(len(seedWindows))])
-	attrJSON, _ := json.Marshal(attrs)
-	var cadence *string
-	if cad := seedCadences[r.IntN(len(seedCadences))]; cad != nil {
-		raw, _ := json.Marshal(cad)
-		s := string(raw)
-		cadence = &s
-	}
+	windows := r.IntN(len(seedWindows))
+	cadence := r.IntN(len(seedCadences))
+	locale := z.locales[r.IntN(len(z.locales))]
 
-	sc := seedCustomer{row: customerRow{
-		ID: id, ExternalID: ext, Email: email, Phone: phone, Name: first + " " + last,
-		Locale: z.locales[r.IntN(len(z.locales))], Timezone: z.zone, PreferredChannel: string(channel),
-		PreferredWindows: string(windows), Cadence: cadence, Attributes: string(attrJSON),
-		PreferenceVersion: 1, CreatedAt: created,
-	}}
+	sc := seedCustomer{row: customerRow{ID: id, CreatedAt: created}}
+	if full {
+		email := fmt.Sprintf("%s.%s.%d@%s", lower(first), lower(last), i, domain)
+		if altEmail {
+			email = fmt.Sprintf("%s.%d@%s-%d.example", lower(first), i, altIndustry, altN)
+		}
+		sc.row = customerRow{
+			ID: id, ExternalID: fmt.Sprintf("seed%d-%08d", seed, i), Email: email, Phone: phone.format(), Name: first + " " + last,
+			Locale: locale, Timezone: z.zone, PreferredChannel: string(channel),
+			PreferredWindows: seedWindowsJSON[windows], Cadence: seedCadencesJSON[cadence],
+			Attributes:        attributesJSON(plan, industry, seats, z.region, products),
+			PreferenceVersion: 1, CreatedAt: created,
+		}
+	}
 	sc.events = generateConsent(r, id, created, hash)
 	sc.row.ConsentSeq = int64(len(sc.events))
 	sc.row.UpdatedAt = created
@@ -248,16 +307,34 @@ func generateConsent(r *rand.Rand, customerID int64, created time.Time, hash Has
 	return events
 }
 
-// seedPhone returns a plausible E.164 number: nine national digits, or
-// for +1 the ten digits of the North American plan, whose area code and
+// seedNumber is a drawn phone number, formatted only when needed.
+type seedNumber struct {
+	ok bool
+	cc string
+	n  int64
+}
+
+// drawPhone draws a plausible E.164 number: nine national digits, or for
+// +1 the ten digits of the North American plan, whose area code and
 // exchange cannot start with 0 or 1. It draws one number either way, so
 // the rest of a seeded customer does not depend on its country.
-func seedPhone(r *rand.Rand, cc string) string {
+func drawPhone(r *rand.Rand, cc string) seedNumber {
 	if cc == "1" {
-		n := r.Int64N(8 * 100 * 8 * 1_000_000)
+		return seedNumber{ok: true, cc: cc, n: r.Int64N(8 * 100 * 8 * 1_000_000)}
+	}
+	return seedNumber{ok: true, cc: cc, n: int64(r.IntN(1_000_000_000))}
+}
+
+// format returns the number in E.164 ("" when none was drawn).
+func (p seedNumber) format() string {
+	switch {
+	case !p.ok:
+		return ""
+	case p.cc == "1":
+		n := p.n
 		return fmt.Sprintf("+1%d%02d%d%06d", 2+n/800_000_000, n/8_000_000%100, 2+n/1_000_000%8, n%1_000_000)
 	}
-	return fmt.Sprintf("+%s%09d", cc, r.IntN(1_000_000_000))
+	return fmt.Sprintf("+%s%09d", p.cc, p.n)
 }
 
 func lower(s string) string {

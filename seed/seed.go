@@ -7,7 +7,6 @@ package seed
 
 import (
 	"context"
-	"runtime"
 	"time"
 
 	"github.com/candor/candor/models"
@@ -23,6 +22,8 @@ type Options struct {
 	Seed uint64
 	// Progress, if set, is called after each table is written.
 	Progress func(table string, rows int64, elapsed time.Duration)
+	// Step, if set, is called after each step of the load (store.BulkLoad.Step).
+	Step func(table, step string, elapsed time.Duration)
 	// Hash computes a ledger event's hash; nil means ComputeHash, the
 	// ledger's own. Every seeded hash goes through this one function, so
 	// a keyed ledger hash needs only a different one here.
@@ -61,7 +62,7 @@ func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 	}
 	hash := opts.Hash
 	if hash == nil {
-		hash = (*models.ConsentEvent).ComputeHash
+		hash = computeHash // ComputeHash, written faster
 	}
 	counts, err := db.BulkLoad(ctx, store.BulkLoad{
 		ReserveTable: "customers",
@@ -71,6 +72,7 @@ func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 			return tables(opts.Seed, opts.Customers, base, hash, ledger)
 		},
 		Progress: opts.Progress,
+		Step:     opts.Step,
 	})
 	if models.ErrorCode(err) == models.ECONFLICT {
 		return nil, models.Errorf(models.ECONFLICT, "Seed customer already exists.")
@@ -81,69 +83,100 @@ func Load(ctx context.Context, db BulkLoader, opts Options) (*Result, error) {
 	return &Result{Customers: counts[0], ConsentEvents: counts[1], Consents: counts[2]}, nil
 }
 
+// chunkCustomers is how many customers one chunk of a table holds:
+// large enough that handing chunks over costs little, small enough that
+// the chunks in flight hold a few MB.
+const chunkCustomers = 1024
+
 // tables describes the three tables a seed fills, for customers with ids
-// base+1 .. base+n. Each regenerates the customers from (seed, i), on
-// every core and in order (see inOrder), so nothing is held in memory
-// and hashing the ledger runs beside the COPY. The foreign keys of the
-// consent tables are checked once after the COPY (DeferForeignKeys).
+// base+1 .. base+n. Each regenerates the customers from (seed, i), chunk
+// by chunk on every core (store.BulkTable.Chunk), so nothing is held in
+// memory; the consent passes skip formatting the profiles. The ledger is
+// sealed chunk by chunk too (chain.seal): only the hand-over of the
+// chain's end from one chunk to the next is serial. The foreign keys of
+// the consent tables are checked, and the secondary indexes of empty
+// tables built, once after the COPY.
 func tables(seed uint64, n int, base int64, hash HashFunc, ledger *store.BulkLedger) []store.BulkTable {
-	chain := newChain(ledger)
-	each := func(hash HashFunc, fn func(sc seedCustomer, emit func([]any) error) error) func(emit func([]any) error) error {
-		return func(emit func([]any) error) error {
-			gen := func(i int) seedCustomer { return generateCustomer(seed, i, base+int64(i)+1, hash) }
-			return inOrder(n, runtime.GOMAXPROCS(0), gen, func(sc seedCustomer) error { return fn(sc, emit) })
+	chunks := (n + chunkCustomers - 1) / chunkCustomers
+	chain := newChain(ledger, chunks)
+	// customers generates chunk i's customers.
+	customers := func(i int, hash HashFunc, full bool) []seedCustomer {
+		lo, hi := i*chunkCustomers, min((i+1)*chunkCustomers, n)
+		out := make([]seedCustomer, 0, hi-lo)
+		for j := lo; j < hi; j++ {
+			out = append(out, generateCustomer(seed, j, base+int64(j)+1, hash, full))
 		}
+		return out
 	}
 	return []store.BulkTable{
-		{Name: "customers", Analyze: true, Columns: []string{"id", "external_id", "email", "phone", "name", "locale",
+		{Name: "customers", Analyze: true, DeferIndexes: true, Columns: []string{"id", "external_id", "email", "phone", "name", "locale",
 			"timezone", "preferred_channel", "preferred_windows", "cadence", "attributes", "preference_version",
 			"suppressed", "consent_seq", "created_at", "updated_at"},
-			Rows: each(nil, func(sc seedCustomer, emit func([]any) error) error {
-				r := sc.row
-				var cadence any
-				if r.Cadence != nil {
-					cadence = *r.Cadence
-				}
-				return emit([]any{r.ID, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
-					r.PreferredWindows, cadence, r.Attributes, r.PreferenceVersion, false, r.ConsentSeq, r.CreatedAt, r.UpdatedAt})
-			})},
-		{Name: "consent_events", DeferForeignKeys: true, Columns: []string{"customer_id", "seq", "topic", "status", "source", "evidence_text",
-			"evidence_form_version", "ip_digest", "user_agent_digest", "created_at", "prev_hash", "hash",
-			"key_id", "global_seq", "global_prev", "seal", "text_digest", "form_version_digest"},
-			Rows: each(hash, func(sc seedCustomer, emit func([]any) error) error {
-				for i := range sc.events {
-					e := &sc.events[i]
-					chain.seal(e) // in order: each event links to the one emitted before it
-					err := emit([]any{e.CustomerID, e.Seq, e.Topic, string(e.Status), string(e.Source), e.Evidence.Text,
-						e.Evidence.FormVersion, "", "", e.CreatedAt, e.PrevHash, e.Hash,
-						e.KeyID, e.GlobalSeq, e.GlobalPrev, e.Seal, e.Evidence.TextDigest, e.Evidence.FormVersionDigest})
+			Chunks: chunks, Chunk: func(i int, emit func([]any) error) error {
+				for _, sc := range customers(i, nil, true) {
+					r := sc.row
+					var cadence any
+					if r.Cadence != nil {
+						cadence = *r.Cadence
+					}
+					err := emit([]any{r.ID, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
+						r.PreferredWindows, cadence, r.Attributes, r.PreferenceVersion, false, r.ConsentSeq, r.CreatedAt, r.UpdatedAt})
 					if err != nil {
 						return err
 					}
 				}
 				return nil
-			})},
-		{Name: "consents", Analyze: true, DeferForeignKeys: true, Columns: []string{"customer_id", "topic", "status", "source", "seq",
-			"updated_at", "key_id", "event_hash", "mac"},
-			Rows: each(hash, func(sc seedCustomer, emit func([]any) error) error {
-				// The current state is each topic's last event.
-				last := map[string]int{}
-				order := []string{}
-				for i, e := range sc.events {
-					if _, ok := last[e.Topic]; !ok {
-						order = append(order, e.Topic)
+			}},
+		{Name: "consent_events", DeferForeignKeys: true, DeferIndexes: true, Columns: []string{"customer_id", "seq", "topic", "status", "source", "evidence_text",
+			"evidence_form_version", "ip_digest", "user_agent_digest", "created_at", "prev_hash", "hash",
+			"key_id", "global_seq", "global_prev", "seal", "text_digest", "form_version_digest"},
+			Chunks: chunks, Chunk: func(i int, emit func([]any) error) error {
+				cs := customers(i, hash, false)
+				chain.seal(i, cs)
+				for _, sc := range cs {
+					for k := range sc.events {
+						e := &sc.events[k]
+						err := emit([]any{e.CustomerID, e.Seq, e.Topic, string(e.Status), string(e.Source), e.Evidence.Text,
+							e.Evidence.FormVersion, "", "", e.CreatedAt, e.PrevHash, e.Hash,
+							e.KeyID, e.GlobalSeq, e.GlobalPrev, e.Seal, e.Evidence.TextDigest, e.Evidence.FormVersionDigest})
+						if err != nil {
+							return err
+						}
 					}
-					last[e.Topic] = i
 				}
-				for _, topic := range order {
-					e := sc.events[last[topic]]
-					kid, mac := chain.stateMAC(&e)
-					if err := emit([]any{e.CustomerID, e.Topic, string(e.Status), string(e.Source), e.Seq, e.CreatedAt,
-						kid, e.Hash, mac}); err != nil {
+				return nil
+			}},
+		{Name: "consents", Analyze: true, DeferForeignKeys: true, DeferIndexes: true, Columns: []string{"customer_id", "topic", "status", "source", "seq",
+			"updated_at", "key_id", "event_hash", "mac"},
+			Chunks: chunks, Chunk: func(i int, emit func([]any) error) error {
+				for _, sc := range customers(i, hash, false) {
+					if err := emitConsents(sc, chain, emit); err != nil {
 						return err
 					}
 				}
 				return nil
-			})},
+			}},
 	}
+}
+
+// emitConsents emits the current consent rows of a customer: each
+// topic's last event, sealed to it.
+func emitConsents(sc seedCustomer, chain *chain, emit func([]any) error) error {
+	last := map[string]int{}
+	order := []string{}
+	for i, e := range sc.events {
+		if _, ok := last[e.Topic]; !ok {
+			order = append(order, e.Topic)
+		}
+		last[e.Topic] = i
+	}
+	for _, topic := range order {
+		e := sc.events[last[topic]]
+		kid, mac := chain.stateMAC(&e)
+		if err := emit([]any{e.CustomerID, e.Topic, string(e.Status), string(e.Source), e.Seq, e.CreatedAt,
+			kid, e.Hash, mac}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

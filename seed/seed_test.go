@@ -184,3 +184,41 @@ func TestSeedHashesEveryLedgerEventThroughOptionsHash(t *testing.T) {
 		}
 	})
 }
+
+func TestASeedOfSeveralChunksChainsAcrossThem(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		s := mustOpen(t, backend)
+		// A ledger that already has an event: the seed continues it.
+		mustPutCustomer(t, s, customerInput("before-seed"))
+		optIn := &models.ConsentInput{Status: models.ConsentOptedIn, Evidence: models.Evidence{Text: "form"}}
+		if _, _, err := s.SetConsent(ctx, "before-seed", "pricing-guides", optIn); err != nil {
+			t.Fatal(err)
+		}
+		// Three chunks of 1,024 customers, the last one short.
+		res, err := seed.Load(ctx, s, seed.Options{Customers: 2500, Seed: 9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SetConsent(ctx, "before-seed", "product-roadmap", optIn); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := s.VerifyLedger(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() || rep.HeadSeq != rep.Events || rep.Events != res.ConsentEvents+2 {
+			t.Fatalf("ledger report: broken %d, head %d, events %d (seeded %d + 2), problems %+v",
+				rep.Broken, rep.HeadSeq, rep.Events, res.ConsentEvents, rep.Problems)
+		}
+		for _, ext := range []string{"seed9-00001023", "seed9-00001024", "seed9-00002499"} {
+			ledger, err := s.Consents(ctx, ext)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ledger.Chain.Verified {
+				t.Errorf("%s: chain %+v", ext, ledger.Chain)
+			}
+		}
+	})
+}

@@ -45,19 +45,8 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 		tables := load.Tables(base, ledger)
 		for _, t := range tables {
 			start := time.Now()
-			var fks []foreignKey
-			if t.DeferForeignKeys {
-				if fks, err = dropForeignKeys(ctx, tx, t.Name); err != nil {
-					return err
-				}
-			}
-			src := newCopySource(ctx, t.Rows)
-			n, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Columns, src)
-			src.stop()
+			n, err := copyTable(ctx, tx, t, load.Step)
 			if err != nil {
-				return err
-			}
-			if err := restoreForeignKeys(ctx, tx, t.Name, fks); err != nil {
 				return err
 			}
 			counts = append(counts, n)
@@ -76,6 +65,7 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 		if err != nil {
 			return err
 		}
+		start := time.Now()
 		for _, t := range tables {
 			if t.Analyze {
 				if _, err := tx.Exec(ctx, "ANALYZE "+pgx.Identifier{t.Name}.Sanitize()); err != nil {
@@ -83,9 +73,64 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 				}
 			}
 		}
-		return tx.Commit(ctx)
+		load.Step("", "analyze", time.Since(start))
+		start = time.Now()
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+		load.Step("", "commit", time.Since(start))
+		return nil
 	})
 	return counts, err
+}
+
+// copyTable writes one table of a load in tx: its deferred foreign keys
+// and indexes dropped, the COPY, then the keys validated and the indexes
+// built, each step timed.
+func copyTable(ctx context.Context, tx pgx.Tx, t BulkTable, step func(table, step string, elapsed time.Duration)) (int64, error) {
+	start := time.Now()
+	var (
+		fks     []foreignKey
+		indexes []secondaryIndex
+		err     error
+	)
+	if t.DeferForeignKeys {
+		if fks, err = dropForeignKeys(ctx, tx, t.Name); err != nil {
+			return 0, err
+		}
+	}
+	if t.DeferIndexes {
+		if indexes, err = dropSecondaryIndexes(ctx, tx, t.Name); err != nil {
+			return 0, err
+		}
+	}
+	var n int64
+	if t.Chunk != nil {
+		n, err = copyChunks(ctx, tx.Conn(), t)
+	} else {
+		src := newCopySource(ctx, t.Rows)
+		n, err = tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Columns, src)
+		src.stop()
+	}
+	if err != nil {
+		return 0, err
+	}
+	step(t.Name, "copy", time.Since(start))
+	if len(fks) > 0 {
+		start = time.Now()
+		if err := restoreForeignKeys(ctx, tx, t.Name, fks); err != nil {
+			return 0, err
+		}
+		step(t.Name, "foreign keys", time.Since(start))
+	}
+	if len(indexes) > 0 {
+		start = time.Now()
+		if err := buildIndexes(ctx, tx, indexes); err != nil {
+			return 0, err
+		}
+		step(t.Name, "indexes", time.Since(start))
+	}
+	return n, nil
 }
 
 // foreignKey is a foreign key constraint as pg_get_constraintdef prints it.

@@ -35,3 +35,31 @@ func TestSeedRejectsABadCount(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestSeedNeedsOnlyTheDatabaseAndTimesItsSteps(t *testing.T) {
+	for _, backend := range testenv.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			e := backendEnv(t, backend)
+			delete(e, "CANDOR_REDIS_URL") // seeding queues nothing
+			if code, _, stderr := run(t, e, "migrate"); code != 0 {
+				t.Fatalf("migrate exit %d: %s", code, stderr)
+			}
+			code, stdout, stderr := run(t, e, "seed", "--customers", "30", "--timings")
+			if code != 0 {
+				t.Fatalf("seed without CANDOR_REDIS_URL: exit %d, stderr %s", code, stderr)
+			}
+			want := []string{"timing open ", "timing customers.copy ", "timing consent_events.copy ", "timing consents.copy ", "timing commit "}
+			if backend == "postgres" {
+				// A fresh database: the consent tables' keys are deferred
+				// and every table's secondary indexes are built after it.
+				want = append(want, "timing consent_events.foreign_keys ", "timing customers.indexes ",
+					"timing consent_events.indexes ", "timing consents.indexes ", "timing analyze ")
+			}
+			for _, w := range want {
+				if !strings.Contains(stdout, "\n"+w) {
+					t.Errorf("stdout has no %q line:\n%s", w, stdout)
+				}
+			}
+		})
+	}
+}
