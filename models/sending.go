@@ -2,8 +2,9 @@ package models
 
 import "time"
 
-// SendBatch is a batch of queued deliveries handed to the queue as one
-// task: one task per recipient would cap throughput at the queue's own
+// SendBatch is a batch of due deliveries handed to the queue as one task
+// (planned ones the dispatcher found due, or queued ones a retry hands on
+// again): one task per recipient would cap throughput at the queue's own
 // task rate.
 type SendBatch struct {
 	// TaskID is derived from the work (the batch's deliveries and their
@@ -13,6 +14,24 @@ type SendBatch struct {
 	// ProcessAt is the latest scheduled time of the batch: no delivery is
 	// handed to a sender before its time.
 	ProcessAt time.Time
+}
+
+// DueDelivery is a planned delivery the dispatcher found due: what it
+// needs to hand it on and to know it again (its generation changes when
+// it is re-planned).
+type DueDelivery struct {
+	ID          int64
+	CampaignID  int64
+	ScheduledAt time.Time
+	Generation  int
+	Attempts    int
+}
+
+// DueCursor is a position in the dispatcher's order of due deliveries
+// (scheduled time, then id); the zero cursor is before the first.
+type DueCursor struct {
+	ScheduledAt time.Time
+	ID          int64
 }
 
 // ClaimedSend is a delivery claimed for sending (status sending, under a

@@ -157,7 +157,13 @@ func (s *Store) dropBouncedAddresses(tx *gorm.DB, customers map[int64]*models.Cu
 		return nil
 	}
 	var bounced []string
-	if err := tx.Model(&bouncedAddressRow{}).Where("fingerprint IN ?", mapKeys(byFP)).Pluck("fingerprint", &bounced).Error; err != nil {
+	var err error
+	if s.dialect == DialectPostgres {
+		bounced, err = bouncedPostgres(tx, mapKeys(byFP))
+	} else {
+		err = tx.Model(&bouncedAddressRow{}).Where("fingerprint IN ?", mapKeys(byFP)).Pluck("fingerprint", &bounced).Error
+	}
+	if err != nil {
 		return err
 	}
 	for _, fp := range bounced {

@@ -37,20 +37,29 @@ func (s *Store) RevokeCustomerLinks(ctx context.Context, externalID string) (*mo
 // stopping; the send check still sees the withdrawn consent for every
 // later one. actor names the consent source in each delivery's events.
 //
-// A queued delivery that a worker's claim has locked at this moment is left
-// to that claim (SKIP LOCKED on PostgreSQL): the claim locks deliveries
-// before customers and this transaction holds the customer, so waiting
-// would deadlock; the claim reads the withdrawn consent once this commits
-// and skips the delivery itself.
+// A planned or queued delivery that a worker's claim has locked at this
+// moment is left to that claim (SKIP LOCKED on PostgreSQL): the claim locks
+// deliveries before customers and this transaction holds the customer, so
+// waiting would deadlock; the claim reads the withdrawn consent once this
+// commits and skips the delivery itself.
 func (s *Store) skipPendingDeliveries(tx *gorm.DB, customerID int64, actor models.ConsentSource) error {
-	_, err := s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonConsentWithdrawn, string(actor), "customer_id = ?", customerID)
-	if err != nil {
-		return err
+	for _, from := range []models.DeliveryStatus{models.DeliveryPlanned, models.DeliveryQueued} {
+		where, args := unclaimedOf(s.dialect, from, customerID)
+		if _, err := s.moveWhere(tx, from, models.DeliverySkipped, models.ReasonConsentWithdrawn, string(actor), where, args...); err != nil {
+			return err
+		}
 	}
-	where := "customer_id = ?"
-	if s.dialect == DialectPostgres {
-		where = "id IN (SELECT id FROM deliveries WHERE customer_id = ? AND status = 'queued' FOR UPDATE SKIP LOCKED)"
+	return nil
+}
+
+// unclaimedOf is the condition (with its arguments) selecting a
+// customer's deliveries in status from that no claim holds: on PostgreSQL
+// a transaction that holds the customer's row must not wait for a claim,
+// which locks deliveries first and the customer next (SKIP LOCKED); SQLite
+// has one writer at a time.
+func unclaimedOf(dialect string, from models.DeliveryStatus, customerID int64) (string, []any) {
+	if dialect != DialectPostgres {
+		return "customer_id = ?", []any{customerID}
 	}
-	_, err = s.moveWhere(tx, models.DeliveryQueued, models.DeliverySkipped, models.ReasonConsentWithdrawn, string(actor), where, customerID)
-	return err
+	return "id IN (SELECT id FROM deliveries WHERE customer_id = ? AND status = ? FOR UPDATE SKIP LOCKED)", []any{customerID, string(from)}
 }

@@ -1,11 +1,14 @@
 package store_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
 )
 
 func TestOptOutAllSkipsPendingDeliveries(t *testing.T) {
@@ -14,10 +17,13 @@ func TestOptOutAllSkipsPendingDeliveries(t *testing.T) {
 		leaving := f.add("crm-leaving", "g", nil)
 		f.add("crm-staying", "g", nil)
 		first := f.launch(nil, "g")
-		if len(f.dispatch()) == 0 {
-			t.Fatal("nothing was dispatched: the fixture plans no delivery for now")
+		for _, d := range f.deliveries(first.ID) {
+			// Queued, as a retry leaves them.
+			if err := f.s.DB().Exec("UPDATE deliveries SET status = 'queued' WHERE id = ?", d.ID).Error; err != nil {
+				t.Fatal(err)
+			}
 		}
-		second := f.launch(nil, "g") // planned, not yet dispatched
+		second := f.launch(nil, "g") // planned
 
 		n, err := f.s.OptOutAll(f.ctx, leaving.ID, models.SourceOneClick, models.Evidence{Text: "one-click unsubscribe"})
 		if err != nil || n == 0 {
@@ -52,6 +58,44 @@ func TestOptOutAllSkipsPendingDeliveries(t *testing.T) {
 				t.Errorf("last event = %+v, want a skip by one_click", last)
 			}
 		})
+	})
+}
+
+// TestOptOutAllLeavesAPlannedDeliveryAClaimHolds: a claim locks planned
+// deliveries before their customers, and OptOutAll holds the customer
+// while it skips their deliveries, so waiting for the claim's row would
+// deadlock (PostgreSQL only: SQLite runs one writer at a time). The
+// delivery the claim holds is left to it; the claim sees the withdrawn
+// consent once the opt-out commits.
+func TestOptOutAllLeavesAPlannedDeliveryAClaimHolds(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		if backend != store.DialectPostgres {
+			t.Skip("needs concurrent writers")
+		}
+		f := newDeliveryFixture(t, backend)
+		leaving := f.add("crm-leaving", "g", nil)
+		camp := f.launch(nil, "g")
+		d := f.deliveries(camp.ID)[0]
+		claim := f.s.DB().Begin()
+		defer claim.Rollback()
+		if err := claim.Exec("SELECT id FROM deliveries WHERE id = ? FOR UPDATE", d.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := f.s.OptOutAll(ctx, leaving.ID, models.SourceOneClick, models.Evidence{Text: "one-click"}); err != nil {
+			t.Fatalf("OptOutAll while a claim holds the delivery: %v", err)
+		}
+		claim.Rollback()
+		if got := f.delivery(d.ID); got.Status != models.DeliveryPlanned {
+			t.Errorf("status = %s, want planned: left to the claim", got.Status)
+		}
+		if got := f.claim(d.ID); len(got) != 0 {
+			t.Errorf("claimed %d, want none: consent was withdrawn", len(got))
+		}
+		if got := f.delivery(d.ID); got.Status != models.DeliverySkipped || got.Reason != models.ReasonConsentWithdrawn {
+			t.Errorf("after the claim: %s/%s, want skipped/consent_withdrawn", got.Status, got.Reason)
+		}
 	})
 }
 

@@ -379,8 +379,10 @@ func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
 		// Planned deliveries die with the profile: nothing may be sent to an
 		// erased customer, and their rows no longer count for capacity.
 		// (Queued and later states belong to the send path, which checks
-		// erasure again at send time.)
-		_, err = s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonErased, "erasure", "customer_id = ?", row.ID)
+		// erasure again at send time; so does a planned one a claim holds
+		// at this moment, left to it: see unclaimedOf.)
+		where, args := unclaimedOf(s.dialect, models.DeliveryPlanned, row.ID)
+		_, err = s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonErased, "erasure", where, args...)
 		if err != nil {
 			return err
 		}

@@ -34,12 +34,16 @@ func BenchmarkClaimAndRecord(b *testing.B) {
 				b.StopTimer()
 				camp := benchSendCampaign(b, s, customers, planner)
 				b.StartTimer()
-				batches, err := s.DispatchDue(ctx, time.Now().Add(time.Minute), customers, batch, "bench")
+				due, err := s.DueDeliveries(ctx, models.DueCursor{}, time.Now().Add(time.Minute), customers)
 				if err != nil {
 					b.Fatal(err)
 				}
-				work := make(chan models.SendBatch, len(batches))
-				for _, bt := range batches {
+				work := make(chan models.SendBatch, len(due)/batch+1)
+				for start := 0; start < len(due); start += batch {
+					bt := models.SendBatch{}
+					for _, d := range due[start:min(start+batch, len(due))] {
+						bt.IDs = append(bt.IDs, d.ID)
+					}
 					work <- bt
 				}
 				close(work)

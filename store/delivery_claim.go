@@ -10,25 +10,30 @@ import (
 	"github.com/candor/candor/models"
 )
 
-// ClaimDeliveries claims the deliveries among ids that are still queued,
-// in one short transaction: it locks their customers (so two workers, or
-// two campaigns, never pass a customer's cadence at once, and a consent
-// change commits wholly before or after the claim), loads each customer's
-// current facts, and has planner take the send-time decision for each.
-// Those allowed become sending under a lease held by worker until
-// now+lease, recording the snapshot of the wishes they honour; the others
-// are re-planned, skipped or expired with their reason, and deliveries of
-// a paused campaign go back to planned. It returns the claimed sends, in
-// id order. No network call happens inside: the caller sends afterwards.
+// ClaimDeliveries claims the deliveries among ids that are planned and
+// due (the dispatcher hands planned deliveries to the queue as they are)
+// or queued (handed on again for a retry), in one short transaction.
+// Another transaction's claim skips the rows it holds (SKIP LOCKED) and a
+// claimed delivery is neither planned nor queued any more, so two tasks
+// carrying the same delivery never both claim it. It locks their
+// customers (so two workers, or two campaigns, never pass a customer's
+// cadence at once, and a consent change commits wholly before or after
+// the claim), loads each customer's current facts, and has planner take
+// the send-time decision for each. Those allowed become sending under a
+// lease held by worker until now+lease, recording the snapshot of the
+// wishes they honour; the others are re-planned, skipped or expired with
+// their reason; deliveries of a paused campaign stay planned (queued ones
+// go back to planned). It returns the claimed sends, in id order. No
+// network call happens inside: the caller sends afterwards.
 func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, worker string, lease time.Duration, planner models.Planner) ([]*models.ClaimedSend, error) {
 	var out []*models.ClaimedSend
 	err := s.tx(ctx, false, func(tx *gorm.DB) error {
 		out = nil
-		c, err := s.loadClaim(tx, ids)
+		now := s.now()
+		c, err := s.loadClaim(tx, ids, now)
 		if err != nil || len(c.deliveries) == 0 {
 			return err
 		}
-		now := s.now()
 		plans := map[int64]models.CampaignPlan{}
 		ev := newEventBatch(s, worker, now)
 		for id, cust := range c.customers {
@@ -40,6 +45,10 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, worker string,
 			switch {
 			case camp == nil || camp.State == string(models.CampaignCancelled):
 				err = ev.move(tx, d, models.DeliveryCancelled, models.ReasonCampaignCancelled, nil)
+			case camp.State == string(models.CampaignPaused) && d.Status == string(models.DeliveryPlanned):
+				// Left as it is: resume re-plans planned deliveries whose
+				// time passed, under a new generation the dispatcher hands
+				// on again.
 			case camp.State == string(models.CampaignPaused):
 				// Resume re-plans planned deliveries whose time passed.
 				// A new generation: after resume its next task id never
@@ -76,7 +85,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, worker string,
 	return out, nil
 }
 
-// claimOne decides one queued delivery of an active campaign.
+// claimOne decides one due delivery of an active campaign.
 func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans map[int64]models.CampaignPlan,
 	planner models.Planner, d *deliveryRow, ev *eventBatch, now time.Time, lease time.Duration) (*models.ClaimedSend, error) {
 	camp := c.campaigns[d.CampaignID]
@@ -161,10 +170,10 @@ type consentKey struct {
 	topic    string
 }
 
-// loadClaim locks the queued deliveries among ids and their customers
-// (customers in id order, so concurrent claims never deadlock) and loads
-// the facts of each.
-func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
+// loadClaim locks the claimable deliveries among ids (queued, or planned
+// and due) and their customers (customers in id order, so concurrent
+// claims never deadlock) and loads the facts of each.
+func (s *Store) loadClaim(tx *gorm.DB, ids []int64, now time.Time) (*claimFacts, error) {
 	c := &claimFacts{customers: map[int64]*models.Customer{}, campaigns: map[int64]*campaignRow{},
 		versions: map[versionKey]*models.ContentVersion{}, consent: map[consentKey]models.ConsentStatus{}, unverified: map[consentKey]bool{},
 		counted: map[int64][]time.Time{}}
@@ -173,13 +182,15 @@ func (s *Store) loadClaim(tx *gorm.DB, ids []int64) (*claimFacts, error) {
 	// queued rows, read all of deliveries_queued_idx (up to 40,000
 	// entries, 4-5 ms) instead of probing the primary key for these ids
 	// (0.1 ms): that one plan was 40% of the database's time while sending
-	// (docs/benchmarks.md, "Sending (issue 10)").
+	// (docs/benchmarks.md, "Sending (issue 10)"). A planned delivery is
+	// claimed only once due: one re-planned to a later window after its
+	// task was created waits for a task of its new generation.
 	var err error
 	if s.dialect == DialectPostgres {
-		c.deliveries, err = lockQueuedPostgres(tx, ids)
+		c.deliveries, err = lockClaimablePostgres(tx, ids, now)
 	} else {
-		err = tx.Raw("SELECT "+deliveryColumns+" FROM deliveries WHERE id IN ? AND status || '' = 'queued' ORDER BY id", ids).
-			Scan(&c.deliveries).Error
+		err = tx.Raw("SELECT "+deliveryColumns+" FROM deliveries WHERE id IN ? AND (status || '' = 'queued' "+
+			"OR (status || '' = 'planned' AND scheduled_at <= ?)) ORDER BY id", ids, now).Scan(&c.deliveries).Error
 	}
 	if err != nil || len(c.deliveries) == 0 {
 		return c, err

@@ -23,6 +23,15 @@ func claimedStateOf(d *models.Delivery) claimedState {
 	return claimedState{Status: d.Status, Reason: d.Reason, Channel: d.Channel, Generation: d.Generation, ScheduledAt: d.ScheduledAt}
 }
 
+// queue moves the deliveries of campaign id to queued, as a retry leaves
+// them.
+func queue(f *deliveryFixture, id int64) {
+	f.t.Helper()
+	if err := f.s.DB().Exec("UPDATE deliveries SET status = 'queued', task_id = 'retry-t' WHERE campaign_id = ?", id).Error; err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 // TestClaimRechecksEveryGuarantee plans a delivery, hands it on, changes
 // what the case changes, then claims it.
 func TestClaimRechecksEveryGuarantee(t *testing.T) {
@@ -47,7 +56,10 @@ func TestClaimRechecksEveryGuarantee(t *testing.T) {
 			},
 			want: claimedState{models.DeliverySkipped, models.ReasonConsentWithdrawn, email, 1, start}},
 		{name: "an erased customer skips it as erased",
-			change: func(f *deliveryFixture, _ int64) {
+			change: func(f *deliveryFixture, id int64) {
+				// Queued, as a retry leaves it: erasure skips planned
+				// deliveries itself and leaves the others to the claim.
+				queue(f, id)
 				if err := f.s.EraseCustomer(f.ctx, "a"); err != nil {
 					f.t.Fatal(err)
 				}
@@ -83,13 +95,28 @@ func TestClaimRechecksEveryGuarantee(t *testing.T) {
 		{name: "a late claim with no window left before not_after expires it as window_missed",
 			change: func(f *deliveryFixture, _ int64) { f.clk.Advance(32 * time.Hour) }, // Tuesday 17:30
 			want:   claimedState{models.DeliveryExpired, models.ReasonWindowMissed, email, 1, start}},
-		{name: "a delivery of a paused campaign goes back to planned as a new generation (its next task id is new)",
+		{name: "a planned delivery of a paused campaign is left as it is (resume re-plans it)",
 			change: func(f *deliveryFixture, id int64) {
 				if _, err := f.s.PauseCampaign(f.ctx, id); err != nil {
 					f.t.Fatal(err)
 				}
 			},
+			want: claimedState{models.DeliveryPlanned, "", email, 1, start}},
+		{name: "a queued delivery of a paused campaign goes back to planned as a new generation (its next task id is new)",
+			change: func(f *deliveryFixture, id int64) {
+				queue(f, id)
+				if _, err := f.s.PauseCampaign(f.ctx, id); err != nil {
+					f.t.Fatal(err)
+				}
+			},
 			want: claimedState{models.DeliveryPlanned, "", email, 2, start}},
+		{name: "a planned delivery not yet due is not claimed (a task of its old generation came early)",
+			change: func(f *deliveryFixture, id int64) {
+				if err := f.s.DB().Exec("UPDATE deliveries SET scheduled_at = ? WHERE campaign_id = ?", start.Add(time.Hour), id).Error; err != nil {
+					f.t.Fatal(err)
+				}
+			},
+			want: claimedState{models.DeliveryPlanned, "", email, 1, start.Add(time.Hour)}},
 		{name: "a delivery of a campaign cancelled while it was queued is cancelled",
 			change: func(f *deliveryFixture, id int64) {
 				// The state alone, as if the cancel raced the hand-over.
@@ -141,6 +168,9 @@ func TestClaimRechecksEveryGuarantee(t *testing.T) {
 				}
 				if got.Status == models.DeliveryPlanned && f.taskID(d.ID) != "" {
 					t.Errorf("a delivery back in planned keeps task %q", f.taskID(d.ID))
+				}
+				if got.Status == models.DeliveryPlanned && got.Reason == "" && got.Generation == 1 && len(got.Events) != 0 {
+					t.Errorf("a delivery the claim left alone has events %+v", got.Events)
 				}
 				if typ, ok := map[models.DeliveryStatus]models.EventType{models.DeliverySkipped: models.EventDeliverySkipped,
 					models.DeliveryExpired: models.EventDeliveryExpired}[got.Status]; ok && len(f.events(typ)) != 1 {

@@ -13,79 +13,50 @@ import (
 )
 
 // dueRow is what dispatch reads of a due delivery.
-type dueRow struct {
-	ID          int64
-	CampaignID  int64
-	ScheduledAt time.Time
-	Generation  int
-	Attempts    int
-}
+type dueRow = models.DueDelivery
 
-// DispatchDue hands the queue the work that is due: up to limit planned
-// deliveries of scheduled or running campaigns whose time is at or before
-// until become queued, in batches of at most batchSize in scheduled
-// order, each with a task id derived from its deliveries and their
-// generations. A campaign whose first delivery is handed on becomes
-// running. Everything happens in one transaction, so a crash leaves either
-// planned deliveries (dispatched again) or queued ones with a task id
-// (recreated by the reconciler if the task never reached Redis). Only the
-// deliveries this call moved are returned: a second dispatcher racing it
-// moves none of the same.
-func (s *Store) DispatchDue(ctx context.Context, until time.Time, limit, batchSize int, worker string) ([]models.SendBatch, error) {
-	if batchSize <= 0 {
-		batchSize = 1
-	}
-	var batches []models.SendBatch
-	err := s.tx(ctx, false, func(tx *gorm.DB) error {
-		batches = nil
-		lock := ""
-		if s.dialect == DialectPostgres {
-			lock = " FOR UPDATE OF d SKIP LOCKED"
-		}
-		var due []dueRow
-		// The statuses are literals so SQLite uses the partial index
-		// deliveries_pending_idx (its predicate must be repeated).
-		err := tx.Raw("SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts FROM deliveries d "+
-			"JOIN campaigns c ON c.id = d.campaign_id "+
-			"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= ? "+
-			"AND c.state IN ('scheduled', 'running') ORDER BY d.scheduled_at, d.id LIMIT ?"+lock,
-			until.UTC(), limit).Scan(&due).Error
-		if err != nil || len(due) == 0 {
-			return err
-		}
-		now := s.now()
-		campaigns := map[int64]bool{}
-		// One event for every delivery this call moves.
-		event, err := eventJSON(now, models.DeliveryPlanned, models.DeliveryQueued, "", worker)
-		if err != nil {
-			return err
-		}
-		for start := 0; start < len(due); start += batchSize {
-			chunk := due[start:min(start+batchSize, len(due))]
-			b := models.SendBatch{TaskID: batchTaskID("send", chunk), IDs: make([]int64, len(chunk))}
-			for i, d := range chunk {
-				b.IDs[i] = d.ID
-				if d.ScheduledAt.After(b.ProcessAt) {
-					b.ProcessAt = d.ScheduledAt.UTC()
-				}
-				campaigns[d.CampaignID] = true
-			}
-			res := tx.Exec("UPDATE deliveries SET status = 'queued', queued_at = ?, task_id = ?, updated_at = ?, events = "+
-				s.appendEvent("?")+" WHERE id IN ? AND status = 'planned'", now, b.TaskID, now, event, b.IDs)
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected != int64(len(chunk)) {
-				return fmt.Errorf("store: dispatch moved %d of %d deliveries", res.RowsAffected, len(chunk))
-			}
-			batches = append(batches, b)
-		}
-		return s.startCampaigns(tx, campaigns)
-	})
+// DueDeliveries returns up to limit planned deliveries of scheduled or
+// running campaigns whose time is at or before until, after the position
+// after, in the dispatcher's order (scheduled time, then id). It reads
+// and writes nothing else: a send task claims planned deliveries itself
+// (ClaimDeliveries), so handing them to the queue no longer rewrites each
+// row to queued (docs/benchmarks.md, "Webhook send path (issue 10,
+// session 6)"). The dispatcher keeps its own position and knows what it
+// handed on (worker/dispatch.go).
+func (s *Store) DueDeliveries(ctx context.Context, after models.DueCursor, until time.Time, limit int) ([]models.DueDelivery, error) {
+	var due []models.DueDelivery
+	// The statuses are literals so SQLite uses the partial index
+	// deliveries_pending_idx (its predicate must be repeated). The
+	// position is spelled out rather than as a row comparison, which
+	// SQLite's planner does not match to the index.
+	err := s.db.WithContext(ctx).Raw("SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts FROM deliveries d "+
+		"JOIN campaigns c ON c.id = d.campaign_id "+
+		"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= ? "+
+		"AND d.scheduled_at >= ? AND (d.scheduled_at > ? OR d.id > ?) "+
+		"AND c.state IN ('scheduled', 'running') ORDER BY d.scheduled_at, d.id LIMIT ?",
+		until.UTC(), after.ScheduledAt.UTC(), after.ScheduledAt.UTC(), after.ID, limit).Scan(&due).Error
 	if err != nil {
 		return nil, mapError(err, "Deliveries")
 	}
-	return batches, nil
+	for i := range due {
+		due[i].ScheduledAt = due[i].ScheduledAt.UTC()
+	}
+	return due, nil
+}
+
+// StartCampaigns moves the scheduled campaigns among ids to running: the
+// dispatcher handed on their first due delivery. Campaigns in any other
+// state are left alone.
+func (s *Store) StartCampaigns(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	err := s.tx(ctx, false, func(tx *gorm.DB) error { return s.startCampaigns(tx, set) })
+	return mapError(err, "Campaigns")
 }
 
 // startCampaigns moves the scheduled campaigns among ids to running: their

@@ -18,7 +18,7 @@ func mondayFrom(start string) func(in *models.CustomerInput) {
 	}
 }
 
-func TestDispatchDue(t *testing.T) {
+func TestDueDeliveries(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
 		// London is on GMT on 2025-03-10: local times are UTC.
@@ -39,54 +39,75 @@ func TestDispatchDue(t *testing.T) {
 			return time.Date(2025, 3, 10, tm.Hour(), tm.Minute(), 0, 0, time.UTC)
 		}
 		now := f.now()
-
-		batches, err := f.s.DispatchDue(f.ctx, now.Add(2*time.Hour), 1000, 2, "dispatcher")
-		if err != nil {
-			t.Fatal(err)
+		due := func(ext string, at time.Time) models.DueDelivery {
+			return models.DueDelivery{ID: byExt[ext].ID, CampaignID: g.ID, ScheduledAt: at, Generation: 1}
 		}
-		t.Run("due deliveries are handed on in batches of batchSize in scheduled order, each at its latest time", func(t *testing.T) {
-			var got []models.SendBatch
-			for _, b := range batches {
-				got = append(got, models.SendBatch{IDs: b.IDs, ProcessAt: b.ProcessAt})
+		until := now.Add(2 * time.Hour)
+		read := func(after models.DueCursor, until time.Time, limit int) []models.DueDelivery {
+			t.Helper()
+			got, err := f.s.DueDeliveries(f.ctx, after, until, limit)
+			if err != nil {
+				t.Fatal(err)
 			}
-			want := []models.SendBatch{
-				{IDs: []int64{byExt["a"].ID, byExt["b"].ID}, ProcessAt: at("10:00")},
-				{IDs: []int64{byExt["c"].ID}, ProcessAt: at("11:00")},
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("batches (-want +got):\n%s", diff)
+			return got
+		}
+
+		t.Run("the planned deliveries due by until come in scheduled order", func(t *testing.T) {
+			// a's window is open already: it is due now.
+			want := []models.DueDelivery{due("a", now), due("b", at("10:00")), due("c", at("11:00"))}
+			if diff := cmp.Diff(want, read(models.DueCursor{}, until, 100)); diff != "" {
+				t.Errorf("due (-want +got):\n%s", diff)
 			}
 		})
-		t.Run("each delivery is queued under its batch's task id, and the batches' ids differ", func(t *testing.T) {
-			if len(batches) != 2 || batches[0].TaskID == batches[1].TaskID || batches[0].TaskID == "" {
-				t.Fatalf("task ids = %+v", batches)
+		t.Run("reading after a position starts past it", func(t *testing.T) {
+			after := models.DueCursor{ScheduledAt: at("10:00"), ID: byExt["b"].ID}
+			want := []models.DueDelivery{due("c", at("11:00"))}
+			if diff := cmp.Diff(want, read(after, until, 100)); diff != "" {
+				t.Errorf("due (-want +got):\n%s", diff)
 			}
-			for _, b := range batches {
-				for _, id := range b.IDs {
-					if d := f.delivery(id); d.Status != models.DeliveryQueued || f.taskID(id) != b.TaskID {
-						t.Errorf("delivery %d: status %s, task %q, want queued under %q", id, d.Status, f.taskID(id), b.TaskID)
-					}
+		})
+		t.Run("a later delivery at the position's time still comes", func(t *testing.T) {
+			after := models.DueCursor{ScheduledAt: at("10:00"), ID: byExt["b"].ID - 1000}
+			if got := read(after, until, 1); len(got) != 1 || got[0].ID != byExt["b"].ID {
+				t.Errorf("due = %+v, want b", got)
+			}
+		})
+		t.Run("limit bounds how many come", func(t *testing.T) {
+			if got := read(models.DueCursor{}, now.Add(8*time.Hour), 1); len(got) != 1 || got[0].ID != byExt["a"].ID {
+				t.Errorf("due with limit 1 = %+v, want only a", got)
+			}
+		})
+		t.Run("reading writes nothing: every delivery stays planned with no event", func(t *testing.T) {
+			for _, d := range f.deliveries(g.ID) {
+				if d.Status != models.DeliveryPlanned || len(d.Events) != 0 || f.taskID(d.ID) != "" {
+					t.Errorf("%s: %s, events %+v, task %q", d.ExternalID, d.Status, d.Events, f.taskID(d.ID))
 				}
 			}
+			if st := f.state(g.ID); st != models.CampaignScheduled {
+				t.Errorf("state = %s, want scheduled", st)
+			}
 		})
-		t.Run("deliveries not yet due stay planned", func(t *testing.T) {
-			for _, ext := range []string{"d", "e"} {
-				if d := f.delivery(byExt[ext].ID); d.Status != models.DeliveryPlanned || f.taskID(d.ID) != "" {
-					t.Errorf("%s: %s under task %q, want planned", ext, d.Status, f.taskID(d.ID))
+		t.Run("a re-planned delivery comes with its new generation", func(t *testing.T) {
+			if err := f.s.DB().Exec("UPDATE deliveries SET generation = 2 WHERE id = ?", byExt["a"].ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if got := read(models.DueCursor{}, until, 1); len(got) != 1 || got[0].Generation != 2 {
+				t.Errorf("due = %+v, want a in generation 2", got)
+			}
+		})
+		t.Run("starting the campaign runs it once and says so in an event", func(t *testing.T) {
+			for range 2 {
+				if err := f.s.StartCampaigns(f.ctx, []int64{g.ID, g.ID}); err != nil {
+					t.Fatal(err)
 				}
 			}
-		})
-		t.Run("every move is recorded as a delivery event with the dispatcher's name", func(t *testing.T) {
-			want := []models.DeliveryEvent{{At: now, From: models.DeliveryPlanned, To: models.DeliveryQueued, Worker: "dispatcher"}}
-			if diff := cmp.Diff(want, f.delivery(byExt["a"].ID).Events); diff != "" {
-				t.Errorf("events (-want +got):\n%s", diff)
-			}
-		})
-		t.Run("the campaign runs once its first delivery is handed on, and says so in an event", func(t *testing.T) {
 			if st := f.state(g.ID); st != models.CampaignRunning {
 				t.Errorf("state = %s, want running", st)
 			}
 			evs := f.events(models.EventCampaignState)
+			if len(evs) != 2 { // launch, running
+				t.Fatalf("%d campaign state events, want 2", len(evs))
+			}
 			var last map[string]any
 			if err := json.Unmarshal(evs[len(evs)-1].Data, &last); err != nil {
 				t.Fatal(err)
@@ -94,42 +115,6 @@ func TestDispatchDue(t *testing.T) {
 			want := map[string]any{"campaign_id": float64(g.ID), "from": "scheduled", "to": "running"}
 			if diff := cmp.Diff(want, last); diff != "" {
 				t.Errorf("last campaign event (-want +got):\n%s", diff)
-			}
-		})
-		t.Run("dispatching again hands on nothing twice", func(t *testing.T) {
-			again, err := f.s.DispatchDue(f.ctx, now.Add(2*time.Hour), 1000, 2, "dispatcher")
-			if err != nil || len(again) != 0 {
-				t.Errorf("second dispatch = %+v %v, want nothing", again, err)
-			}
-			if n := len(f.events(models.EventCampaignState)); n != 2 { // launch, running
-				t.Errorf("%d campaign state events, want 2", n)
-			}
-		})
-		t.Run("the same work gets the same task id again, re-planned work a new one", func(t *testing.T) {
-			first := batches[1]
-			requeue := func(generation int) {
-				t.Helper()
-				err := f.s.DB().Exec("UPDATE deliveries SET status = 'planned', task_id = '', generation = ? WHERE id = ?",
-					generation, first.IDs[0]).Error
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			requeue(1)
-			same, err := f.s.DispatchDue(f.ctx, now.Add(2*time.Hour), 1000, 2, "dispatcher")
-			if err != nil || len(same) != 1 || same[0].TaskID != first.TaskID {
-				t.Fatalf("re-dispatch = %+v %v, want task %q", same, err, first.TaskID)
-			}
-			requeue(2)
-			next, err := f.s.DispatchDue(f.ctx, now.Add(2*time.Hour), 1000, 2, "dispatcher")
-			if err != nil || len(next) != 1 || next[0].TaskID == first.TaskID {
-				t.Fatalf("dispatch of generation 2 = %+v %v, want a task id other than %q", next, err, first.TaskID)
-			}
-		})
-		t.Run("limit bounds how many are handed on", func(t *testing.T) {
-			got, err := f.s.DispatchDue(f.ctx, now.Add(8*time.Hour), 1, 2, "dispatcher")
-			if err != nil || len(got) != 1 || !cmp.Equal(got[0].IDs, []int64{byExt["d"].ID}) {
-				t.Errorf("dispatch with limit 1 = %+v %v, want only d", got, err)
 			}
 		})
 	})

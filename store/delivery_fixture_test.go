@@ -96,14 +96,32 @@ func (f *deliveryFixture) deliveries(campaignID int64) []*models.Delivery {
 	return items
 }
 
-// dispatch hands on everything due now, in batches of 100.
+// dispatch does what the dispatcher does with everything due now: it
+// reads the due planned deliveries, starts their campaigns and returns
+// them in batches of 100 (without task ids: the worker derives those).
 func (f *deliveryFixture) dispatch() []models.SendBatch {
 	f.t.Helper()
-	b, err := f.s.DispatchDue(f.ctx, f.clk.Now(), 1000, 100, "dispatcher")
+	due, err := f.s.DueDeliveries(f.ctx, models.DueCursor{}, f.clk.Now(), 1000)
 	if err != nil {
-		f.t.Fatalf("dispatch: %v", err)
+		f.t.Fatalf("due deliveries: %v", err)
 	}
-	return b
+	var out []models.SendBatch
+	var campaigns []int64
+	for i, d := range due {
+		if i%100 == 0 {
+			out = append(out, models.SendBatch{})
+		}
+		b := &out[len(out)-1]
+		b.IDs = append(b.IDs, d.ID)
+		if d.ScheduledAt.After(b.ProcessAt) {
+			b.ProcessAt = d.ScheduledAt
+		}
+		campaigns = append(campaigns, d.CampaignID)
+	}
+	if err := f.s.StartCampaigns(f.ctx, campaigns); err != nil {
+		f.t.Fatalf("start campaigns: %v", err)
+	}
+	return out
 }
 
 // claim claims ids as worker w1 with the fixture's planner.

@@ -112,7 +112,6 @@ func TestDeliveryReturnsEventsOldestFirst(t *testing.T) {
 		f.add("a", "g", nil)
 		camp := f.launch(nil, "g")
 		id := f.deliveries(camp.ID)[0].ID
-		t0 := f.now()
 		f.dispatch()
 		f.clk.Advance(time.Second)
 		t1 := f.now()
@@ -121,9 +120,10 @@ func TestDeliveryReturnsEventsOldestFirst(t *testing.T) {
 		t2 := f.now()
 		f.record(models.SendOutcome{DeliveryID: id, Status: models.DeliverySent, ProviderID: "p"})
 		d := f.delivery(id)
+		// Handing a planned delivery to the queue does not change it: the
+		// claim takes it from planned.
 		want := []models.DeliveryEvent{
-			{At: t0, From: models.DeliveryPlanned, To: models.DeliveryQueued, Worker: "dispatcher"},
-			{At: t1, From: models.DeliveryQueued, To: models.DeliverySending, Worker: "w1"},
+			{At: t1, From: models.DeliveryPlanned, To: models.DeliverySending, Worker: "w1"},
 			{At: t2, From: models.DeliverySending, To: models.DeliverySent, Worker: "w1"},
 		}
 		if diff := cmp.Diff(want, d.Events); diff != "" {

@@ -22,40 +22,70 @@ func (s *Store) RecordOutcomes(ctx context.Context, worker string, outcomes []mo
 	if len(outcomes) == 0 {
 		return nil
 	}
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		campaigns := map[int64]bool{}
+		rest := outcomes
+		if s.dialect == DialectPostgres {
+			var sent []models.SendOutcome
+			rest, sent = splitSent(outcomes)
+			if err := s.recordSentPostgres(tx, worker, sent, campaigns); err != nil {
+				return err
+			}
+		}
+		if err := s.recordEach(tx, worker, rest, campaigns); err != nil {
+			return err
+		}
+		_, err := s.completeCampaigns(tx, idsOf(campaigns))
+		return err
+	})
+	return mapError(err, "Deliveries")
+}
+
+// splitSent returns the outcomes other than sent, and the sent ones.
+func splitSent(outcomes []models.SendOutcome) (rest, sent []models.SendOutcome) {
+	for _, o := range outcomes {
+		if o.Status == models.DeliverySent {
+			sent = append(sent, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	return rest, sent
+}
+
+// recordEach records outcomes one delivery at a time (the sent ones in
+// one statement at the end), adding the campaigns of the deliveries it
+// found to campaigns.
+func (s *Store) recordEach(tx *gorm.DB, worker string, outcomes []models.SendOutcome, campaigns map[int64]bool) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
 	ids := make([]int64, len(outcomes))
 	for i, o := range outcomes {
 		ids[i] = o.DeliveryID
 	}
-	err := s.tx(ctx, false, func(tx *gorm.DB) error {
-		// Locked (in id order), so a reconciler moving one of them commits
-		// wholly before or after: read unlocked, a sent outcome racing its
-		// move to unknown matched no row and was lost.
-		rows, ev, err := s.lockOutcomes(tx, worker, ids)
-		if err != nil {
-			return err
-		}
-		byID := make(map[int64]*deliveryRow, len(rows))
-		for i := range rows {
-			byID[rows[i].ID] = &rows[i]
-		}
-		campaigns := map[int64]bool{}
-		for _, o := range outcomes {
-			d := byID[o.DeliveryID]
-			if d == nil {
-				continue
-			}
-			if err := ev.record(tx, d, o); err != nil {
-				return err
-			}
-			campaigns[d.CampaignID] = true
-		}
-		if err := ev.flush(tx); err != nil {
-			return err
-		}
-		_, err = s.completeCampaigns(tx, idsOf(campaigns))
+	// Locked (in id order), so a reconciler moving one of them commits
+	// wholly before or after: read unlocked, a sent outcome racing its
+	// move to unknown matched no row and was lost.
+	rows, ev, err := s.lockOutcomes(tx, worker, ids)
+	if err != nil {
 		return err
-	})
-	return mapError(err, "Deliveries")
+	}
+	byID := make(map[int64]*deliveryRow, len(rows))
+	for i := range rows {
+		byID[rows[i].ID] = &rows[i]
+	}
+	for _, o := range outcomes {
+		d := byID[o.DeliveryID]
+		if d == nil {
+			continue
+		}
+		if err := ev.record(tx, d, o); err != nil {
+			return err
+		}
+		campaigns[d.CampaignID] = true
+	}
+	return ev.flush(tx)
 }
 
 // lockOutcomes locks the deliveries among ids (in id order) and returns

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,8 +26,8 @@ func (f *deliveryFixture) expire() []models.SendBatch {
 }
 
 // claimedPair launches to an email and an sms customer and claims both;
-// it returns their delivery ids and the task id they were dispatched in.
-func claimedPair(f *deliveryFixture) (mail, text int64, task string) {
+// it returns their delivery ids.
+func claimedPair(f *deliveryFixture) (mail, text int64) {
 	f.t.Helper()
 	f.add("mail", "g", nil)
 	f.add("text", "g", func(in *models.CustomerInput) { in.PreferredChannel = models.ChannelSMS })
@@ -39,17 +40,16 @@ func claimedPair(f *deliveryFixture) (mail, text int64, task string) {
 		}
 	}
 	f.dispatch()
-	task = f.taskID(text)
 	if got := f.claim(mail, text); len(got) != 2 {
 		f.t.Fatalf("claimed %d, want 2", len(got))
 	}
-	return mail, text, task
+	return mail, text
 }
 
 func TestExpireLeases(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		mail, text, first := claimedPair(f)
+		mail, text := claimedPair(f)
 		t.Run("a lease that has not run out is left alone", func(t *testing.T) {
 			f.clk.Advance(claimLease - time.Second)
 			if got := f.expire(); len(got) != 0 {
@@ -62,8 +62,8 @@ func TestExpireLeases(t *testing.T) {
 			if len(batches) != 1 || !cmp.Equal(batches[0].IDs, []int64{text}) || !batches[0].ProcessAt.Equal(f.now()) {
 				t.Fatalf("batches = %+v, want [%d] at %s", batches, text, f.now())
 			}
-			if batches[0].TaskID == first || f.taskID(text) != batches[0].TaskID {
-				t.Errorf("task id %q (stored %q), first was %q", batches[0].TaskID, f.taskID(text), first)
+			if !strings.HasPrefix(batches[0].TaskID, "retry-") || f.taskID(text) != batches[0].TaskID {
+				t.Errorf("task id %q (stored %q), want a retry task's", batches[0].TaskID, f.taskID(text))
 			}
 			if d := f.delivery(text); d.Status != models.DeliveryQueued || d.SentAt != nil {
 				t.Errorf("delivery = %s sent at %v, want queued with no send time", d.Status, d.SentAt)
@@ -101,7 +101,7 @@ func TestLateOutcomesAfterARequeue(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		t.Run("a late sent for a delivery queued again counts as sent from now", func(t *testing.T) {
 			f := newDeliveryFixture(t, backend)
-			_, text, _ := claimedPair(f)
+			_, text := claimedPair(f)
 			f.clk.Advance(claimLease + time.Second)
 			f.expire()
 			f.record(models.SendOutcome{DeliveryID: text, Status: models.DeliverySent, ProviderID: "late"})
@@ -115,7 +115,7 @@ func TestLateOutcomesAfterARequeue(t *testing.T) {
 		})
 		t.Run("a worker whose lease ran out cannot fail a delivery another worker is sending", func(t *testing.T) {
 			f := newDeliveryFixture(t, backend)
-			_, text, _ := claimedPair(f)
+			_, text := claimedPair(f)
 			f.clk.Advance(claimLease + time.Second)
 			f.expire()
 			if _, err := f.s.ClaimDeliveries(f.ctx, []int64{text}, "w2", claimLease, f.planner); err != nil {
@@ -141,10 +141,19 @@ func TestStaleQueuedGroupsByTask(t *testing.T) {
 		for _, ext := range []string{"a", "b", "c"} {
 			f.add(ext, "g", nil)
 		}
-		f.launch(nil, "g")
-		batches, err := f.s.DispatchDue(f.ctx, f.clk.Now(), 100, 2, "dispatcher")
-		if err != nil || len(batches) != 2 {
-			t.Fatalf("dispatch = %+v %v", batches, err)
+		camp := f.launch(nil, "g")
+		// Queued, as a retry leaves them: two in one task, one in another.
+		ds := f.deliveries(camp.ID)
+		batches := []models.SendBatch{{TaskID: "retry-x", IDs: []int64{ds[0].ID, ds[1].ID}}, {TaskID: "retry-y", IDs: []int64{ds[2].ID}}}
+		for i := range batches {
+			b := &batches[i]
+			for _, id := range b.IDs {
+				b.ProcessAt = f.delivery(id).ScheduledAt
+				err := f.s.DB().Exec("UPDATE deliveries SET status = 'queued', queued_at = ?, task_id = ? WHERE id = ?", f.now(), b.TaskID, id).Error
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		t.Run("deliveries queued after the cut-off are not stale", func(t *testing.T) {
 			got, err := f.s.StaleQueued(f.ctx, f.now(), 100)
@@ -176,7 +185,6 @@ func TestResendDelivery(t *testing.T) {
 		camp := f.launch(nil, "g")
 		id := f.deliveries(camp.ID)[0].ID
 		f.dispatch()
-		first := f.taskID(id)
 		f.claim(id)
 		t.Run("only an unknown delivery can be resent", func(t *testing.T) {
 			_, err := f.s.ResendDelivery(f.ctx, id, "admin")
@@ -207,9 +215,10 @@ func TestResendDelivery(t *testing.T) {
 				t.Errorf("state = %s, want running", st)
 			}
 		})
-		t.Run("it is handed on under a new task id", func(t *testing.T) {
-			if b := f.dispatch(); len(b) != 1 || b[0].TaskID == first {
-				t.Errorf("dispatch = %+v, first task %q", b, first)
+		t.Run("it is due again in its new generation", func(t *testing.T) {
+			due, err := f.s.DueDeliveries(f.ctx, models.DueCursor{}, f.clk.Now(), 10)
+			if err != nil || len(due) != 1 || due[0].ID != id || due[0].Generation != 2 {
+				t.Errorf("due = %+v %v", due, err)
 			}
 		})
 		t.Run("resending it again is a conflict", func(t *testing.T) {
@@ -246,7 +255,7 @@ func TestLateSentRacingTheReconciler(t *testing.T) {
 			t.Skip("needs concurrent writers")
 		}
 		f := newDeliveryFixture(t, backend)
-		mail, _, _ := claimedPair(f)
+		mail, _ := claimedPair(f)
 		reconciler := f.s.DB().Begin()
 		defer reconciler.Rollback()
 		if err := reconciler.Exec("UPDATE deliveries SET status = 'unknown' WHERE id = ?", mail).Error; err != nil {
@@ -297,7 +306,7 @@ func waitForLockWait(t *testing.T, f *deliveryFixture) {
 func TestALateSentOutcomeWinsOverAReclaim(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		_, text, _ := claimedPair(f)
+		_, text := claimedPair(f)
 		f.clk.Advance(claimLease + time.Second)
 		f.expire()
 		mustSetConsent(t, f.s, "text", campaignTopic, models.ConsentOptedOut)
@@ -320,7 +329,7 @@ func TestALateSentOutcomeWinsOverAReclaim(t *testing.T) {
 func TestADeliveryWhoseEveryClaimDiesIsGivenUp(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		_, text, _ := claimedPair(f) // attempt 1
+		_, text := claimedPair(f) // attempt 1
 		for attempt := 2; attempt <= 5; attempt++ {
 			f.clk.Advance(claimLease + time.Second)
 			f.expire()

@@ -21,12 +21,14 @@ func (r *deliveryRow) scanTargets() []any {
 		&r.SendWindow, &r.SendLocal}
 }
 
-// lockQueuedPostgres locks the queued deliveries among ids that no other
-// transaction holds, in id order. The status test is kept out of index
-// matching by concatenation, as loadClaim explains.
-func lockQueuedPostgres(tx *gorm.DB, ids []int64) ([]deliveryRow, error) {
+// lockClaimablePostgres locks the deliveries among ids that are queued,
+// or planned and due at now, and that no other transaction holds, in id
+// order. The status test is kept out of index matching by concatenation,
+// as loadClaim explains.
+func lockClaimablePostgres(tx *gorm.DB, ids []int64, now time.Time) ([]deliveryRow, error) {
 	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, "SELECT "+deliveryColumns+
-		" FROM deliveries WHERE id = ANY($1) AND status || '' = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED", ids)
+		" FROM deliveries WHERE id = ANY($1) AND (status || '' = 'queued' OR (status || '' = 'planned' AND scheduled_at <= $2))"+
+		" ORDER BY id FOR UPDATE SKIP LOCKED", ids, now)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +134,28 @@ func claimCountedPostgres(tx *gorm.DB, ids []int64, since time.Time) (map[int64]
 			return nil, err
 		}
 		out[id] = append(out[id], at.UTC())
+	}
+	return out, rows.Err()
+}
+
+// bouncedPostgres returns which of the address fingerprints fps bounced
+// hard. One text[] parameter: a claim's 200 fingerprints (email and
+// phone of 100 customers) as a gorm IN list were a new 200-placeholder
+// statement to build and plan in every claim.
+func bouncedPostgres(tx *gorm.DB, fps []string) ([]string, error) {
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context,
+		"SELECT fingerprint FROM bounced_addresses WHERE fingerprint = ANY($1)", fps)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var fp string
+		if err := rows.Scan(&fp); err != nil {
+			return nil, err
+		}
+		out = append(out, fp)
 	}
 	return out, rows.Err()
 }

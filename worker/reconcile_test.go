@@ -12,7 +12,7 @@ import (
 )
 
 // TestReconcileRecoversTheDeliveriesOfATaskWhoseWorkerHangs: a send task
-// asynq shows as active while its deliveries stay queued past StaleAfter
+// asynq shows as active while its deliveries stay planned past StaleAfter
 // lost its worker (here: a handler that never returns); the reconciler
 // hands them to a recovery task at once instead of waiting for asynq's own
 // recovery, a minute or more later.
@@ -43,15 +43,16 @@ func TestReconcileRecoversTheDeliveriesOfATaskWhoseWorkerHangs(t *testing.T) {
 		if err := sched.Dispatch(ctx); err != nil {
 			t.Fatal(err)
 		}
-		var taskID string
-		if err := h.s.DB().Raw("SELECT task_id FROM deliveries WHERE campaign_id = ?", camp.ID).Scan(&taskID).Error; err != nil || taskID == "" {
-			t.Fatalf("task id %q (%v)", taskID, err)
-		}
 		inspector := asynq.NewInspector(h.redis)
 		t.Cleanup(func() { inspector.Close() })
+		var taskID string
 		eventually(t, "the task is active in the hung worker", func() bool {
-			info, err := inspector.GetTaskInfo(worker.QueueSend, taskID)
-			return err == nil && info.State == asynq.TaskStateActive
+			active, err := inspector.ListActiveTasks(worker.QueueSend)
+			if err != nil || len(active) != 1 {
+				return false
+			}
+			taskID = active[0].ID
+			return true
 		})
 		time.Sleep(400 * time.Millisecond) // the deliveries become stale
 		if err := sched.Reconcile(ctx); err != nil {
@@ -64,5 +65,17 @@ func TestReconcileRecoversTheDeliveriesOfATaskWhoseWorkerHangs(t *testing.T) {
 		if info.Type != worker.TaskSend {
 			t.Errorf("recovery task type %q", info.Type)
 		}
+		if d := h.deliveries(camp.ID)["hung"]; d.Status != models.DeliveryPlanned {
+			t.Errorf("delivery is %s, want still planned (nothing claimed it)", d.Status)
+		}
+		t.Run("a later sweep leaves the recovery task alone while it waits", func(t *testing.T) {
+			if err := sched.Reconcile(ctx); err != nil {
+				t.Fatal(err)
+			}
+			pending, err := inspector.ListPendingTasks(worker.QueueSend)
+			if err != nil || len(pending) != 1 || pending[0].ID != "recover-"+taskID {
+				t.Errorf("pending tasks %+v (%v), want only the recovery task", pending, err)
+			}
+		})
 	})
 }

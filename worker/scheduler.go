@@ -16,7 +16,8 @@ import (
 // Store is what the periodic work needs from storage.
 type Store interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
-	DispatchDue(ctx context.Context, until time.Time, limit, batchSize int, worker string) ([]models.SendBatch, error)
+	DueDeliveries(ctx context.Context, after models.DueCursor, until time.Time, limit int) ([]models.DueDelivery, error)
+	StartCampaigns(ctx context.Context, ids []int64) error
 	ExpireLeases(ctx context.Context, limit, batchSize int, worker string, idempotent func(models.Channel) bool, maxAttempts int) ([]models.SendBatch, error)
 	StaleQueued(ctx context.Context, olderThan time.Time, limit int) ([]models.SendBatch, error)
 	CompleteCampaigns(ctx context.Context) (int, error)
@@ -41,8 +42,8 @@ type SchedulerOptions struct {
 	// BatchSize deliveries go in one task; at most MaxQueuedTasks tasks
 	// wait in the queue, so Redis memory does not grow with audiences.
 	BatchSize, MaxQueuedTasks int
-	// StaleAfter is how long a queued delivery may wait before the
-	// reconciler checks that its task still exists.
+	// StaleAfter is how long a handed-on delivery may wait, still planned
+	// or queued, before the reconciler checks that its task still exists.
 	StaleAfter time.Duration
 	// Confirmations, when set, sends the due double opt-in confirmations
 	// after each dispatch (worker/confirmations.go).
@@ -58,6 +59,15 @@ type SchedulerOptions struct {
 type Scheduler struct {
 	o         SchedulerOptions
 	inspector *asynq.Inspector
+	// cursor is how far Dispatch has read the due deliveries; handed
+	// what it handed on lately (worker/dispatch.go). Only the goroutine
+	// running the ticks uses them.
+	cursor models.DueCursor
+	handed *handed
+	// holding says whether the last tick held the lease; recreated counts
+	// the tasks the last sweep re-created.
+	holding   bool
+	recreated int
 }
 
 // NewScheduler returns a scheduler; zero options get defaults.
@@ -86,7 +96,7 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Scheduler{o: o, inspector: asynq.NewInspector(o.Redis)}
+	return &Scheduler{o: o, inspector: asynq.NewInspector(o.Redis), handed: newHanded(2 * o.MaxQueuedTasks * o.BatchSize)}
 }
 
 // defaultBatchSize is how many deliveries one send task carries.
@@ -116,7 +126,12 @@ func (s *Scheduler) Run(ctx context.Context) {
 func (s *Scheduler) tick(ctx context.Context, reconcile bool) error {
 	held, err := s.o.Store.AcquireLease(ctx, leaseName, s.o.Worker, 10*s.o.Tick+5*time.Second)
 	if err != nil || !held {
+		s.holding = false
 		return err
+	}
+	if !s.holding {
+		// Another process dispatched meanwhile: read from the start.
+		s.holding, s.cursor = true, models.DueCursor{}
 	}
 	if reconcile {
 		if err := s.Reconcile(ctx); err != nil {
@@ -127,27 +142,6 @@ func (s *Scheduler) tick(ctx context.Context, reconcile bool) error {
 		return err
 	}
 	return s.o.Confirmations.Run(ctx)
-}
-
-// Dispatch hands due deliveries to the queue while it has room.
-func (s *Scheduler) Dispatch(ctx context.Context) error {
-	for {
-		room, err := s.room()
-		if err != nil || room <= 0 {
-			return err
-		}
-		until := s.o.Now().Add(s.o.Horizon)
-		batches, err := s.o.Store.DispatchDue(ctx, until, room*s.o.BatchSize, s.o.BatchSize, s.o.Worker)
-		if err != nil {
-			return err
-		}
-		if err := s.enqueue(ctx, batches); err != nil {
-			return err
-		}
-		if len(batches) < room {
-			return nil
-		}
-	}
 }
 
 // room is how many more tasks the send queue may hold.
@@ -178,7 +172,10 @@ func (s *Scheduler) enqueue(ctx context.Context, batches []models.SendBatch) err
 }
 
 // Reconcile takes back deliveries whose worker died mid-send, re-creates
-// tasks Redis lost, and completes campaigns with nothing left to send.
+// tasks Redis lost (of queued deliveries here, of planned ones by a sweep
+// of Dispatch from the first due delivery, which also hands on what the
+// dispatcher's position had passed), and completes campaigns with nothing
+// left to send.
 func (s *Scheduler) Reconcile(ctx context.Context) error {
 	retry, err := s.o.Store.ExpireLeases(ctx, 1000, s.o.BatchSize, s.o.Worker, s.o.Idempotent, s.o.MaxAttempts)
 	if err != nil {
@@ -193,34 +190,23 @@ func (s *Scheduler) Reconcile(ctx context.Context) error {
 	}
 	recreated := 0
 	for _, b := range stale {
-		info, err := s.inspector.GetTaskInfo(QueueSend, b.TaskID)
-		switch {
-		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
-		case err != nil:
+		b, ok, err := s.replacement(b)
+		if err != nil {
 			return err
-		case info.State == asynq.TaskStateArchived || info.State == asynq.TaskStateCompleted:
-			// Given up on, or done while some deliveries stayed queued:
-			// replace it so they are tried again.
-			if err := s.inspector.DeleteTask(QueueSend, b.TaskID); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
-				return err
-			}
-		case info.State == asynq.TaskStateActive:
-			// Still "active" long after its deliveries were queued: a
-			// live worker claims them round by round within seconds, so
-			// its worker most likely died, and asynq gives such a task
-			// back only after its own recovery, a minute or more later.
-			// A recovery task takes the deliveries over now; claims are
-			// exclusive, so if the first task is alive after all, each
-			// delivery is still sent by one of them only.
-			b.TaskID = "recover-" + b.TaskID
-		default:
-			continue // still waiting, running or retrying
+		}
+		if !ok {
+			continue
 		}
 		if err := s.o.Enqueuer.Enqueue(ctx, b); err != nil {
 			return err
 		}
 		recreated++
 	}
+	s.recreated = 0
+	if err := s.pass(ctx, true); err != nil {
+		return err
+	}
+	recreated += s.recreated
 	done, err := s.o.Store.CompleteCampaigns(ctx)
 	if err != nil {
 		return err
@@ -229,6 +215,34 @@ func (s *Scheduler) Reconcile(ctx context.Context) error {
 		s.o.Logger.Info("reconciled", "requeued_batches", len(retry), "recreated_tasks", recreated, "completed_campaigns", done)
 	}
 	return nil
+}
+
+// replacement returns the task that re-creates the work of b, whose
+// deliveries waited longer than StaleAfter under b.TaskID, or false when
+// that task is still waiting or retrying. A task Redis lost is re-created
+// under its id; one given up on, or done while some of its deliveries
+// were left, is deleted and re-created; one still "active" long after it
+// was handed on most likely lost its worker (a live worker claims a
+// task's deliveries within seconds, and asynq gives such a task back only
+// after its own recovery, a minute or more later), so a recovery task
+// takes its deliveries over now. Claims are exclusive: if the first task
+// is alive after all, each delivery is still sent by one of them only.
+func (s *Scheduler) replacement(b models.SendBatch) (models.SendBatch, bool, error) {
+	info, err := s.inspector.GetTaskInfo(QueueSend, b.TaskID)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+	case err != nil:
+		return b, false, err
+	case info.State == asynq.TaskStateArchived || info.State == asynq.TaskStateCompleted:
+		if err := s.inspector.DeleteTask(QueueSend, b.TaskID); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+			return b, false, err
+		}
+	case info.State == asynq.TaskStateActive:
+		b.TaskID = "recover-" + b.TaskID
+	default:
+		return b, false, nil // still waiting or retrying
+	}
+	return b, true, nil
 }
 
 // Close releases the scheduler's Redis connections.

@@ -20,8 +20,8 @@ import (
 
 // Store is what sending needs from storage.
 type Store interface {
-	// ClaimDeliveries claims the queued deliveries among ids under a
-	// lease, deciding each with planner's CheckSend.
+	// ClaimDeliveries claims the due planned (or queued) deliveries
+	// among ids under a lease, deciding each with planner's CheckSend.
 	ClaimDeliveries(ctx context.Context, ids []int64, worker string, lease time.Duration, planner models.Planner) ([]*models.ClaimedSend, error)
 	// RecordOutcomes records what each send came to.
 	RecordOutcomes(ctx context.Context, worker string, outcomes []models.SendOutcome) error
