@@ -29,6 +29,11 @@ func (s *Store) CampaignReportFacts(ctx context.Context, id int64) (*models.Camp
 	if f.Topic, err = s.campaignTopic(db, camp); err != nil {
 		return nil, mapError(err, "Campaign")
 	}
+	if row.LaunchedAt == nil {
+		// Nothing was sent, and the rows a SQLite launch is writing are
+		// not the campaign's until it is launched (see launchedOnly).
+		return f, nil
+	}
 	steps := []func(*gorm.DB, *models.CampaignReportFacts) error{s.reportStatuses, s.reportExclusions, s.reportHours, s.reportReactions}
 	for _, step := range steps {
 		if err := step(db, f); err != nil {
