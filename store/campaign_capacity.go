@@ -35,7 +35,8 @@ func (s *Store) reserveCapacity(ctx context.Context, db *gorm.DB, p models.Campa
 	rows, err := db.WithContext(ctx).Model(&deliveryRow{}).Select("channel, "+minute+" AS minute, COUNT(*) AS n").
 		// The statuses are literals: SQLite uses the partial index
 		// deliveries_pending_idx only when the query repeats its predicate.
-		Where("status IN ('planned', 'queued') AND campaign_id <> ? AND channel IN ? AND scheduled_at >= ? AND scheduled_at < ?",
+		Where("status IN ('planned', 'queued') AND campaign_id <> ? AND channel IN ? AND scheduled_at >= ? AND scheduled_at < ?"+
+			s.launchedOnly("campaign_id"),
 			skipCampaign, limited, from.UTC(), to.UTC()).Group("channel, minute").Rows()
 	if err != nil {
 		return mapError(err, "Deliveries")

@@ -2,18 +2,16 @@ package store_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	"github.com/candor/candor/campaigns"
-	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
 
 // pausingPlanner is the real planner, except that deciding about the
 // customer with id `at` tells `reached` and waits for `resume`: the launch
-// holds its transaction and the planning lock meanwhile.
+// holds the planning lock meanwhile (and on PostgreSQL its transaction).
 type pausingPlanner struct {
 	models.Planner
 	at              int64
@@ -42,15 +40,13 @@ func (p pausingPlan) Decide(ctx context.Context, f *models.PlanFacts) (models.Pl
 // one). A launch is held in the middle of its plan, after it read the
 // customer and before it wrote; the erasure must complete meanwhile, and
 // once the launch commits the erased customer has no planned delivery:
-// the launch skipped it as erased. Only PostgreSQL runs them side by
-// side: SQLite has one writer, and a launch holds it for its whole plan.
+// the launch skipped it as erased. On SQLite too: a launch there holds
+// the database's one writer only for short transactions (see also
+// TestOnSQLiteErasuresCommitWhileALaunchWrites).
 func TestErasureDoesNotWaitForALaunch(t *testing.T) {
-	if !slices.Contains(testenv.Backends(), testenv.Postgres) {
-		t.Skip("needs PostgreSQL (" + testenv.EnvDatabaseURL + "); SQLite has one writer")
-	}
-	t.Run(testenv.Postgres, func(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		ctx := context.Background()
-		f := newCampaignFixture(t, testenv.Postgres)
+		f := newCampaignFixture(t, backend)
 		staying := f.customer("staying", "main", true, nil)
 		leaving := f.customer("leaving", "main", true, nil)
 		camp := f.campaign(f.approved(contentInput()), f.segment(""))

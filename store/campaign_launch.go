@@ -16,13 +16,16 @@ import (
 
 // LaunchCampaign implements campaigns.Store: it pins the approved content
 // version, has planner decide every customer of the audience and moves
-// the campaign to scheduled (completed when nobody was eligible), in one
-// transaction guarded
-// by the campaign row: a concurrent or retried launch (from any process)
-// waits for the row, finds the campaign launched and returns it unchanged,
-// so nothing is planned twice. ENOTFOUND; ECONFLICT for content that is not
-// approved, retired or expired, a deleted segment, a campaign window that
-// already ended, or a paused or cancelled campaign.
+// the campaign to scheduled (completed when nobody was eligible). The
+// dispatcher and the API see the campaign launched whole or not at all:
+// on PostgreSQL it is one transaction guarded by the campaign row, on
+// SQLite short transactions under the planning lock whose last one makes
+// the campaign scheduled (launchInSteps). A concurrent or retried launch
+// (from any process) waits, finds the campaign launched and returns it
+// unchanged, so nothing is planned twice. ENOTFOUND; ECONFLICT for content
+// that is not approved, retired or expired, a deleted segment, a campaign
+// window that already ended, a paused or cancelled campaign, or (SQLite)
+// a campaign edited, cancelled or deleted while it was being launched.
 func (s *Store) LaunchCampaign(ctx context.Context, id int64, planner models.Planner) (*models.Campaign, error) {
 	leave, err := s.enterPlanning(ctx)
 	if err != nil {
@@ -33,8 +36,12 @@ func (s *Store) LaunchCampaign(ctx context.Context, id int64, planner models.Pla
 		out   *campaignRow
 		wrote int64
 	)
+	once := s.launchOnce
+	if s.dialect == DialectSQLite {
+		once = s.launchInSteps
+	}
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		out, wrote, err = s.launchOnce(ctx, id, planner)
+		out, wrote, err = once(ctx, id, planner)
 		// Another campaign of the same content planned some of these
 		// customers concurrently: the content-dedup index refused the
 		// second plan, and a retry sees the first one's deliveries.
@@ -68,8 +75,9 @@ func (s *Store) analyzeAfterLaunch(ctx context.Context, wrote int64) {
 	}
 }
 
-// launchOnce is one attempt of LaunchCampaign; wrote is how many
-// deliveries and exclusions it wrote (0 for a campaign already launched).
+// launchOnce is one attempt of LaunchCampaign on PostgreSQL; wrote is
+// how many deliveries and exclusions it wrote (0 for a campaign already
+// launched).
 func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner) (*campaignRow, int64, error) {
 	var (
 		out   *campaignRow
@@ -105,20 +113,16 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 			if err != nil {
 				return err
 			}
-			var sink planSink = &sqliteSink{tx: tx}
-			reads := planReads{db: tx}
-			if s.dialect == DialectPostgres {
-				// Reads go through a pooled connection while the
-				// transaction's own connection COPYs the previous batch:
-				// reading, deciding and writing overlap (see copySink).
-				if sqlConn == nil {
-					return fmt.Errorf("store: a launch needs a dedicated connection")
-				}
-				cs := newCopySink(ctx, sqlConn)
-				defer cs.close()
-				sink, reads = cs, planReads{db: s.db.WithContext(ctx), pg: s.withPgxReadTx}
+			// Reads go through a pooled connection while the
+			// transaction's own connection COPYs the previous batch:
+			// reading, deciding and writing overlap (see copySink).
+			if sqlConn == nil {
+				return fmt.Errorf("store: a launch needs a dedicated connection")
 			}
-			st, err := s.runPlan(ctx, reads, p, sink)
+			cs := newCopySink(ctx, sqlConn)
+			defer cs.close()
+			reads := planReads{db: s.db.WithContext(ctx), pg: s.withPgxReadTx}
+			st, err := s.runPlan(ctx, reads, p, cs)
 			if err != nil {
 				return err
 			}
@@ -128,45 +132,56 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 			if err != nil {
 				return err
 			}
-			st.eligible -= erased
-			if erased > 0 {
-				st.excluded[models.ReasonErased] += erased
-				if err := s.unplanErased(tx, id, st); err != nil {
-					return err
-				}
-			}
-			wrote = st.eligible
-			for _, n := range st.excluded {
-				wrote += n
-			}
-			excluded, err := json.Marshal(st.excluded)
-			if err != nil {
-				return err
-			}
-			// With nobody planned every delivery is final at once:
-			// no dispatcher would ever move the campaign on.
-			state := models.CampaignScheduled
-			if st.eligible == 0 {
-				state = models.CampaignCompleted
-			}
-			// The event says how many deliveries each channel got: the
-			// planned-deliveries metric counts them (cmd/candor).
-			err = s.setCampaignStateWith(tx, row, state, map[string]any{
-				"content_version": p.version.Version, "excluded": string(excluded),
-				"planned_count": st.eligible, "moved_count": st.moved, "launched_at": now,
-			}, map[string]any{"planned_by_channel": st.byChannel})
-			if err != nil {
-				return err
-			}
-			err = s.audit(tx, models.AuditCampaignLaunched, "campaign", id, map[string]any{
-				"content_version": p.version.Version, "planned_count": st.eligible, "state": string(state)})
-			if err != nil {
-				return err
-			}
-			out, err = campaignByID(tx, id)
+			out, wrote, err = s.markLaunched(tx, row, p, st, erased, now)
 			return err
 		})
 	})
+	return out, wrote, err
+}
+
+// markLaunched ends a launch of row in tx: erased of the planned
+// deliveries were skipped because their customers were erased meanwhile,
+// and are counted as such. It moves the campaign to scheduled (completed
+// when nobody is planned), records the counts and the audit entry, and
+// returns the campaign as it is now and how many deliveries and
+// exclusions the launch wrote.
+func (s *Store) markLaunched(tx *gorm.DB, row *campaignRow, p *plan, st *planStats, erased int64, now time.Time) (*campaignRow, int64, error) {
+	st.eligible -= erased
+	if erased > 0 {
+		st.excluded[models.ReasonErased] += erased
+		if err := s.unplanErased(tx, row.ID, st); err != nil {
+			return nil, 0, err
+		}
+	}
+	wrote := st.eligible
+	for _, n := range st.excluded {
+		wrote += n
+	}
+	excluded, err := json.Marshal(st.excluded)
+	if err != nil {
+		return nil, 0, err
+	}
+	// With nobody planned every delivery is final at once: no dispatcher
+	// would ever move the campaign on.
+	state := models.CampaignScheduled
+	if st.eligible == 0 {
+		state = models.CampaignCompleted
+	}
+	// The event says how many deliveries each channel got: the
+	// planned-deliveries metric counts them (cmd/candor).
+	err = s.setCampaignStateWith(tx, row, state, map[string]any{
+		"content_version": p.version.Version, "excluded": string(excluded),
+		"planned_count": st.eligible, "moved_count": st.moved, "launched_at": now,
+	}, map[string]any{"planned_by_channel": st.byChannel})
+	if err != nil {
+		return nil, 0, err
+	}
+	err = s.audit(tx, models.AuditCampaignLaunched, "campaign", row.ID, map[string]any{
+		"content_version": p.version.Version, "planned_count": st.eligible, "state": string(state)})
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := campaignByID(tx, row.ID)
 	return out, wrote, err
 }
 
@@ -199,47 +214,6 @@ func windowOpen(row *campaignRow, now time.Time) error {
 	}
 	return models.Errorf(models.ECONFLICT, "Campaign %d cannot be planned: the campaign window ended at %s.",
 		row.ID, row.NotAfter.UTC().Format(time.RFC3339))
-}
-
-// sqliteSink writes planned deliveries and exclusions inside the launch
-// transaction with multi-row INSERTs, one batch at a time.
-type sqliteSink struct {
-	tx  *gorm.DB
-	buf planRows
-}
-
-func (k *sqliteSink) add(ctx context.Context, d deliveryRow) error {
-	k.buf.deliveries = append(k.buf.deliveries, d)
-	if k.buf.full() {
-		return k.finish(ctx)
-	}
-	return nil
-}
-
-func (k *sqliteSink) exclude(ctx context.Context, e exclusionRow) error {
-	k.buf.exclusions = append(k.buf.exclusions, e)
-	if k.buf.full() {
-		return k.finish(ctx)
-	}
-	return nil
-}
-
-// finish writes what is buffered; 12 columns x 1000 deliveries and 3
-// columns x 5000 exclusions stay under SQLite's variable limit.
-func (k *sqliteSink) finish(context.Context) error {
-	if len(k.buf.deliveries) > 0 {
-		if err := k.tx.Select(deliveryCopyColumns).CreateInBatches(k.buf.deliveries, 1000).Error; err != nil {
-			return err
-		}
-		k.buf.deliveries = k.buf.deliveries[:0]
-	}
-	if len(k.buf.exclusions) > 0 {
-		if err := k.tx.CreateInBatches(k.buf.exclusions, 5000).Error; err != nil {
-			return err
-		}
-		k.buf.exclusions = k.buf.exclusions[:0]
-	}
-	return nil
 }
 
 // PreviewCampaign implements campaigns.Store: it plans the campaign with

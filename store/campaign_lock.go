@@ -18,13 +18,33 @@ const maxPlanners = 2
 
 // enterPlanning waits for a planner slot of this process; the returned
 // function gives it back. It returns ctx's error if ctx ends first.
+//
+// On SQLite it also takes the planning lock (lockSQLitePlanning), which
+// PostgreSQL takes inside the plan's transaction (lockPlanning), and then
+// removes what a launch that died before its end wrote
+// (dropHalfLaunches): the lock's holder is the only one that writes
+// deliveries of a campaign not launched yet.
 func (s *Store) enterPlanning(ctx context.Context) (func(), error) {
 	select {
 	case s.planners <- struct{}{}:
-		return func() { <-s.planners }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	if s.dialect != DialectSQLite {
+		return func() { <-s.planners }, nil
+	}
+	unlock, err := lockSQLitePlanning(ctx, s.sqlitePath)
+	if err == nil {
+		err = s.tx(ctx, false, func(tx *gorm.DB) error { return dropHalfLaunches(tx, 0) })
+		if err != nil {
+			unlock()
+		}
+	}
+	if err != nil {
+		<-s.planners
+		return nil, err
+	}
+	return func() { unlock(); <-s.planners }, nil
 }
 
 // planningLockKey names the planning lock; it is per schema, so tests with
@@ -38,10 +58,10 @@ const planningLockKey = "hashtextextended('candor-plan:' || current_schema(), 0)
 // deliveries and could together overfill a minute or a customer's cadence.
 // Holding the lock, a launch sees every earlier launch committed.
 //
-// Only PostgreSQL needs it: SQLite transactions already start with the
-// database's write lock (_txlock=immediate). Callers take their campaign's
-// row lock first and this one second, always in that order, so two
-// planners cannot deadlock.
+// Only PostgreSQL takes it here: on SQLite enterPlanning took the file
+// lock that plays its part. Callers take their campaign's row lock first
+// and this one second, always in that order, so two planners cannot
+// deadlock.
 func (s *Store) lockPlanning(tx *gorm.DB) error {
 	if s.dialect != DialectPostgres {
 		return nil
@@ -63,6 +83,9 @@ const erasureFenceKey = "hashtextextended('candor-erase:' || current_schema(), 0
 // erasures in flight, then skips the deliveries of every customer erased
 // meanwhile. An erasure that starts after that waits for the planner's
 // commit only, and then finds and skips the committed deliveries itself.
+// SQLite gets the same from its one writer: a launch there holds it only
+// for short transactions (campaign_launch_sqlite.go), the last of which
+// skips the customers erased meanwhile.
 
 // lockErasure takes the erasure fence shared until tx ends. Erasure takes
 // it first, before any row lock.
@@ -76,9 +99,9 @@ func (s *Store) lockErasure(tx *gorm.DB) error {
 // skipErased closes a plan of campaign id in tx: it takes the erasure
 // fence exclusively, then marks the campaign's planned deliveries of
 // erased customers skipped (erased), as the erasure would have had it
-// seen them. It returns how many it skipped. On SQLite the launch holds
-// the database's write lock, so no erasure commits while it plans and
-// nothing is found; the same statement runs anyway.
+// seen them. It returns how many it skipped. On SQLite there is no fence:
+// tx holds the database's one writer, so no erasure commits until it
+// ends.
 func (s *Store) skipErased(tx *gorm.DB, id int64) (int64, error) {
 	if s.dialect == DialectPostgres {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(" + erasureFenceKey + ")").Error; err != nil {

@@ -115,8 +115,9 @@ func (pp *pipedPages) stop() {
 	<-pp.done
 }
 
-// serialPages reads a page and its facts when asked (SQLite: the launch
-// transaction is the only connection, and it also writes).
+// serialPages reads a page and its facts when asked (SQLite: through the
+// pool, one query at a time, as a preview does; a launch writes between
+// pages in short transactions of its own, see launchInSteps).
 type serialPages struct {
 	s     *Store
 	ctx   context.Context

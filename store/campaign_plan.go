@@ -28,6 +28,9 @@ type plan struct {
 	anyReceived, anyCadence bool
 	// decoder keeps its caches of windows and cadences across pages.
 	decoder *memberDecoder
+	// launchedOnly leaves the rows of campaigns never launched out of
+	// the deliveries queries (Store.launchedOnly).
+	launchedOnly string
 }
 
 // planStats are what planning counts.
@@ -80,7 +83,7 @@ func (s *Store) newPlan(tx *gorm.DB, row *campaignRow, planner models.Planner, n
 		return nil, models.Errorf(models.ECONFLICT, "Content %d version %d expired at %s and cannot be sent.",
 			crow.ID, versionNo, version.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	p := &plan{campaign: row, version: version, anyReceived: true, anyCadence: true}
+	p := &plan{campaign: row, version: version, anyReceived: true, anyCadence: true, launchedOnly: s.launchedOnly("campaign_id")}
 	p.target = models.PlanTarget{CampaignID: row.ID, Version: version, Correction: row.RecipientsOf != nil,
 		OnRequest: row.Kind == string(models.CampaignKindRequest), Spread: row.Spread, NotBefore: row.NotBefore.UTC(), NotAfter: row.NotAfter.UTC(), Now: now}
 	p.decide = planner.Plan(p.target)
@@ -225,7 +228,7 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]mo
 	var received []int64
 	if p.anyReceived {
 		err := db.Model(&deliveryRow{}).Distinct("customer_id").
-			Where("content_id = ? AND campaign_id <> ? AND status IN ? AND customer_id IN ?", p.version.ContentID, p.campaign.ID, countingStatuses, ids).
+			Where("content_id = ? AND campaign_id <> ? AND status IN ? AND customer_id IN ?"+p.launchedOnly, p.version.ContentID, p.campaign.ID, countingStatuses, ids).
 			Pluck("customer_id", &received).Error
 		if err != nil {
 			return nil, mapError(err, "Deliveries")
@@ -244,7 +247,7 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]mo
 		}
 		from, to := p.cadenceHorizon()
 		err := db.Model(&deliveryRow{}).Select("customer_id, scheduled_at, sent_at").
-			Where("customer_id IN ? AND campaign_id <> ? AND status IN ?", ids, p.campaign.ID, countingStatuses).
+			Where("customer_id IN ? AND campaign_id <> ? AND status IN ?"+p.launchedOnly, ids, p.campaign.ID, countingStatuses).
 			Where("COALESCE(sent_at, scheduled_at) > ? AND COALESCE(sent_at, scheduled_at) < ?", from, to).
 			Scan(&rows).Error
 		if err != nil {
@@ -281,7 +284,7 @@ func (p *plan) cadenceHorizon() (from, to time.Time) {
 func (p *plan) probeDeliveries(db *gorm.DB) error {
 	var hits []int64
 	err := db.Model(&deliveryRow{}).
-		Where("content_id = ? AND campaign_id <> ? AND status IN ?", p.version.ContentID, p.campaign.ID, countingStatuses).
+		Where("content_id = ? AND campaign_id <> ? AND status IN ?"+p.launchedOnly, p.version.ContentID, p.campaign.ID, countingStatuses).
 		Limit(1).Pluck("id", &hits).Error
 	if err != nil {
 		return mapError(err, "Deliveries")
@@ -293,7 +296,7 @@ func (p *plan) probeDeliveries(db *gorm.DB) error {
 	from, to := p.cadenceHorizon()
 	hits = hits[:0]
 	err = db.Model(&deliveryRow{}).
-		Where("campaign_id <> ? AND status IN ?", p.campaign.ID, countingStatuses).
+		Where("campaign_id <> ? AND status IN ?"+p.launchedOnly, p.campaign.ID, countingStatuses).
 		Where("COALESCE(sent_at, scheduled_at) > ? AND COALESCE(sent_at, scheduled_at) < ?", from, to).
 		Limit(1).Pluck("id", &hits).Error
 	if err != nil {

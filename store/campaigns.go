@@ -211,6 +211,13 @@ func (s *Store) DeleteCampaign(ctx context.Context, id int64) error {
 		if row.State != string(models.CampaignDraft) {
 			return models.Errorf(models.ECONFLICT, "Campaign %d is %s; only drafts can be deleted (cancel it instead).", id, row.State)
 		}
+		// The rows a SQLite launch of the draft wrote so far go with it;
+		// the launch finds the campaign gone and writes no more.
+		if s.dialect == DialectSQLite {
+			if err := dropHalfLaunches(tx, id); err != nil {
+				return err
+			}
+		}
 		if err := tx.Where("id = ?", id).Delete(&campaignRow{}).Error; err != nil {
 			return err
 		}

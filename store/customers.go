@@ -419,7 +419,7 @@ func (s *Store) CustomerExport(ctx context.Context, externalID string) (*models.
 	if err != nil {
 		return nil, err
 	}
-	deliveries, err := customerDeliveries(db, row.ID)
+	deliveries, err := s.customerDeliveries(db, row.ID)
 	if err != nil {
 		return nil, err
 	}

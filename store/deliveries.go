@@ -94,7 +94,7 @@ func (s *Store) CampaignDeliveries(ctx context.Context, id int64, page models.Pa
 	if _, err := campaignByID(db, id); err != nil {
 		return nil, "", err
 	}
-	items, next, err := deliveryPage(withStatuses(db.Where("campaign_id = ?", id), statuses), ks)
+	items, next, err := deliveryPage(withStatuses(db.Where("campaign_id = ?"+s.launchedOnly("campaign_id"), id), statuses), ks)
 	if err != nil {
 		return nil, "", err
 	}
@@ -156,7 +156,7 @@ func (s *Store) CustomerDeliveries(ctx context.Context, externalID string, page 
 	if err != nil {
 		return nil, "", err
 	}
-	items, next, err := deliveryPage(withStatuses(db.Where("customer_id = ?", c.ID), statuses), ks)
+	items, next, err := deliveryPage(withStatuses(db.Where("customer_id = ?"+s.launchedOnly("campaign_id"), c.ID), statuses), ks)
 	for _, d := range items {
 		d.ExternalID = externalID
 	}
@@ -164,9 +164,9 @@ func (s *Store) CustomerDeliveries(ctx context.Context, externalID string, page 
 }
 
 // customerDeliveries returns every delivery of one customer, for export.
-func customerDeliveries(tx *gorm.DB, customerID int64) ([]*models.Delivery, error) {
+func (s *Store) customerDeliveries(tx *gorm.DB, customerID int64) ([]*models.Delivery, error) {
 	var rows []deliveryRow
-	if err := tx.Where("customer_id = ?", customerID).Order("id").Find(&rows).Error; err != nil {
+	if err := tx.Where("customer_id = ?"+s.launchedOnly("campaign_id"), customerID).Order("id").Find(&rows).Error; err != nil {
 		return nil, mapError(err, "Deliveries")
 	}
 	out := make([]*models.Delivery, len(rows))
@@ -191,7 +191,11 @@ func (s *Store) Deliveries(ctx context.Context, page models.Page, statuses ...mo
 		return nil, "", err
 	}
 	db := s.db.WithContext(ctx)
-	items, next, err := deliveryPage(withStatuses(db.Model(&deliveryRow{}), statuses), ks)
+	q := db.Model(&deliveryRow{})
+	if s.dialect == DialectSQLite {
+		q = q.Where("campaign_id NOT IN (" + unlaunchedCampaigns + ")") // see launchedOnly
+	}
+	items, next, err := deliveryPage(withStatuses(q, statuses), ks)
 	if err != nil {
 		return nil, "", err
 	}

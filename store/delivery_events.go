@@ -204,7 +204,7 @@ func (s *Store) Delivery(ctx context.Context, id int64) (*models.Delivery, error
 		ExternalID sql.NullString
 	}
 	err := s.db.WithContext(ctx).Raw("SELECT d."+strings.ReplaceAll(deliveryColumns, ", ", ", d.")+", d.events, c.external_id "+
-		"FROM deliveries d LEFT JOIN customers c ON c.id = d.customer_id WHERE d.id = ?", id).Scan(&rows).Error
+		"FROM deliveries d LEFT JOIN customers c ON c.id = d.customer_id WHERE d.id = ?"+s.launchedOnly("d.campaign_id"), id).Scan(&rows).Error
 	if err != nil {
 		return nil, mapError(err, "Delivery")
 	}

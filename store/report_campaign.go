@@ -69,6 +69,11 @@ func (s *Store) campaignReportFacts(db *gorm.DB, id int64, sent func(*models.Sen
 	if f.Topic, err = s.campaignTopic(db, camp); err != nil {
 		return nil, mapError(err, "Campaign")
 	}
+	if row.LaunchedAt == nil {
+		// Nothing was sent, and the rows a SQLite launch is writing are
+		// not the campaign's until it is launched (see launchedOnly).
+		return f, nil
+	}
 	span, err := s.reportStatuses(db, f)
 	if err != nil {
 		return nil, mapError(err, "Campaign")

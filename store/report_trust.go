@@ -109,7 +109,7 @@ func (s *Store) CadenceLimited(ctx context.Context, to time.Time, limit *models.
 // deliveries_pending_idx, which holds the open work alone.
 func (s *Store) DueBacklog(ctx context.Context, now time.Time) (int64, time.Time, error) {
 	db := s.db.WithContext(ctx)
-	const due = "status IN (?, ?) AND scheduled_at <= ?"
+	due := "status IN (?, ?) AND scheduled_at <= ?" + s.launchedOnly("campaign_id")
 	args := []any{models.DeliveryPlanned, models.DeliveryQueued, now.UTC()}
 	var n int64
 	if err := db.Raw("SELECT COUNT(*) FROM deliveries WHERE "+due, args...).Scan(&n).Error; err != nil || n == 0 {

@@ -95,6 +95,12 @@ type Store struct {
 	// planners admits at most maxPlanners launches and resumes of this
 	// process at a time (see enterPlanning).
 	planners chan struct{}
+	// sqlitePath is the embedded database's file ("" on PostgreSQL); its
+	// planning lock lives beside it (lockSQLitePlanning).
+	sqlitePath string
+	// launchBatch is how many rows a SQLite launch writes per
+	// transaction (launchWriteBatch).
+	launchBatch int
 	// previewTimeout bounds previews (see previewing).
 	previewTimeout time.Duration
 	// apiKeys caches verified API keys for APIKeyCacheTTL.
@@ -124,7 +130,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, models.Errorf(models.EINVALID, "store: Options.Rules is required")
 	}
 	s := &Store{keys: opts.Keys, rules: opts.Rules, clock: opts.Now, log: opts.Logger, planners: make(chan struct{}, maxPlanners),
-		previewTimeout: opts.PreviewTimeout, confirmationExpiry: opts.ConfirmationExpiry}
+		launchBatch: launchWriteBatch, previewTimeout: opts.PreviewTimeout, confirmationExpiry: opts.ConfirmationExpiry}
 	if s.confirmationExpiry <= 0 {
 		s.confirmationExpiry = models.DefaultConfirmationExpiry
 	}
@@ -163,7 +169,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err := ownerOnlyFiles(opts.SQLitePath); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
-		s.dialect = DialectSQLite
+		s.dialect, s.sqlitePath = DialectSQLite, opts.SQLitePath
 		pool, err := openSQLite(sqliteDSN(opts.SQLitePath))
 		if err != nil {
 			return nil, models.Errorf(models.EUNAVAILABLE, "store: cannot open sqlite database: %v", err)
