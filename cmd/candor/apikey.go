@@ -27,7 +27,7 @@ func newAPIKeyCmd(getenv func(string) string) *cobra.Command {
 			if err := in.ValidateOwner(); err != nil {
 				return fieldErrors(err)
 			}
-			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "apikey", configs.ModeEmbedded, false)
+			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "apikey", configs.ModeDatabase, false)
 			if err != nil {
 				return err
 			}
@@ -58,7 +58,7 @@ func newAPIKeyCmd(getenv func(string) string) *cobra.Command {
 		Short: "List API keys (never the keys themselves)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "apikey", configs.ModeEmbedded, false)
+			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "apikey", configs.ModeDatabase, false)
 			if err != nil {
 				return err
 			}
@@ -89,7 +89,7 @@ func newAPIKeyCmd(getenv func(string) string) *cobra.Command {
 			if err != nil || id <= 0 {
 				return fmt.Errorf("ID must be a positive whole number, got %q", args[0])
 			}
-			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "apikey", configs.ModeEmbedded, false)
+			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "apikey", configs.ModeDatabase, false)
 			if err != nil {
 				return err
 			}

@@ -35,7 +35,7 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 			"the event. Exit status 0: intact; 1: broken (or the database failed).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), getenv, io.Discard, "ledger", configs.ModeEmbedded, false)
+			a, err := openApp(cmd.Context(), getenv, io.Discard, "ledger", configs.ModeDatabase, false)
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 			"`candor migrate` to 00011, not as a repair (it would also seal what a writer without the secret added).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "ledger", configs.ModeEmbedded, false)
+			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "ledger", configs.ModeDatabase, false)
 			if err != nil {
 				return err
 			}
