@@ -56,11 +56,21 @@ func TestMigrateStillChecksTheSettingsThatAreSet(t *testing.T) {
 
 func TestServingCommandsStillNeedRedisAndTheSecretKey(t *testing.T) {
 	e := env{"CANDOR_DATABASE_URL": "postgres://db/candor"}
-	for _, command := range []string{"run", "api", "worker", "apikey list"} {
+	for _, command := range []string{"run", "api", "worker"} {
 		t.Run(command+" is refused with only a database URL", func(t *testing.T) {
 			code, _, stderr := run(t, e, strings.Fields(command)...)
 			if code != 2 || !strings.Contains(stderr, "CANDOR_REDIS_URL") || !strings.Contains(stderr, "CANDOR_SECRET_KEY") {
 				t.Errorf("exit %d, stderr %q: want exit 2 naming CANDOR_REDIS_URL and CANDOR_SECRET_KEY", code, stderr)
+			}
+		})
+	}
+	// The database-only commands (seed, apikey, ledger) queue nothing, but
+	// they still seal and verify with the secret key.
+	for _, command := range []string{"apikey list", "ledger verify", "seed --customers 10"} {
+		t.Run(command+" needs the secret key but not Redis", func(t *testing.T) {
+			code, _, stderr := run(t, e, strings.Fields(command)...)
+			if code != 2 || strings.Contains(stderr, "CANDOR_REDIS_URL") || !strings.Contains(stderr, "CANDOR_SECRET_KEY") {
+				t.Errorf("exit %d, stderr %q: want exit 2 naming CANDOR_SECRET_KEY and not CANDOR_REDIS_URL", code, stderr)
 			}
 		})
 	}
