@@ -34,6 +34,13 @@ const (
 	Postgres = "postgres"
 )
 
+// adminTimeout bounds one CREATE or DROP of a test database or schema.
+// It is generous on purpose: on the 2-core CI machine, with every package's
+// tests running at once, a DROP DATABASE waited more than 30 s for the
+// server (it removes the database's files and signals the checkpointer),
+// and a slow drop failed an otherwise green package.
+const adminTimeout = 3 * time.Minute
+
 var (
 	mainCalled bool
 
@@ -98,14 +105,14 @@ func BackendURL(tb testing.TB, backend string) string {
 		tb.Fatalf("testenv: %s is set but PostgreSQL is not usable: %v", EnvDatabaseURL, err)
 	}
 	schema := "t_" + randomHex(6)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()
 	if err := execOn(ctx, dbURL, "CREATE SCHEMA "+schema); err != nil {
 		tb.Fatalf("testenv: create schema: %v", err)
 	}
 	tb.Cleanup(func() {
 		// Runs after the test's own cleanups (LIFO), so its store is closed.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 		defer cancel()
 		if err := execOn(ctx, dbURL, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
 			tb.Errorf("testenv: drop schema: %v", err)
@@ -158,7 +165,7 @@ func ensurePackageDB(base string) (string, error) {
 			name = name[:40]
 		}
 		name += "_" + randomHex(4)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 		defer cancel()
 		if err := execOn(ctx, base, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
 			createErr = err
@@ -176,7 +183,7 @@ func dropPackageDB() error {
 	if packageDB == "" {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()
 	// FORCE ends connections a test may have leaked (PostgreSQL 13+).
 	if err := execOn(ctx, os.Getenv(EnvDatabaseURL), "DROP DATABASE IF EXISTS "+packageDB+" WITH (FORCE)"); err != nil {
