@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -8,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/candor/candor/internal/opsmetrics"
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/store"
 	"github.com/candor/candor/worker"
 )
 
@@ -41,6 +44,49 @@ func TestInboxCountsEventsByWhatApplyingThemCameTo(t *testing.T) {
 			"received": 0, "rejected": 0, "duplicate": 0, "retried": 0}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("candor_inbound_events_total by status (-want +got):\n%s\noutcomes: %v", diff, f.outcomes())
+		}
+	})
+}
+
+// flakyPuts fails the first n profile writes with a transient error, as an
+// unreachable database would.
+type flakyPuts struct {
+	*store.Store
+	n int
+}
+
+func (f *flakyPuts) PutCustomer(ctx context.Context, in *models.CustomerInput) (*models.Customer, bool, error) {
+	if f.n > 0 {
+		f.n--
+		return nil, false, models.Errorf(models.EUNAVAILABLE, "The database is not reachable.")
+	}
+	return f.Store.PutCustomer(ctx, in)
+}
+
+func TestInboxCountsATransientFailureAsRetriedAndThenApplied(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		f := newInboxFixture(t)
+		reg := prometheus.NewRegistry()
+		in := worker.NewInbox(worker.InboxOptions{Store: &flakyPuts{Store: f.s, n: 2}, Worker: "w1", Logger: quiet(), Metrics: reg})
+		f.post("", batch(event("customer.upserted", "2025-03-10T10:00:00Z",
+			`{"external_id":"c1","email":"c1@example.com","name":"New","preferred_channel":"email"}`)))
+		f.drain(in)
+
+		events, err := opsmetrics.InboundEvents(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, st := range opsmetrics.InboundStatuses {
+			got[st] = testutil.ToFloat64(events.WithLabelValues(st))
+		}
+		want := map[string]float64{"applied": 1, "retried": 2, "superseded": 0, "failed": 0,
+			"received": 0, "rejected": 0, "duplicate": 0}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("candor_inbound_events_total by status (-want +got):\n%s\noutcomes: %v", diff, f.outcomes())
+		}
+		if _, err := f.s.Customer(context.Background(), "c1"); err != nil {
+			t.Errorf("the event was not applied after its transient failures: %v", err)
 		}
 	})
 }
