@@ -7,9 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/candor/candor/internal/opsmetrics"
+	"github.com/candor/candor/internal/opsmetrics/opsmetricstest"
 	"github.com/candor/candor/internal/testenv"
 )
 
@@ -28,14 +27,7 @@ func TestInboundMetricsCountEachEventOfAStoredRequest(t *testing.T) {
 			// HTTP metrics count them by status).
 			wantStatus(t, a.postInbound(src.ID, src.Secret, "msg_2", now.Add(-time.Hour), inboundEvent), http.StatusUnauthorized)
 
-			events, err := opsmetrics.InboundEvents(reg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]float64{}
-			for _, st := range opsmetrics.InboundStatuses {
-				got[st] = testutil.ToFloat64(events.WithLabelValues(st))
-			}
+			got := opsmetricstest.InboundByStatus(t, reg)
 			want := map[string]float64{"received": 2, "rejected": 1, "duplicate": 3,
 				"applied": 0, "superseded": 0, "failed": 0, "retried": 0}
 			if diff := cmp.Diff(want, got); diff != "" {

@@ -6,9 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/candor/candor/internal/opsmetrics"
+	"github.com/candor/candor/internal/opsmetrics/opsmetricstest"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 	"github.com/candor/candor/worker"
@@ -32,14 +31,7 @@ func TestInboxCountsEventsByWhatApplyingThemCameTo(t *testing.T) {
 			event("consent.updated", "2025-03-10T10:00:00Z", `{"external_id":"c1","topic":"no-such-topic","status":"opted_in"}`)))
 		f.drain(in)
 
-		events, err := opsmetrics.InboundEvents(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]float64{}
-		for _, st := range opsmetrics.InboundStatuses {
-			got[st] = testutil.ToFloat64(events.WithLabelValues(st))
-		}
+		got := opsmetricstest.InboundByStatus(t, reg)
 		want := map[string]float64{"applied": 2, "superseded": 1, "failed": 2,
 			"received": 0, "rejected": 0, "duplicate": 0, "retried": 0}
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -72,14 +64,7 @@ func TestInboxCountsATransientFailureAsRetriedAndThenApplied(t *testing.T) {
 			`{"external_id":"c1","email":"c1@example.com","name":"New","preferred_channel":"email"}`)))
 		f.drain(in)
 
-		events, err := opsmetrics.InboundEvents(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]float64{}
-		for _, st := range opsmetrics.InboundStatuses {
-			got[st] = testutil.ToFloat64(events.WithLabelValues(st))
-		}
+		got := opsmetricstest.InboundByStatus(t, reg)
 		want := map[string]float64{"applied": 1, "retried": 2, "superseded": 0, "failed": 0,
 			"received": 0, "rejected": 0, "duplicate": 0}
 		if diff := cmp.Diff(want, got); diff != "" {
