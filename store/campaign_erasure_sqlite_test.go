@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -184,7 +185,44 @@ func TestOnSQLiteErasuresCommitWhileALaunchWrites(t *testing.T) {
 		if len(erasedAt) != 2 || launchedAt == 0 || slices.Max(erasedAt) > launchedAt {
 			t.Errorf("audit ids: erasures %v, launch %d; want two erasures committed before the launch", erasedAt, launchedAt)
 		}
+		// The launch's event feeds candor_deliveries_planned_total: the two
+		// erased customers' deliveries, written and then skipped, are not
+		// counted as planned.
+		if got := plannedByChannel(t, f.s, camp.ID); sumOf(got) != 2 {
+			t.Errorf("planned_by_channel of the launch event = %v, want 2 in all (the erased ones taken out)", got)
+		}
 	})
+}
+
+// plannedByChannel reads planned_by_channel of the campaign's move to
+// scheduled from the events table.
+func plannedByChannel(t *testing.T, s *store.Store, id int64) map[string]int64 {
+	t.Helper()
+	events, err := s.Events(context.Background(), 0, models.MaxPageLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		var d struct {
+			Campaign int64            `json:"campaign_id"`
+			To       string           `json:"to"`
+			Planned  map[string]int64 `json:"planned_by_channel"`
+		}
+		if e.Type == models.EventCampaignState && json.Unmarshal(e.Data, &d) == nil &&
+			d.Campaign == id && d.To == string(models.CampaignScheduled) {
+			return d.Planned
+		}
+	}
+	t.Fatalf("no campaign.state_changed event to scheduled for campaign %d", id)
+	return nil
+}
+
+func sumOf(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // failingPlanner is the real planner, except that deciding about the
