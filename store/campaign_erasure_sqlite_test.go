@@ -290,13 +290,8 @@ func TestOnSQLiteALaunchThatFailsMidWriteLeavesNothing(t *testing.T) {
 func TestOnSQLiteALaunchWhoseProcessDiesMidWriteLeavesNothingToSend(t *testing.T) {
 	onSQLite(t, func(t *testing.T) {
 		ctx := context.Background()
-		path, clk := testenv.SQLitePath(t), newClock()
-		open := func() *store.Store {
-			return mustOpenOptions(t, testenv.SQLite, func(o *store.Options) { o.SQLitePath, o.Now = path, clk.Now })
-		}
-		s := open()
-		f := &campaignFixture{t: t, s: s, clk: clk, editor: mustKey(t, s, "editor", models.RoleEditor),
-			admin: mustKey(t, s, "admin", models.RoleAdmin)}
+		f, open := sharedFileFixture(t)
+		s := f.s
 		s.SetLaunchWriteBatch(1)
 		cs, camp := fourCustomers(f)
 		fp := failingPlanner{Planner: campaigns.NewPlanner(settings), at: cs["late"].ID, fail: func() error {
@@ -310,10 +305,10 @@ func TestOnSQLiteALaunchWhoseProcessDiesMidWriteLeavesNothingToSend(t *testing.T
 		if d, _ := rowsOf(t, restarted, camp.ID); d != 2 {
 			t.Fatalf("the dead launch left %d deliveries, want the 2 it wrote", d)
 		}
-		wantNotLaunched(t, restarted, clk.Now(), camp.ID, "staying")
+		wantNotLaunched(t, restarted, f.clk.Now(), camp.ID, "staying")
 		f.s = restarted
 		same := f.campaign(camp.ContentID, *camp.SegmentID)
-		wantRelaunch(t, restarted, clk.Now(), same.ID)
+		wantRelaunch(t, restarted, f.clk.Now(), same.ID)
 		if d, x := rowsOf(t, restarted, camp.ID); d != 0 || x != 0 {
 			t.Errorf("the dead launch's %d deliveries and %d exclusions are still stored", d, x)
 		}
@@ -415,13 +410,8 @@ func TestOnSQLiteACampaignChangedDuringItsLaunchGetsNoRows(t *testing.T) {
 func TestOnSQLiteLaunchesFromTwoProcessesPlanOneAtATime(t *testing.T) {
 	onSQLite(t, func(t *testing.T) {
 		ctx := context.Background()
-		path, clk := testenv.SQLitePath(t), newClock()
-		open := func() *store.Store {
-			return mustOpenOptions(t, testenv.SQLite, func(o *store.Options) { o.SQLitePath, o.Now = path, clk.Now })
-		}
-		s := open()
-		f := &campaignFixture{t: t, s: s, clk: clk, editor: mustKey(t, s, "editor", models.RoleEditor),
-			admin: mustKey(t, s, "admin", models.RoleAdmin)}
+		f, open := sharedFileFixture(t)
+		s := f.s
 		var held *models.Customer
 		for _, ext := range []string{"a", "b", "c"} {
 			held = f.customer(ext, "main", true, func(in *models.CustomerInput) { in.Cadence = &models.Cadence{Max: 1, Per: "24h"} })
@@ -491,4 +481,17 @@ func TestAnErasureThatCannotGetTheWriterIsUnavailable(t *testing.T) {
 			t.Fatalf("the retry once the writer is free: %v", err)
 		}
 	})
+}
+
+// sharedFileFixture is a campaign fixture on a SQLite file that open opens
+// again, as a second process (or the same one after a restart) would.
+func sharedFileFixture(t *testing.T) (f *campaignFixture, open func() *store.Store) {
+	t.Helper()
+	path, clk := testenv.SQLitePath(t), newClock()
+	open = func() *store.Store {
+		return mustOpenOptions(t, testenv.SQLite, func(o *store.Options) { o.SQLitePath, o.Now = path, clk.Now })
+	}
+	s := open()
+	return &campaignFixture{t: t, s: s, clk: clk, editor: mustKey(t, s, "editor", models.RoleEditor),
+		admin: mustKey(t, s, "admin", models.RoleAdmin)}, open
 }
