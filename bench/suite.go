@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -124,20 +125,27 @@ func (s *suite) testBinary(ctx context.Context, pkg string) (string, error) {
 }
 
 // goBench runs one Go benchmark of pkg with env and returns its result.
-// name may name a sub-benchmark ("BenchmarkX/postgres/batch"). The test
-// binary runs in the package's directory, as go test runs it; a database
-// a benchmark makes for itself (internal/testenv) carries the run's
-// prefix, so close drops it even if the benchmark was killed.
+// name may name a sub-benchmark ("BenchmarkX/postgres/batch").
 func (s *suite) goBench(ctx context.Context, pkg, name string, benchtime string, env ...string) (Result, error) {
-	bin, err := s.testBinary(ctx, pkg)
+	rs, err := s.goBenches(ctx, pkg, []string{name}, benchtime, env...)
 	if err != nil {
 		return Result{}, err
 	}
-	parts := strings.Split(name, "/")
-	for i, p := range parts {
-		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	return rs[0], nil
+}
+
+// goBenches runs the sub-benchmarks names of one benchmark of pkg
+// ("BenchmarkX/postgres/get", "BenchmarkX/postgres/put") in one process,
+// so they share its set-up, and returns their results in order. The test
+// binary runs in the package's directory, as go test runs it; a database
+// a benchmark makes for itself (internal/testenv) carries the run's
+// prefix, so close drops it even if the benchmark was killed.
+func (s *suite) goBenches(ctx context.Context, pkg string, names []string, benchtime string, env ...string) ([]Result, error) {
+	bin, err := s.testBinary(ctx, pkg)
+	if err != nil {
+		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-test.bench", strings.Join(parts, "/"),
+	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-test.bench", benchPattern(names),
 		"-test.benchtime", benchtime, "-test.count", "1", "-test.timeout", "120m")
 	cmd.Dir = filepath.Join(s.root, pkg)
 	cmd.Env = append(os.Environ(), env...)
@@ -145,18 +153,36 @@ func (s *suite) goBench(ctx context.Context, pkg, name string, benchtime string,
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return Result{}, fmt.Errorf("%s -test.bench %s: %v\n%s", pkg, name, err, tail(out.String(), 40))
+		return nil, fmt.Errorf("%s -test.bench %s: %v\n%s", pkg, benchPattern(names), err, tail(out.String(), 40))
 	}
 	results, err := ParseBench(&out)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	for _, r := range results {
-		if r.Name == name {
-			return r, nil
+	var found []Result
+	for _, name := range names {
+		i := slices.IndexFunc(results, func(r Result) bool { return r.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("%s -test.bench %s printed no result for %s:\n%s", pkg, benchPattern(names), name, tail(out.String(), 40))
 		}
+		found = append(found, results[i])
 	}
-	return Result{}, fmt.Errorf("%s -test.bench %s printed no result:\n%s", pkg, name, tail(out.String(), 40))
+	return found, nil
+}
+
+// benchPattern is the -test.bench expression that selects exactly names,
+// which must share every level but the last.
+func benchPattern(names []string) string {
+	parts := strings.Split(names[0], "/")
+	last := make([]string, len(names))
+	for i, name := range names {
+		last[i] = regexp.QuoteMeta(name[strings.LastIndexByte(name, '/')+1:])
+	}
+	for i, p := range parts[:len(parts)-1] {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	parts[len(parts)-1] = "^(" + strings.Join(last, "|") + ")$"
+	return strings.Join(parts, "/")
 }
 
 // timeSQL runs query three times on dbURL and returns the fastest run.
