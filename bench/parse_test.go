@@ -76,3 +76,21 @@ func TestWriteTableFormatsEachFigure(t *testing.T) {
 		}
 	}
 }
+
+// Sub-benchmarks run together must be selected exactly: "get" must not
+// also match a "getall", and the levels above must match whole names.
+func TestBenchPatternSelectsExactlyTheNames(t *testing.T) {
+	for _, c := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"BenchmarkSegmentPreviewCount"}, "^(BenchmarkSegmentPreviewCount)$"},
+		{[]string{"BenchmarkCustomersHTTP/postgres/get", "BenchmarkCustomersHTTP/postgres/put"},
+			"^BenchmarkCustomersHTTP$/^postgres$/^(get|put)$"},
+		{[]string{"BenchmarkInboundIngest/postgres/batch=100"}, "^BenchmarkInboundIngest$/^postgres$/^(batch=100)$"},
+	} {
+		if got := benchPattern(c.names); got != c.want {
+			t.Errorf("benchPattern(%q) = %q, want %q", c.names, got, c.want)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func tables(seed uint64, n int, base int64, hash HashFunc, ledger *store.BulkLed
 		return out
 	}
 	return []store.BulkTable{
-		{Name: "customers", Analyze: true, DeferIndexes: true, Columns: []string{"id", "external_id", "email", "phone", "name", "locale",
+		{Name: "customers", Vacuum: true, DeferIndexes: true, Columns: []string{"id", "external_id", "email", "phone", "name", "locale",
 			"timezone", "preferred_channel", "preferred_windows", "cadence", "attributes", "preference_version",
 			"suppressed", "consent_seq", "created_at", "updated_at"},
 			Chunks: chunks, Chunk: func(i int, emit func([]any) error) error {
@@ -146,7 +146,7 @@ func tables(seed uint64, n int, base int64, hash HashFunc, ledger *store.BulkLed
 				}
 				return nil
 			}},
-		{Name: "consents", Analyze: true, DeferForeignKeys: true, DeferIndexes: true, Columns: []string{"customer_id", "topic", "status", "source", "seq",
+		{Name: "consents", Vacuum: true, DeferForeignKeys: true, DeferIndexes: true, Columns: []string{"customer_id", "topic", "status", "source", "seq",
 			"updated_at", "key_id", "event_hash", "mac"},
 			Chunks: chunks, Chunk: func(i int, emit func([]any) error) error {
 				for _, sc := range customers(i, hash, false) {

@@ -67,7 +67,7 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 		}
 		start := time.Now()
 		for _, t := range tables {
-			if t.Analyze {
+			if t.Analyze && !t.Vacuum {
 				if _, err := tx.Exec(ctx, "ANALYZE "+pgx.Identifier{t.Name}.Sanitize()); err != nil {
 					return err
 				}
@@ -79,6 +79,21 @@ func (s *Store) bulkPostgres(ctx context.Context, load BulkLoad) ([]int64, error
 			return err
 		}
 		load.Step("", "commit", time.Since(start))
+		// VACUUM cannot run in a transaction: it runs after the commit,
+		// when every row it visits is visible to all.
+		start = time.Now()
+		vacuumed := false
+		for _, t := range tables {
+			if t.Vacuum {
+				if _, err := pc.Exec(ctx, "VACUUM (ANALYZE) "+pgx.Identifier{t.Name}.Sanitize()); err != nil {
+					return err
+				}
+				vacuumed = true
+			}
+		}
+		if vacuumed {
+			load.Step("", "vacuum", time.Since(start))
+		}
 		return nil
 	})
 	return counts, err

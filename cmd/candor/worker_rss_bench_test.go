@@ -30,7 +30,8 @@ import (
 // with VmRSS sampled beside it) and the peak Redis used_memory, sampled
 // every 200 ms. Seeding the customers and the sink (which only counts
 // requests) run in the benchmark process, so the worker's figure is the
-// worker alone.
+// worker alone. CANDOR_BENCH_CANDOR_BIN names a built candor binary to run
+// instead of building one.
 //
 //	createdb -h 127.0.0.1 -U postgres candor_bench_rss
 //	CANDOR_BENCH_DATABASE_URL='postgres://postgres@127.0.0.1:5432/candor_bench_rss?sslmode=disable' \
@@ -45,7 +46,12 @@ func BenchmarkWorkerRSS(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("CANDOR_BENCH_SEND_N")); err == nil && v > 0 {
 		n = v
 	}
-	bin := buildCandor(b)
+	// The suite (bench/) passes the binary it built and times: the same
+	// code, and no second link of it per figure.
+	bin := os.Getenv("CANDOR_BENCH_CANDOR_BIN")
+	if bin == "" {
+		bin = buildCandor(b)
+	}
 
 	var hits atomic.Int64
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -28,6 +28,11 @@ import (
 // EnvDatabaseURL names the variable that enables the PostgreSQL backend.
 const EnvDatabaseURL = "CANDOR_TEST_DATABASE_URL"
 
+// EnvDatabasePrefix names the variable that replaces "candor" at the start
+// of the package database's name. The benchmark suite (bench/) sets it to
+// its run's prefix, so it can drop a database a killed benchmark left.
+const EnvDatabasePrefix = "CANDOR_TEST_DATABASE_PREFIX"
+
 // Backend names, as returned by Backends.
 const (
 	SQLite   = "sqlite"
@@ -159,12 +164,11 @@ func ensurePackageDB(base string) (string, error) {
 		return "", createErr
 	}
 	if packageDB == "" {
-		pkg := strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
-		name := "candor_" + unsafeName.ReplaceAllString(strings.ToLower(pkg), "_")
-		if len(name) > 40 {
-			name = name[:40]
+		name, err := packageDBName(os.Getenv(EnvDatabasePrefix), filepath.Base(os.Args[0]))
+		if err != nil {
+			createErr = err
+			return "", err
 		}
-		name += "_" + randomHex(4)
 		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 		defer cancel()
 		if err := execOn(ctx, base, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
@@ -175,6 +179,28 @@ func ensurePackageDB(base string) (string, error) {
 	}
 	u.Path = "/" + packageDB
 	return u.String(), nil
+}
+
+// validPrefix is what EnvDatabasePrefix may hold: a lower-case
+// identifier short enough to leave room for the package and the suffix.
+var validPrefix = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,39}$`)
+
+// packageDBName names the database of the test binary named binary:
+// prefix ("candor" when empty), the package and a random suffix, within
+// PostgreSQL's 63 bytes.
+func packageDBName(prefix, binary string) (string, error) {
+	if prefix == "" {
+		prefix = "candor"
+	}
+	if !validPrefix.MatchString(prefix) {
+		return "", fmt.Errorf("%s=%q: want a lower-case identifier of at most 40 characters", EnvDatabasePrefix, prefix)
+	}
+	pkg := strings.TrimSuffix(binary, ".test")
+	name := prefix + "_" + unsafeName.ReplaceAllString(strings.ToLower(pkg), "_")
+	if len(name) > 54 {
+		name = name[:54]
+	}
+	return name + "_" + randomHex(4), nil
 }
 
 func dropPackageDB() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -71,5 +72,30 @@ func TestPostgresGetsAFreshSchemaDroppedAfterTheTest(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("schema %s survived its test", schema)
+	}
+}
+
+// The benchmark suite finds the databases its benchmarks made by its run's
+// prefix, so the prefix must lead the name, and a bad one must not reach
+// CREATE DATABASE.
+func TestPackageDatabaseNameCarriesThePrefix(t *testing.T) {
+	for _, c := range []struct{ prefix, binary, want string }{
+		{"", "store.test", "candor_store_"},
+		{"candor_bench_4242_a1b2c3", "store.test", "candor_bench_4242_a1b2c3_store_"},
+		{"candor_bench_4242_a1b2c3", "candor.test", "candor_bench_4242_a1b2c3_candor_"},
+	} {
+		got, err := packageDBName(c.prefix, c.binary)
+		if err != nil || !strings.HasPrefix(got, c.want) || len(got) != len(c.want)+8 {
+			t.Errorf("packageDBName(%q, %q) = %q, %v; want %q and 8 hex digits", c.prefix, c.binary, got, err, c.want)
+		}
+	}
+	long, err := packageDBName(strings.Repeat("p", 40), strings.Repeat("q", 80)+".test")
+	if err != nil || len(long) > 63 {
+		t.Errorf("a long prefix and package give %q (%d bytes), %v: PostgreSQL keeps 63", long, len(long), err)
+	}
+	for _, bad := range []string{"Candor", "candor-bench", "candor bench; DROP", strings.Repeat("p", 41)} {
+		if got, err := packageDBName(bad, "store.test"); err == nil {
+			t.Errorf("prefix %q accepted as %q", bad, got)
+		}
 	}
 }
