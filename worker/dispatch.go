@@ -50,6 +50,7 @@ func (s *Scheduler) pass(ctx context.Context, sweep bool) error {
 		if err != nil {
 			return err
 		}
+		s.read += len(due)
 		var fresh []models.DueDelivery
 		end := len(due)
 	read:

@@ -45,6 +45,12 @@ type SchedulerOptions struct {
 	// StaleAfter is how long a handed-on delivery may wait, still planned
 	// or queued, before the reconciler checks that its task still exists.
 	StaleAfter time.Duration
+	// SweepRate bounds the periodic sweep's reads to about this many due
+	// deliveries per second on average (zero: DefaultSweepRate): a tick's
+	// reconcile sweeps again only once the rows the last sweep read,
+	// divided by SweepRate, have passed. Reconcile, called directly,
+	// always sweeps.
+	SweepRate float64
 	// Confirmations, when set, sends the due double opt-in confirmations
 	// after each dispatch (worker/confirmations.go).
 	Confirmations interface {
@@ -68,7 +74,24 @@ type Scheduler struct {
 	// the tasks the last sweep re-created.
 	holding   bool
 	recreated int
+	// read counts the due deliveries pass read; lastSweep is when the
+	// last sweep started and swept how many rows it read (sweepDue).
+	read      int
+	lastSweep time.Time
+	swept     int
 }
+
+// DefaultSweepRate is SweepRate when none is set. A sweep reads every due
+// delivery from the first, and most of them are the ones waiting in the
+// queue (up to MaxQueuedTasks*BatchSize, 40,000 by default): swept every
+// tenth tick of a 100 ms tick, that was about ten rows read per message
+// sent, the third largest cost of PostgreSQL's send path
+// (docs/benchmarks.md, "Session 7"). At this rate a full queue is swept
+// every 8 s; with the default tick (1 s, a reconcile every 10 s) nothing
+// changes. A sweep is a safety net (a lost task is recovered once
+// StaleAfter old, two minutes by default), so a few seconds more are
+// harmless.
+const DefaultSweepRate = 5000
 
 // NewScheduler returns a scheduler; zero options get defaults.
 func NewScheduler(o SchedulerOptions) *Scheduler {
@@ -90,6 +113,9 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 	if o.StaleAfter <= 0 {
 		o.StaleAfter = 2 * time.Minute
 	}
+	if o.SweepRate <= 0 {
+		o.SweepRate = DefaultSweepRate
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -106,7 +132,7 @@ const defaultBatchSize = 100
 const leaseName = "scheduler"
 
 // Run ticks until ctx ends. Each tick in the lease holder dispatches what
-// is due; every tenth tick also reconciles.
+// is due; every tenth tick also reconciles (sweeping at most at SweepRate).
 func (s *Scheduler) Run(ctx context.Context) {
 	t := time.NewTicker(s.o.Tick)
 	defer t.Stop()
@@ -134,7 +160,7 @@ func (s *Scheduler) tick(ctx context.Context, reconcile bool) error {
 		s.holding, s.cursor = true, models.DueCursor{}
 	}
 	if reconcile {
-		if err := s.Reconcile(ctx); err != nil {
+		if err := s.reconcile(ctx, s.sweepDue()); err != nil {
 			return err
 		}
 	}
@@ -177,6 +203,22 @@ func (s *Scheduler) enqueue(ctx context.Context, batches []models.SendBatch) err
 // dispatcher's position had passed), and completes campaigns with nothing
 // left to send.
 func (s *Scheduler) Reconcile(ctx context.Context) error {
+	return s.reconcile(ctx, true)
+}
+
+// sweepDue reports whether a tick's reconcile sweeps: the first time, and
+// then once the rows the last sweep read, at SweepRate, have passed.
+func (s *Scheduler) sweepDue() bool {
+	if s.lastSweep.IsZero() {
+		return true
+	}
+	wait := time.Duration(float64(s.swept) / s.o.SweepRate * float64(time.Second))
+	return s.o.Now().Sub(s.lastSweep) >= wait
+}
+
+// reconcile is Reconcile, with the sweep of planned deliveries only when
+// sweep is set.
+func (s *Scheduler) reconcile(ctx context.Context, sweep bool) error {
 	retry, err := s.o.Store.ExpireLeases(ctx, 1000, s.o.BatchSize, s.o.Worker, s.o.Idempotent, s.o.MaxAttempts)
 	if err != nil {
 		return err
@@ -203,8 +245,13 @@ func (s *Scheduler) Reconcile(ctx context.Context) error {
 		recreated++
 	}
 	s.recreated = 0
-	if err := s.pass(ctx, true); err != nil {
-		return err
+	if sweep {
+		s.lastSweep, s.read = s.o.Now(), 0
+		err := s.pass(ctx, true)
+		s.swept = s.read
+		if err != nil {
+			return err
+		}
 	}
 	recreated += s.recreated
 	done, err := s.o.Store.CompleteCampaigns(ctx)

@@ -1,0 +1,95 @@
+package worker
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+
+	"github.com/candor/candor/models"
+)
+
+// dueStore is a Store of n planned deliveries, all due, that stay
+// planned (as while their tasks wait or their sends are in flight); it
+// counts the sweeps, i.e. the reads from the first due delivery.
+type dueStore struct {
+	due    []models.DueDelivery
+	sweeps int
+}
+
+func (f *dueStore) AcquireLease(context.Context, string, string, time.Duration) (bool, error) {
+	return true, nil
+}
+
+func (f *dueStore) DueDeliveries(_ context.Context, after models.DueCursor, _ time.Time, limit int) ([]models.DueDelivery, error) {
+	if after == (models.DueCursor{}) {
+		f.sweeps++
+	}
+	var out []models.DueDelivery
+	for _, d := range f.due {
+		if len(out) < limit && (d.ScheduledAt.After(after.ScheduledAt) || d.ScheduledAt.Equal(after.ScheduledAt) && d.ID > after.ID) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (f *dueStore) StartCampaigns(context.Context, []int64) error { return nil }
+
+func (f *dueStore) ExpireLeases(context.Context, int, int, string, func(models.Channel) bool, int) ([]models.SendBatch, error) {
+	return nil, nil
+}
+
+func (f *dueStore) StaleQueued(context.Context, time.Time, int) ([]models.SendBatch, error) {
+	return nil, nil
+}
+
+func (f *dueStore) CompleteCampaigns(context.Context) (int, error) { return 0, nil }
+
+// TestTicksSweepAtMostAtTheSweepRate: every tenth tick reconciles, but a
+// sweep (which reads every due delivery from the first, most of them the
+// ones waiting in the queue) runs again only once the rows the last one
+// read have passed at SweepRate; Reconcile called directly always sweeps.
+// Without the bound, each of the ten reconciling ticks below swept.
+func TestTicksSweepAtMostAtTheSweepRate(t *testing.T) {
+	mr := miniredis.RunT(t)
+	opt := asynq.RedisClientOpt{Addr: mr.Addr()}
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	store := &dueStore{}
+	for i := range 5000 {
+		store.due = append(store.due, models.DueDelivery{ID: int64(i + 1), CampaignID: 1, ScheduledAt: at})
+	}
+	now := at
+	enq := NewEnqueuer(opt, time.Minute)
+	t.Cleanup(func() { _ = enq.Close() })
+	// Each sweep reads its first page, 1,000 rows, before the queue is full:
+	// at 300 rows a second the next is due 3.3 s later.
+	s := NewScheduler(SchedulerOptions{Store: store, Redis: opt, Enqueuer: enq, Worker: "sweeper", BatchSize: 10,
+		MaxQueuedTasks: 50, StaleAfter: time.Hour, SweepRate: 300, Now: func() time.Time { return now }})
+	t.Cleanup(func() { _ = s.Close() })
+	inspector := asynq.NewInspector(opt)
+	t.Cleanup(func() { _ = inspector.Close() })
+	ctx := context.Background()
+	for range 10 {
+		if err := s.tick(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		// The workers take every task; the deliveries stay planned.
+		if _, err := inspector.DeleteAllPendingTasks(QueueSend); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Second)
+	}
+	// Ticks at 0, 1, ... 9 s: sweeps at 0, 4 and 8 s.
+	if store.sweeps != 3 {
+		t.Errorf("ten reconciling ticks a second apart swept %d times, want 3", store.sweeps)
+	}
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if store.sweeps != 4 {
+		t.Errorf("Reconcile did not sweep: %d sweeps, want 4", store.sweeps)
+	}
+}
