@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"runtime/pprof"
 	"strconv"
@@ -8,7 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor/candor/campaigns"
+	"github.com/candor/candor/campaigns/report"
+	"github.com/candor/candor/internal/redisenv"
+	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 )
 
 // pgBackends returns a function that sums the CPU time (user + system,
@@ -23,7 +31,6 @@ func pgBackends(tb testing.TB, a *testAPI) func() time.Duration {
 	if _, err := os.Stat("/proc/self/stat"); err != nil || a.store.Dialect() != store.DialectPostgres {
 		return nil
 	}
-	hz := 100.0 // USER_HZ: the unit of /proc/PID/stat's times on Linux
 	return func() time.Duration {
 		var pids []int
 		if err := a.store.DB().Raw(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`).Scan(&pids).Error; err != nil {
@@ -32,20 +39,64 @@ func pgBackends(tb testing.TB, a *testAPI) func() time.Duration {
 		}
 		var sum time.Duration
 		for _, pid := range pids {
-			raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-			if err != nil {
-				continue
-			}
-			// Fields after the command's closing parenthesis: utime is
-			// the 12th, stime the 13th (1-based: fields 14 and 15).
-			f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
-			u, _ := strconv.ParseFloat(f[11], 64)
-			s, _ := strconv.ParseFloat(f[12], 64)
-			d := time.Duration((u + s) / hz * float64(time.Second))
-			sum += d
+			sum += procCPU(pid)
 		}
 		return sum
 	}
+}
+
+// procCPU returns the user + system CPU time process pid has used, or 0
+// when /proc does not show it.
+func procCPU(pid int) time.Duration {
+	const hz = 100.0 // USER_HZ: the unit of /proc/PID/stat's times on Linux
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis: utime is the 12th,
+	// stime the 13th (1-based: fields 14 and 15).
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return time.Duration((u + s) / hz * float64(time.Second))
+}
+
+// benchRateLimit returns a per-key limit on the test Redis that never
+// refuses, and a function that reads the Redis server's CPU time (from
+// INFO's process_id; nil for miniredis, whose CPU is this process's).
+func benchRateLimit(b *testing.B) (*RateLimit, func() time.Duration) {
+	opt, err := redis.ParseURL(redisenv.URL(b, redisenv.DBAPI))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	b.Cleanup(func() { rdb.Close() })
+	rl := &RateLimit{Redis: rdb, Requests: 1_000_000_000, Period: time.Second}
+	info, err := rdb.Info(context.Background(), "server").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			if pid, err := strconv.Atoi(v); err == nil && pid != os.Getpid() && procCPU(pid) > 0 {
+				return rl, func() time.Duration { return procCPU(pid) }
+			}
+		}
+	}
+	return rl, nil
+}
+
+// newBenchEngine builds a second API engine over a's store (its keys
+// work there too) with the rate limit rl.
+func newBenchEngine(b *testing.B, a *testAPI, rl *RateLimit) *gin.Engine {
+	st := a.store
+	e, err := newEngine(Options{Store: st, Keys: a.keys, PublicURL: "https://candor.example", Logger: slog.New(slog.NewJSONHandler(a.logs, nil)),
+		Version: "test", Campaigns: campaigns.NewService(st, campaigns.NewPlanner(models.PlanSettings{})), Deliveries: st,
+		Preferences: testPreferences(st, a.keys), Reports: report.NewService(st, models.PlanSettings{}), RateLimit: rl})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
 }
 
 // profileRegion writes a CPU profile of the measured part of a benchmark

@@ -73,6 +73,19 @@ func BenchmarkCustomersHTTP(b *testing.B) {
 					return http.MethodGet, "/v1/customers/get-" + strconv.Itoa((client*7919+i)%1000), nil
 				})
 			})
+			// The same reads with the per-key rate limit on, as `candor
+			// api` runs by default: one GCRA call to Redis per request
+			// (CANDOR_TEST_REDIS_URL, else miniredis in this process).
+			b.Run("get_rate_limited", func(b *testing.B) {
+				rl, redisCPU := benchRateLimit(b)
+				limited := httptest.NewServer(newBenchEngine(b, a, rl))
+				defer limited.Close()
+				hl := &benchHTTP{addr: limited.Listener.Addr().String(), key: h.key, pg: h.pg, redis: redisCPU}
+				defer hl.close()
+				hl.run(b, true, func(client, i int, buf []byte) (string, string, []byte) {
+					return http.MethodGet, "/v1/customers/get-" + strconv.Itoa((client*7919+i)%1000), nil
+				})
+			})
 			b.Run("put", func(b *testing.B) {
 				var round atomic.Int64
 				bodies := make([][]bodyTemplate, benchClients)
@@ -134,7 +147,10 @@ type benchHTTP struct {
 	addr, key string
 	// pg returns the CPU time used so far by the PostgreSQL backends
 	// of the benchmark's database; nil on SQLite.
-	pg    func() time.Duration
+	pg func() time.Duration
+	// redis, if set, does the same for the Redis server of the rate
+	// limit.
+	redis func() time.Duration
 	mu    sync.Mutex
 	conns []*benchConn // one per client, kept across sub-benchmarks
 }
@@ -244,6 +260,10 @@ func (h *benchHTTP) run(b *testing.B, warm bool, next func(client, i int, buf []
 	}
 	stopProfile := profileRegion(b)
 	cpu0, pg0 := processCPU(), h.pgCPU()
+	var redis0 time.Duration
+	if h.redis != nil {
+		redis0 = h.redis()
+	}
 	b.ResetTimer()
 	for client := range benchClients {
 		wg.Add(1)
@@ -263,6 +283,9 @@ func (h *benchHTTP) run(b *testing.B, warm bool, next func(client, i int, buf []
 	wg.Wait()
 	b.StopTimer()
 	cpu, pg := processCPU()-cpu0, h.pgCPU()-pg0
+	if h.redis != nil {
+		b.ReportMetric(float64((h.redis()-redis0).Microseconds())/1000/float64(b.N), "redis-cpu-ms/req")
+	}
 	stopProfile()
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
