@@ -2,8 +2,6 @@ package api
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -104,38 +102,6 @@ func BenchmarkCustomersHTTP(b *testing.B) {
 			})
 		})
 	}
-}
-
-// nameMark stands for the customer name a bodyTemplate fills in.
-const nameMark = "\x00name\x00"
-
-// bodyTemplate is a JSON body encoded once, with every customer name
-// left open: the load generator shares the machine's cores with the API
-// and PostgreSQL, so it must not spend them encoding the same maps anew
-// for each request.
-type bodyTemplate [][]byte
-
-// newBodyTemplate encodes v, whose names are nameMark, as a template.
-func newBodyTemplate(tb testing.TB, v any) bodyTemplate {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	mark, _ := json.Marshal(nameMark)
-	return bytes.Split(raw, mark)
-}
-
-// fill appends to buf the body with every name "Name <round>".
-func (t bodyTemplate) fill(buf []byte, round int64) []byte {
-	for i, part := range t {
-		if i > 0 {
-			buf = append(buf, `"Name `...)
-			buf = strconv.AppendInt(buf, round, 10)
-			buf = append(buf, '"')
-		}
-		buf = append(buf, part...)
-	}
-	return buf
 }
 
 // benchHTTP sends the benchmark's requests: HTTP/1.1 on one keep-alive
