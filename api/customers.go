@@ -146,9 +146,11 @@ func existingExternalID(c *gin.Context) (string, error) {
 	return id, nil
 }
 
-// pathCustomerInput binds the path's external id to a decoded customer,
-// then normalizes and validates it. The path decides: a body external_id
-// may be omitted, but one that differs is EINVALID rather than a silent rename.
+// pathCustomerInput binds the path's external id to a decoded customer.
+// The path decides: a body external_id may be omitted, but one that
+// differs is EINVALID rather than a silent rename. Normalizing and
+// validating the profile is PutCustomer's decision (the same EINVALID
+// problems), taken once, in the store.
 func pathCustomerInput(pathID string, in *models.CustomerInput) error {
 	var p models.Problems
 	if !models.ValidExternalID(pathID) {
@@ -160,8 +162,7 @@ func pathCustomerInput(pathID string, in *models.CustomerInput) error {
 		return p.Err()
 	}
 	in.ExternalID = pathID
-	in.Normalize()
-	return in.Validate()
+	return nil
 }
 
 // MaxBatchSize bounds POST /v1/customers/batch.
