@@ -58,9 +58,10 @@ func (in *CustomerInput) Normalize() {
 // problems, or nil. Call Normalize first.
 func (in *CustomerInput) Validate() error {
 	var p Problems
-	for field, s := range map[string]string{"/email": in.Email, "/phone": in.Phone, "/name": in.Name,
-		"/locale": in.Locale, "/timezone": in.Timezone} {
-		if !checkText(&p, field, s) {
+	// In field order, so the same input always names the same field.
+	for _, f := range []struct{ field, s string }{{"/email", in.Email}, {"/phone", in.Phone}, {"/name", in.Name},
+		{"/locale", in.Locale}, {"/timezone", in.Timezone}} {
+		if !checkText(&p, f.field, f.s) {
 			return p.Err() // further checks would only restate the problem
 		}
 	}

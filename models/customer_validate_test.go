@@ -145,3 +145,15 @@ func TestPreferencesDiffer(t *testing.T) {
 		})
 	}
 }
+
+// Two fields that are not text: the error names the first in field order,
+// every time (map iteration order once made it change between calls).
+func TestValidateNamesTheSameBadTextFieldEveryTime(t *testing.T) {
+	in := validInput()
+	in.Email, in.Timezone = "ada\x00@example.com", "Europe/\xffLondon"
+	for range 50 {
+		if diff := cmp.Diff([]string{"/email text"}, rules(in.Validate())); diff != "" {
+			t.Fatalf("problems (-want +got):\n%s", diff)
+		}
+	}
+}
