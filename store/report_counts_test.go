@@ -39,7 +39,22 @@ func reportFigures(t *testing.T, s *store.Store, id int64, kept bool) keptFigure
 	if err != nil {
 		t.Fatal(err)
 	}
-	out.Statuses, out.UTCHours, out.LocalHours = f.Statuses, f.UTCHours, f.LocalHours
+	out.UTCHours, out.LocalHours = f.UTCHours, f.LocalHours
+	// The kept counts hold planned, queued and sending as one pending
+	// status ('planned', no reason), which is all the report shows.
+	merged := map[models.StatusCount]int64{}
+	for _, c := range f.Statuses {
+		if c.Status == models.DeliveryQueued || c.Status == models.DeliverySending || c.Status == models.DeliveryPlanned {
+			c.Status, c.Reason = models.DeliveryPlanned, ""
+		}
+		n := c.Count
+		c.Count = 0
+		merged[c] += n
+	}
+	for c, n := range merged {
+		c.Count = n
+		out.Statuses = append(out.Statuses, c)
+	}
 	slices.SortFunc(out.Statuses, func(a, b models.StatusCount) int {
 		return cmpStrings(string(a.Status)+"/"+string(a.Reason), string(b.Status)+"/"+string(b.Reason))
 	})

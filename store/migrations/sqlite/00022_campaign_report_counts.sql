@@ -1,7 +1,8 @@
 -- +goose Up
 -- The counts a campaign report reads, kept as deliveries change (see the
 -- PostgreSQL migration of the same number for the reasoning). SQLite has
--- no statement triggers: these run per row, and one writer at a time
+-- no statement triggers: these run per row (only for a change of what
+-- the counts read: planned, queued and sending are all 'planned'), and one writer at a time
 -- means no shards (shard is always 0).
 CREATE TABLE campaign_report_counts (
     campaign_id   INTEGER NOT NULL,
@@ -33,7 +34,8 @@ CREATE UNIQUE INDEX campaign_report_counts_key ON campaign_report_counts (campai
 -- store/report_respect.go's sentExprs for SQLite: the driver writes
 -- sent_at as "2006-01-02 15:04:05.999999999+00:00").
 CREATE VIEW campaign_report_keys AS
-SELECT id, customer_id, campaign_id, status, reason, channel, fast, fast AND known AS known,
+SELECT id, customer_id, campaign_id, CASE WHEN status IN ('planned', 'queued', 'sending') THEN 'planned' ELSE status END AS status,
+    CASE WHEN status IN ('planned', 'queued', 'sending') THEN '' ELSE reason END AS reason, channel, fast, fast AND known AS known,
     CASE WHEN fast AND known THEN w_timezone ELSE '' END AS w_timezone,
     CASE WHEN fast AND known THEN w_windows ELSE '' END AS w_windows,
     CASE WHEN fast AND known THEN send_timezone ELSE '' END AS send_timezone,
@@ -83,7 +85,17 @@ END;
 -- into its new one after it.
 -- +goose StatementBegin
 CREATE TRIGGER deliveries_report_update_old BEFORE UPDATE OF campaign_id, customer_id, status, reason, channel, sent_at, send_local, send_timezone, send_window, preference_version ON deliveries
-    WHEN OLD.campaign_id IS NOT NEW.campaign_id OR OLD.customer_id IS NOT NEW.customer_id OR OLD.status IS NOT NEW.status OR OLD.reason IS NOT NEW.reason OR OLD.channel IS NOT NEW.channel OR OLD.sent_at IS NOT NEW.sent_at OR OLD.send_local IS NOT NEW.send_local OR OLD.send_timezone IS NOT NEW.send_timezone OR OLD.send_window IS NOT NEW.send_window OR OLD.preference_version IS NOT NEW.preference_version
+    WHEN OLD.campaign_id IS NOT NEW.campaign_id OR OLD.channel IS NOT NEW.channel
+      OR (CASE WHEN OLD.status IN ('planned', 'queued', 'sending') THEN 'planned' ELSE OLD.status END) IS NOT
+        (CASE WHEN NEW.status IN ('planned', 'queued', 'sending') THEN 'planned' ELSE NEW.status END)
+      OR (CASE WHEN OLD.status IN ('planned', 'queued', 'sending') THEN '' ELSE OLD.reason END) IS NOT
+        (CASE WHEN NEW.status IN ('planned', 'queued', 'sending') THEN '' ELSE NEW.reason END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.customer_id END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.customer_id END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.sent_at END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.sent_at END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.send_local END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.send_local END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.send_timezone END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.send_timezone END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.send_window END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.send_window END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.preference_version END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.preference_version END)
 BEGIN
     INSERT INTO campaign_report_counts (campaign_id, shard, status, reason, channel, fast, known, w_timezone, w_windows,
         send_timezone, send_window, local_minute, utc_minute, second_ok, utc_hour, local_hour, n, on_channel, first_sent_at, last_sent_at)
@@ -100,7 +112,17 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER deliveries_report_update_new AFTER UPDATE OF campaign_id, customer_id, status, reason, channel, sent_at, send_local, send_timezone, send_window, preference_version ON deliveries
-    WHEN OLD.campaign_id IS NOT NEW.campaign_id OR OLD.customer_id IS NOT NEW.customer_id OR OLD.status IS NOT NEW.status OR OLD.reason IS NOT NEW.reason OR OLD.channel IS NOT NEW.channel OR OLD.sent_at IS NOT NEW.sent_at OR OLD.send_local IS NOT NEW.send_local OR OLD.send_timezone IS NOT NEW.send_timezone OR OLD.send_window IS NOT NEW.send_window OR OLD.preference_version IS NOT NEW.preference_version
+    WHEN OLD.campaign_id IS NOT NEW.campaign_id OR OLD.channel IS NOT NEW.channel
+      OR (CASE WHEN OLD.status IN ('planned', 'queued', 'sending') THEN 'planned' ELSE OLD.status END) IS NOT
+        (CASE WHEN NEW.status IN ('planned', 'queued', 'sending') THEN 'planned' ELSE NEW.status END)
+      OR (CASE WHEN OLD.status IN ('planned', 'queued', 'sending') THEN '' ELSE OLD.reason END) IS NOT
+        (CASE WHEN NEW.status IN ('planned', 'queued', 'sending') THEN '' ELSE NEW.reason END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.customer_id END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.customer_id END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.sent_at END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.sent_at END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.send_local END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.send_local END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.send_timezone END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.send_timezone END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.send_window END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.send_window END)
+      OR (CASE WHEN OLD.status = 'sent' THEN OLD.preference_version END) IS NOT (CASE WHEN NEW.status = 'sent' THEN NEW.preference_version END)
 BEGIN
     INSERT INTO campaign_report_counts (campaign_id, shard, status, reason, channel, fast, known, w_timezone, w_windows,
         send_timezone, send_window, local_minute, utc_minute, second_ok, utc_hour, local_hour, n, on_channel, first_sent_at, last_sent_at)
