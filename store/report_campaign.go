@@ -25,8 +25,10 @@ import (
 // The funnel, the hours and the respect groups come from the counts the
 // triggers of migration 00022 keep as deliveries change
 // (campaign_report_counts), so they cost a few rows per group whatever
-// the campaign's size; CampaignReportFactsRecounted counts the same from
-// the deliveries themselves, as the audit of those counts.
+// the campaign's size (they hold planned, queued and sending as one
+// pending status, "planned" with no reason: Statuses has that one);
+// CampaignReportFactsRecounted counts the same from the deliveries
+// themselves, as the audit of those counts.
 func (s *Store) CampaignReportFacts(ctx context.Context, id int64, sent func(*models.SentGroup) error,
 	changes func(*models.PreferenceChange) error) (*models.CampaignReportFacts, error) {
 	return s.campaignReportFactsIn(ctx, id, sent, changes, true)
