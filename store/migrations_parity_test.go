@@ -65,6 +65,24 @@ var allowed = []allowance{
 			return 1
 		},
 	},
+	{
+		name: "the report counts' delivery triggers are per statement on PostgreSQL, per row on SQLite",
+		reason: "PostgreSQL adds a batch of moves to campaign_report_counts once per statement from its " +
+			"transition tables (00022); SQLite has no statement triggers, so it takes each row out of its " +
+			"old group before the change (BEFORE UPDATE/DELETE) and into its new one after",
+		reconcile: func(pg, lite dbSchema) int {
+			p, l := pg["deliveries"], lite["deliveries"]
+			if p == nil || l == nil || p.Triggers["deliveries_report_update"] != "AFTER UPDATE" ||
+				l.Triggers["deliveries_report_update_old"] != "BEFORE UPDATE" || l.Triggers["deliveries_report_delete"] != "BEFORE DELETE" {
+				return 0
+			}
+			delete(l.Triggers, "deliveries_report_update_old")
+			delete(l.Triggers, "deliveries_report_update_new")
+			l.Triggers["deliveries_report_update"] = "AFTER UPDATE"
+			l.Triggers["deliveries_report_delete"] = "AFTER DELETE"
+			return 1
+		},
+	},
 }
 
 // liteColumn returns column col of table in sc, if both exist.

@@ -75,6 +75,16 @@ func (s *Store) reportSent(db *gorm.DB, f *models.CampaignReportFacts, first any
 	if err != nil {
 		return mapError(err, "Deliveries")
 	}
+	return s.judgeGroups(db, f, rows, fn)
+}
+
+// judgeGroups reads reportSent's groups from rows (the columns of its
+// grouped query, or of the kept counts in the same order), counts their
+// hours into f and calls fn with each; the sends that are not "fast"
+// are then streamed one by one from the campaign's deliveries.
+func (s *Store) judgeGroups(db *gorm.DB, f *models.CampaignReportFacts, rows *sql.Rows, fn func(*models.SentGroup) error) error {
+	id := f.Campaign.ID
+	x := s.sentExprs()
 	defer rows.Close()
 	dec := newPrefDecoder()
 	var slow int64
@@ -116,6 +126,7 @@ func (s *Store) reportSent(db *gorm.DB, f *models.CampaignReportFacts, first any
 				t0.UTC().Format("2006-01-02T15:04") == minute.String {
 				g.Record.SentAt = t0.UTC()
 			}
+			var err error
 			if g.Record.Wishes, err = dec.preferences(prefColumns{timezone: wZone, windows: wWins}); err != nil {
 				return err
 			}

@@ -114,7 +114,7 @@ func SentCampaign(tb testing.TB, s *store.Store, n int) (*models.Campaign, int64
 			WHERE campaign_id = ? AND status = 'sent' AND customer_id % 1000 = 7`, string(models.EventChannelComplained), after, camp.ID).Error
 	}
 	if err == nil && s.Dialect() == store.DialectPostgres {
-		err = db.Exec("ANALYZE deliveries, customers, consent_events, preference_history, events").Error
+		err = db.Exec("ANALYZE deliveries, customers, consent_events, preference_history, events, campaign_report_counts").Error
 	}
 	if err != nil {
 		tb.Fatal(err)
