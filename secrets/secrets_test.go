@@ -23,7 +23,7 @@ const (
 	secretB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
 
-func mustKeys(t *testing.T, secret, previous string) *secrets.Keys {
+func mustKeys(t testing.TB, secret, previous string) *secrets.Keys {
 	t.Helper()
 	k, err := secrets.New(secret, previous)
 	if err != nil {
@@ -222,4 +222,15 @@ func TestPooledFingerprintEqualsFreshHMAC(t *testing.T) {
 	stored := bytes.Repeat([]byte{7}, 32)
 	k.UseFingerprintKey(stored)
 	check(t, stored)
+}
+
+// BenchmarkFingerprint: a claim fingerprints every address it sends to.
+func BenchmarkFingerprint(b *testing.B) {
+	k := mustKeys(b, secretA, "")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k.Fingerprint("email", "ada.lovelace@example.com")
+		}
+	})
 }
