@@ -21,7 +21,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
+	"sync"
 )
 
 // MinSecretLength is the minimum length of CANDOR_SECRET_KEY.
@@ -31,9 +33,11 @@ const MinSecretLength = 32
 type Keys struct {
 	token       [][]byte // current first, then previous
 	fingerprint []byte
-	encryption  [][]byte // current first, then previous
-	ledger      *LedgerKeyring
-	policy      TokenPolicy
+	// fingerprints pools HMACs keyed with fingerprint (Fingerprint).
+	fingerprints *sync.Pool
+	encryption   [][]byte // current first, then previous
+	ledger       *LedgerKeyring
+	policy       TokenPolicy
 }
 
 // New derives the subkeys from secret and, if set, previous (which only
@@ -54,6 +58,7 @@ func New(secret, previous string) (*Keys, error) {
 		k.token = append(k.token, derive(previous, "candor customer tokens v1"))
 		k.encryption = append(k.encryption, derive(previous, "candor secret encryption v1"))
 	}
+	k.fingerprints = fingerprintPool(k.fingerprint)
 	var err error
 	if k.ledger, err = NewLedgerKeyring(nonEmpty(secret, previous)...); err != nil {
 		return nil, err
@@ -92,9 +97,30 @@ func (k *Keys) Fingerprint(kind, value string) string {
 	if kind == "email" {
 		value = strings.ToLower(value)
 	}
-	mac := hmac.New(sha256.New, k.fingerprint)
-	mac.Write([]byte(kind + "\x00" + value))
-	return hex.EncodeToString(mac.Sum(nil))
+	f := k.fingerprints.Get().(*fingerprinter)
+	defer k.fingerprints.Put(f)
+	f.buf = append(append(append(f.buf[:0], kind...), 0), value...)
+	f.mac.Reset()
+	f.mac.Write(f.buf)
+	hex.Encode(f.hex[:], f.mac.Sum(f.sum[:0]))
+	return string(f.hex[:])
+}
+
+// fingerprinter is the reusable state of one Fingerprint call: keying an
+// HMAC costs two SHA-256 blocks and its allocations, and a claim
+// fingerprints every address it sends to, so Keys pools them.
+type fingerprinter struct {
+	mac hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+	hex [2 * sha256.Size]byte
+}
+
+// fingerprintPool returns a pool of fingerprinters keyed with key.
+func fingerprintPool(key []byte) *sync.Pool {
+	return &sync.Pool{New: func() any {
+		return &fingerprinter{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 128)}
+	}}
 }
 
 // DerivedFingerprintKey returns the fingerprint key derived from the
@@ -104,7 +130,10 @@ func (k *Keys) DerivedFingerprintKey() []byte { return append([]byte(nil), k.fin
 
 // UseFingerprintKey installs the database's fingerprint key. Call it once
 // at start, before the keys are used concurrently.
-func (k *Keys) UseFingerprintKey(key []byte) { k.fingerprint = append([]byte(nil), key...) }
+func (k *Keys) UseFingerprintKey(key []byte) {
+	k.fingerprint = append([]byte(nil), key...)
+	k.fingerprints = fingerprintPool(k.fingerprint)
+}
 
 // Encrypt seals plaintext with AES-256-GCM under the current encryption
 // subkey.

@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +23,7 @@ const (
 	secretB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
 
-func mustKeys(t *testing.T, secret, previous string) *secrets.Keys {
+func mustKeys(t testing.TB, secret, previous string) *secrets.Keys {
 	t.Helper()
 	k, err := secrets.New(secret, previous)
 	if err != nil {
@@ -187,4 +189,48 @@ func TestAPIKeysAreHashedAndDistinct(t *testing.T) {
 	if h := secrets.HashAPIKey(a); h == a || strings.Contains(h, a[4:]) || h != secrets.HashAPIKey(a) {
 		t.Errorf("hash %q of key is not a stable one-way value", h)
 	}
+}
+
+// Fingerprint reuses pooled HMAC state; what it returns must be the HMAC a
+// fresh hmac.New gives, for every call, concurrent ones and after the
+// database's key is installed included.
+func TestPooledFingerprintEqualsFreshHMAC(t *testing.T) {
+	fresh := func(key []byte, kind, value string) string {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(kind + "\x00" + value))
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	k := mustKeys(t, secretA, "")
+	inputs := [][2]string{{"email", "ada@example.com"}, {"phone", "+4915112345678"}, {"external_id", ""},
+		{"email", strings.Repeat("long-local-part", 20) + "@example.com"}, {"external_id", "c-1"}}
+	check := func(t *testing.T, key []byte) {
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Go(func() {
+				for i := 0; i < 200; i++ {
+					in := inputs[(g+i)%len(inputs)]
+					if got, want := k.Fingerprint(in[0], in[1]), fresh(key, in[0], in[1]); got != want {
+						t.Errorf("Fingerprint(%q, %q) = %s, fresh HMAC %s", in[0], in[1], got, want)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	check(t, k.DerivedFingerprintKey())
+	stored := bytes.Repeat([]byte{7}, 32)
+	k.UseFingerprintKey(stored)
+	check(t, stored)
+}
+
+// BenchmarkFingerprint: a claim fingerprints every address it sends to.
+func BenchmarkFingerprint(b *testing.B) {
+	k := mustKeys(b, secretA, "")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k.Fingerprint("email", "ada.lovelace@example.com")
+		}
+	})
 }
