@@ -219,11 +219,12 @@ func (s *Store) batchFacts(db *gorm.DB, p *plan, batch []*models.Customer) ([]mo
 	}
 	status := make(map[int64]models.ConsentStatus, len(consents))
 	unverified := map[int64]bool{}
+	verified := s.consentVerifier()
 	for i := range consents {
 		c := &consents[i]
 		status[c.CustomerID] = models.ConsentStatus(c.Status)
 		// A row without a valid MAC was not written by the ledger (issue 15).
-		unverified[c.CustomerID] = !s.consentVerified(c)
+		unverified[c.CustomerID] = !verified(c)
 	}
 	var received []int64
 	if p.anyReceived {

@@ -181,10 +181,11 @@ func (s *Store) loadReplanPage(tx *gorm.DB, row *campaignRow, topic string, rows
 	if err := tx.Where("topic = ? AND customer_id IN ?", topic, ids).Find(&consents).Error; err != nil {
 		return nil, mapError(err, "Consents")
 	}
+	verified := s.consentVerifier()
 	for i := range consents {
 		c := &consents[i]
 		page.consent[c.CustomerID] = models.ConsentStatus(c.Status)
-		page.unverified[c.CustomerID] = !s.consentVerified(c)
+		page.unverified[c.CustomerID] = !verified(c)
 	}
 	if row.RecipientsOf != nil {
 		return page, nil // a correction is exempt from cadence

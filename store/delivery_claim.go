@@ -313,15 +313,11 @@ func (s *Store) loadClaimFacts(tx *gorm.DB, c *claimFacts, custIDs []int64, topi
 
 // noteConsents records the consent rows read for a claim, and which of
 // them do not verify against the consent ledger.
-// One checker per claim keeps one keyed HMAC per ledger key for the
-// claim's rows instead of creating one per row (consentVerified), and
-// decides the same.
 func (s *Store) noteConsents(c *claimFacts, consents []consentRow) {
-	mac := models.NewConsentMACChecker(s.keys.Ledger())
+	verified := s.consentVerifier()
 	for i := range consents {
 		r := &consents[i]
 		c.consent[consentKey{r.CustomerID, r.Topic}] = models.ConsentStatus(r.Status)
-		c.unverified[consentKey{r.CustomerID, r.Topic}] = !mac.Verify([]byte(r.KeyID), r.CustomerID, r.Topic,
-			[]byte(r.Status), []byte(r.Source), r.Seq, []byte(r.EventHash), []byte(r.Mac))
+		c.unverified[consentKey{r.CustomerID, r.Topic}] = !verified(r)
 	}
 }

@@ -192,7 +192,7 @@ func (s *Store) sealedConsentRow(customerID int64, topic string, status models.C
 // consentVerified reports whether a current consent row carries a valid
 // MAC: it was written by the ledger, not by someone without the secret.
 // (Whether its event is still the head of the ledger is VerifyLedger's
-// business.) Planning calls it for every consent row it reads.
+// business.) Loops over many rows use consentVerifier.
 func (s *Store) consentVerified(r *consentRow) bool {
 	key, ok := s.keys.Ledger().LedgerKey(r.KeyID)
 	if !ok {
@@ -201,6 +201,18 @@ func (s *Store) consentVerified(r *consentRow) bool {
 	want := models.ConsentStateMAC(key, r.KeyID, r.CustomerID, r.Topic, models.ConsentStatus(r.Status),
 		models.ConsentSource(r.Source), r.Seq, r.EventHash)
 	return hmac.Equal([]byte(want), []byte(r.Mac))
+}
+
+// consentVerifier returns consentVerified for a loop over many rows: it
+// keeps one keyed HMAC per ledger key (models.ConsentMACChecker) instead
+// of creating one per row, and decides the same. Not safe for concurrent
+// use.
+func (s *Store) consentVerifier() func(*consentRow) bool {
+	mac := models.NewConsentMACChecker(s.keys.Ledger())
+	return func(r *consentRow) bool {
+		return mac.Verify([]byte(r.KeyID), r.CustomerID, r.Topic, []byte(r.Status), []byte(r.Source), r.Seq,
+			[]byte(r.EventHash), []byte(r.Mac))
+	}
 }
 
 // eventRowOf is the consent_events row of a sealed event.
