@@ -123,9 +123,10 @@ func (s *Store) checkCurrent(st models.ChainStatus, current []consentRow, histor
 	for _, e := range history {
 		last[e.Topic] = e
 	}
+	verified := s.consentVerifier()
 	for _, r := range current {
 		e, ok := last[r.Topic]
-		if !ok || e.Seq != r.Seq || string(e.Status) != r.Status || string(e.Source) != r.Source || e.Hash != r.EventHash || !s.consentVerified(&r) {
+		if !ok || e.Seq != r.Seq || string(e.Status) != r.Status || string(e.Source) != r.Source || e.Hash != r.EventHash || !verified(&r) {
 			return models.ChainStatus{Length: st.Length, BrokenAt: r.Seq,
 				Reason: fmt.Sprintf("current state of topic %q does not match the ledger", r.Topic)}
 		}

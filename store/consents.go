@@ -77,7 +77,7 @@ func deref64(p *int64) int64 {
 
 // consentRow is a row of consents: the current state of one
 // (customer, topic) pair, kept in step with the ledger. Mac binds it to
-// its event's hash (sealedConsentRow, consentVerified).
+// its event's hash (sealedConsentRow, consentVerifier).
 type consentRow struct {
 	CustomerID int64  `gorm:"primaryKey;autoIncrement:false"`
 	Topic      string `gorm:"primaryKey"`

@@ -189,24 +189,12 @@ func (s *Store) sealedConsentRow(customerID int64, topic string, status models.C
 		Mac: models.ConsentStateMAC(key, kid, customerID, topic, status, source, seq, eventHash)}
 }
 
-// consentVerified reports whether a current consent row carries a valid
-// MAC: it was written by the ledger, not by someone without the secret.
-// (Whether its event is still the head of the ledger is VerifyLedger's
-// business.) Loops over many rows use consentVerifier.
-func (s *Store) consentVerified(r *consentRow) bool {
-	key, ok := s.keys.Ledger().LedgerKey(r.KeyID)
-	if !ok {
-		return false
-	}
-	want := models.ConsentStateMAC(key, r.KeyID, r.CustomerID, r.Topic, models.ConsentStatus(r.Status),
-		models.ConsentSource(r.Source), r.Seq, r.EventHash)
-	return hmac.Equal([]byte(want), []byte(r.Mac))
-}
-
-// consentVerifier returns consentVerified for a loop over many rows: it
-// keeps one keyed HMAC per ledger key (models.ConsentMACChecker) instead
-// of creating one per row, and decides the same. Not safe for concurrent
-// use.
+// consentVerifier returns a check that a current consent row carries a
+// valid MAC: it was written by the ledger, not by someone without the
+// secret (whether its event is still the head of the ledger is
+// VerifyLedger's business). The check keeps one keyed HMAC per ledger key
+// (models.ConsentMACChecker) for all the rows it is given; it is not safe
+// for concurrent use.
 func (s *Store) consentVerifier() func(*consentRow) bool {
 	mac := models.NewConsentMACChecker(s.keys.Ledger())
 	return func(r *consentRow) bool {
