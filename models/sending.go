@@ -34,6 +34,18 @@ type DueCursor struct {
 	ID          int64
 }
 
+// DuePage is one read of the dispatcher: the due deliveries it may hand
+// on (those of scheduled and running campaigns), how many planned due
+// deliveries it read to find them (of any campaign) and the position of
+// the last one read, where the next read starts. A page of a paused
+// campaign's deliveries thus moves the dispatcher on; the sweep finds
+// them again once the campaign resumes.
+type DuePage struct {
+	Deliveries []DueDelivery
+	Read       int
+	Last       DueCursor
+}
+
 // ClaimedSend is a delivery claimed for sending (status sending, under a
 // lease), with what rendering and sending it needs. Customer holds PII:
 // never log it.

@@ -15,34 +15,71 @@ import (
 // dueRow is what dispatch reads of a due delivery.
 type dueRow = models.DueDelivery
 
-// DueDeliveries returns up to limit planned deliveries of scheduled or
-// running campaigns whose time is at or before until, after the position
-// after, in the dispatcher's order (scheduled time, then id). It reads
-// and writes nothing else: a send task claims planned deliveries itself
-// (ClaimDeliveries), so handing them to the queue no longer rewrites each
+// DueDeliveries returns the deliveries of DuePage (a test's and a
+// benchmark's question).
+func (s *Store) DueDeliveries(ctx context.Context, after models.DueCursor, until time.Time, limit int) ([]models.DueDelivery, error) {
+	page, err := s.DuePage(ctx, after, until, limit)
+	return page.Deliveries, err
+}
+
+// DuePage reads up to limit planned deliveries whose time is at or before
+// until, after the position after, in the dispatcher's order (scheduled
+// time, then id), and returns those of scheduled or running campaigns
+// with the count read and the last position read. It reads and writes
+// nothing else: a send task claims planned deliveries itself
+// (ClaimDeliveries), so handing them to the queue does not rewrite each
 // row to queued (docs/benchmarks.md, "Webhook send path (issue 10,
 // session 6)"). The dispatcher keeps its own position and knows what it
-// handed on (worker/dispatch.go).
-func (s *Store) DueDeliveries(ctx context.Context, after models.DueCursor, until time.Time, limit int) ([]models.DueDelivery, error) {
-	var due []models.DueDelivery
-	// The statuses are literals so SQLite uses the partial index
-	// deliveries_pending_idx (its predicate must be repeated). The
-	// position is spelled out rather than as a row comparison, which
-	// SQLite's planner does not match to the index.
-	err := s.db.WithContext(ctx).Raw("SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts FROM deliveries d "+
-		"JOIN campaigns c ON c.id = d.campaign_id "+
-		"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= ? "+
-		"AND d.scheduled_at >= ? AND (d.scheduled_at > ? OR d.id > ?) "+
-		"AND c.state IN ('scheduled', 'running') ORDER BY d.scheduled_at, d.id LIMIT ?",
-		until.UTC(), after.ScheduledAt.UTC(), after.ScheduledAt.UTC(), after.ID, limit).Scan(&due).Error
-	if err != nil {
-		return nil, mapError(err, "Deliveries")
+// handed on (worker/dispatch.go). The campaign's state is filtered here,
+// not in SQL: with the filter in the statement PostgreSQL estimated that
+// few rows would pass it and sorted every due delivery of every page
+// instead of reading the index in order (docs/benchmarks.md, "Session 8").
+func (s *Store) DuePage(ctx context.Context, after models.DueCursor, until time.Time, limit int) (models.DuePage, error) {
+	var rows []struct {
+		models.DueDelivery
+		State string
 	}
-	for i := range due {
-		due[i].ScheduledAt = due[i].ScheduledAt.UTC()
+	q, args := dueDeliveriesPostgres, []any{until.UTC(), after.ScheduledAt.UTC(), after.ID, limit}
+	if s.dialect == DialectSQLite {
+		q, args = dueDeliveriesSQLite, []any{until.UTC(), after.ScheduledAt.UTC(), after.ScheduledAt.UTC(), after.ID, limit}
 	}
-	return due, nil
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return models.DuePage{}, mapError(err, "Deliveries")
+	}
+	page := models.DuePage{Read: len(rows)}
+	for _, r := range rows {
+		d := r.DueDelivery
+		d.ScheduledAt = d.ScheduledAt.UTC()
+		page.Last = models.DueCursor{ScheduledAt: d.ScheduledAt, ID: d.ID}
+		if r.State == string(models.CampaignScheduled) || r.State == string(models.CampaignRunning) {
+			page.Deliveries = append(page.Deliveries, d)
+		}
+	}
+	return page, nil
 }
+
+// The statements of DuePage. The statuses are literals so that both
+// planners use the partial index deliveries_pending_idx (its predicate
+// must be repeated). PostgreSQL starts the index scan at the position
+// through the row comparison (scheduled_at, id): with a bound on
+// scheduled_at alone, every page of a campaign whose deliveries share one
+// time walked every entry before the position, those of rows claimed
+// since included (migration 00024). SQLite's planner does not match a row
+// comparison to the index, so there the position is spelled out.
+const (
+	// dueDeliveriesPostgres: until, the position's time and id, limit.
+	dueDeliveriesPostgres = "SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts, c.state FROM deliveries d " +
+		"JOIN campaigns c ON c.id = d.campaign_id " +
+		"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= ? " +
+		"AND (d.scheduled_at, d.id) > (?, ?) " +
+		"ORDER BY d.scheduled_at, d.id LIMIT ?"
+	// dueDeliveriesSQLite: until, the position's time twice, its id, limit.
+	dueDeliveriesSQLite = "SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts, c.state FROM deliveries d " +
+		"JOIN campaigns c ON c.id = d.campaign_id " +
+		"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= ? " +
+		"AND d.scheduled_at >= ? AND (d.scheduled_at > ? OR d.id > ?) " +
+		"ORDER BY d.scheduled_at, d.id LIMIT ?"
+)
 
 // StartCampaigns moves the scheduled campaigns among ids to running: the
 // dispatcher handed on their first due delivery. Campaigns in any other

@@ -15,7 +15,8 @@ import (
 // claims planned deliveries itself, so the dispatcher only remembers (in
 // memory) what it handed on, and moves its position past it. What it
 // cannot see from there (a re-planned delivery, a late commit, a task
-// Redis lost) the sweep of Reconcile finds.
+// Redis lost, the deliveries of a campaign that was paused when the
+// position passed them and has resumed) the sweep of Reconcile finds.
 func (s *Scheduler) Dispatch(ctx context.Context) error {
 	return s.pass(ctx, false)
 }
@@ -46,11 +47,12 @@ func (s *Scheduler) pass(ctx context.Context, sweep bool) error {
 		// a thousand at a time, hand on at most what the room takes.
 		want := room * s.o.BatchSize
 		page := max(want, 1000)
-		due, err := s.o.Store.DueDeliveries(ctx, cursor, until, page)
+		read, err := s.o.Store.DuePage(ctx, cursor, until, page)
 		if err != nil {
 			return err
 		}
-		s.read += len(due)
+		s.read += read.Read
+		due := read.Deliveries
 		var fresh []models.DueDelivery
 		end := len(due)
 	read:
@@ -69,12 +71,16 @@ func (s *Scheduler) pass(ctx context.Context, sweep bool) error {
 		if err := s.handOn(ctx, fresh, now); err != nil {
 			return err
 		}
-		if end > 0 {
+		switch {
+		case end < len(due) && end > 0:
 			last := due[end-1]
 			cursor = models.DueCursor{ScheduledAt: last.ScheduledAt, ID: last.ID}
-			s.cursor = cursor
+		case end == len(due) && read.Read > 0:
+			// Past the deliveries of campaigns not running too.
+			cursor = read.Last
 		}
-		if len(due) < page || end < len(due) {
+		s.cursor = cursor
+		if read.Read < page || end < len(due) {
 			break
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // Store is what the periodic work needs from storage.
 type Store interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
-	DueDeliveries(ctx context.Context, after models.DueCursor, until time.Time, limit int) ([]models.DueDelivery, error)
+	DuePage(ctx context.Context, after models.DueCursor, until time.Time, limit int) (models.DuePage, error)
 	StartCampaigns(ctx context.Context, ids []int64) error
 	ExpireLeases(ctx context.Context, limit, batchSize int, worker string, idempotent func(models.Channel) bool, maxAttempts int) ([]models.SendBatch, error)
 	StaleQueued(ctx context.Context, olderThan time.Time, limit int) ([]models.SendBatch, error)

@@ -23,14 +23,16 @@ func (f *dueStore) AcquireLease(context.Context, string, string, time.Duration) 
 	return true, nil
 }
 
-func (f *dueStore) DueDeliveries(_ context.Context, after models.DueCursor, _ time.Time, limit int) ([]models.DueDelivery, error) {
+func (f *dueStore) DuePage(_ context.Context, after models.DueCursor, _ time.Time, limit int) (models.DuePage, error) {
 	if after == (models.DueCursor{}) {
 		f.sweeps++
 	}
-	var out []models.DueDelivery
+	var out models.DuePage
 	for _, d := range f.due {
-		if len(out) < limit && (d.ScheduledAt.After(after.ScheduledAt) || d.ScheduledAt.Equal(after.ScheduledAt) && d.ID > after.ID) {
-			out = append(out, d)
+		if out.Read < limit && (d.ScheduledAt.After(after.ScheduledAt) || d.ScheduledAt.Equal(after.ScheduledAt) && d.ID > after.ID) {
+			out.Deliveries = append(out.Deliveries, d)
+			out.Read++
+			out.Last = models.DueCursor{ScheduledAt: d.ScheduledAt, ID: d.ID}
 		}
 	}
 	return out, nil
