@@ -35,27 +35,51 @@ func (s *Store) DueDeliveries(ctx context.Context, after models.DueCursor, until
 // few rows would pass it and sorted every due delivery of every page
 // instead of reading the index in order (docs/benchmarks.md, "Session 8").
 func (s *Store) DuePage(ctx context.Context, after models.DueCursor, until time.Time, limit int) (models.DuePage, error) {
+	var page models.DuePage
+	// Each due delivery is read at least once per message sent, so
+	// PostgreSQL's rows are scanned by hand: through gorm the read cost
+	// the Go process about 3.8 us a row (docs/benchmarks.md, "Session 8").
+	if s.dialect == DialectPostgres {
+		rows, err := s.sqlDB.QueryContext(ctx, dueDeliveriesPostgres, until.UTC(), after.ScheduledAt.UTC(), after.ID, limit)
+		if err != nil {
+			return page, mapError(err, "Deliveries")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d models.DueDelivery
+			var state string
+			if err := rows.Scan(&d.ID, &d.CampaignID, &d.ScheduledAt, &d.Generation, &d.Attempts, &state); err != nil {
+				return page, mapError(err, "Deliveries")
+			}
+			addDue(&page, d, state)
+		}
+		return page, mapError(rows.Err(), "Deliveries")
+	}
 	var rows []struct {
 		models.DueDelivery
 		State string
 	}
-	q, args := dueDeliveriesPostgres, []any{until.UTC(), after.ScheduledAt.UTC(), after.ID, limit}
-	if s.dialect == DialectSQLite {
-		q, args = dueDeliveriesSQLite, []any{until.UTC(), after.ScheduledAt.UTC(), after.ScheduledAt.UTC(), after.ID, limit}
+	err := s.db.WithContext(ctx).Raw(dueDeliveriesSQLite, until.UTC(), after.ScheduledAt.UTC(), after.ScheduledAt.UTC(), after.ID, limit).
+		Scan(&rows).Error
+	if err != nil {
+		return page, mapError(err, "Deliveries")
 	}
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
-		return models.DuePage{}, mapError(err, "Deliveries")
-	}
-	page := models.DuePage{Read: len(rows)}
 	for _, r := range rows {
-		d := r.DueDelivery
-		d.ScheduledAt = d.ScheduledAt.UTC()
-		page.Last = models.DueCursor{ScheduledAt: d.ScheduledAt, ID: d.ID}
-		if r.State == string(models.CampaignScheduled) || r.State == string(models.CampaignRunning) {
-			page.Deliveries = append(page.Deliveries, d)
-		}
+		addDue(&page, r.DueDelivery, r.State)
 	}
 	return page, nil
+}
+
+// addDue adds a due delivery read in the dispatcher's order to page: the
+// position moves past it, and it is handed on only if its campaign is
+// scheduled or running.
+func addDue(page *models.DuePage, d models.DueDelivery, state string) {
+	d.ScheduledAt = d.ScheduledAt.UTC()
+	page.Read++
+	page.Last = models.DueCursor{ScheduledAt: d.ScheduledAt, ID: d.ID}
+	if state == string(models.CampaignScheduled) || state == string(models.CampaignRunning) {
+		page.Deliveries = append(page.Deliveries, d)
+	}
 }
 
 // The statements of DuePage. The statuses are literals so that both
@@ -70,9 +94,9 @@ const (
 	// dueDeliveriesPostgres: until, the position's time and id, limit.
 	dueDeliveriesPostgres = "SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts, c.state FROM deliveries d " +
 		"JOIN campaigns c ON c.id = d.campaign_id " +
-		"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= ? " +
-		"AND (d.scheduled_at, d.id) > (?, ?) " +
-		"ORDER BY d.scheduled_at, d.id LIMIT ?"
+		"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= $1 " +
+		"AND (d.scheduled_at, d.id) > ($2, $3) " +
+		"ORDER BY d.scheduled_at, d.id LIMIT $4"
 	// dueDeliveriesSQLite: until, the position's time twice, its id, limit.
 	dueDeliveriesSQLite = "SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts, c.state FROM deliveries d " +
 		"JOIN campaigns c ON c.id = d.campaign_id " +

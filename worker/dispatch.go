@@ -42,11 +42,18 @@ func (s *Scheduler) pass(ctx context.Context, sweep bool) error {
 		if room <= 0 {
 			break
 		}
-		// A page may hold many deliveries handed on already (a sweep
-		// starts behind everything waiting in the queue): read at least
-		// a thousand at a time, hand on at most what the room takes.
+		// A sweep's page may hold many deliveries handed on already (it
+		// starts behind everything waiting in the queue): it reads at
+		// least a thousand at a time. A dispatch starts past what it
+		// handed on, so it reads what the room takes: reading more read
+		// each due delivery about three times, as the rows beyond the
+		// room were read again on the next tick (docs/benchmarks.md,
+		// "Session 8"). Either hands on at most what the room takes.
 		want := room * s.o.BatchSize
-		page := max(want, 1000)
+		page := want
+		if sweep {
+			page = max(want, 1000)
+		}
 		read, err := s.o.Store.DuePage(ctx, cursor, until, page)
 		if err != nil {
 			return err
