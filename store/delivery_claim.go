@@ -36,6 +36,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, worker string,
 		}
 		plans := map[int64]models.CampaignPlan{}
 		ev := newEventBatch(s, worker, now)
+		ev.claims.reserve(len(c.deliveries))
 		for id, cust := range c.customers {
 			ev.external[id] = cust.ExternalID
 		}
@@ -113,7 +114,7 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 		window := x.Window
 		until := now.Add(lease)
 		// Applied with the batch's other claims in one statement (flush).
-		if err := ev.claim(d, until, ev.worker, d.Attempts+1, now, fp, x.Timezone, window, x.Local, x.PreferenceVersion); err != nil {
+		if err := ev.claim(d, until, d.Attempts+1, fp, x.Timezone, window, x.Local, x.PreferenceVersion); err != nil {
 			return nil, err
 		}
 		// The send sees the delivery as stored (the engine's retry limit
@@ -217,8 +218,9 @@ func (s *Store) loadClaim(tx *gorm.DB, ids []int64, now time.Time) (*claimFacts,
 	if err != nil {
 		return nil, err
 	}
+	var dec claimCustomerDecoder
 	for i := range customers {
-		m, err := customers[i].model()
+		m, err := dec.customer(&customers[i])
 		if err != nil {
 			continue // an undecodable profile is treated as gone: nothing is sent
 		}
