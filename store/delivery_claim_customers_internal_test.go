@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/candor/candor/models"
 )
 
 // TestClaimCustomerDecoderMatchesModel: the claim's decoder gives every
@@ -74,6 +76,31 @@ func TestClaimCustomerDecoderMatchesModel(t *testing.T) {
 		}
 		if _, err := dec.customer(&bad); err == nil {
 			t.Fatalf("decoder decoded row %d, which model refuses", bad.ID)
+		}
+	}
+}
+
+// TestMarkClaimedModelIsModel: the claimed delivery a send gets (the model
+// CheckSend saw, brought up to the claim) is what the claimed row's model
+// gives, whatever the row held before: a retry's attempts, an earlier
+// snapshot, another status.
+func TestMarkClaimedModelIsModel(t *testing.T) {
+	loc := time.FixedZone("z", 5*3600)
+	at := time.Date(2026, 12, 2, 9, 30, 0, 0, loc)
+	old, oldWindow := at.Add(-time.Hour), 4
+	rows := []deliveryRow{
+		{ID: 1, CampaignID: 2, CustomerID: 3, Channel: "webhook", Locale: "de", ContentID: 4, ContentVersion: 5, ScheduledAt: at,
+			Status: "queued", Generation: 2, CreatedAt: at, UpdatedAt: at, PreferenceVersion: 1, QueuedAt: &at, TaskID: "t"},
+		{ID: 6, Status: "planned", Reason: "outside_window", Attempts: 3, SentAt: &old, LeaseUntil: &old, LeaseOwner: "w0",
+			AddressFingerprint: "old", SendTimezone: "Asia/Tokyo", SendWindow: &oldWindow, SendLocal: "x", ProviderID: "p"},
+	}
+	for i := range rows {
+		d := &rows[i]
+		m := d.model()
+		x := models.SendDecision{Action: models.SendNow, Timezone: "Europe/Berlin", Window: 1, Local: "2026-12-02T05:30", PreferenceVersion: 7}
+		d.markClaimed(m, at, at.Add(time.Minute), "w1", "fp", 1, x)
+		if want := d.model(); !reflect.DeepEqual(m, want) {
+			t.Fatalf("row %d: claimed model\n%+v\nthe row's model\n%+v", d.ID, m, want)
 		}
 	}
 }
