@@ -52,13 +52,14 @@ type WebhookEvent struct {
 // WebhookBody returns the JSON body posted for m, for the outbox to store
 // the same bytes the webhook channel would carry.
 func WebhookBody(m *Message) ([]byte, error) {
-	return json.Marshal(WebhookEvent{
+	e := WebhookEvent{
 		Type: "message.send", DeliveryID: m.DeliveryID, ExternalID: m.To,
 		Channel: models.ChannelWebhook, Locale: m.Locale, Subject: m.Subject,
 		Text: m.Text, HTML: m.HTML, UnsubscribeURL: m.UnsubscribeURL,
 		PreferencesURL: m.PreferencesURL, CampaignID: m.CampaignID,
 		ContentID: m.ContentID, ContentVersion: m.ContentVersion,
-	})
+	}
+	return appendWebhookBody(make([]byte, 0, webhookBodySize(&e)), &e), nil
 }
 
 // The canonical forms of the webhook request's header keys.
