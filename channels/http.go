@@ -76,7 +76,10 @@ type postResult struct {
 // connection can be reused. A transport failure comes back as a transient
 // *SendError (permanent for a refused private address).
 func do(ctx context.Context, hc *http.Client, ch models.Channel, req *http.Request) (postResult, error) {
-	resp, err := hc.Do(req.WithContext(ctx))
+	if req.Context() != ctx {
+		req = req.WithContext(ctx) // a copy: only when the request was built without ctx
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		if errors.Is(err, errPrivateAddress) {
 			return postResult{}, permanent(ch, "destination address not allowed", errPrivateAddress)

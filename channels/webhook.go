@@ -52,23 +52,32 @@ type WebhookEvent struct {
 // WebhookBody returns the JSON body posted for m, for the outbox to store
 // the same bytes the webhook channel would carry.
 func WebhookBody(m *Message) ([]byte, error) {
-	return json.Marshal(WebhookEvent{
+	e := WebhookEvent{
 		Type: "message.send", DeliveryID: m.DeliveryID, ExternalID: m.To,
 		Channel: models.ChannelWebhook, Locale: m.Locale, Subject: m.Subject,
 		Text: m.Text, HTML: m.HTML, UnsubscribeURL: m.UnsubscribeURL,
 		PreferencesURL: m.PreferencesURL, CampaignID: m.CampaignID,
 		ContentID: m.ContentID, ContentVersion: m.ContentVersion,
-	})
+	}
+	return appendWebhookBody(make([]byte, 0, webhookBodySize(&e)), &e), nil
 }
+
+// The canonical forms of the webhook request's header keys.
+var (
+	headerContentType      = http.CanonicalHeaderKey("Content-Type")
+	headerWebhookID        = http.CanonicalHeaderKey(standardwebhooks.HeaderWebhookID)
+	headerWebhookTimestamp = http.CanonicalHeaderKey(standardwebhooks.HeaderWebhookTimestamp)
+	headerWebhookSignature = http.CanonicalHeaderKey(standardwebhooks.HeaderWebhookSignature)
+)
 
 // WebhookSender posts each message signed with Standard Webhooks; the
 // webhook-id is the delivery id, so receivers de-duplicate retries and the
 // sender is Idempotent.
 type WebhookSender struct {
-	url  string
-	wh   *standardwebhooks.Webhook
-	hc   *http.Client
-	opts WebhookOptions
+	url    string
+	signer *webhookSigner
+	hc     *http.Client
+	opts   WebhookOptions
 }
 
 // NewWebhook checks opts and returns a WebhookSender. It returns an error
@@ -81,7 +90,7 @@ func NewWebhook(opts WebhookOptions) (*WebhookSender, error) {
 	if len(opts.Secret) < len("whsec_")+4 || opts.Secret[:6] != "whsec_" {
 		return nil, errors.New(`webhook: secret must look like "whsec_<base64>"`)
 	}
-	wh, err := standardwebhooks.NewWebhook(opts.Secret)
+	signer, err := newWebhookSigner(opts.Secret)
 	if err != nil {
 		return nil, errors.New("webhook: secret is not valid base64 after whsec_")
 	}
@@ -95,7 +104,7 @@ func NewWebhook(opts WebhookOptions) (*WebhookSender, error) {
 	if hc == nil {
 		hc = newHTTPClient(opts.Timeout, opts.AllowPrivate)
 	}
-	return &WebhookSender{url: u.String(), wh: wh, hc: hc, opts: opts}, nil
+	return &WebhookSender{url: u.String(), signer: signer, hc: hc, opts: opts}, nil
 }
 
 // Send posts m as a signed WebhookEvent. A 2xx answer means sent; the
@@ -112,19 +121,18 @@ func (s *WebhookSender) Send(ctx context.Context, m *Message) (Result, error) {
 	if err != nil {
 		return Result{}, permanent(models.ChannelWebhook, "encoding body", nil)
 	}
-	id, now := deliveryKey(m), s.opts.Now()
-	sig, err := s.wh.Sign(id, now, body)
-	if err != nil {
-		return Result{}, permanent(models.ChannelWebhook, "signing body", nil)
-	}
-	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
+	id, unix := deliveryKey(m), s.opts.Now().Unix()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
 		return Result{}, permanent(models.ChannelWebhook, "building request", nil)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
-	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	// The header's keys in canonical form and its values in one array:
+	// what Header.Set stores, without canonicalizing each key again.
+	values := [...]string{"application/json", id, strconv.FormatInt(unix, 10), s.signer.sign(id, unix, body)}
+	req.Header[headerContentType] = values[0:1:1]
+	req.Header[headerWebhookID] = values[1:2:2]
+	req.Header[headerWebhookTimestamp] = values[2:3:3]
+	req.Header[headerWebhookSignature] = values[3:4:4]
 	r, err := do(ctx, s.hc, models.ChannelWebhook, req)
 	if err != nil {
 		return Result{}, err

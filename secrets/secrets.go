@@ -35,9 +35,12 @@ type Keys struct {
 	fingerprint []byte
 	// fingerprints pools HMACs keyed with fingerprint (Fingerprint).
 	fingerprints *sync.Pool
-	encryption   [][]byte // current first, then previous
-	ledger       *LedgerKeyring
-	policy       TokenPolicy
+	// tokenMACs pools HMACs keyed with the current token key
+	// (CustomerToken).
+	tokenMACs  *sync.Pool
+	encryption [][]byte // current first, then previous
+	ledger     *LedgerKeyring
+	policy     TokenPolicy
 }
 
 // New derives the subkeys from secret and, if set, previous (which only
@@ -59,6 +62,8 @@ func New(secret, previous string) (*Keys, error) {
 		k.encryption = append(k.encryption, derive(previous, "candor secret encryption v1"))
 	}
 	k.fingerprints = fingerprintPool(k.fingerprint)
+	current := k.token[0]
+	k.tokenMACs = &sync.Pool{New: func() any { return hmac.New(sha256.New, current) }}
 	var err error
 	if k.ledger, err = NewLedgerKeyring(nonEmpty(secret, previous)...); err != nil {
 		return nil, err

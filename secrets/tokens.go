@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"time"
 )
 
@@ -81,13 +82,23 @@ func (k *Keys) now() time.Time {
 // token key. Tokens of one customer, purpose and epoch are equal within a
 // day, so a message rendered twice carries the same links.
 func (k *Keys) CustomerToken(p Purpose, customerID int64, epoch uint32) string {
-	buf := make([]byte, payloadLenV2, payloadLenV2+macLen)
+	var raw [payloadLenV2 + sha256.Size]byte
+	buf := raw[:payloadLenV2]
 	buf[0], buf[1] = tokenV2, byte(p)
 	binary.BigEndian.PutUint64(buf[2:], uint64(customerID))
 	binary.BigEndian.PutUint32(buf[10:], epoch)
 	binary.BigEndian.PutUint32(buf[14:], uint32(k.now().Unix()/int64(day/time.Second)))
-	buf = append(buf, tokenMAC(k.token[0], buf)...)
-	return base64.RawURLEncoding.EncodeToString(buf)
+	if k.tokenMACs == nil { // a Keys not made by New
+		return base64.RawURLEncoding.EncodeToString(append(buf, tokenMAC(k.token[0], buf)...))
+	}
+	// Every message sent carries two tokens: a pooled MAC keyed once
+	// instead of a new HMAC keyed for each.
+	mac := k.tokenMACs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write(buf)
+	mac.Sum(buf) // into raw after the payload
+	k.tokenMACs.Put(mac)
+	return base64.RawURLEncoding.EncodeToString(raw[:payloadLenV2+macLen])
 }
 
 // ParseCustomerToken verifies a token of purpose p with the current key,

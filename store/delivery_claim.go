@@ -36,6 +36,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, worker string,
 		}
 		plans := map[int64]models.CampaignPlan{}
 		ev := newEventBatch(s, worker, now)
+		ev.claims.reserve(len(c.deliveries))
 		for id, cust := range c.customers {
 			ev.external[id] = cust.ExternalID
 		}
@@ -113,18 +114,14 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 		window := x.Window
 		until := now.Add(lease)
 		// Applied with the batch's other claims in one statement (flush).
-		if err := ev.claim(d, until, ev.worker, d.Attempts+1, now, fp, x.Timezone, window, x.Local, x.PreferenceVersion); err != nil {
+		if err := ev.claim(d, until, d.Attempts+1, fp, x.Timezone, window, x.Local, x.PreferenceVersion); err != nil {
 			return nil, err
 		}
 		// The send sees the delivery as stored (the engine's retry limit
 		// reads Attempts).
-		d.Status, d.Reason, d.UpdatedAt, d.LeaseUntil = string(models.DeliverySending), "", now, &until
-		d.LeaseOwner, d.Attempts, d.SentAt = ev.worker, d.Attempts+1, &now
-		d.AddressFingerprint, d.SendTimezone, d.SendWindow, d.SendLocal = fp, x.Timezone, &window, x.Local
-		d.PreferenceVersion = x.PreferenceVersion
+		d.markClaimed(delivery, now, until, ev.worker, fp, window, x)
 		// The claim counts for the customer's next message in this batch.
 		c.counted[d.CustomerID] = append(c.counted[d.CustomerID], now)
-		delivery = d.model()
 		return &models.ClaimedSend{Delivery: delivery, Customer: cust, Version: version, Decision: x}, nil
 	case models.SendReplan:
 		return nil, ev.move(tx, d, models.DeliveryPlanned, x.Reason, map[string]any{"scheduled_at": x.At, "channel": string(x.Channel),
@@ -134,6 +131,22 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 	default:
 		return nil, ev.move(tx, d, models.DeliverySkipped, x.Reason, nil)
 	}
+}
+
+// markClaimed sets d as a claim at now stores it (sending under a lease
+// held by worker until until, one more attempt, the snapshot of decision
+// x with fingerprint fp and window) and brings m, d's model before the
+// claim, up to it: m is then what d.model() gives, without a second model
+// built per claimed delivery.
+func (d *deliveryRow) markClaimed(m *models.Delivery, now, until time.Time, worker, fp string, window int, x models.SendDecision) {
+	d.Status, d.Reason, d.UpdatedAt, d.LeaseUntil = string(models.DeliverySending), "", now, &until
+	d.LeaseOwner, d.Attempts, d.SentAt = worker, d.Attempts+1, &now
+	d.AddressFingerprint, d.SendTimezone, d.SendWindow, d.SendLocal = fp, x.Timezone, &window, x.Local
+	d.PreferenceVersion = x.PreferenceVersion
+	m.Status, m.Reason, m.UpdatedAt = models.DeliveryStatus(d.Status), models.Reason(d.Reason), d.UpdatedAt.UTC()
+	m.Attempts, m.SentAt, m.PreferenceVersion = d.Attempts, utcPtr(d.SentAt), d.PreferenceVersion
+	m.Snapshot = &models.SendSnapshot{AddressFingerprint: d.AddressFingerprint, Timezone: d.SendTimezone, Window: d.SendWindow,
+		Local: d.SendLocal}
 }
 
 // addressKind names the address a fingerprint is taken of: the channel's
@@ -217,8 +230,9 @@ func (s *Store) loadClaim(tx *gorm.DB, ids []int64, now time.Time) (*claimFacts,
 	if err != nil {
 		return nil, err
 	}
+	var dec claimCustomerDecoder
 	for i := range customers {
-		m, err := customers[i].model()
+		m, err := dec.customer(&customers[i])
 		if err != nil {
 			continue // an undecodable profile is treated as gone: nothing is sent
 		}

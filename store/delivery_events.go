@@ -38,9 +38,14 @@ type eventBatch struct {
 	events []eventRow
 	// claims and sents are the bulk moves (queued -> sending, sending ->
 	// sent) flush applies in one statement each: their rows and values.
-	claims, sents       [][]any
-	claimRows, sentRows []*deliveryRow
-	sentProviders       []string
+	claims        claimMoves
+	sents         [][]any
+	sentRows      []*deliveryRow
+	sentProviders []string
+	// claimEvents are the delivery events of claims by status moved
+	// from: every claim of a batch has the same time and worker, so each
+	// JSON is built once instead of once per claim.
+	claimEvents map[string]string
 	// external caches customers' external ids for the outbox events.
 	external map[int64]string
 }
@@ -86,15 +91,23 @@ func (b *eventBatch) outboxEvent(tx *gorm.DB, d *deliveryRow, to models.Delivery
 	return err
 }
 
-// claim queues d's move from queued to sending with the columns of a
-// claim (see claimColumns after status); flush applies it.
-func (b *eventBatch) claim(d *deliveryRow, values ...any) error {
-	event, err := eventJSON(b.now, models.DeliveryStatus(d.Status), models.DeliverySending, "", b.worker)
-	if err != nil {
-		return err
+// claim queues d's move from its status to sending under a lease held by
+// the batch's worker until until, sent at the batch's time, with its
+// attempts and the snapshot of the send (see claimColumns); flush
+// applies it.
+func (b *eventBatch) claim(d *deliveryRow, until time.Time, attempts int, fp, tz string, window int, local string, preference int) error {
+	event, ok := b.claimEvents[d.Status]
+	if !ok {
+		var err error
+		if event, err = eventJSON(b.now, models.DeliveryStatus(d.Status), models.DeliverySending, "", b.worker); err != nil {
+			return err
+		}
+		if b.claimEvents == nil {
+			b.claimEvents = map[string]string{}
+		}
+		b.claimEvents[d.Status] = event
 	}
-	b.claims = append(b.claims, append(append([]any{d.ID, d.Status, string(models.DeliverySending), b.now}, values...), event))
-	b.claimRows = append(b.claimRows, d)
+	b.claims.add(d, until, attempts, fp, tz, window, local, preference, event)
 	return nil
 }
 
@@ -119,7 +132,7 @@ func (b *eventBatch) sent(d *deliveryRow, providerID string) error {
 // flushBulk applies the queued claims and sents, and returns the ids of
 // the claims that moved.
 func (b *eventBatch) flushBulk(tx *gorm.DB) (map[int64]bool, error) {
-	claimed, err := b.s.bulkMove(tx, claimColumns, b.claims)
+	claimed, err := b.applyClaims(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +149,7 @@ func (b *eventBatch) flushBulk(tx *gorm.DB) (map[int64]bool, error) {
 			return nil, err
 		}
 	}
-	b.claims, b.claimRows, b.sents, b.sentRows, b.sentProviders = nil, nil, nil, nil, nil
+	b.claims, b.sents, b.sentRows, b.sentProviders = claimMoves{}, nil, nil, nil
 	return claimed, nil
 }
 

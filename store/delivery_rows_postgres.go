@@ -34,11 +34,14 @@ func lockClaimablePostgres(tx *gorm.DB, ids []int64, now time.Time) ([]deliveryR
 	}
 	defer rows.Close()
 	out := make([]deliveryRow, 0, len(ids))
+	// One row of scan targets for all rows (Scan sets every column).
+	var r deliveryRow
+	targets := r.scanTargets()
 	for rows.Next() {
-		out = append(out, deliveryRow{})
-		if err := rows.Scan(out[len(out)-1].scanTargets()...); err != nil {
+		if err := rows.Scan(targets...); err != nil {
 			return nil, err
 		}
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
@@ -88,11 +91,13 @@ func lockCustomersPostgres(tx *gorm.DB, ids []int64) ([]customerRow, error) {
 	}
 	defer rows.Close()
 	out := make([]customerRow, 0, len(ids))
+	var r customerRow
+	targets := r.scanTargets()
 	for rows.Next() {
-		out = append(out, customerRow{})
-		if err := rows.Scan(out[len(out)-1].scanTargets()...); err != nil {
+		if err := rows.Scan(targets...); err != nil {
 			return nil, err
 		}
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }

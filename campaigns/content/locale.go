@@ -1,10 +1,38 @@
 package content
 
-import "golang.org/x/text/language"
+import (
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/text/language"
+)
 
 // languageOf returns the base language of a locale ("de-AT" -> "de"), or
 // "" when it cannot be parsed.
 func languageOf(locale string) string {
+	if lang, ok := languages.Load(locale); ok {
+		return lang.(string)
+	}
+	lang := parseLanguage(locale)
+	if languagesKept.Add(1) <= maxLanguagesKept {
+		languages.Store(locale, lang)
+	}
+	return lang
+}
+
+// languages remembers languageOf's answers: every message rendered asks
+// for its variant's locale, and parsing a tag was a few hundred bytes of
+// garbage and a microsecond each time. At most maxLanguagesKept locales
+// are kept, so odd inputs never grow it without bound.
+var (
+	languages     sync.Map // locale -> base language
+	languagesKept atomic.Int64
+)
+
+const maxLanguagesKept = 1024
+
+// parseLanguage is languageOf without the memory.
+func parseLanguage(locale string) string {
 	tag, err := language.Parse(locale)
 	if err != nil {
 		return ""

@@ -50,7 +50,8 @@ type templateData struct {
 // customer: the exact locale, then its parents (de-AT -> de), then the
 // content's default locale. ok is false when none exists for the channel.
 func PickVariant(in *models.ContentInput, channel models.Channel, locale string) (v *models.Variant, ok bool) {
-	for _, candidate := range LocaleChain(locale, in.DefaultLocale) {
+	var buf [8]string // the chain on the stack: this runs for every message sent
+	for _, candidate := range appendLocaleChain(buf[:0], locale, in.DefaultLocale) {
 		for i := range in.Variants {
 			if in.Variants[i].Channel == channel && strings.EqualFold(in.Variants[i].Locale, candidate) {
 				return &in.Variants[i], true
@@ -65,7 +66,12 @@ func PickVariant(in *models.ContentInput, channel models.Channel, locale string)
 // then the default unless the chain already holds it (each locale is
 // tried once, so explain never lists one twice).
 func LocaleChain(locale, defaultLocale string) []string {
-	var chain []string
+	return appendLocaleChain(nil, locale, defaultLocale)
+}
+
+// appendLocaleChain appends LocaleChain(locale, defaultLocale) to chain,
+// which must be empty.
+func appendLocaleChain(chain []string, locale, defaultLocale string) []string {
 	for l := locale; l != ""; {
 		chain = append(chain, l)
 		i := strings.LastIndexByte(l, '-')
