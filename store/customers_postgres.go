@@ -29,9 +29,19 @@ const (
 	// Concurrent batches lock their rows in id order, so they queue
 	// instead of deadlocking.
 	customersForUpdatePg = customerSelectPg + ` WHERE external_id = ANY($1) ORDER BY id FOR UPDATE`
-	suppressedAnyPg      = `SELECT EXISTS (SELECT 1 FROM suppressions WHERE fingerprint = ANY($1))`
 	suppressedWhichPg    = `SELECT fingerprint FROM suppressions WHERE fingerprint = ANY($1)`
 )
+
+// customerForPutPg is a single PUT's first statement: whether the email
+// ($2) or phone ($3) fingerprint is suppressed (NULL for an absent
+// address), then the customer's columns in scanCustomerPg's order, locked,
+// or NULLs when there is no such customer. One statement where there were
+// two (the locking read and the suppression check): each statement costs
+// the backend a parse-bind-execute cycle and the executor's start and end,
+// a large share of a PUT's backend CPU (issue 17). The fingerprints are
+// scalars so that the prepared statement gets a generic plan.
+const customerForPutPg = `WITH c AS (` + customerForUpdatePg + `)
+ SELECT EXISTS (SELECT 1 FROM suppressions WHERE fingerprint IN ($2, $3)), c.* FROM (SELECT) AS one LEFT JOIN c ON true`
 
 // insertCustomerPg creates one customer; consent_seq, token_epoch and
 // erased_at keep their defaults, as gorm's Create left them.
@@ -92,6 +102,20 @@ const insertCustomerEventsPg = `INSERT INTO events (type, customer_id, data, cre
 const insertCustomerEventPg = `INSERT INTO events (type, customer_id, data, created_at)
  VALUES ($1, COALESCE($2, (SELECT c.id FROM customers c WHERE c.external_id = $3)), CAST($4::text AS jsonb), $5)`
 
+// The writes of a single PUT that changed its customer, each with the
+// change's first outbox event ($15 type, $16 data, $17 created_at) in the
+// same statement: a data-modifying WITH runs once whether or not the main
+// statement reads it, and the event's foreign-key check runs at the end
+// of the statement, after the customer row is written. A second event
+// (customer.suppressed) follows as insertCustomerEventPg.
+const (
+	updateCustomerWithEventPg = `WITH u AS (` + updateCustomerPg + `)
+ INSERT INTO events (type, customer_id, data, created_at) VALUES ($15, $1, CAST($16::text AS jsonb), $17)`
+	insertCustomerWithEventPg = `WITH c AS (` + insertCustomerPg + `)
+ INSERT INTO events (type, customer_id, data, created_at) SELECT $15, c.id, CAST($16::text AS jsonb), $17 FROM c
+ RETURNING customer_id`
+)
+
 // scanCustomerPg scans a row of customerSelectPg.
 func scanCustomerPg(row pgx.Row, r *customerRow) error {
 	return row.Scan(&r.ID, &r.ExternalID, &r.Email, &r.Phone, &r.Name, &r.Locale, &r.Timezone, &r.PreferredChannel,
@@ -117,28 +141,43 @@ func (s *Store) customerPostgres(ctx context.Context, externalID string) (*model
 	return row.model()
 }
 
-// putCustomerPostgres is putCustomer on PostgreSQL: the locking read and
-// the suppression check in one round trip, decidePut, then the write, its
-// outbox events and COMMIT in another.
+// putCustomerPostgres is putCustomer on PostgreSQL: the locking read,
+// with the suppression check, in one round trip, decidePut, then the
+// write with its outbox event, and COMMIT, in another.
 func (s *Store) putCustomerPostgres(ctx context.Context, norm *models.CustomerInput) (out *models.Customer, created, changed bool, err error) {
-	fps := keysOf(s.fingerprints(norm.Email, norm.Phone))
+	var emailFP, phoneFP *string
+	if norm.Email != "" {
+		fp := s.keys.Fingerprint("email", norm.Email)
+		emailFP = &fp
+	}
+	if norm.Phone != "" {
+		fp := s.keys.Fingerprint("phone", norm.Phone)
+		phoneFP = &fp
+	}
 	err = s.pipelined(ctx, true, func(t *pipeTx) error {
 		var stored customerRow
 		found, hit := false, false
 		b := &pgx.Batch{}
 		// The lock makes concurrent PUTs of one customer queue, so no
 		// preference version bump is lost.
-		b.Queue(customerForUpdatePg, norm.ExternalID).QueryRow(func(row pgx.Row) error {
-			err := scanCustomerPg(row, &stored)
-			found = err == nil
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
+		b.Queue(customerForPutPg, norm.ExternalID, emailFP, phoneFP).Query(func(rs pgx.Rows) error {
+			if !rs.Next() {
+				if err := rs.Err(); err != nil {
+					return err
+				}
+				return errors.New("store: the customer read returned no row")
 			}
-			return err
+			// The customer's columns are all NULL when it does not
+			// exist (id, the first of them, never is otherwise).
+			found = rs.RawValues()[1] != nil
+			if !found {
+				return rs.Scan(append([]any{&hit}, make([]any, len(rs.RawValues())-1)...)...)
+			}
+			r := &stored
+			return rs.Scan(&hit, &r.ID, &r.ExternalID, &r.Email, &r.Phone, &r.Name, &r.Locale, &r.Timezone, &r.PreferredChannel,
+				&r.PreferredWindows, &r.Cadence, &r.Attributes, &r.PreferenceVersion, &r.Suppressed, &r.ConsentSeq,
+				&r.TokenEpoch, &r.ErasedAt, &r.CreatedAt, &r.UpdatedAt)
 		})
-		if len(fps) > 0 {
-			b.Queue(suppressedAnyPg, fps).QueryRow(func(row pgx.Row) error { return row.Scan(&hit) })
-		}
 		if err := t.send(b, false); err != nil {
 			return err
 		}
@@ -158,26 +197,45 @@ func (s *Store) putCustomerPostgres(ctx context.Context, norm *models.CustomerIn
 			return t.commit()
 		}
 		b = &pgx.Batch{}
-		r := ch.row
-		if ch.created {
-			b.Queue(insertCustomerPg, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
-				r.PreferredWindows, r.Cadence, r.Attributes, r.PreferenceVersion, r.Suppressed, r.CreatedAt, r.UpdatedAt,
-			).QueryRow(func(row pgx.Row) error { return row.Scan(&r.ID) })
-		} else {
-			b.Queue(updateCustomerPg, r.ID, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
-				r.PreferredWindows, r.Cadence, r.Attributes, r.PreferenceVersion, r.Suppressed, r.UpdatedAt)
-		}
-		queueCustomerEvent(b, &ch)
+		queueCustomerWrite(b, &ch)
 		if err := t.send(b, true); err != nil {
 			return err
 		}
-		out, err = r.model()
+		out, err = ch.row.model()
 		return err
 	})
 	if err != nil {
 		return nil, false, false, mapError(err, "Customer")
 	}
 	return out, created, changed, nil
+}
+
+// queueCustomerWrite queues the write of one changed customer with its
+// outbox events: the row and the first event in one statement
+// (insertCustomerWithEventPg or updateCustomerWithEventPg), a second
+// event as insertCustomerEventPg. A created customer's id is read back
+// into ch.row.
+func queueCustomerWrite(b *pgx.Batch, ch *customerChange) {
+	r := ch.row
+	events := ch.events(make([]eventRow, 0, 2))
+	first := events[0]
+	if ch.created {
+		b.Queue(insertCustomerWithEventPg, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
+			r.PreferredWindows, r.Cadence, r.Attributes, r.PreferenceVersion, r.Suppressed, r.CreatedAt, r.UpdatedAt,
+			first.Type, first.Data, first.CreatedAt,
+		).QueryRow(func(row pgx.Row) error { return row.Scan(&r.ID) })
+	} else {
+		b.Queue(updateCustomerWithEventPg, r.ID, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
+			r.PreferredWindows, r.Cadence, r.Attributes, r.PreferenceVersion, r.Suppressed, r.UpdatedAt,
+			first.Type, first.Data, first.CreatedAt)
+	}
+	var id *int64
+	if !ch.created {
+		id = &r.ID
+	}
+	for _, e := range events[1:] {
+		b.Queue(insertCustomerEventPg, e.Type, id, *r.ExternalID, e.Data, e.CreatedAt)
+	}
 }
 
 // putCustomersPostgres is putCustomersTx on PostgreSQL, in t: the
@@ -250,19 +308,6 @@ func customerArrays(rows []*customerRow) []any {
 		created[i], updated[i] = r.CreatedAt, r.UpdatedAt
 	}
 	return []any{ext, email, phone, name, locale, tz, channel, windows, cadence, attrs, version, supp, created, updated}
-}
-
-// queueCustomerEvent queues the outbox events of one change, in order,
-// one insertCustomerEventPg each (a created customer is named by
-// external id, as in queueCustomerEvents).
-func queueCustomerEvent(b *pgx.Batch, ch *customerChange) {
-	var id *int64
-	if !ch.created {
-		id = &ch.row.ID
-	}
-	for _, e := range ch.events(nil) {
-		b.Queue(insertCustomerEventPg, e.Type, id, *ch.row.ExternalID, e.Data, e.CreatedAt)
-	}
 }
 
 // queueCustomerEvents queues the outbox events of changes, in order, as
