@@ -20,7 +20,7 @@ import (
 // locking read, the suppression check, the write, the outbox insert,
 // COMMIT), and each round trip is a wake-up of the server process and of
 // this one, which on a busy machine costs more than the statements
-// (issue 17).
+// (issue 17). An implicit pipeTx sends neither BEGIN nor COMMIT.
 type pipeTx struct {
 	ctx  context.Context
 	s    *Store

@@ -66,15 +66,15 @@ func TestSinglePutsReuseTheirPlans(t *testing.T) {
 	}
 }
 
-// A single PUT that changes its customer runs two statements besides
-// BEGIN and COMMIT: the locking read with the suppression check, and the
-// write with its outbox event. Every statement costs the backend a
+// A single PUT that changes its customer runs two statements and no
+// BEGIN or COMMIT: the read with the suppression check, and the write
+// with its outbox events. Every statement costs the backend a
 // bind-execute cycle and an executor start, a large share of a PUT's
-// CPU there (issue 17, session 8); it was four (read, suppression check,
-// write, event). The test counts the runs of the prepared statements of
-// a pool of one connection over PUTs that create, update (with an email
-// and a phone to check) and newly suppress; a suppressed customer's
-// second event is a statement of its own.
+// CPU there (issue 17, session 8); it was four besides BEGIN and COMMIT
+// (the locking read, the suppression check, the write, the event). The
+// test counts the runs of the prepared statements of a pool of one
+// connection over PUTs that create, update (with an email and a phone to
+// check) and newly suppress, which writes two events.
 func TestSinglePutStatements(t *testing.T) {
 	for _, backend := range testenv.Backends() {
 		t.Run(backend, func(t *testing.T) {

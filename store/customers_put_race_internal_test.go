@@ -38,9 +38,9 @@ func TestConcurrentPreferenceChangesOfOneCustomerAllCount(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for i := range each {
-						// Each writer's zone differs from every other's, and
-						// from its own previous one only across writers, so
-						// alternate with a zone of its own.
+						// No two writers send the same zone, and each
+						// alternates between two of its own, so nearly
+						// every PUT changes the preferences.
 						tz := zones[w]
 						if i%2 == 1 {
 							tz = "Etc/GMT+" + fmt.Sprint(w+1)
@@ -64,10 +64,9 @@ func TestConcurrentPreferenceChangesOfOneCustomerAllCount(t *testing.T) {
 			if err := s.db.Table("events").Where("customer_id = ? AND type = ?", c.ID, models.EventCustomerUpdated).Count(&updates).Error; err != nil {
 				t.Fatal(err)
 			}
-			// A PUT that found the zone it sends already stored (another
-			// writer's same zone never repeats, but its own may follow
-			// itself) changes nothing: every written change is one event
-			// and one version.
+			// A PUT that finds its zone already stored (its own previous
+			// write, when no other came between) changes nothing: every
+			// written change is one event and one version bump.
 			if int64(c.PreferenceVersion) != 1+updates {
 				t.Errorf("preference version %d after %d update events, want %d", c.PreferenceVersion, updates, 1+updates)
 			}
