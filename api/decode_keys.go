@@ -184,7 +184,6 @@ func (w *keyScan) object() {
 			w.unsure = true
 		}
 	}
-	defer func() { w.typ = t }()
 	var seen map[string]int // past keyScanLinear keys
 	for w.i < len(w.body) {
 		w.space()
@@ -195,6 +194,7 @@ func (w *keyScan) object() {
 		case '}':
 			w.i++
 			w.keys = w.keys[:base]
+			w.typ = t
 			return
 		case ',':
 			w.i++
@@ -251,6 +251,7 @@ func (w *keyScan) object() {
 		w.path = w.path[:len(w.path)-1]
 	}
 	w.keys = w.keys[:base]
+	w.typ = t
 }
 
 func (w *keyScan) array() {
@@ -264,15 +265,15 @@ func (w *keyScan) array() {
 			w.unsure = true
 		}
 	}
-	defer func() { w.typ = t }()
 	for index := 0; w.i < len(w.body); {
 		w.space()
 		if w.i >= len(w.body) {
-			return
+			break
 		}
 		switch w.body[w.i] {
 		case ']':
 			w.i++
+			w.typ = t
 			return
 		case ',':
 			w.i++
@@ -284,6 +285,7 @@ func (w *keyScan) array() {
 		w.path = w.path[:len(w.path)-1]
 		index++
 	}
+	w.typ = t
 }
 
 // str moves past the string that starts at w.i.
