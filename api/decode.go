@@ -24,8 +24,14 @@ import (
 // data (saying where), and EINVALID with field pointers for unknown fields
 // (rule "unknown_field") and values of the wrong JSON type (rule "type").
 func decodeJSON(c *gin.Context, dst any) error {
-	_, err := decodeJSONDoc(c, dst)
-	return err
+	if err := requireJSON(c.GetHeader("Content-Type")); err != nil {
+		return err
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
 }
 
 // decodeJSONDoc is decodeJSON that also returns the body as decoded into
@@ -96,6 +102,9 @@ func requireJSON(contentType string) error {
 // (rules "unknown_field", "type", "format", "duplicate_key", and "text"
 // for a string that is not valid UTF-8).
 func decodeStrict(body []byte, dst any) error {
+	if decodeFast(body, dst) {
+		return nil
+	}
 	_, err := decodeStrictDoc(body, dst)
 	return err
 }
@@ -296,21 +305,27 @@ func checkNumber(p *models.Problems, at string, v any) {
 func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if name == key {
+		if name, ok := fieldName(f); ok && name == key {
 			return f, true
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// fieldName is the member name of field f: its json tag's name, else its
+// Go name; false for an unexported or "-" field.
+func fieldName(f reflect.StructField) (string, bool) {
+	if !f.IsExported() {
+		return "", false
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "-" {
+		return "", false
+	}
+	if name == "" {
+		name = f.Name
+	}
+	return name, true
 }
 
 // escapePointer escapes a JSON pointer reference token (RFC 6901).

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -108,6 +109,13 @@ type keyScan struct {
 	// says a string holding it was reported.
 	bad   int64
 	found bool
+	// typ is the Go type the value being read decodes into, for
+	// decodeFast's check of member names (see checkedType); nil when the
+	// names are not checked, as for duplicateKeys. unsure is set when a
+	// name is not exactly a field of its struct, or a value's type is one
+	// decodeFast leaves to decodeStrictDoc.
+	typ    reflect.Type
+	unsure bool
 }
 
 // pathToken is a member key, or an array index when index >= 0.
@@ -163,6 +171,19 @@ func endsScalar(c byte) bool {
 func (w *keyScan) object() {
 	w.i++ // {
 	base := len(w.keys)
+	t := w.typ
+	var fields map[string]reflect.Type
+	var elem reflect.Type
+	if t != nil {
+		switch t.Kind() {
+		case reflect.Struct:
+			fields = structFields(t)
+		case reflect.Map:
+			elem = w.checked(t.Elem())
+		default:
+			w.unsure = true
+		}
+	}
 	var seen map[string]int // past keyScanLinear keys
 	for w.i < len(w.body) {
 		w.space()
@@ -173,6 +194,7 @@ func (w *keyScan) object() {
 		case '}':
 			w.i++
 			w.keys = w.keys[:base]
+			w.typ = t
 			return
 		case ',':
 			w.i++
@@ -215,33 +237,55 @@ func (w *keyScan) object() {
 		if w.i < len(w.body) && w.body[w.i] == ':' {
 			w.i++
 		}
+		if fields != nil {
+			ft, ok := fields[key]
+			if !ok {
+				w.unsure = true
+			}
+			w.typ = w.checked(ft)
+		} else {
+			w.typ = elem
+		}
 		w.path = append(w.path, pathToken{key: key, index: -1})
 		w.value()
 		w.path = w.path[:len(w.path)-1]
 	}
 	w.keys = w.keys[:base]
+	w.typ = t
 }
 
 func (w *keyScan) array() {
 	w.i++ // [
+	t := w.typ
+	var elem reflect.Type
+	if t != nil {
+		if k := t.Kind(); k == reflect.Slice || k == reflect.Array {
+			elem = w.checked(t.Elem())
+		} else {
+			w.unsure = true
+		}
+	}
 	for index := 0; w.i < len(w.body); {
 		w.space()
 		if w.i >= len(w.body) {
-			return
+			break
 		}
 		switch w.body[w.i] {
 		case ']':
 			w.i++
+			w.typ = t
 			return
 		case ',':
 			w.i++
 			continue
 		}
+		w.typ = elem
 		w.path = append(w.path, pathToken{index: index})
 		w.value()
 		w.path = w.path[:len(w.path)-1]
 		index++
 	}
+	w.typ = t
 }
 
 // str moves past the string that starts at w.i.

@@ -20,7 +20,7 @@ import (
 // locking read, the suppression check, the write, the outbox insert,
 // COMMIT), and each round trip is a wake-up of the server process and of
 // this one, which on a busy machine costs more than the statements
-// (issue 17).
+// (issue 17). An implicit pipeTx sends neither BEGIN nor COMMIT.
 type pipeTx struct {
 	ctx  context.Context
 	s    *Store
@@ -28,6 +28,11 @@ type pipeTx struct {
 	// begun: BEGIN was sent. commitSent: COMMIT was sent, so a lost
 	// connection leaves it unknown whether the transaction committed.
 	begun, commitSent bool
+	// implicit: no BEGIN or COMMIT is sent, so each batch is a
+	// transaction of its own (PostgreSQL commits a pipeline's statements
+	// at its Sync), for work that needs no transaction across batches.
+	// A batch sent with commit set may then have committed, as above.
+	implicit bool
 }
 
 // send sends b as one round trip, with BEGIN in front when it is the
@@ -37,13 +42,15 @@ type pipeTx struct {
 // returned, and PostgreSQL then skipped the rest of b.
 func (t *pipeTx) send(b *pgx.Batch, commit bool) error {
 	full := b
-	if !t.begun {
+	if t.implicit {
+		t.commitSent = t.commitSent || commit
+	} else if !t.begun {
 		full = &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+2)}
 		full.Queue("begin")
 		full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
 		t.begun = true
 	}
-	if commit {
+	if commit && !t.implicit {
 		full.Queue("commit")
 		t.commitSent = true
 	}
@@ -61,8 +68,12 @@ func (t *pipeTx) send(b *pgx.Batch, commit bool) error {
 	return err
 }
 
-// commit ends a transaction that wrote nothing.
+// commit ends a transaction that wrote nothing (none is open when
+// implicit).
 func (t *pipeTx) commit() error {
+	if t.implicit {
+		return nil
+	}
 	t.commitSent = true
 	_, err := t.conn.Exec(t.ctx, "commit")
 	return err

@@ -65,3 +65,86 @@ func TestSinglePutsReuseTheirPlans(t *testing.T) {
 		})
 	}
 }
+
+// A single PUT that changes its customer runs two statements and no
+// BEGIN or COMMIT: the read with the suppression check, and the write
+// with its outbox events. Every statement costs the backend a
+// bind-execute cycle and an executor start, a large share of a PUT's
+// CPU there (issue 17, session 8); it was four besides BEGIN and COMMIT
+// (the locking read, the suppression check, the write, the event). The
+// test counts the runs of the prepared statements of a pool of one
+// connection over PUTs that create, update (with an email and a phone to
+// check) and newly suppress, which writes two events.
+func TestSinglePutStatements(t *testing.T) {
+	for _, backend := range testenv.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			if backend != testenv.Postgres {
+				t.Skip("counts PostgreSQL's prepared statements")
+			}
+			s := openInternal(t, backend)
+			s.sizePool(1, 0)
+			ctx := context.Background()
+			put := func(i int, email string) {
+				t.Helper()
+				in := &models.CustomerInput{ExternalID: "stmt", Email: email, Phone: "+15550100",
+					Name: fmt.Sprintf("Name %d", i), PreferredChannel: models.ChannelEmail}
+				if _, _, err := s.PutCustomer(ctx, in); err != nil {
+					t.Fatalf("put %d: %v", i, err)
+				}
+			}
+			runs := func() (n int64) {
+				t.Helper()
+				err := s.withPgx(ctx, func(c *pgx.Conn) error {
+					return c.QueryRow(ctx, `SELECT COALESCE(sum(custom_plans + generic_plans), 0) FROM pg_prepared_statements
+						WHERE statement NOT LIKE '%pg_prepared_statements%' AND lower(statement) NOT IN ('begin', 'commit')`).Scan(&n)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			before := runs()
+			for i := range 10 {
+				put(i, "stmt@example.com") // a create, then updates
+			}
+			if got := runs() - before; got != 20 {
+				t.Errorf("10 PUTs ran %d statements besides BEGIN and COMMIT, want 20", got)
+			}
+			// Erase another customer with this address: the next PUT
+			// newly suppresses, with a customer.suppressed event.
+			put(10, "gone@example.com")
+			other := &models.CustomerInput{ExternalID: "stmt-other", Email: "taken@example.com", PreferredChannel: models.ChannelEmail}
+			if _, _, err := s.PutCustomer(ctx, other); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.EraseCustomer(ctx, "stmt-other"); err != nil {
+				t.Fatal(err)
+			}
+			before = runs()
+			put(11, "taken@example.com")
+			if got := runs() - before; got != 2 {
+				t.Errorf("a newly suppressing PUT ran %d statements besides BEGIN and COMMIT, want 2", got)
+			}
+			var types []string
+			err := s.withPgx(ctx, func(c *pgx.Conn) error {
+				rows, err := c.Query(ctx, `SELECT e.type FROM events e JOIN customers c ON c.id = e.customer_id
+					WHERE c.external_id = 'stmt' ORDER BY e.id`)
+				if err == nil {
+					types, err = pgx.CollectRows(rows, pgx.RowTo[string])
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{string(models.EventCustomerCreated)}
+			for range 11 {
+				want = append(want, string(models.EventCustomerUpdated))
+			}
+			want = append(want, string(models.EventCustomerSuppressed))
+			if strings.Join(types, " ") != strings.Join(want, " ") {
+				t.Errorf("events %v, want %v", types, want)
+			}
+		})
+	}
+}

@@ -14,13 +14,17 @@ import (
 // than gorm: building and scanning through gorm's reflection was a large
 // share of a GET's CPU, and a PUT through gorm cost six round trips
 // where a pipelined transaction (pipeTx) costs two (issue 17). SQLite
-// keeps the gorm path; both share decidePut, so they decide alike.
+// keeps the gorm path; both share decidePut, so they decide alike. The
+// single PUT is in customer_put_postgres.go.
 
 // customerSelectPg reads every column of customerRow in scanCustomerPg's
 // order. JSON columns are read as text, as gorm reads them.
-const customerSelectPg = `SELECT id, external_id, email, phone, name, locale, timezone, preferred_channel,
+const (
+	customerColumnsPg = `id, external_id, email, phone, name, locale, timezone, preferred_channel,
  preferred_windows::text, cadence::text, attributes::text, preference_version, suppressed, consent_seq,
- token_epoch, erased_at, created_at, updated_at FROM customers`
+ token_epoch, erased_at, created_at, updated_at`
+	customerSelectPg = `SELECT ` + customerColumnsPg + ` FROM customers`
+)
 
 // Erased customers have a NULL external id, so they never match.
 const (
@@ -29,7 +33,6 @@ const (
 	// Concurrent batches lock their rows in id order, so they queue
 	// instead of deadlocking.
 	customersForUpdatePg = customerSelectPg + ` WHERE external_id = ANY($1) ORDER BY id FOR UPDATE`
-	suppressedAnyPg      = `SELECT EXISTS (SELECT 1 FROM suppressions WHERE fingerprint = ANY($1))`
 	suppressedWhichPg    = `SELECT fingerprint FROM suppressions WHERE fingerprint = ANY($1)`
 )
 
@@ -39,13 +42,6 @@ const insertCustomerPg = `INSERT INTO customers (external_id, email, phone, name
  preferred_windows, cadence, attributes, preference_version, suppressed, created_at, updated_at)
  VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8::text AS jsonb), CAST($9::text AS jsonb), CAST($10::text AS jsonb),
  $11, $12, $13, $14) RETURNING id`
-
-// updateCustomerPg replaces the customerWritable columns of one customer;
-// consent_seq belongs to the consent ledger, so writing back the value
-// read could undo a concurrent SetConsent.
-const updateCustomerPg = `UPDATE customers SET external_id = $2, email = $3, phone = $4, name = $5, locale = $6,
- timezone = $7, preferred_channel = $8, preferred_windows = CAST($9::text AS jsonb), cadence = CAST($10::text AS jsonb),
- attributes = CAST($11::text AS jsonb), preference_version = $12, suppressed = $13, updated_at = $14 WHERE id = $1`
 
 // insertCustomersPg creates the new customers of a batch, in item order
 // (so their ids follow it, as one by one).
@@ -81,17 +77,6 @@ const insertCustomerEventsPg = `INSERT INTO events (type, customer_id, data, cre
  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS v(t, c, x, d, at, n)
  ORDER BY v.n`
 
-// insertCustomerEventPg writes one outbox event of a single PUT, named
-// like insertCustomerEventsPg's rows: by id, or by external id when the
-// customer is created in the same pipeline. Its parameters are scalars
-// on purpose: with the batch's arrays, PostgreSQL's estimate for a
-// one-element unnest beat the generic plan's every time, so the
-// prepared statement was planned anew on every PUT (custom_plans in
-// pg_prepared_statements; planning was 9-13 % of a PUT's backend CPU in
-// perf, issue 17). Scalars get the generic plan from the sixth run on.
-const insertCustomerEventPg = `INSERT INTO events (type, customer_id, data, created_at)
- VALUES ($1, COALESCE($2, (SELECT c.id FROM customers c WHERE c.external_id = $3)), CAST($4::text AS jsonb), $5)`
-
 // scanCustomerPg scans a row of customerSelectPg.
 func scanCustomerPg(row pgx.Row, r *customerRow) error {
 	return row.Scan(&r.ID, &r.ExternalID, &r.Email, &r.Phone, &r.Name, &r.Locale, &r.Timezone, &r.PreferredChannel,
@@ -115,69 +100,6 @@ func (s *Store) customerPostgres(ctx context.Context, externalID string) (*model
 		return nil, mapError(err, "Customer")
 	}
 	return row.model()
-}
-
-// putCustomerPostgres is putCustomer on PostgreSQL: the locking read and
-// the suppression check in one round trip, decidePut, then the write, its
-// outbox events and COMMIT in another.
-func (s *Store) putCustomerPostgres(ctx context.Context, norm *models.CustomerInput) (out *models.Customer, created, changed bool, err error) {
-	fps := keysOf(s.fingerprints(norm.Email, norm.Phone))
-	err = s.pipelined(ctx, true, func(t *pipeTx) error {
-		var stored customerRow
-		found, hit := false, false
-		b := &pgx.Batch{}
-		// The lock makes concurrent PUTs of one customer queue, so no
-		// preference version bump is lost.
-		b.Queue(customerForUpdatePg, norm.ExternalID).QueryRow(func(row pgx.Row) error {
-			err := scanCustomerPg(row, &stored)
-			found = err == nil
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return err
-		})
-		if len(fps) > 0 {
-			b.Queue(suppressedAnyPg, fps).QueryRow(func(row pgx.Row) error { return row.Scan(&hit) })
-		}
-		if err := t.send(b, false); err != nil {
-			return err
-		}
-		var prev *customerRow
-		if found {
-			prev = &stored
-		}
-		ch, err := decidePut(prev, norm, hit, s.now())
-		if err != nil {
-			return err
-		}
-		created, changed = ch.created, ch.changed
-		if !ch.changed {
-			if out, err = prev.model(); err != nil {
-				return err
-			}
-			return t.commit()
-		}
-		b = &pgx.Batch{}
-		r := ch.row
-		if ch.created {
-			b.Queue(insertCustomerPg, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
-				r.PreferredWindows, r.Cadence, r.Attributes, r.PreferenceVersion, r.Suppressed, r.CreatedAt, r.UpdatedAt,
-			).QueryRow(func(row pgx.Row) error { return row.Scan(&r.ID) })
-		} else {
-			b.Queue(updateCustomerPg, r.ID, r.ExternalID, r.Email, r.Phone, r.Name, r.Locale, r.Timezone, r.PreferredChannel,
-				r.PreferredWindows, r.Cadence, r.Attributes, r.PreferenceVersion, r.Suppressed, r.UpdatedAt)
-		}
-		queueCustomerEvent(b, &ch)
-		if err := t.send(b, true); err != nil {
-			return err
-		}
-		out, err = r.model()
-		return err
-	})
-	if err != nil {
-		return nil, false, false, mapError(err, "Customer")
-	}
-	return out, created, changed, nil
 }
 
 // putCustomersPostgres is putCustomersTx on PostgreSQL, in t: the
@@ -250,19 +172,6 @@ func customerArrays(rows []*customerRow) []any {
 		created[i], updated[i] = r.CreatedAt, r.UpdatedAt
 	}
 	return []any{ext, email, phone, name, locale, tz, channel, windows, cadence, attrs, version, supp, created, updated}
-}
-
-// queueCustomerEvent queues the outbox events of one change, in order,
-// one insertCustomerEventPg each (a created customer is named by
-// external id, as in queueCustomerEvents).
-func queueCustomerEvent(b *pgx.Batch, ch *customerChange) {
-	var id *int64
-	if !ch.created {
-		id = &ch.row.ID
-	}
-	for _, e := range ch.events(nil) {
-		b.Queue(insertCustomerEventPg, e.Type, id, *ch.row.ExternalID, e.Data, e.CreatedAt)
-	}
 }
 
 // queueCustomerEvents queues the outbox events of changes, in order, as
