@@ -105,26 +105,39 @@ func (fs *factsScanner) cadence(raw []byte) (*models.Cadence, error) {
 	return &c, nil
 }
 
-// read runs query and appends its rows to page.
+// read runs query and appends all its rows to page (explain: one
+// customer's).
 func (fs *factsScanner) read(ctx context.Context, conn *pgx.Conn, query string, args []any, page *factsPage) error {
 	rows, err := conn.Query(ctx, query, args...)
 	if err != nil {
 		return mapError(err, "Campaign audience")
 	}
 	defer rows.Close()
+	_, err = fs.fill(rows, page, -1)
+	return err
+}
+
+// fill appends rows to page until it holds limit customers (every row
+// when limit < 0) and reports whether rows may hold more: a plan reads
+// its one statement a page at a time.
+func (fs *factsScanner) fill(rows pgx.Rows, page *factsPage, limit int) (more bool, err error) {
 	fs.row.counted.page = page
-	for rows.Next() {
+	for more = true; limit < 0 || len(page.facts) < limit; {
+		if !rows.Next() {
+			more = false
+			break
+		}
 		// A NULL array may not reach SetDimensions: start from here.
 		fs.row.counted.start = len(page.times)
 		if err := rows.Scan(fs.dest...); err != nil {
-			return mapError(err, "Campaign audience")
+			return false, mapError(err, "Campaign audience")
 		}
 		if err := fs.add(page); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return mapError(err, "Campaign audience")
+		return false, mapError(err, "Campaign audience")
 	}
 	for i := range page.times {
 		page.times[i] = page.times[i].UTC()
@@ -136,7 +149,7 @@ func (fs *factsScanner) read(ctx context.Context, conn *pgx.Conn, query string, 
 	for i := range page.facts {
 		page.facts[i].Customer = &page.customers[i]
 	}
-	return nil
+	return more, nil
 }
 
 // add appends the scanned row to page.

@@ -101,7 +101,7 @@ func (s *Store) PlanPageStatement(ctx context.Context, id int64, planner models.
 	if err != nil {
 		return "", nil, err
 	}
-	inner, args := s.pgAudiencePage(p, 0)
+	inner, args := s.pgAudience(p)
 	q, args := pgFactsQuery(p, inner, args)
 	return q, args, nil
 }
