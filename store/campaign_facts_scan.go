@@ -37,8 +37,11 @@ type factsScanner struct {
 	dec    *memberDecoder
 	mac    *models.ConsentMACChecker
 	intern map[string]string
-	// cadences shares one decoded cadence per distinct text.
+	// cadences shares one decoded cadence per distinct text, windows one
+	// decoded list (memberDecoder's lookup allocates a slice header per
+	// call, a million times in a large plan).
 	cadences map[string]*models.Cadence
+	windows  map[string][]models.Window
 	// row is one row's scan targets, dest their pointers (built once).
 	row  factsRow
 	dest []any
@@ -62,7 +65,8 @@ type factsRow struct {
 
 func (s *Store) newFactsScanner(topic string) *factsScanner {
 	fs := &factsScanner{topic: topic, dec: newMemberDecoder(), mac: models.NewConsentMACChecker(s.keys.Ledger()),
-		intern: map[string]string{}, cadences: map[string]*models.Cadence{}}
+		intern: map[string]string{}, cadences: map[string]*models.Cadence{},
+		windows: map[string][]models.Window{}}
 	fs.dec.shared = true
 	r := &fs.row
 	fs.dest = []any{&r.id, &r.external, &r.email, &r.phone, &r.locale, &r.zone, &r.channel, &r.windows, &r.cadence,
@@ -103,6 +107,22 @@ func (fs *factsScanner) cadence(raw []byte) (*models.Cadence, error) {
 		fs.cadences[string(raw)] = &c
 	}
 	return &c, nil
+}
+
+// windowsOf returns the decoded windows of raw, shared by every customer
+// with the same text (planning never modifies a customer).
+func (fs *factsScanner) windowsOf(raw []byte) ([]models.Window, error) {
+	if w, ok := fs.windows[string(raw)]; ok {
+		return w, nil
+	}
+	w, err := fs.dec.decodeWindows(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(fs.windows) < maxInterned {
+		fs.windows[string(raw)] = w
+	}
+	return w, nil
 }
 
 // read runs query and appends all its rows to page (explain: one
@@ -167,7 +187,7 @@ func (fs *factsScanner) add(page *factsPage) error {
 		c.ErasedAt = &t
 	}
 	var err error
-	if c.PreferredWindows, err = fs.dec.decodeWindows(r.windows); err != nil {
+	if c.PreferredWindows, err = fs.windowsOf(r.windows); err != nil {
 		return fmt.Errorf("store: customer %d: preferred_windows: %w", r.id, err)
 	}
 	if r.cadence != nil {
