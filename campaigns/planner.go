@@ -65,6 +65,9 @@ type Plan struct {
 	// movedThenCapped counts sends capacity moved that cadence then
 	// refused: moved_by_capacity counts planned sends only.
 	movedThenCapped int
+	// decided is the explanation Decide reuses customer after customer
+	// (eligibility.Evaluator.DecideInto).
+	decided eligibility.Explanation
 }
 
 // RateLimited implements models.CampaignPlan.
@@ -89,8 +92,8 @@ func (p *Plan) facts(f *models.PlanFacts) eligibility.CustomerFacts {
 // correction's own dedup, then the channel's send rate, and cadence again
 // where the rate moved the send.
 func (p *Plan) Decide(ctx context.Context, f *models.PlanFacts) (models.PlanDecision, error) {
-	x, err := p.eval.Decide(ctx, p.facts(f))
-	if err != nil {
+	x := &p.decided
+	if err := p.eval.DecideInto(ctx, p.facts(f), x); err != nil {
 		return models.PlanDecision{}, err
 	}
 	d := models.PlanDecision{Reason: x.Reason, Channel: x.Channel, Locale: x.Locale}
@@ -111,7 +114,7 @@ func (p *Plan) Decide(ctx context.Context, f *models.PlanFacts) (models.PlanDeci
 		// The rolling period around the new time may hold a message the
 		// old one did not. The minute capacity reserved stays taken,
 		// which only leaves it emptier than allowed.
-		_, ok, err := eligibility.CheckCadence(ctx, &p.counted, f.Customer.ID, slot.At, f.Customer.Cadence, p.settings.GlobalCap)
+		ok, err := eligibility.CadenceAllows(ctx, &p.counted, f.Customer.ID, slot.At, f.Customer.Cadence, p.settings.GlobalCap)
 		if err != nil {
 			return models.PlanDecision{}, err
 		}

@@ -37,8 +37,11 @@ type factsScanner struct {
 	dec    *memberDecoder
 	mac    *models.ConsentMACChecker
 	intern map[string]string
-	// cadences shares one decoded cadence per distinct text.
+	// cadences shares one decoded cadence per distinct text, windows one
+	// decoded list (memberDecoder's lookup allocates a slice header per
+	// call, a million times in a large plan).
 	cadences map[string]*models.Cadence
+	windows  map[string][]models.Window
 	// row is one row's scan targets, dest their pointers (built once).
 	row  factsRow
 	dest []any
@@ -62,7 +65,8 @@ type factsRow struct {
 
 func (s *Store) newFactsScanner(topic string) *factsScanner {
 	fs := &factsScanner{topic: topic, dec: newMemberDecoder(), mac: models.NewConsentMACChecker(s.keys.Ledger()),
-		intern: map[string]string{}, cadences: map[string]*models.Cadence{}}
+		intern: map[string]string{}, cadences: map[string]*models.Cadence{},
+		windows: map[string][]models.Window{}}
 	fs.dec.shared = true
 	r := &fs.row
 	fs.dest = []any{&r.id, &r.external, &r.email, &r.phone, &r.locale, &r.zone, &r.channel, &r.windows, &r.cadence,
@@ -105,26 +109,55 @@ func (fs *factsScanner) cadence(raw []byte) (*models.Cadence, error) {
 	return &c, nil
 }
 
-// read runs query and appends its rows to page.
+// windowsOf returns the decoded windows of raw, shared by every customer
+// with the same text (planning never modifies a customer).
+func (fs *factsScanner) windowsOf(raw []byte) ([]models.Window, error) {
+	if w, ok := fs.windows[string(raw)]; ok {
+		return w, nil
+	}
+	w, err := fs.dec.decodeWindows(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(fs.windows) < maxInterned {
+		fs.windows[string(raw)] = w
+	}
+	return w, nil
+}
+
+// read runs query and appends all its rows to page (explain: one
+// customer's).
 func (fs *factsScanner) read(ctx context.Context, conn *pgx.Conn, query string, args []any, page *factsPage) error {
 	rows, err := conn.Query(ctx, query, args...)
 	if err != nil {
 		return mapError(err, "Campaign audience")
 	}
 	defer rows.Close()
+	_, err = fs.fill(rows, page, -1)
+	return err
+}
+
+// fill appends rows to page until it holds limit customers (every row
+// when limit < 0) and reports whether rows may hold more: a plan reads
+// its one statement a page at a time.
+func (fs *factsScanner) fill(rows pgx.Rows, page *factsPage, limit int) (more bool, err error) {
 	fs.row.counted.page = page
-	for rows.Next() {
+	for more = true; limit < 0 || len(page.facts) < limit; {
+		if !rows.Next() {
+			more = false
+			break
+		}
 		// A NULL array may not reach SetDimensions: start from here.
 		fs.row.counted.start = len(page.times)
 		if err := rows.Scan(fs.dest...); err != nil {
-			return mapError(err, "Campaign audience")
+			return false, mapError(err, "Campaign audience")
 		}
 		if err := fs.add(page); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return mapError(err, "Campaign audience")
+		return false, mapError(err, "Campaign audience")
 	}
 	for i := range page.times {
 		page.times[i] = page.times[i].UTC()
@@ -136,7 +169,7 @@ func (fs *factsScanner) read(ctx context.Context, conn *pgx.Conn, query string, 
 	for i := range page.facts {
 		page.facts[i].Customer = &page.customers[i]
 	}
-	return nil
+	return more, nil
 }
 
 // add appends the scanned row to page.
@@ -154,7 +187,7 @@ func (fs *factsScanner) add(page *factsPage) error {
 		c.ErasedAt = &t
 	}
 	var err error
-	if c.PreferredWindows, err = fs.dec.decodeWindows(r.windows); err != nil {
+	if c.PreferredWindows, err = fs.windowsOf(r.windows); err != nil {
 		return fmt.Errorf("store: customer %d: preferred_windows: %w", r.id, err)
 	}
 	if r.cadence != nil {

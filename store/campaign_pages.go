@@ -60,19 +60,30 @@ func (s *Store) pgPages(ctx context.Context, r planReads, p *plan) *pipedPages {
 	return pp
 }
 
-// read fills free pages until the audience ends. The statement is built
-// once; only the id it continues after changes from page to page.
+// read runs the audience's one statement and cuts its rows into pages
+// as free pages come back, until the rows end. PostgreSQL streams the
+// rows and waits while the socket is full, so memory stays bounded by
+// pipeDepth pages; the statement is planned once and each table read in
+// one pass (pgFactsQuery), where a statement per page paid a B-tree
+// descent per customer for its consent and a plan per page. It also
+// reads the audience in one snapshot.
 func (pp *pipedPages) read(ctx context.Context, s *Store, conn *pgx.Conn, p *plan) error {
-	// The page statement is a few thousand index lookups; its estimated
-	// cost can pass jit_above_cost, and compiling it would cost more than
-	// running it, page after page. Every pg of planReads runs fn inside a
-	// transaction, so this ends with it.
+	// The statement's estimated cost passes jit_above_cost on a large
+	// audience; its per-row work is a few expressions, and compiling them
+	// (per plan, for every preview) is not worth it. Every pg of
+	// planReads runs fn inside a transaction, so this ends with it.
 	if _, err := conn.Exec(ctx, "SET LOCAL jit = off"); err != nil {
 		return mapError(err, "Campaign audience")
 	}
-	inner, args := s.pgAudiencePage(p, 0)
-	afterArg := len(args) - 2 // pgAudiencePage binds after, then the page size
+	inner, args := s.pgAudience(p)
 	query, args := pgFactsQuery(p, inner, args)
+	rows, err := conn.Query(ctx, query, args...)
+	if err != nil {
+		return mapError(err, "Campaign audience")
+	}
+	// On an early stop the context is cancelled first (stop), so closing
+	// does not read the rest of the audience.
+	defer rows.Close()
 	fs := s.newFactsScanner(p.version.Topic)
 	for {
 		var page *factsPage
@@ -82,20 +93,19 @@ func (pp *pipedPages) read(ctx context.Context, s *Store, conn *pgx.Conn, p *pla
 			return ctx.Err()
 		}
 		page.reset()
-		if err := fs.read(ctx, conn, query, args, page); err != nil {
+		more, err := fs.fill(rows, page, planBatch)
+		if err != nil {
 			return err
 		}
-		n := len(page.facts)
-		if n == 0 {
+		if len(page.facts) == 0 {
 			return nil
 		}
-		args[afterArg] = page.customers[n-1].ID
 		select {
 		case pp.out <- page:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if n < planBatch {
+		if !more {
 			return nil
 		}
 	}

@@ -72,7 +72,7 @@ func pagedFixture(t *testing.T, backend string) (*campaignFixture, *models.Campa
 }
 
 // TestPipelinedPagesDecideAsTheSerialPath holds PostgreSQL's planning
-// (one pgx statement per page with every fact, read ahead while the
+// (one pgx statement with every fact, cut into pages read ahead while the
 // previous page is decided, buffers reused) to the decisions of the
 // serial path, which reads each fact with its own gorm query: every
 // customer of three pages, customer by customer. On SQLite both are the
@@ -109,12 +109,14 @@ func TestPipelinedPagesDecideAsTheSerialPath(t *testing.T) {
 	})
 }
 
-// TestEveryPlanningFactIsLookedUpByIndex: on PostgreSQL a page's facts
-// (consent, dedup, cadence) are read per customer through an index,
-// never by a scan or hash of the consents or deliveries table, so a
-// page costs the same at every table size (issue 17: the IN-list queries
-// scanned the whole consents table per page at 100k-500k customers).
-func TestEveryPlanningFactIsLookedUpByIndex(t *testing.T) {
+// TestTheDeliveriesFactsAreLookedUpByIndex: on PostgreSQL a plan reads
+// its audience with one statement (pgFactsQuery), whose dedup and cadence
+// facts are read per customer through a deliveries index, never by a
+// scan, hash or merge of the deliveries table, which may be far larger
+// than the audience. The consent may be joined (the statement reads the
+// consents once per plan: issue 17's IN-list queries scanned the whole
+// table once per page of 5,000 customers, which is what grew with size).
+func TestTheDeliveriesFactsAreLookedUpByIndex(t *testing.T) {
 	if !contains(testenv.Backends(), testenv.Postgres) {
 		t.Skip("a query plan question of PostgreSQL (" + testenv.EnvDatabaseURL + ")")
 	}
@@ -144,21 +146,27 @@ func TestEveryPlanningFactIsLookedUpByIndex(t *testing.T) {
 		seen := map[string]bool{}
 		plans[0].Plan.walk(func(n *planNode) {
 			switch n.Relation {
-			case "consents", "deliveries":
+			case "consents":
+				seen[n.Relation] = true
+			case "deliveries":
 				seen[n.Relation] = true
 				if !strings.Contains(n.Type, "Index") && n.Type != "Bitmap Heap Scan" {
 					bad = append(bad, n.Type+" on "+n.Relation)
 				}
 			}
-			if n.Type == "Hash Join" || n.Type == "Merge Join" {
-				bad = append(bad, n.Type)
+			if n.Type == "Hash Join" || n.Type == "Merge Join" || n.Type == "Nested Loop" {
+				for i := range n.Plans {
+					if c := &n.Plans[i]; c.Parent != "SubPlan" && c.Parent != "InitPlan" && c.reads("deliveries") {
+						bad = append(bad, n.Type+" over deliveries")
+					}
+				}
 			}
 		})
 		if len(bad) > 0 {
-			t.Errorf("the page statement reads facts by %v, want index lookups per customer:\n%s", bad, raw)
+			t.Errorf("the plan statement reads deliveries by %v, want index lookups per customer:\n%s", bad, raw)
 		}
 		if !seen["consents"] || !seen["deliveries"] {
-			t.Errorf("the page statement reads consents %t, deliveries %t; want both (the fixture has earlier deliveries)",
+			t.Errorf("the plan statement reads consents %t, deliveries %t; want both (the fixture has earlier deliveries)",
 				seen["consents"], seen["deliveries"])
 		}
 	})
@@ -168,7 +176,15 @@ func TestEveryPlanningFactIsLookedUpByIndex(t *testing.T) {
 type planNode struct {
 	Type     string     `json:"Node Type"`
 	Relation string     `json:"Relation Name"`
+	Parent   string     `json:"Parent Relationship"`
 	Plans    []planNode `json:"Plans"`
+}
+
+// reads reports whether n or a node below it scans relation.
+func (n *planNode) reads(relation string) bool {
+	found := false
+	n.walk(func(m *planNode) { found = found || m.Relation == relation })
+	return found
 }
 
 func (n *planNode) walk(fn func(*planNode)) {

@@ -82,7 +82,7 @@ func (k decisionSink) exclude(_ context.Context, e exclusionRow) error {
 
 func (k decisionSink) finish(context.Context) error { return nil }
 
-// PlanPageStatement returns the statement that reads the first page of
+// PlanPageStatement returns the one statement that reads
 // campaign id's audience with its facts on PostgreSQL, with its arguments,
 // as a launch would send it now (after the same probes).
 func (s *Store) PlanPageStatement(ctx context.Context, id int64, planner models.Planner) (string, []any, error) {
@@ -101,7 +101,7 @@ func (s *Store) PlanPageStatement(ctx context.Context, id int64, planner models.
 	if err != nil {
 		return "", nil, err
 	}
-	inner, args := s.pgAudiencePage(p, 0)
+	inner, args := s.pgAudience(p)
 	q, args := pgFactsQuery(p, inner, args)
 	return q, args, nil
 }

@@ -2,6 +2,8 @@ package eligibility
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/candor/candor/models"
@@ -53,25 +55,69 @@ type CadenceCheck struct {
 // differ. ok is false if either is reached; checks lists each limit that
 // applies, customer first.
 func CheckCadence(ctx context.Context, counter CadenceCounter, customerID int64, t time.Time, own, global *models.Cadence) (checks []CadenceCheck, ok bool, err error) {
-	ok = true
-	for _, c := range []struct {
-		source string
-		cad    *models.Cadence
-	}{{"customer", own}, {"global", global}} {
-		if c.cad == nil {
-			continue
-		}
-		period := c.cad.Period()
-		n := 0
-		if counter != nil {
-			n, err = counter.CountDeliveries(ctx, customerID, t.Add(-period), t.Add(period))
-			if err != nil {
-				return nil, false, err
-			}
-		}
-		check := CadenceCheck{Source: c.source, Max: c.cad.Max, Per: c.cad.Per, Count: n, OK: n < c.cad.Max}
-		ok = ok && check.OK
-		checks = append(checks, check)
+	ok, err = checkCadence(ctx, counter, customerID, t, own, global, &checks)
+	if err != nil {
+		return nil, false, err
 	}
 	return checks, ok, nil
+}
+
+// CadenceAllows is CheckCadence's ok alone, for bulk planning: the same
+// counts and limits, without building the checks an explanation shows.
+func CadenceAllows(ctx context.Context, counter CadenceCounter, customerID int64, t time.Time, own, global *models.Cadence) (bool, error) {
+	return checkCadence(ctx, counter, customerID, t, own, global, nil)
+}
+
+// checkCadence is CheckCadence, appending the checks to *checks when
+// checks is not nil.
+func checkCadence(ctx context.Context, counter CadenceCounter, customerID int64, t time.Time, own, global *models.Cadence, checks *[]CadenceCheck) (bool, error) {
+	ok := true
+	for i, cad := range [2]*models.Cadence{own, global} {
+		if cad == nil {
+			continue
+		}
+		period := periodOf(cad.Per)
+		n := 0
+		if counter != nil {
+			var err error
+			n, err = counter.CountDeliveries(ctx, customerID, t.Add(-period), t.Add(period))
+			if err != nil {
+				return false, err
+			}
+		}
+		ok = ok && n < cad.Max
+		if checks != nil {
+			source := "customer"
+			if i == 1 {
+				source = "global"
+			}
+			*checks = append(*checks, CadenceCheck{Source: source, Max: cad.Max, Per: cad.Per, Count: n, OK: n < cad.Max})
+		}
+	}
+	return ok, nil
+}
+
+// periods caches models.Cadence.Period by text: a launch asks for the
+// same few periods once per customer, and parsing one takes a regular
+// expression match. maxPeriods bounds it; rarer texts are parsed each
+// time.
+var (
+	periods    sync.Map // string -> time.Duration
+	periodsLen atomic.Int32
+)
+
+const maxPeriods = 256
+
+// periodOf returns models.Cadence{Per: per}.Period().
+func periodOf(per string) time.Duration {
+	if d, ok := periods.Load(per); ok {
+		return d.(time.Duration)
+	}
+	d := models.Cadence{Per: per}.Period()
+	if periodsLen.Load() < maxPeriods {
+		if _, loaded := periods.LoadOrStore(per, d); !loaded {
+			periodsLen.Add(1)
+		}
+	}
+	return d
 }

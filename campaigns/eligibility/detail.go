@@ -8,14 +8,28 @@ import (
 	"github.com/candor/candor/models"
 )
 
-// variantFor returns the first locale of chain that locales holds
-// (case-insensitively), as spelled in locales.
-func variantFor(locales []string, chain []string) (string, bool) {
-	for _, want := range chain {
+// variantForLocale returns the first locale of content.LocaleChain(locale,
+// defaultLocale) that locales holds (case-insensitively), as spelled in
+// locales, without building the chain: the locale, each shorter prefix of
+// it, then the default. LocaleChain leaves the default out when
+// the chain already holds it, which changes nothing here: that locale was
+// tried already and matched nothing, so it matches nothing again.
+func variantForLocale(locales []string, locale, defaultLocale string) (string, bool) {
+	for l := locale; l != ""; {
 		for _, have := range locales {
-			if strings.EqualFold(have, want) {
+			if strings.EqualFold(have, l) {
 				return have, true
 			}
+		}
+		i := strings.LastIndexByte(l, '-')
+		if i < 0 {
+			break
+		}
+		l = l[:i]
+	}
+	for _, have := range locales {
+		if strings.EqualFold(have, defaultLocale) {
+			return have, true
 		}
 	}
 	return "", false
