@@ -133,22 +133,6 @@ func (s *Store) claimOne(ctx context.Context, tx *gorm.DB, c *claimFacts, plans 
 	}
 }
 
-// markClaimed sets d as a claim at now stores it (sending under a lease
-// held by worker until until, one more attempt, the snapshot of decision
-// x with fingerprint fp and window) and brings m, d's model before the
-// claim, up to it: m is then what d.model() gives, without a second model
-// built per claimed delivery.
-func (d *deliveryRow) markClaimed(m *models.Delivery, now, until time.Time, worker, fp string, window int, x models.SendDecision) {
-	d.Status, d.Reason, d.UpdatedAt, d.LeaseUntil = string(models.DeliverySending), "", now, &until
-	d.LeaseOwner, d.Attempts, d.SentAt = worker, d.Attempts+1, &now
-	d.AddressFingerprint, d.SendTimezone, d.SendWindow, d.SendLocal = fp, x.Timezone, &window, x.Local
-	d.PreferenceVersion = x.PreferenceVersion
-	m.Status, m.Reason, m.UpdatedAt = models.DeliveryStatus(d.Status), models.Reason(d.Reason), d.UpdatedAt.UTC()
-	m.Attempts, m.SentAt, m.PreferenceVersion = d.Attempts, utcPtr(d.SentAt), d.PreferenceVersion
-	m.Snapshot = &models.SendSnapshot{AddressFingerprint: d.AddressFingerprint, Timezone: d.SendTimezone, Window: d.SendWindow,
-		Local: d.SendLocal}
-}
-
 // addressKind names the address a fingerprint is taken of: the channel's
 // address field ("email", "phone", "external_id").
 func addressKind(ch models.Channel) string {
