@@ -37,9 +37,21 @@ func rawPgx(conn *sql.Conn, fn func(*pgx.Conn) error) error {
 }
 
 // withPgxReadTx is withPgx inside a read-only transaction, for reads
-// that set their own SET LOCAL options (planning's pages).
+// that set their own SET LOCAL options: planning's audience, read by a
+// launch (and a preview with no limit of its own) as one statement that
+// streams its rows as fast as the plan takes them. That statement lasts
+// as long as the whole plan, so the pool's statement_timeout
+// (CANDOR_DB_STATEMENT_TIMEOUT, which bounded each page when every page
+// was a statement) would stop a large launch part way: the transaction
+// lifts it. The plan stays bounded by its context (the request's, or a
+// preview's own limit in previewingOn, which keeps its statement_timeout).
 func (s *Store) withPgxReadTx(ctx context.Context, fn func(*pgx.Conn) error) error {
 	return s.withPgx(ctx, func(c *pgx.Conn) error {
-		return pgx.BeginTxFunc(ctx, c, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(pgx.Tx) error { return fn(c) })
+		return pgx.BeginTxFunc(ctx, c, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+				return err
+			}
+			return fn(c)
+		})
 	})
 }
