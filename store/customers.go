@@ -46,7 +46,9 @@ var customerWritable = []string{
 	"preferred_windows", "cadence", "attributes", "preference_version", "suppressed", "updated_at",
 }
 
-func (r *customerRow) model() (*models.Customer, error) {
+// columns is the customer of the row's columns that need no decoding;
+// model and the claim's decoder add the JSON ones.
+func (r *customerRow) columns() *models.Customer {
 	c := &models.Customer{
 		ID:                r.ID,
 		Email:             r.Email,
@@ -68,6 +70,11 @@ func (r *customerRow) model() (*models.Customer, error) {
 		t := r.ErasedAt.UTC()
 		c.ErasedAt = &t
 	}
+	return c
+}
+
+func (r *customerRow) model() (*models.Customer, error) {
+	c := r.columns()
 	if err := json.Unmarshal([]byte(r.PreferredWindows), &c.PreferredWindows); err != nil {
 		return nil, fmt.Errorf("store: customer %d: preferred_windows: %w", r.ID, err)
 	}

@@ -22,27 +22,7 @@ type claimCustomerDecoder struct {
 
 // customer is customerRow.model through the decoder's caches.
 func (dec *claimCustomerDecoder) customer(r *customerRow) (*models.Customer, error) {
-	c := &models.Customer{
-		ID:                r.ID,
-		Email:             r.Email,
-		Phone:             r.Phone,
-		Name:              r.Name,
-		Locale:            r.Locale,
-		Timezone:          r.Timezone,
-		PreferredChannel:  models.Channel(r.PreferredChannel),
-		PreferenceVersion: r.PreferenceVersion,
-		Suppressed:        r.Suppressed,
-		TokenEpoch:        uint32(r.TokenEpoch),
-		CreatedAt:         r.CreatedAt.UTC(),
-		UpdatedAt:         r.UpdatedAt.UTC(),
-	}
-	if r.ExternalID != nil {
-		c.ExternalID = *r.ExternalID
-	}
-	if r.ErasedAt != nil {
-		t := r.ErasedAt.UTC()
-		c.ErasedAt = &t
-	}
+	c := r.columns()
 	windows, ok := dec.windows[r.PreferredWindows]
 	if !ok {
 		if err := json.Unmarshal([]byte(r.PreferredWindows), &windows); err != nil {
