@@ -88,9 +88,6 @@ func (k *Keys) CustomerToken(p Purpose, customerID int64, epoch uint32) string {
 	binary.BigEndian.PutUint64(buf[2:], uint64(customerID))
 	binary.BigEndian.PutUint32(buf[10:], epoch)
 	binary.BigEndian.PutUint32(buf[14:], uint32(k.now().Unix()/int64(day/time.Second)))
-	if k.tokenMACs == nil { // a Keys not made by New
-		return base64.RawURLEncoding.EncodeToString(append(buf, tokenMAC(k.token[0], buf)...))
-	}
 	// Every message sent carries two tokens: a pooled MAC keyed once
 	// instead of a new HMAC keyed for each.
 	mac := k.tokenMACs.Get().(hash.Hash)
