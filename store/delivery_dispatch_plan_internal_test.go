@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/candor/candor/internal/testenv"
 )
 
@@ -29,27 +31,7 @@ func TestDispatchPageStartsAtItsPosition(t *testing.T) {
 		db := s.db.WithContext(context.Background())
 		now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 		at := now.Add(time.Minute)
-		for _, q := range []struct {
-			sql  string
-			args []any
-		}{
-			{"INSERT INTO api_keys (name, role, prefix, hash, created_at) VALUES ('plan', 'admin', 'cnd_p', 'hash-plan', ?)", []any{now}},
-			{"INSERT INTO topics (key, name, description, created_at, updated_at) VALUES ('dispatch-plan', 'D', '', ?, ?)", []any{now, now}},
-			{`INSERT INTO content (kind, topic, state, version, approved_version, revision, body, edited_by, created_at, updated_at)
-				SELECT 'education', 'dispatch-plan', 'approved', 1, 1, 1, '{}', MIN(id), ?, ? FROM api_keys`, []any{now, now}},
-			{`INSERT INTO campaigns (name, content_id, content_version, not_before, not_after, spread, state, created_at, updated_at)
-				SELECT 'plan', MAX(id), 1, ?, ?, FALSE, 'running', ?, ? FROM content`, []any{now, now.Add(24 * time.Hour), now, now}},
-			{"INSERT INTO customers (external_id, created_at, updated_at) SELECT 'dispatch-' || g, ?, ? FROM generate_series(1, 5010) g", []any{now, now}},
-			{`INSERT INTO deliveries (campaign_id, customer_id, channel, locale, content_id, content_version, scheduled_at, status, created_at, updated_at)
-				SELECT (SELECT MAX(id) FROM campaigns), id, 'webhook', 'en', (SELECT MAX(id) FROM content), 1, ?, 'planned', ?, ?
-				FROM customers WHERE external_id LIKE 'dispatch-%' ORDER BY id`, []any{at, now, now}},
-			// What a launch of 10,000 or more does (analyzeAfterLaunch).
-			{"ANALYZE deliveries", nil},
-		} {
-			if err := db.Exec(q.sql, q.args...).Error; err != nil {
-				t.Fatalf("%s: %v", q.sql, err)
-			}
-		}
+		planFixture(t, db, "dispatch", 5010, now, at)
 		// A page of 10 from the start, nothing sent yet, and one after
 		// the first 5,000 were handed on, claimed and sent.
 		fresh := dispatchPageVisits(t, s, at, 0)
@@ -101,4 +83,32 @@ func dispatchPageVisits(t *testing.T, s *Store, at time.Time, id int64) int64 {
 		t.Fatalf("the page after delivery %d has %d rows, want 10", id, p.Rows)
 	}
 	return plans[0].Plan.Hit + plans[0].Plan.Read
+}
+
+// planFixture writes what a launch of n deliveries due at at leaves on
+// PostgreSQL, named after name (its topic, campaign and customers), and
+// analyzes deliveries as a launch of 10,000 or more does
+// (analyzeAfterLaunch): the statistics then say every delivery is planned.
+func planFixture(t *testing.T, db *gorm.DB, name string, n int, now, at time.Time) {
+	t.Helper()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"INSERT INTO api_keys (name, role, prefix, hash, created_at) VALUES (?, 'admin', ?, ?, ?)", []any{name, "cnd_" + name, "hash-" + name, now}},
+		{"INSERT INTO topics (key, name, description, created_at, updated_at) VALUES (?, 'D', '', ?, ?)", []any{name + "-plan", now, now}},
+		{`INSERT INTO content (kind, topic, state, version, approved_version, revision, body, edited_by, created_at, updated_at)
+			SELECT 'education', ?, 'approved', 1, 1, 1, '{}', MIN(id), ?, ? FROM api_keys`, []any{name + "-plan", now, now}},
+		{`INSERT INTO campaigns (name, content_id, content_version, not_before, not_after, spread, state, created_at, updated_at)
+			SELECT ?, MAX(id), 1, ?, ?, FALSE, 'running', ?, ? FROM content`, []any{name, now, now.Add(24 * time.Hour), now, now}},
+		{"INSERT INTO customers (external_id, created_at, updated_at) SELECT ? || g, ?, ? FROM generate_series(1, ?) g", []any{name + "-", now, now, n}},
+		{`INSERT INTO deliveries (campaign_id, customer_id, channel, locale, content_id, content_version, scheduled_at, status, created_at, updated_at)
+			SELECT (SELECT MAX(id) FROM campaigns), id, 'webhook', 'en', (SELECT MAX(id) FROM content), 1, ?, 'planned', ?, ?
+			FROM customers WHERE external_id LIKE ? ORDER BY id`, []any{at, now, now, name + "-%"}},
+		{"ANALYZE deliveries", nil},
+	} {
+		if err := db.Exec(q.sql, q.args...).Error; err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
 }
