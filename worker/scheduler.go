@@ -108,7 +108,7 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 		o.BatchSize = defaultBatchSize
 	}
 	if o.MaxQueuedTasks <= 0 {
-		o.MaxQueuedTasks = 400
+		o.MaxQueuedTasks = defaultMaxQueuedTasks
 	}
 	if o.StaleAfter <= 0 {
 		o.StaleAfter = 2 * time.Minute
@@ -125,8 +125,21 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 	return &Scheduler{o: o, inspector: asynq.NewInspector(o.Redis), handed: newHanded(2 * o.MaxQueuedTasks * o.BatchSize)}
 }
 
-// defaultBatchSize is how many deliveries one send task carries.
-const defaultBatchSize = 100
+// defaultBatchSize is how many deliveries one send task carries. Each
+// task costs a claim transaction of about nine statements and an outcome
+// transaction of three, whatever its size, and most of their cost is per
+// statement (planning, executor start, trigger setup, commit): at 300 the
+// send path spends about a fifth less CPU a message than at 100
+// (docs/benchmarks.md, "Session 9"; flat beyond 300). A task's round of
+// sends is still about a second at the benchmark's pace with the default
+// concurrency, so a pause takes effect within seconds.
+const defaultBatchSize = 300
+
+// defaultMaxQueuedTasks bounds the tasks waiting in the queue: with
+// defaultBatchSize, 45,000 deliveries, ample for the dispatcher's tick
+// at any pace this machine reaches, and a few MB of Redis whatever the
+// audience.
+const defaultMaxQueuedTasks = 150
 
 // leaseName is the database lease of the periodic work.
 const leaseName = "scheduler"
