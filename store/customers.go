@@ -247,6 +247,10 @@ type customerChange struct {
 	// newlySuppressed: an address matched an erased customer's
 	// fingerprint for the first time.
 	newlySuppressed bool
+	// wishesKept: an update whose channel, zone, windows and cadence
+	// equal the stored ones (models.PreferencesDiffer), so its
+	// preference version does not move either.
+	wishesKept bool
 }
 
 // decidePut decides what putting in writes over stored (nil for a new
@@ -266,6 +270,8 @@ func decidePut(stored *customerRow, in *models.CustomerInput, hit bool, now time
 		}
 		if models.PreferencesDiffer(old, in) {
 			ch.row.PreferenceVersion++
+		} else {
+			ch.wishesKept = true
 		}
 	}
 	if err := ch.row.apply(in); err != nil {

@@ -148,3 +148,61 @@ func TestSinglePutStatements(t *testing.T) {
 		})
 	}
 }
+
+// A PUT that keeps the wishes leaves them out of its UPDATE, so that the
+// triggers limited to them are skipped (migration 00026), and checks in
+// the same statement that the stored columns hold exactly what the full
+// write would have written. Here they do not: the stored windows are a
+// JSON null (which models.CustomerInput.Normalize never writes, but an
+// old row or a hand edit may hold) that decides like the empty list the
+// PUT sends. The write must then end as the full statement ends, not
+// keep the null: the list written and, as the history trigger has always
+// done for that change, the old wishes kept in preference_history.
+func TestSinglePutKeepingWishesWritesWhatTheFullWriteWrites(t *testing.T) {
+	for _, backend := range testenv.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			if backend != testenv.Postgres {
+				t.Skip("the statement that leaves the wishes out is PostgreSQL's")
+			}
+			s := openInternal(t, backend)
+			ctx := context.Background()
+			put := func(name string) {
+				t.Helper()
+				in := &models.CustomerInput{ExternalID: "kept", Email: "kept@example.com", Name: name,
+					PreferredChannel: models.ChannelEmail}
+				if _, _, err := s.PutCustomer(ctx, in); err != nil {
+					t.Fatalf("put %s: %v", name, err)
+				}
+			}
+			state := func() (windows string, history, events int) {
+				t.Helper()
+				err := s.withPgx(ctx, func(c *pgx.Conn) error {
+					return c.QueryRow(ctx, `SELECT c.preferred_windows::text,
+						(SELECT count(*) FROM preference_history p WHERE p.customer_id = c.id),
+						(SELECT count(*) FROM events e WHERE e.customer_id = c.id)
+						FROM customers c WHERE c.external_id = 'kept'`).Scan(&windows, &history, &events)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return windows, history, events
+			}
+			put("First")
+			put("Second") // keeps the wishes: no history
+			if w, h, e := state(); w != "[]" || h != 0 || e != 2 {
+				t.Fatalf("after a PUT that keeps the wishes: windows %s, %d history rows, %d events; want [], 0, 2", w, h, e)
+			}
+			if err := s.withPgx(ctx, func(c *pgx.Conn) error {
+				_, err := c.Exec(ctx, `UPDATE customers SET preferred_windows = 'null' WHERE external_id = 'kept'`)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			_, edited, _ := state() // the edit changed the windows: a history row
+			put("Third")
+			if w, h, e := state(); w != "[]" || h != edited+1 || e != 3 {
+				t.Errorf("after a PUT over stored null windows: windows %s, %d history rows, %d events; want [], %d, 3", w, h, e, edited+1)
+			}
+		})
+	}
+}
