@@ -46,14 +46,18 @@ type BulkTable struct {
 	// 17 measured the per-row checks at two thirds of a seed's COPY time.
 	// SQLite checks per row as before.
 	DeferForeignKeys bool
-	// DeferIndexes builds the table's secondary indexes (those backing no
-	// constraint) once after the COPY instead of inserting every row into
-	// them, when the table is empty at the start of the load (PostgreSQL):
-	// sorting once costs a fraction of maintaining a GIN or B-tree index
-	// row by row, and an empty table has nothing for a reader to miss
-	// meanwhile. A table that holds rows keeps its indexes, so loading a
-	// few rows into a large table never rebuilds it. Unique indexes
-	// among them still refuse duplicates, when they are built.
+	// DeferIndexes builds the table's indexes once after the COPY instead
+	// of inserting every row into them, when the table is empty at the
+	// start of the load (PostgreSQL): sorting once costs a fraction of
+	// maintaining a GIN or B-tree index row by row (and PostgreSQL sorts a
+	// B-tree on several cores), and an empty table has nothing for a
+	// reader to miss meanwhile. That includes the indexes of primary and
+	// unique keys, dropped and added back as constraints, unless another
+	// object depends on them (a foreign key that refers to the key stays
+	// checked, so customers' primary key stays). A table that holds rows
+	// keeps its indexes, so loading a few rows into a large table never
+	// rebuilds it. Unique indexes and keys still refuse duplicates, when
+	// they are built.
 	DeferIndexes bool
 }
 

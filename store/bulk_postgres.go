@@ -140,7 +140,7 @@ func copyTable(ctx context.Context, tx pgx.Tx, t BulkTable, step func(table, ste
 	}
 	if len(indexes) > 0 {
 		start = time.Now()
-		if err := buildIndexes(ctx, tx, indexes); err != nil {
+		if err := buildIndexes(ctx, tx, t.Name, indexes); err != nil {
 			return 0, err
 		}
 		step(t.Name, "indexes", time.Since(start))
