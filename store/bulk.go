@@ -23,7 +23,8 @@ type BulkTable struct {
 	// in order; on SQLite they run one after another. Chunks start in
 	// index order, so chunk i may wait for something chunk i-1 does
 	// (never for a later one). emit is not safe for concurrent use
-	// within a chunk.
+	// within a chunk; it keeps nothing of row once it returns, so a chunk
+	// may fill one slice for all its rows.
 	Chunks int
 	Chunk  func(i int, emit func(row []any) error) error
 	// Analyze refreshes the table's planner statistics after the load
