@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"hash"
 	"strconv"
 )
 
@@ -33,10 +34,19 @@ type LedgerKeys interface {
 type ledgerMAC struct {
 	key []byte
 	buf []byte
+	// h, when set, is a keyed HMAC under key that hex reuses (a
+	// LedgerSealer's); otherwise hex keys a new one.
+	h hash.Hash
 }
 
 func newLedgerMAC(key []byte, domain string) *ledgerMAC {
 	m := &ledgerMAC{key: key, buf: make([]byte, 0, 512)}
+	return m.str(domain)
+}
+
+// restart empties m for a new digest in domain, keeping its buffer.
+func (m *ledgerMAC) restart(domain string) *ledgerMAC {
+	m.buf = m.buf[:0]
 	return m.str(domain)
 }
 
@@ -52,10 +62,17 @@ func (m *ledgerMAC) int(i int64) *ledgerMAC {
 }
 
 func (m *ledgerMAC) hex() string {
-	h := hmac.New(sha256.New, m.key)
+	h := m.h
+	if h == nil {
+		h = hmac.New(sha256.New, m.key)
+	} else {
+		h.Reset()
+	}
 	h.Write(m.buf)
 	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], h.Sum(sum[:0]))
+	return string(out[:])
 }
 
 // EvidenceDigest returns the keyed digest of a free-text evidence field
@@ -86,7 +103,7 @@ func (e *ConsentEvent) KeyedHash(key []byte) string {
 // ledger was keyed: the same fields as KeyedHash plus its unkeyed Hash,
 // which stays as it was so that links to it keep holding.
 func (e *ConsentEvent) LegacySeal(key []byte) string {
-	return e.content(newLedgerMAC(key, "candor-consent-legacy-v1")).str(e.Hash).hex()
+	return e.content(newLedgerMAC(key, legacySealDomain)).str(e.Hash).hex()
 }
 
 func (e *ConsentEvent) content(m *ledgerMAC) *ledgerMAC {
@@ -99,8 +116,41 @@ func (e *ConsentEvent) content(m *ledgerMAC) *ledgerMAC {
 // ConsentStateMAC binds a current consent row to the ledger event it
 // reflects, so planning can trust the row without reading the ledger.
 func ConsentStateMAC(key []byte, keyID string, customerID int64, topic string, status ConsentStatus, source ConsentSource, seq int64, eventHash string) string {
-	return newLedgerMAC(key, "candor-consent-state-v1").str(keyID).int(customerID).str(topic).str(string(status)).
-		str(string(source)).int(seq).str(eventHash).hex()
+	return consentState(newLedgerMAC(key, consentStateDomain), keyID, customerID, topic, status, source, seq, eventHash).hex()
+}
+
+// The domains of the two MACs a LedgerSealer also computes.
+const (
+	legacySealDomain   = "candor-consent-legacy-v1"
+	consentStateDomain = "candor-consent-state-v1"
+)
+
+// consentState writes the fields of a consent-state MAC after its domain.
+func consentState(m *ledgerMAC, keyID string, customerID int64, topic string, status ConsentStatus, source ConsentSource, seq int64, eventHash string) *ledgerMAC {
+	return m.str(keyID).int(customerID).str(topic).str(string(status)).str(string(source)).int(seq).str(eventHash)
+}
+
+// LedgerSealer computes LegacySeal and ConsentStateMAC under one key for
+// many events, reusing one keyed HMAC and one buffer: the seed seals
+// 1.44M events and MACs 1.25M consent rows at 1M customers, and keying a
+// new HMAC and buffer for each was a third of what it allocated. The
+// digests are the functions' own (the same field encoding runs). Not safe
+// for concurrent use.
+type LedgerSealer struct{ m ledgerMAC }
+
+// NewLedgerSealer returns a sealer under key.
+func NewLedgerSealer(key []byte) *LedgerSealer {
+	return &LedgerSealer{m: ledgerMAC{key: key, buf: make([]byte, 0, 512), h: hmac.New(sha256.New, key)}}
+}
+
+// LegacySeal returns e.LegacySeal(key).
+func (s *LedgerSealer) LegacySeal(e *ConsentEvent) string {
+	return e.content(s.m.restart(legacySealDomain)).str(e.Hash).hex()
+}
+
+// ConsentStateMAC returns ConsentStateMAC(key, ...) of the same fields.
+func (s *LedgerSealer) ConsentStateMAC(keyID string, customerID int64, topic string, status ConsentStatus, source ConsentSource, seq int64, eventHash string) string {
+	return consentState(s.m.restart(consentStateDomain), keyID, customerID, topic, status, source, seq, eventHash).hex()
 }
 
 // LedgerHeadMAC seals the head of the global chain: its length and the

@@ -78,24 +78,35 @@ func (c *chain) seal(i int, customers []seedCustomer) {
 	close(end.done)
 
 	seq, prev = first, firstPrev
+	sealer := models.NewLedgerSealer(c.ledger.Key)
 	for _, sc := range customers {
 		for k := range sc.events {
 			e := &sc.events[k]
 			seq++
 			e.KeyID, e.GlobalSeq, e.GlobalPrev = c.ledger.KeyID, seq, prev
 			e.Evidence.TextDigest, e.Evidence.FormVersionDigest = c.textDigest, c.formDigest
-			e.Seal = e.LegacySeal(c.ledger.Key)
+			e.Seal = sealer.LegacySeal(e)
 			prev = e.Hash
 		}
 	}
 }
 
+// sealer returns a sealer under the ledger key for one chunk's consent
+// rows (nil without a ledger).
+func (c *chain) sealer() *models.LedgerSealer {
+	if c.ledger == nil {
+		return nil
+	}
+	return models.NewLedgerSealer(c.ledger.Key)
+}
+
 // stateMAC returns the key id and MAC of the current consent row that
-// reflects e ("", "" without a ledger). It depends on nothing but e, so
-// it runs on any goroutine.
-func (c *chain) stateMAC(e *models.ConsentEvent) (keyID, mac string) {
+// reflects e ("", "" without a ledger), computed by sealer (chain.sealer,
+// one per goroutine). It depends on nothing but e, so it runs on any
+// goroutine.
+func (c *chain) stateMAC(sealer *models.LedgerSealer, e *models.ConsentEvent) (keyID, mac string) {
 	if c.ledger == nil {
 		return "", ""
 	}
-	return c.ledger.KeyID, models.ConsentStateMAC(c.ledger.Key, c.ledger.KeyID, e.CustomerID, e.Topic, e.Status, e.Source, e.Seq, e.Hash)
+	return c.ledger.KeyID, sealer.ConsentStateMAC(c.ledger.KeyID, e.CustomerID, e.Topic, e.Status, e.Source, e.Seq, e.Hash)
 }

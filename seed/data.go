@@ -192,6 +192,13 @@ func pickZone(r *rand.Rand) zoneWeight {
 // update time): the consent passes need only the ledger, which follows
 // the profile's draws.
 func generateCustomer(seed uint64, i int, id int64, hash HashFunc, full bool) seedCustomer {
+	var arena []models.ConsentEvent
+	return generateCustomerIn(&arena, seed, i, id, hash, full)
+}
+
+// generateCustomerIn is generateCustomer with the customer's events
+// appended to *arena (see appendConsent).
+func generateCustomerIn(arena *[]models.ConsentEvent, seed uint64, i int, id int64, hash HashFunc, full bool) seedCustomer {
 	r := rngFor(seed, i)
 	z := pickZone(r)
 	first, last := seedFirst[r.IntN(len(seedFirst))], seedLast[r.IntN(len(seedLast))]
@@ -252,7 +259,7 @@ func generateCustomer(seed uint64, i int, id int64, hash HashFunc, full bool) se
 			PreferenceVersion: 1, CreatedAt: created,
 		}
 	}
-	sc.events = generateConsent(r, id, created, hash)
+	sc.events = appendConsent(arena, r, id, created, hash)
 	sc.row.ConsentSeq = int64(len(sc.events))
 	sc.row.UpdatedAt = created
 	if n := len(sc.events); n > 0 {
@@ -268,13 +275,25 @@ var seedEvidence = models.Evidence{Text: "Imported by candor seed", FormVersion:
 // chains it exactly as the ledger does (seq 1..k, each hash over the
 // previous one), so seeded ledgers verify.
 func generateConsent(r *rand.Rand, customerID int64, created time.Time, hash HashFunc) []models.ConsentEvent {
-	var events []models.ConsentEvent
+	var arena []models.ConsentEvent
+	return appendConsent(&arena, r, customerID, created, hash)
+}
+
+// appendConsent is generateConsent drawing the events into *arena, which
+// the customers of a chunk share: a chunk then allocates its events once
+// or twice instead of a growing slice per customer (an event is a large
+// struct, and growing them was the seed's largest allocation). The
+// returned slice is the customer's part of the arena, capped so that
+// later appends never write into it; when the arena grows, earlier
+// customers keep their parts of the old array.
+func appendConsent(arena *[]models.ConsentEvent, r *rand.Rand, customerID int64, created time.Time, hash HashFunc) []models.ConsentEvent {
+	events, start := *arena, len(*arena)
 	at := created
 	prev := ""
 	add := func(topic string, status models.ConsentStatus, source models.ConsentSource) {
 		at = at.Add(time.Duration(1+r.IntN(30*24*60)) * time.Minute)
 		e := models.ConsentEvent{
-			CustomerID: customerID, Seq: int64(len(events) + 1), Topic: topic, Status: status, Source: source,
+			CustomerID: customerID, Seq: int64(len(events) - start + 1), Topic: topic, Status: status, Source: source,
 			Evidence:  seedEvidence,
 			CreatedAt: at, PrevHash: prev,
 		}
@@ -304,7 +323,8 @@ func generateConsent(r *rand.Rand, customerID int64, created time.Time, hash Has
 		}
 		add(topic, status, source)
 	}
-	return events
+	*arena = events
+	return events[start:len(events):len(events)]
 }
 
 // seedNumber is a drawn phone number, formatted only when needed.

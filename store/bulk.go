@@ -23,7 +23,8 @@ type BulkTable struct {
 	// in order; on SQLite they run one after another. Chunks start in
 	// index order, so chunk i may wait for something chunk i-1 does
 	// (never for a later one). emit is not safe for concurrent use
-	// within a chunk.
+	// within a chunk; it keeps nothing of row once it returns, so a chunk
+	// may fill one slice for all its rows.
 	Chunks int
 	Chunk  func(i int, emit func(row []any) error) error
 	// Analyze refreshes the table's planner statistics after the load
@@ -46,14 +47,18 @@ type BulkTable struct {
 	// 17 measured the per-row checks at two thirds of a seed's COPY time.
 	// SQLite checks per row as before.
 	DeferForeignKeys bool
-	// DeferIndexes builds the table's secondary indexes (those backing no
-	// constraint) once after the COPY instead of inserting every row into
-	// them, when the table is empty at the start of the load (PostgreSQL):
-	// sorting once costs a fraction of maintaining a GIN or B-tree index
-	// row by row, and an empty table has nothing for a reader to miss
-	// meanwhile. A table that holds rows keeps its indexes, so loading a
-	// few rows into a large table never rebuilds it. Unique indexes
-	// among them still refuse duplicates, when they are built.
+	// DeferIndexes builds the table's indexes once after the COPY instead
+	// of inserting every row into them, when the table is empty at the
+	// start of the load (PostgreSQL): sorting once costs a fraction of
+	// maintaining a GIN or B-tree index row by row (and PostgreSQL sorts a
+	// B-tree on several cores), and an empty table has nothing for a
+	// reader to miss meanwhile. That includes the indexes of primary and
+	// unique keys, dropped and added back as constraints, unless another
+	// object depends on them (a foreign key that refers to the key stays
+	// checked, so customers' primary key stays). A table that holds rows
+	// keeps its indexes, so loading a few rows into a large table never
+	// rebuilds it. Unique indexes and keys still refuse duplicates, when
+	// they are built.
 	DeferIndexes bool
 }
 

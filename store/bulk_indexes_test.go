@@ -43,6 +43,30 @@ func indexesOf(tb testing.TB, s *store.Store, table string) map[string]indexStat
 	return out
 }
 
+// constraintState is what a load must leave of a table's constraint.
+type constraintState struct {
+	Name      string
+	Def       string
+	Validated bool
+	Comment   *string
+}
+
+// constraintsOf returns the constraints of table by name.
+func constraintsOf(tb testing.TB, s *store.Store, table string) map[string]constraintState {
+	tb.Helper()
+	var rows []constraintState
+	err := s.DB().Raw("SELECT conname AS name, pg_get_constraintdef(oid) AS def, convalidated AS validated, "+
+		"obj_description(oid, 'pg_constraint') AS comment FROM pg_constraint WHERE conrelid = ?::regclass", table).Scan(&rows).Error
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]constraintState{}
+	for _, r := range rows {
+		out[r.Name] = r
+	}
+	return out
+}
+
 // eventTable returns consent_events rows of one customer, one per global
 // sequence number given, with the secondary indexes deferred.
 func eventTable(customerID int64, globalSeqs ...int64) store.BulkTable {
@@ -90,7 +114,50 @@ func TestBulkLoadWithDeferredIndexes(t *testing.T) {
 				t.Error("customers_erased_idx lost its comment")
 			}
 			if before["customers_pkey"].IndexOID != after["customers_pkey"].IndexOID {
-				t.Error("the primary key was dropped: only indexes that back no constraint may be")
+				t.Error("the primary key was dropped: foreign keys refer to it")
+			}
+		})
+		t.Run("a unique constraint no other object depends on is added back after the load, the same", func(t *testing.T) {
+			s := mustOpen(t, backend)
+			beforeIx, beforeKeys := indexesOf(t, s, "customers"), constraintsOf(t, s, "customers")
+			table := chunkedCustomers(3, 2, nil)
+			table.DeferIndexes = true
+			if err := load(s, table); err != nil {
+				t.Fatal(err)
+			}
+			afterIx, afterKeys := indexesOf(t, s, "customers"), constraintsOf(t, s, "customers")
+			if diff := cmp.Diff(beforeKeys, afterKeys); diff != "" {
+				t.Errorf("constraints (-before +after):\n%s", diff)
+			}
+			if beforeIx["customers_external_id_key"].IndexOID == afterIx["customers_external_id_key"].IndexOID {
+				t.Error("customers_external_id_key was maintained row by row: no foreign key refers to it, so it is built after the COPY")
+			}
+			if beforeIx["customers_pkey"].IndexOID != afterIx["customers_pkey"].IndexOID {
+				t.Error("customers_pkey was dropped: foreign keys refer to it")
+			}
+		})
+		t.Run("a primary key built after the load refuses duplicates and nothing is written", func(t *testing.T) {
+			s := mustOpen(t, backend)
+			c := mustPutCustomer(t, s, customerInput("dup-seq"))
+			before := constraintsOf(t, s, "consent_events")
+			dup := eventTable(c.ID, 1, 2)
+			rows := dup.Rows
+			dup.Rows = func(emit func([]any) error) error {
+				return rows(func(row []any) error { row[1] = int64(1); return emit(row) }) // both seq 1
+			}
+			err := load(s, dup)
+			wantCode(t, err, models.ECONFLICT)
+			if n := countRows(t, s, "consent_events"); n != 0 {
+				t.Errorf("consent_events = %d after a failed load, want 0", n)
+			}
+			if diff := cmp.Diff(before, constraintsOf(t, s, "consent_events")); diff != "" {
+				t.Errorf("constraints after a failed load (-before +after):\n%s", diff)
+			}
+			if err := load(s, eventTable(c.ID, 1, 2)); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(before, constraintsOf(t, s, "consent_events")); diff != "" {
+				t.Errorf("constraints after a load (-before +after):\n%s", diff)
 			}
 		})
 		t.Run("a table that holds rows keeps its indexes", func(t *testing.T) {

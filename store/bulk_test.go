@@ -192,16 +192,18 @@ func TestBulkLoadWithDeferredForeignKeys(t *testing.T) {
 
 // A table loaded with Vacuum is vacuumed once the load commits: every page
 // is marked all-visible, so index-only scans need not visit it, and its
-// statistics are fresh. On SQLite the option changes nothing.
+// statistics are fresh. Two such tables are vacuumed at once, on two
+// connections. On SQLite the option changes nothing.
 func TestBulkLoadVacuumsAfterTheCommit(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		s := mustOpen(t, backend)
+		c := mustPutCustomer(t, s, customerInput("vacuumed"))
 		var steps []string
 		_, err := s.BulkLoad(context.Background(), store.BulkLoad{
 			Tables: func(int64, *store.BulkLedger) []store.BulkTable {
-				table := suppressionTable(manyKeys(500)...)
-				table.Vacuum = true
-				return []store.BulkTable{table}
+				suppressions, consents := suppressionTable(manyKeys(500)...), consentTable(c.ID)
+				suppressions.Vacuum, consents.Vacuum = true, true
+				return []store.BulkTable{suppressions, consents}
 			},
 			Step: func(table, step string, _ time.Duration) { steps = append(steps, step) },
 		})
@@ -214,15 +216,17 @@ func TestBulkLoadVacuumsAfterTheCommit(t *testing.T) {
 		if backend != "postgres" {
 			return
 		}
-		var pages, visible int
-		var tuples float64
-		if err := s.DB().Raw("SELECT relpages, relallvisible, reltuples FROM pg_class WHERE oid = 'suppressions'::regclass").
-			Row().Scan(&pages, &visible, &tuples); err != nil {
-			t.Fatal(err)
-		}
-		if pages == 0 || visible != pages || tuples != 500 {
-			t.Errorf("after the load: %d pages, %d all-visible, %.0f rows counted; want every page all-visible and 500 rows (steps %v)",
-				pages, visible, tuples, steps)
+		for table, rows := range map[string]float64{"suppressions": 500, "consents": 1} {
+			var pages, visible int
+			var tuples float64
+			if err := s.DB().Raw("SELECT relpages, relallvisible, reltuples FROM pg_class WHERE oid = ?::regclass", table).
+				Row().Scan(&pages, &visible, &tuples); err != nil {
+				t.Fatal(err)
+			}
+			if pages == 0 || visible != pages || tuples != rows {
+				t.Errorf("%s after the load: %d pages, %d all-visible, %.0f rows counted; want every page all-visible and %.0f rows (steps %v)",
+					table, pages, visible, tuples, rows, steps)
+			}
 		}
 	})
 }
