@@ -2,14 +2,10 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"slices"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/candor/candor/internal/testenv"
 )
 
 // TestCompletionProbeReadsOnlyOpenDeliveries: after a batch of outcomes,
@@ -21,11 +17,7 @@ import (
 // send benchmark). Probed again, it must cost a few pages however many
 // were sent.
 func TestCompletionProbeReadsOnlyOpenDeliveries(t *testing.T) {
-	if !slices.Contains(testenv.Backends(), testenv.Postgres) {
-		t.Skip("a query plan question of PostgreSQL (" + testenv.EnvDatabaseURL + ")")
-	}
-	t.Run(testenv.Postgres, func(t *testing.T) {
-		s := openInternal(t, testenv.Postgres)
+	onPostgres(t, func(t *testing.T, s *Store) {
 		db := s.db.WithContext(context.Background())
 		now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 		planFixture(t, db, "complete", 5010, now, now)
@@ -82,20 +74,6 @@ func TestCompletionProbeReadsOnlyOpenDeliveries(t *testing.T) {
 // returns the buffers it visited and whether it found an open delivery.
 func completionProbeVisits(t *testing.T, tx *gorm.DB, campaign int64) (int64, bool) {
 	t.Helper()
-	var raw string
-	if err := tx.Raw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+openDeliveryProbe, campaign).Row().Scan(&raw); err != nil {
-		t.Fatal(err)
-	}
-	var plans []struct {
-		Plan struct {
-			Rows int64 `json:"Actual Rows"`
-			Hit  int64 `json:"Shared Hit Blocks"`
-			Read int64 `json:"Shared Read Blocks"`
-		}
-	}
-	if err := json.Unmarshal([]byte(raw), &plans); err != nil {
-		t.Fatal(err)
-	}
-	p := plans[0].Plan
-	return p.Hit + p.Read, p.Rows > 0
+	visits, rows := explainVisits(t, tx, openDeliveryProbe, campaign)
+	return visits, rows > 0
 }

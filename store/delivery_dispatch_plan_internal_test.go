@@ -23,11 +23,7 @@ import (
 // 10 must cost what 10 rows cost, wherever it starts. (This fixture is
 // too small to show the walk of the old index; the benchmark shows it.)
 func TestDispatchPageStartsAtItsPosition(t *testing.T) {
-	if !slices.Contains(testenv.Backends(), testenv.Postgres) {
-		t.Skip("a query plan question of PostgreSQL (" + testenv.EnvDatabaseURL + ")")
-	}
-	t.Run(testenv.Postgres, func(t *testing.T) {
-		s := openInternal(t, testenv.Postgres)
+	onPostgres(t, func(t *testing.T, s *Store) {
 		db := s.db.WithContext(context.Background())
 		now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 		at := now.Add(time.Minute)
@@ -64,9 +60,29 @@ func TestDispatchPageStartsAtItsPosition(t *testing.T) {
 // due at at after the position (at, id) and returns the buffers it visited.
 func dispatchPageVisits(t *testing.T, s *Store, at time.Time, id int64) int64 {
 	t.Helper()
+	visits, rows := explainVisits(t, s.db, dueDeliveriesPostgres, at, at, id, 10)
+	if rows != 10 {
+		t.Fatalf("the page after delivery %d has %d rows, want 10", id, rows)
+	}
+	return visits
+}
+
+// onPostgres runs fn on a store of its own on PostgreSQL, and skips
+// without one: the tests that use it ask about PostgreSQL's plans.
+func onPostgres(t *testing.T, fn func(t *testing.T, s *Store)) {
+	t.Helper()
+	if !slices.Contains(testenv.Backends(), testenv.Postgres) {
+		t.Skip("a query plan question of PostgreSQL (" + testenv.EnvDatabaseURL + ")")
+	}
+	t.Run(testenv.Postgres, func(t *testing.T) { fn(t, openInternal(t, testenv.Postgres)) })
+}
+
+// explainVisits runs sql with args under EXPLAIN (ANALYZE, BUFFERS) on db
+// and returns the buffers its plan visited and the rows it returned.
+func explainVisits(t *testing.T, db *gorm.DB, sql string, args ...any) (visits, rows int64) {
+	t.Helper()
 	var raw string
-	err := s.db.Raw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+dueDeliveriesPostgres, at, at, id, 10).Row().Scan(&raw)
-	if err != nil {
+	if err := db.Raw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+sql, args...).Row().Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	var plans []struct {
@@ -79,10 +95,8 @@ func dispatchPageVisits(t *testing.T, s *Store, at time.Time, id int64) int64 {
 	if err := json.Unmarshal([]byte(raw), &plans); err != nil {
 		t.Fatal(err)
 	}
-	if p := plans[0].Plan; p.Rows != 10 {
-		t.Fatalf("the page after delivery %d has %d rows, want 10", id, p.Rows)
-	}
-	return plans[0].Plan.Hit + plans[0].Plan.Read
+	p := plans[0].Plan
+	return p.Hit + p.Read, p.Rows
 }
 
 // planFixture writes what a launch of n deliveries due at at leaves on
