@@ -171,7 +171,7 @@ func (s *Store) withoutPendingCounts(tx *gorm.DB, ids []int64) ([]int64, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := ids[:0]
+	out := make([]int64, 0, len(ids))
 	for _, id := range ids {
 		if !slices.Contains(pending, id) {
 			out = append(out, id)

@@ -3,10 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"testing"
-
-	"github.com/candor/candor/internal/testenv"
 )
 
 // TestAdoptionSealsAPageWithoutScanningConsents: adoption runs right after
@@ -17,12 +14,8 @@ import (
 // once per 2,000 rows, and the 100,000-customer send benchmark spent over
 // ten minutes in it. The page's statement now reads only its own id range.
 func TestAdoptionSealsAPageWithoutScanningConsents(t *testing.T) {
-	if !slices.Contains(testenv.Backends(), testenv.Postgres) {
-		t.Skip("a query plan question of PostgreSQL (" + testenv.EnvDatabaseURL + ")")
-	}
-	t.Run(testenv.Postgres, func(t *testing.T) {
+	onPostgres(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		s := openInternal(t, testenv.Postgres)
 		for _, q := range []string{
 			// Autovacuum must not refresh the statistics behind the test's back.
 			"ALTER TABLE consents SET (autovacuum_enabled = false)",
