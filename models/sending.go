@@ -11,6 +11,10 @@ type SendBatch struct {
 	// generations), so enqueueing the same batch again is harmless.
 	TaskID string
 	IDs    []int64
+	// Channel is the channel every delivery of the batch was handed on
+	// for ("" when they differ or it is not known): the worker sizes the
+	// batch's rounds of claims by its rate.
+	Channel Channel
 	// ProcessAt is the latest scheduled time of the batch: no delivery is
 	// handed to a sender before its time.
 	ProcessAt time.Time
@@ -25,6 +29,9 @@ type DueDelivery struct {
 	ScheduledAt time.Time
 	Generation  int
 	Attempts    int
+	// Channel is the channel it is planned on: the dispatcher hands each
+	// channel's deliveries on in tasks of their own.
+	Channel Channel
 }
 
 // DueCursor is a position in the dispatcher's order of due deliveries

@@ -48,7 +48,7 @@ func (s *Store) DuePage(ctx context.Context, after models.DueCursor, until time.
 		for rows.Next() {
 			var d models.DueDelivery
 			var state string
-			if err := rows.Scan(&d.ID, &d.CampaignID, &d.ScheduledAt, &d.Generation, &d.Attempts, &state); err != nil {
+			if err := rows.Scan(&d.ID, &d.CampaignID, &d.ScheduledAt, &d.Generation, &d.Attempts, &d.Channel, &state); err != nil {
 				return page, mapError(err, "Deliveries")
 			}
 			addDue(&page, d, state)
@@ -92,13 +92,13 @@ func addDue(page *models.DuePage, d models.DueDelivery, state string) {
 // comparison to the index, so there the position is spelled out.
 const (
 	// dueDeliveriesPostgres: until, the position's time and id, limit.
-	dueDeliveriesPostgres = "SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts, c.state FROM deliveries d " +
+	dueDeliveriesPostgres = "SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts, d.channel, c.state FROM deliveries d " +
 		"JOIN campaigns c ON c.id = d.campaign_id " +
 		"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= $1 " +
 		"AND (d.scheduled_at, d.id) > ($2, $3) " +
 		"ORDER BY d.scheduled_at, d.id LIMIT $4"
 	// dueDeliveriesSQLite: until, the position's time twice, its id, limit.
-	dueDeliveriesSQLite = "SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts, c.state FROM deliveries d " +
+	dueDeliveriesSQLite = "SELECT d.id, d.campaign_id, d.scheduled_at, d.generation, d.attempts, d.channel, c.state FROM deliveries d " +
 		"JOIN campaigns c ON c.id = d.campaign_id " +
 		"WHERE d.status IN ('planned', 'queued') AND d.status = 'planned' AND d.scheduled_at <= ? " +
 		"AND d.scheduled_at >= ? AND (d.scheduled_at > ? OR d.id > ?) " +

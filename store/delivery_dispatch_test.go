@@ -40,7 +40,7 @@ func TestDueDeliveries(t *testing.T) {
 		}
 		now := f.now()
 		due := func(ext string, at time.Time) models.DueDelivery {
-			return models.DueDelivery{ID: byExt[ext].ID, CampaignID: g.ID, ScheduledAt: at, Generation: 1}
+			return models.DueDelivery{ID: byExt[ext].ID, CampaignID: g.ID, ScheduledAt: at, Generation: 1, Channel: models.ChannelEmail}
 		}
 		until := now.Add(2 * time.Hour)
 		read := func(after models.DueCursor, until time.Time, limit int) []models.DueDelivery {

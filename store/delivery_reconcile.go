@@ -49,13 +49,21 @@ func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker s
 				again = append(again, d)
 			}
 		}
-		for start := 0; start < len(again); start += batchSize {
-			chunk := again[start:min(start+batchSize, len(again))]
+		// Each channel's in tasks of their own, as the dispatcher hands
+		// them on: a task's rounds are its channel's.
+		sort.SliceStable(again, func(i, j int) bool { return again[i].Channel < again[j].Channel })
+		for start := 0; start < len(again); {
+			end := start + 1
+			for end < len(again) && end-start < batchSize && again[end].Channel == again[start].Channel {
+				end++
+			}
+			chunk := again[start:end]
+			start = end
 			due := make([]dueRow, len(chunk))
 			for i, d := range chunk {
 				due[i] = dueRow{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation, Attempts: d.Attempts}
 			}
-			b := models.SendBatch{TaskID: batchTaskID("retry", due), ProcessAt: now}
+			b := models.SendBatch{TaskID: batchTaskID("retry", due), ProcessAt: now, Channel: models.Channel(chunk[0].Channel)}
 			for _, d := range chunk {
 				b.IDs = append(b.IDs, d.ID)
 				extra := map[string]any{"queued_at": now, "task_id": b.TaskID, "lease_owner": "", "sent_at": nil}
@@ -88,8 +96,11 @@ func (s *Store) StaleQueued(ctx context.Context, olderThan time.Time, limit int)
 	for _, r := range rows {
 		b := by[r.TaskID]
 		if b == nil {
-			b = &models.SendBatch{TaskID: r.TaskID}
+			b = &models.SendBatch{TaskID: r.TaskID, Channel: models.Channel(r.Channel)}
 			by[r.TaskID] = b
+		}
+		if b.Channel != models.Channel(r.Channel) {
+			b.Channel = "" // a task handed on before tasks named their channel
 		}
 		b.IDs = append(b.IDs, r.ID)
 		if r.ScheduledAt.After(b.ProcessAt) {

@@ -62,6 +62,9 @@ func TestExpireLeases(t *testing.T) {
 			if len(batches) != 1 || !cmp.Equal(batches[0].IDs, []int64{text}) || !batches[0].ProcessAt.Equal(f.now()) {
 				t.Fatalf("batches = %+v, want [%d] at %s", batches, text, f.now())
 			}
+			if batches[0].Channel != models.ChannelSMS {
+				t.Errorf("the retry task is for %q, want sms (its rounds are its channel's)", batches[0].Channel)
+			}
 			if !strings.HasPrefix(batches[0].TaskID, "retry-") || f.taskID(text) != batches[0].TaskID {
 				t.Errorf("task id %q (stored %q), want a retry task's", batches[0].TaskID, f.taskID(text))
 			}
@@ -144,7 +147,8 @@ func TestStaleQueuedGroupsByTask(t *testing.T) {
 		camp := f.launch(nil, "g")
 		// Queued, as a retry leaves them: two in one task, one in another.
 		ds := f.deliveries(camp.ID)
-		batches := []models.SendBatch{{TaskID: "retry-x", IDs: []int64{ds[0].ID, ds[1].ID}}, {TaskID: "retry-y", IDs: []int64{ds[2].ID}}}
+		batches := []models.SendBatch{{TaskID: "retry-x", IDs: []int64{ds[0].ID, ds[1].ID}, Channel: models.ChannelEmail},
+			{TaskID: "retry-y", IDs: []int64{ds[2].ID}, Channel: models.ChannelEmail}}
 		for i := range batches {
 			b := &batches[i]
 			for _, id := range b.IDs {
@@ -161,7 +165,7 @@ func TestStaleQueuedGroupsByTask(t *testing.T) {
 				t.Errorf("stale = %+v %v", got, err)
 			}
 		})
-		t.Run("stale deliveries come back grouped by the task they were handed to", func(t *testing.T) {
+		t.Run("stale deliveries come back grouped by the task they were handed to, on their channel", func(t *testing.T) {
 			f.clk.Advance(10 * time.Minute)
 			got, err := f.s.StaleQueued(f.ctx, f.clk.Now().Add(-5*time.Minute), 100)
 			if err != nil {

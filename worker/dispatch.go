@@ -94,10 +94,12 @@ func (s *Scheduler) pass(ctx context.Context, sweep bool) error {
 	return s.recover(ctx, stale, now)
 }
 
-// handOn enqueues due in batches of BatchSize, in order, each under a
-// task id derived from its deliveries, their generations and attempts,
-// and remembers each delivery as handed on. The campaigns of due start
-// first, so a campaign is running before any of its sends can complete it.
+// handOn enqueues due in batches of BatchSize, each channel's deliveries
+// in tasks of their own (so each task's rounds are its channel's, see
+// RoundSizes), in order, each under a task id derived from its
+// deliveries, their generations and attempts, and remembers each delivery
+// as handed on. The campaigns of due start first, so a campaign is
+// running before any of its sends can complete it.
 func (s *Scheduler) handOn(ctx context.Context, due []models.DueDelivery, now time.Time) error {
 	if len(due) == 0 {
 		return nil
@@ -113,17 +115,36 @@ func (s *Scheduler) handOn(ctx context.Context, due []models.DueDelivery, now ti
 	if err := s.o.Store.StartCampaigns(ctx, campaigns); err != nil {
 		return err
 	}
-	for start := 0; start < len(due); start += s.o.BatchSize {
-		chunk := due[start:min(start+s.o.BatchSize, len(due))]
-		b := sendBatch(chunk)
-		if err := s.o.Enqueuer.Enqueue(ctx, b); err != nil {
-			return err
-		}
-		for _, d := range chunk {
-			s.handed.add(d.ID, d.Generation, b.TaskID, now)
+	for _, group := range byChannel(due) {
+		for start := 0; start < len(group); start += s.o.BatchSize {
+			chunk := group[start:min(start+s.o.BatchSize, len(group))]
+			b := sendBatch(chunk)
+			if err := s.o.Enqueuer.Enqueue(ctx, b); err != nil {
+				return err
+			}
+			for _, d := range chunk {
+				s.handed.add(d.ID, d.Generation, b.TaskID, now)
+			}
 		}
 	}
 	return nil
+}
+
+// byChannel splits due by channel, keeping the order within each and
+// the channels in the order they first appear.
+func byChannel(due []models.DueDelivery) [][]models.DueDelivery {
+	var out [][]models.DueDelivery
+	at := map[models.Channel]int{}
+	for _, d := range due {
+		i, ok := at[d.Channel]
+		if !ok {
+			i = len(out)
+			at[d.Channel] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], d)
+	}
+	return out
 }
 
 // recover re-creates the tasks of deliveries handed on at least StaleAfter
@@ -155,12 +176,16 @@ func (s *Scheduler) recover(ctx context.Context, stale map[string][]models.DueDe
 
 // sendBatch is the task of due deliveries: to run once the latest of them
 // is due, under an id derived from the work, so the same work handed on
-// again is the same task, and re-planned or retried work a new one.
+// again is the same task, and re-planned or retried work a new one; on
+// their channel when they share one.
 func sendBatch(due []models.DueDelivery) models.SendBatch {
 	h := fnv.New64a()
-	b := models.SendBatch{IDs: make([]int64, len(due))}
+	b := models.SendBatch{IDs: make([]int64, len(due)), Channel: due[0].Channel}
 	for i, d := range due {
 		b.IDs[i] = d.ID
+		if d.Channel != b.Channel {
+			b.Channel = ""
+		}
 		if d.ScheduledAt.After(b.ProcessAt) {
 			b.ProcessAt = d.ScheduledAt
 		}

@@ -54,23 +54,40 @@ func (h *harness) queueIdle() bool {
 // carry.
 func (h *harness) waitingIDs() int {
 	h.t.Helper()
+	n := 0
+	for _, p := range h.waitingPayloads() {
+		n += len(p.IDs)
+	}
+	return n
+}
+
+// sendTask is a send task's payload as the queue holds it.
+type sendTask struct {
+	IDs     []int64        `json:"ids"`
+	Channel models.Channel `json:"channel"`
+}
+
+// waitingPayloads returns the payloads of the send tasks waiting in the
+// queue.
+func (h *harness) waitingPayloads() []sendTask {
+	h.t.Helper()
 	in := asynq.NewInspector(h.redis)
 	defer in.Close()
-	n := 0
+	var out []sendTask
 	for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){in.ListPendingTasks, in.ListScheduledTasks} {
 		tasks, err := list(worker.QueueSend)
 		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
 			h.t.Fatalf("list tasks: %v", err)
 		}
 		for _, task := range tasks {
-			var p struct{ IDs []int64 }
+			var p sendTask
 			if err := json.Unmarshal(task.Payload, &p); err != nil {
 				h.t.Fatalf("payload of %s: %v", task.ID, err)
 			}
-			n += len(p.IDs)
+			out = append(out, p)
 		}
 	}
-	return n
+	return out
 }
 
 // onceEach fails unless the email sink got exactly one message per key.

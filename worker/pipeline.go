@@ -99,7 +99,7 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 		observe, lateness = metrics.observe, metrics.observeLateness
 	}
 	engine := delivery.New(delivery.Options{
-		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond),
+		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond), Rounds: RoundSizes(o.PerSecond),
 		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links,
 		Worker: o.Worker, Lease: o.Lease, Observe: observe, ObserveLateness: lateness, Logger: o.Logger.With("component", "delivery"),
 	})
@@ -135,20 +135,41 @@ func newPipelineConfirmer(o PipelineOptions, m Messenger) interface{ Run(context
 		Lease: o.Lease, Logger: o.Logger.With("component", "confirmations")})
 }
 
-// RoundSize is how many deliveries of a send task the engine claims (and
-// sends) at once: about one second of the slowest paced channel, so a
-// pause, a cancel or a changed wish takes effect within a second of sends
-// and a claim's check is never older than that; with no channel paced, a
-// whole task (defaultBatchSize) in one claim and one outcome transaction
-// instead of four of each (docs/benchmarks.md, "Sending (issue 10)").
+// RoundSizes is, per channel, how many deliveries of a send task handed
+// on for that channel the engine claims (and sends) at once: about one
+// second of the channel's rate, so a pause, a cancel or a changed wish
+// takes effect within a second of sends and a claim's check is never
+// older than that; for a channel not paced, a whole task
+// (defaultBatchSize) in one claim and one outcome transaction instead of
+// several of each (docs/benchmarks.md, "Sending (issue 10)"). Each channel
+// has its own: with one size for all, the default sms rate of 10/s made
+// every webhook and email task claim ten deliveries at a time
+// (docs/benchmarks.md, "Session 10").
+func RoundSizes(perSecond map[models.Channel]float64) map[models.Channel]int {
+	out := make(map[models.Channel]int, len(models.Channels))
+	for _, ch := range models.Channels {
+		out[ch] = roundSize(perSecond[ch])
+	}
+	return out
+}
+
+// RoundSize is the round of a task whose channel is not known (one
+// handed on before tasks named their channel): the slowest channel's.
 func RoundSize(perSecond map[models.Channel]float64) int {
 	n := defaultBatchSize
 	for _, r := range perSecond {
-		if r > 0 {
-			n = min(n, max(1, int(math.Ceil(r))))
-		}
+		n = min(n, roundSize(r))
 	}
 	return n
+}
+
+// roundSize is about one second of rate r (messages per second; zero or
+// less is not paced), between 1 and defaultBatchSize.
+func roundSize(r float64) int {
+	if r > 0 {
+		return min(defaultBatchSize, max(1, int(math.Ceil(r))))
+	}
+	return defaultBatchSize
 }
 
 // Close closes the channels and the queue clients.

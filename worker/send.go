@@ -19,15 +19,18 @@ const TaskSend = "delivery:send"
 // QueueSend is the queue send tasks live in.
 const QueueSend = "send"
 
-// sendPayload is a send task's payload: delivery ids only, never PII, so
-// Redis holds nothing that identifies a person.
+// sendPayload is a send task's payload: delivery ids and the channel
+// they were handed on for, never PII, so Redis holds nothing that
+// identifies a person. Channel is empty in tasks handed on before tasks
+// named it (their rounds are the slowest channel's).
 type sendPayload struct {
-	IDs []int64 `json:"ids"`
+	IDs     []int64        `json:"ids"`
+	Channel models.Channel `json:"channel,omitempty"`
 }
 
 // BatchSender is what the send task calls: the delivery engine.
 type BatchSender interface {
-	SendBatch(ctx context.Context, ids []int64) error
+	SendChannelBatch(ctx context.Context, ch models.Channel, ids []int64) error
 }
 
 // HandleSend registers the send task's handler: decode, hand the batch to
@@ -39,7 +42,7 @@ func (w *Worker) HandleSend(engine BatchSender) {
 			// A malformed task never becomes well-formed: do not retry it.
 			return fmt.Errorf("decode %s payload: %v: %w", TaskSend, err, asynq.SkipRetry)
 		}
-		return engine.SendBatch(ctx, p.IDs)
+		return engine.SendChannelBatch(ctx, p.Channel, p.IDs)
 	}))
 }
 
@@ -75,7 +78,7 @@ func NewEnqueuer(opt asynq.RedisConnOpt, timeout time.Duration) *Enqueuer {
 // Enqueue hands b to the queue under its task id; a task with that id
 // already there is success (the work is derived from the id).
 func (e *Enqueuer) Enqueue(ctx context.Context, b models.SendBatch) error {
-	payload, err := json.Marshal(sendPayload{IDs: b.IDs})
+	payload, err := json.Marshal(sendPayload{IDs: b.IDs, Channel: b.Channel})
 	if err != nil {
 		return err
 	}

@@ -83,9 +83,15 @@ type Options struct {
 	// SendTimeout bounds one send.
 	SendTimeout time.Duration
 	// Parallel is how many deliveries of a batch are claimed and sent at
-	// once (zero: 32). The worker derives it from the channels' rates
-	// (worker.RoundSize).
+	// once when the batch's channel is not known (zero: 32). The worker
+	// derives it from the slowest channel's rate (worker.RoundSize).
 	Parallel int
+	// Rounds is, per channel, how many deliveries of a batch handed on
+	// for that channel are claimed and sent at once (SendChannelBatch);
+	// a channel missing here gets Parallel. The worker derives each from
+	// the channel's own rate (worker.RoundSizes), so a slow channel's
+	// pace never shrinks the rounds of a fast one.
+	Rounds map[models.Channel]int
 	// MaxAttempts is how many sends of a delivery are tried before a
 	// transient failure becomes failed (retries_exhausted).
 	MaxAttempts int
@@ -156,12 +162,29 @@ func (r *Retry) Error() string {
 // returns a *Retry when some are to be tried again, and the store's errors
 // (nothing is sent when a claim fails).
 func (e *Engine) SendBatch(ctx context.Context, ids []int64) error {
+	return e.sendRounds(ctx, e.o.Parallel, ids)
+}
+
+// SendChannelBatch is SendBatch for a batch handed on for channel ch: its
+// rounds are ch's (Options.Rounds). The channel only sizes the rounds;
+// each delivery is still sent on the channel its claim decides, paced by
+// that channel's rate. An empty ch is a batch of no known channel.
+func (e *Engine) SendChannelBatch(ctx context.Context, ch models.Channel, ids []int64) error {
+	size := e.o.Rounds[ch]
+	if size <= 0 {
+		size = e.o.Parallel
+	}
+	return e.sendRounds(ctx, size, ids)
+}
+
+// sendRounds sends ids in rounds of size.
+func (e *Engine) sendRounds(ctx context.Context, size int, ids []int64) error {
 	retry := &Retry{}
-	for start := 0; start < len(ids); start += e.o.Parallel {
+	for start := 0; start < len(ids); start += size {
 		if err := ctx.Err(); err != nil {
 			return err // the rest stays queued; the task runs again
 		}
-		if err := e.sendRound(ctx, ids[start:min(start+e.o.Parallel, len(ids))], retry); err != nil {
+		if err := e.sendRound(ctx, ids[start:min(start+size, len(ids))], retry); err != nil {
 			return err
 		}
 	}
