@@ -38,13 +38,19 @@ func TestABatchIsClaimedInRoundsOfItsChannel(t *testing.T) {
 		want []int
 	}{
 		{name: "a webhook batch goes in one round when webhooks are not paced",
-			send: func(e *delivery.Engine) error { return e.SendChannelBatch(context.Background(), models.ChannelWebhook, ids) },
+			send: func(e *delivery.Engine) error {
+				return e.SendChannelBatch(context.Background(), models.ChannelWebhook, ids)
+			},
 			want: []int{25}},
 		{name: "an sms batch goes ten at a time at 10/s",
-			send: func(e *delivery.Engine) error { return e.SendChannelBatch(context.Background(), models.ChannelSMS, ids) },
+			send: func(e *delivery.Engine) error {
+				return e.SendChannelBatch(context.Background(), models.ChannelSMS, ids)
+			},
 			want: []int{10, 10, 5}},
 		{name: "a channel with no round of its own gets Parallel",
-			send: func(e *delivery.Engine) error { return e.SendChannelBatch(context.Background(), models.ChannelEmail, ids) },
+			send: func(e *delivery.Engine) error {
+				return e.SendChannelBatch(context.Background(), models.ChannelEmail, ids)
+			},
 			want: []int{10, 10, 5}},
 		{name: "a batch of no known channel gets Parallel",
 			send: func(e *delivery.Engine) error { return e.SendChannelBatch(context.Background(), "", ids) },
