@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,5 +72,71 @@ func TestABatchIsClaimedInRoundsOfItsChannel(t *testing.T) {
 				t.Errorf("claim sizes (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// claimAll claims every id it is asked for, as email sends.
+type claimAll struct {
+	roundsStore
+	recorded int
+}
+
+func (s *claimAll) ClaimDeliveries(_ context.Context, ids []int64, _ string, _ time.Duration, _ models.Planner) ([]*models.ClaimedSend, error) {
+	out := make([]*models.ClaimedSend, len(ids))
+	for i, id := range ids {
+		out[i] = claimed(0)
+		d := *out[i].Delivery
+		d.ID = id
+		out[i].Delivery = &d
+	}
+	return out, nil
+}
+
+func (s *claimAll) RecordOutcomes(_ context.Context, _ string, o []models.SendOutcome) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range o {
+		if x.Status == models.DeliverySent {
+			s.recorded++
+		}
+	}
+	return nil
+}
+
+// slowMessenger takes a moment per send and keeps the most sends it saw
+// at once.
+type slowMessenger struct {
+	fakeMessenger
+	now, most atomic.Int64
+}
+
+func (m *slowMessenger) Send(context.Context, *delivery.Message) (string, error) {
+	n := m.now.Add(1)
+	defer m.now.Add(-1)
+	for {
+		most := m.most.Load()
+		if n <= most || m.most.CompareAndSwap(most, n) {
+			break
+		}
+	}
+	time.Sleep(2 * time.Millisecond)
+	return "p", nil
+}
+
+func TestARoundSendsAtMostFanoutAtOnce(t *testing.T) {
+	ids := make([]int64, 200)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	st, m := &claimAll{}, &slowMessenger{}
+	e := delivery.New(delivery.Options{Store: st, Messenger: m, Links: links, Parallel: 200, Fanout: 8})
+	if err := e.SendBatch(context.Background(), ids); err != nil {
+		t.Fatal(err)
+	}
+	if st.recorded != 200 {
+		t.Errorf("%d of 200 recorded sent", st.recorded)
+	}
+	if got := m.most.Load(); got > 8 || got < 2 {
+		t.Errorf("at most %d sends ran at once, want 2-8 (Fanout 8, and still at once)", got)
 	}
 }
