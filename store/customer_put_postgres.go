@@ -172,7 +172,7 @@ func (s *Store) putCustomerPostgres(ctx context.Context, norm *models.CustomerIn
 				lost = true
 				return nil
 			}
-			out, err = ch.row.model()
+			out, err = ch.written(norm)
 			return err
 		})
 		if err != nil {

@@ -46,55 +46,6 @@ var customerWritable = []string{
 	"preferred_windows", "cadence", "attributes", "preference_version", "suppressed", "updated_at",
 }
 
-// columns is the customer of the row's columns that need no decoding;
-// model and the claim's decoder add the JSON ones.
-func (r *customerRow) columns() *models.Customer {
-	c := &models.Customer{
-		ID:                r.ID,
-		Email:             r.Email,
-		Phone:             r.Phone,
-		Name:              r.Name,
-		Locale:            r.Locale,
-		Timezone:          r.Timezone,
-		PreferredChannel:  models.Channel(r.PreferredChannel),
-		PreferenceVersion: r.PreferenceVersion,
-		Suppressed:        r.Suppressed,
-		TokenEpoch:        uint32(r.TokenEpoch),
-		CreatedAt:         r.CreatedAt.UTC(),
-		UpdatedAt:         r.UpdatedAt.UTC(),
-	}
-	if r.ExternalID != nil {
-		c.ExternalID = *r.ExternalID
-	}
-	if r.ErasedAt != nil {
-		t := r.ErasedAt.UTC()
-		c.ErasedAt = &t
-	}
-	return c
-}
-
-func (r *customerRow) model() (*models.Customer, error) {
-	c := r.columns()
-	if err := json.Unmarshal([]byte(r.PreferredWindows), &c.PreferredWindows); err != nil {
-		return nil, fmt.Errorf("store: customer %d: preferred_windows: %w", r.ID, err)
-	}
-	if r.Cadence != nil {
-		if err := json.Unmarshal([]byte(*r.Cadence), &c.Cadence); err != nil {
-			return nil, fmt.Errorf("store: customer %d: cadence: %w", r.ID, err)
-		}
-	}
-	if err := json.Unmarshal([]byte(r.Attributes), &c.Attributes); err != nil {
-		return nil, fmt.Errorf("store: customer %d: attributes: %w", r.ID, err)
-	}
-	if c.PreferredWindows == nil {
-		c.PreferredWindows = []models.Window{}
-	}
-	if c.Attributes == nil {
-		c.Attributes = map[string]any{}
-	}
-	return c, nil
-}
-
 // apply copies every writable field of in, because a PUT replaces the
 // whole profile.
 func (r *customerRow) apply(in *models.CustomerInput) error {
@@ -228,7 +179,7 @@ func (s *Store) putCustomer(ctx context.Context, norm *models.CustomerInput) (ou
 		if err := s.writeEvents(tx, ch.events(nil)); err != nil {
 			return err
 		}
-		out, err = ch.row.model()
+		out, err = ch.written(norm)
 		return err
 	})
 	if err != nil {
@@ -264,7 +215,7 @@ func decidePut(stored *customerRow, in *models.CustomerInput, hit bool, now time
 	} else {
 		next := *stored
 		ch.row = &next
-		old, err := stored.model()
+		old, err := stored.wishes()
 		if err != nil {
 			return ch, err
 		}
