@@ -40,7 +40,11 @@ type PipelineOptions struct {
 	RedisClient *redis.Client
 	// PerSecond is each channel's send rate (zero or missing: unlimited).
 	PerSecond map[models.Channel]float64
-	Links     delivery.Links
+	// Concurrency is how many send tasks this process runs at once
+	// (CANDOR_WORKER_CONCURRENCY; zero: one): a paced channel's second
+	// of sends is shared among them (RoundSizes).
+	Concurrency int
+	Links       delivery.Links
 	// Confirm builds double opt-in confirmation links (NewConfirmLinks);
 	// nil sends no confirmations. Planner must then also be a
 	// models.ConfirmationChecker (campaigns.Planner is).
@@ -99,7 +103,7 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 		observe, lateness = metrics.observe, metrics.observeLateness
 	}
 	engine := delivery.New(delivery.Options{
-		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond), Rounds: RoundSizes(o.PerSecond),
+		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond, o.Concurrency), Rounds: RoundSizes(o.PerSecond, o.Concurrency),
 		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links,
 		Worker: o.Worker, Lease: o.Lease, Observe: observe, ObserveLateness: lateness, Logger: o.Logger.With("component", "delivery"),
 	})
@@ -137,37 +141,41 @@ func newPipelineConfirmer(o PipelineOptions, m Messenger) interface{ Run(context
 
 // RoundSizes is, per channel, how many deliveries of a send task handed
 // on for that channel the engine claims (and sends) at once: about one
-// second of the channel's rate, so a pause, a cancel or a changed wish
-// takes effect within a second of sends and a claim's check is never
-// older than that; for a channel not paced, a whole task
-// (defaultBatchSize) in one claim and one outcome transaction instead of
-// several of each (docs/benchmarks.md, "Sending (issue 10)"). Each channel
-// has its own: with one size for all, the default sms rate of 10/s made
-// every webhook and email task claim ten deliveries at a time
-// (docs/benchmarks.md, "Session 10").
-func RoundSizes(perSecond map[models.Channel]float64) map[models.Channel]int {
+// second of the channel's rate shared among the process's concurrent
+// tasks, so a round finishes within about a second even when every task
+// sends on that channel, a pause, a cancel or a changed wish takes effect
+// within it, and a claim's check is never older than that; for a channel
+// not paced, a whole task (defaultBatchSize) in one claim and one outcome
+// transaction instead of several of each (docs/benchmarks.md, "Sending
+// (issue 10)"). Each channel has its own: with one size for all, the
+// default sms rate of 10/s made every webhook and email task claim ten
+// deliveries at a time (docs/benchmarks.md, "Session 10"). A round that
+// took longer than the task's timeout (four fifths of the lease) would
+// never finish, which is why the rate is shared out.
+func RoundSizes(perSecond map[models.Channel]float64, concurrency int) map[models.Channel]int {
 	out := make(map[models.Channel]int, len(models.Channels))
 	for _, ch := range models.Channels {
-		out[ch] = roundSize(perSecond[ch])
+		out[ch] = roundSize(perSecond[ch], concurrency)
 	}
 	return out
 }
 
 // RoundSize is the round of a task whose channel is not known (one
 // handed on before tasks named their channel): the slowest channel's.
-func RoundSize(perSecond map[models.Channel]float64) int {
+func RoundSize(perSecond map[models.Channel]float64, concurrency int) int {
 	n := defaultBatchSize
 	for _, r := range perSecond {
-		n = min(n, roundSize(r))
+		n = min(n, roundSize(r, concurrency))
 	}
 	return n
 }
 
 // roundSize is about one second of rate r (messages per second; zero or
-// less is not paced), between 1 and defaultBatchSize.
-func roundSize(r float64) int {
+// less is not paced) shared among concurrency tasks, between 1 and
+// defaultBatchSize.
+func roundSize(r float64, concurrency int) int {
 	if r > 0 {
-		return min(defaultBatchSize, max(1, int(math.Ceil(r))))
+		return min(defaultBatchSize, max(1, int(math.Ceil(r/float64(max(1, concurrency))))))
 	}
 	return defaultBatchSize
 }

@@ -15,27 +15,33 @@ import (
 
 func TestRoundSizes(t *testing.T) {
 	tests := []struct {
-		name      string
-		perSecond map[models.Channel]float64
-		want      map[models.Channel]int
-		unknown   int
+		name        string
+		perSecond   map[models.Channel]float64
+		concurrency int
+		want        map[models.Channel]int
+		unknown     int
 	}{
 		{name: "each channel's round is about one second of its own rate",
-			perSecond: map[models.Channel]float64{models.ChannelEmail: 50, models.ChannelSMS: 10, models.ChannelWebhook: 2000},
-			want:      map[models.Channel]int{models.ChannelEmail: 50, models.ChannelSMS: 10, models.ChannelWebhook: 300}, unknown: 10},
+			perSecond:   map[models.Channel]float64{models.ChannelEmail: 50, models.ChannelSMS: 10, models.ChannelWebhook: 2000},
+			concurrency: 1,
+			want:        map[models.Channel]int{models.ChannelEmail: 50, models.ChannelSMS: 10, models.ChannelWebhook: 300}, unknown: 10},
 		{name: "a channel with no rate sends a whole task per round",
 			perSecond: map[models.Channel]float64{models.ChannelSMS: 10},
 			want:      map[models.Channel]int{models.ChannelEmail: 300, models.ChannelSMS: 10, models.ChannelWebhook: 300}, unknown: 10},
 		{name: "a rate under one a second still sends one at a time",
 			perSecond: map[models.Channel]float64{models.ChannelEmail: 0.5},
 			want:      map[models.Channel]int{models.ChannelEmail: 1, models.ChannelSMS: 300, models.ChannelWebhook: 300}, unknown: 1},
+		{name: "the process's concurrent tasks share each second of a rate",
+			perSecond:   map[models.Channel]float64{models.ChannelEmail: 100, models.ChannelSMS: 10, models.ChannelWebhook: 100000},
+			concurrency: 4,
+			want:        map[models.Channel]int{models.ChannelEmail: 25, models.ChannelSMS: 3, models.ChannelWebhook: 300}, unknown: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, worker.RoundSizes(tt.perSecond)); diff != "" {
+			if diff := cmp.Diff(tt.want, worker.RoundSizes(tt.perSecond, tt.concurrency)); diff != "" {
 				t.Errorf("RoundSizes (-want +got):\n%s", diff)
 			}
-			if got := worker.RoundSize(tt.perSecond); got != tt.unknown {
+			if got := worker.RoundSize(tt.perSecond, tt.concurrency); got != tt.unknown {
 				t.Errorf("RoundSize = %d, want %d (a task of no known channel: the slowest channel's)", got, tt.unknown)
 			}
 		})

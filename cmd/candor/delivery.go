@@ -31,7 +31,7 @@ func (a *app) newSending(opt asynq.RedisConnOpt) (*worker.Pipeline, error) {
 	}
 	p, err := worker.NewPipeline(worker.PipelineOptions{
 		Store: a.store, Planner: campaigns.NewPlanner(planSettings(a.cfg)), Channels: set,
-		Redis: opt, RedisClient: a.redis, PerSecond: perSecond, Links: worker.CustomerLinks(a.keys, a.linkBase()),
+		Redis: opt, RedisClient: a.redis, PerSecond: perSecond, Concurrency: a.cfg.WorkerConcurrency, Links: worker.CustomerLinks(a.keys, a.linkBase()),
 		Confirm: worker.NewConfirmLinks(a.keys, a.linkBase()), Worker: workerName(), Lease: a.cfg.WorkerLease, Metrics: a.metrics, Logger: a.log,
 		Outbound: worker.OutboundOptions{AllowPrivate: a.cfg.WebhookAllowPrivate,
 			Disable: models.DisablePolicy{Failures: a.cfg.WebhookDisableAfter, After: 24 * time.Hour}},
