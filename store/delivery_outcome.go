@@ -124,7 +124,9 @@ func (b *eventBatch) record(tx *gorm.DB, d *deliveryRow, o models.SendOutcome) e
 		if !b.holds(d) {
 			return nil
 		}
-		extra := map[string]any{"sent_at": nil, "lease_owner": ""}
+		// queued_at starts the reconciler's clock (StaleQueued): the
+		// retry is the task that claimed it, which Redis may lose.
+		extra := map[string]any{"sent_at": nil, "lease_owner": "", "queued_at": b.now}
 		if o.NotAttempted {
 			// Nothing reached the channel: the claim's attempt is given
 			// back, so restarts never exhaust a delivery's retries.

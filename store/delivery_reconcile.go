@@ -93,7 +93,16 @@ func (s *Store) StaleQueued(ctx context.Context, olderThan time.Time, limit int)
 		return nil, mapError(err, "Deliveries")
 	}
 	by := map[string]*models.SendBatch{}
+	var orphans []deliveryRow
 	for _, r := range rows {
+		if r.TaskID == "" {
+			// Queued by a transient failure of its first send: its retry
+			// is the task that claimed it from planned, whose id the row
+			// never had. Without a task of its own, a Redis that lost
+			// that task left it queued for ever.
+			orphans = append(orphans, r)
+			continue
+		}
 		b := by[r.TaskID]
 		if b == nil {
 			b = &models.SendBatch{TaskID: r.TaskID, Channel: models.Channel(r.Channel)}
@@ -111,6 +120,7 @@ func (s *Store) StaleQueued(ctx context.Context, olderThan time.Time, limit int)
 	for _, b := range by {
 		out = append(out, *b)
 	}
+	out = append(out, requeueBatches(orphans)...)
 	sort.Slice(out, func(i, j int) bool { return out[i].TaskID < out[j].TaskID })
 	return out, nil
 }
@@ -156,3 +166,35 @@ func (s *Store) ResendDelivery(ctx context.Context, id int64, worker string) (*m
 	}
 	return s.Delivery(ctx, id)
 }
+
+// requeueBatches are the tasks of queued deliveries that have none: one
+// channel's in each, at most defaultRequeueBatch, under ids derived from
+// the work (so the same deliveries found again make the same task).
+func requeueBatches(rows []deliveryRow) []models.SendBatch {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Channel < rows[j].Channel })
+	var out []models.SendBatch
+	for start := 0; start < len(rows); {
+		end := start + 1
+		for end < len(rows) && end-start < defaultRequeueBatch && rows[end].Channel == rows[start].Channel {
+			end++
+		}
+		chunk := rows[start:end]
+		start = end
+		due := make([]dueRow, len(chunk))
+		b := models.SendBatch{Channel: models.Channel(chunk[0].Channel)}
+		for i, d := range chunk {
+			due[i] = dueRow{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation, Attempts: d.Attempts}
+			b.IDs = append(b.IDs, d.ID)
+			if d.ScheduledAt.After(b.ProcessAt) {
+				b.ProcessAt = d.ScheduledAt.UTC()
+			}
+		}
+		b.TaskID = batchTaskID("requeue", due)
+		out = append(out, b)
+	}
+	return out
+}
+
+// defaultRequeueBatch is how many task-less queued deliveries one
+// re-created task carries (the dispatcher's batch size).
+const defaultRequeueBatch = 300

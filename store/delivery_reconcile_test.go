@@ -350,3 +350,43 @@ func TestADeliveryWhoseEveryClaimDiesIsGivenUp(t *testing.T) {
 		}
 	})
 }
+
+// TestStaleQueuedFindsARetryWhoseTaskWasLost: a first send that failed
+// transiently is queued for the task that claimed it to retry; if Redis
+// lost that task, the reconciler must find the delivery and give it a
+// task of its own. Before, the row kept no queued_at and no task id, and
+// stayed queued for ever (the chaos test's Redis flush showed it).
+func TestStaleQueuedFindsARetryWhoseTaskWasLost(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		f.add("a", "g", nil)
+		camp := f.launch(nil, "g")
+		id := f.deliveries(camp.ID)[0].ID
+		f.dispatch()
+		if got := f.claim(id); len(got) != 1 {
+			t.Fatalf("claimed %d, want 1", len(got))
+		}
+		f.record(models.SendOutcome{DeliveryID: id, Status: models.DeliveryQueued, Reason: models.ReasonRejected})
+		t.Run("a retry younger than the cut-off is left to its task", func(t *testing.T) {
+			got, err := f.s.StaleQueued(f.ctx, f.now().Add(-time.Minute), 100)
+			if err != nil || len(got) != 0 {
+				t.Errorf("stale = %+v %v", got, err)
+			}
+		})
+		t.Run("an older one comes back under a task derived from it, on its channel", func(t *testing.T) {
+			f.clk.Advance(10 * time.Minute)
+			got, err := f.s.StaleQueued(f.ctx, f.clk.Now().Add(-5*time.Minute), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !cmp.Equal(got[0].IDs, []int64{id}) || got[0].Channel != models.ChannelEmail ||
+				!strings.HasPrefix(got[0].TaskID, "requeue-") {
+				t.Fatalf("stale = %+v, want one requeue task of [%d] on email", got, id)
+			}
+			again, err := f.s.StaleQueued(f.ctx, f.clk.Now().Add(-5*time.Minute), 100)
+			if err != nil || len(again) != 1 || again[0].TaskID != got[0].TaskID {
+				t.Errorf("found again as %+v %v, want the same task id %q", again, err, got[0].TaskID)
+			}
+		})
+	})
+}

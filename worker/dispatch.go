@@ -94,9 +94,9 @@ func (s *Scheduler) pass(ctx context.Context, sweep bool) error {
 	return s.recover(ctx, stale, now)
 }
 
-// handOn enqueues due in batches of BatchSize, each channel's deliveries
-// in tasks of their own (so each task's rounds are its channel's, see
-// RoundSizes), in order, each under a task id derived from its
+// handOn enqueues due in tasks (tasksOf: each of one channel, so each
+// task's rounds are its channel's, see RoundSizes; at most BatchSize
+// deliveries spanning at most maxTaskSpan), in order, each under a task id derived from its
 // deliveries, their generations and attempts, and remembers each delivery
 // as handed on. The campaigns of due start first, so a campaign is
 // running before any of its sends can complete it.
@@ -115,19 +115,41 @@ func (s *Scheduler) handOn(ctx context.Context, due []models.DueDelivery, now ti
 	if err := s.o.Store.StartCampaigns(ctx, campaigns); err != nil {
 		return err
 	}
-	for _, group := range byChannel(due) {
-		for start := 0; start < len(group); start += s.o.BatchSize {
-			chunk := group[start:min(start+s.o.BatchSize, len(group))]
-			b := sendBatch(chunk)
-			if err := s.o.Enqueuer.Enqueue(ctx, b); err != nil {
-				return err
-			}
-			for _, d := range chunk {
-				s.handed.add(d.ID, d.Generation, b.TaskID, now)
-			}
+	for _, chunk := range tasksOf(due, s.o.BatchSize) {
+		b := sendBatch(chunk)
+		if err := s.o.Enqueuer.Enqueue(ctx, b); err != nil {
+			return err
+		}
+		for _, d := range chunk {
+			s.handed.add(d.ID, d.Generation, b.TaskID, now)
 		}
 	}
 	return nil
+}
+
+// maxTaskSpan is the most time between the scheduled times of one task's
+// deliveries. A task runs once its latest delivery is due, so its
+// earliest waits that long: one channel's deliveries are sparser than a
+// campaign's, and a task of them could otherwise span the whole horizon
+// (30 s), long enough to miss the end of a customer's window.
+const maxTaskSpan = time.Second
+
+// tasksOf splits due (in the dispatcher's order) into the deliveries of
+// one task each: one channel's, at most size of them, spanning at most
+// maxTaskSpan, in order.
+func tasksOf(due []models.DueDelivery, size int) [][]models.DueDelivery {
+	var out [][]models.DueDelivery
+	for _, group := range byChannel(due) {
+		for start := 0; start < len(group); {
+			end := start + 1
+			for end < len(group) && end-start < size && group[end].ScheduledAt.Sub(group[start].ScheduledAt) <= maxTaskSpan {
+				end++
+			}
+			out = append(out, group[start:end])
+			start = end
+		}
+	}
+	return out
 }
 
 // byChannel splits due by channel, keeping the order within each and

@@ -41,8 +41,9 @@ type PipelineOptions struct {
 	// PerSecond is each channel's send rate (zero or missing: unlimited).
 	PerSecond map[models.Channel]float64
 	// Concurrency is how many send tasks this process runs at once
-	// (CANDOR_WORKER_CONCURRENCY; zero: one): a paced channel's second
-	// of sends is shared among them (RoundSizes).
+	// (CANDOR_WORKER_CONCURRENCY; zero: one): a round of a paced channel
+	// is small enough for all of them to finish theirs in time
+	// (RoundSizes).
 	Concurrency int
 	Links       delivery.Links
 	// Confirm builds double opt-in confirmation links (NewConfirmLinks);
@@ -103,11 +104,11 @@ func NewPipeline(o PipelineOptions) (*Pipeline, error) {
 		observe, lateness = metrics.observe, metrics.observeLateness
 	}
 	engine := delivery.New(delivery.Options{
-		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond, o.Concurrency), Rounds: RoundSizes(o.PerSecond, o.Concurrency),
+		Store: o.Store, Planner: o.Planner, Messenger: m, Parallel: RoundSize(o.PerSecond, o.Concurrency, taskTimeout(o.Lease)), Rounds: RoundSizes(o.PerSecond, o.Concurrency, taskTimeout(o.Lease)),
 		Limiter: NewLimiter(o.RedisClient, o.PerSecond), Links: o.Links,
 		Worker: o.Worker, Lease: o.Lease, Observe: observe, ObserveLateness: lateness, Logger: o.Logger.With("component", "delivery"),
 	})
-	enq := NewEnqueuer(o.Redis, o.Lease*4/5)
+	enq := NewEnqueuer(o.Redis, taskTimeout(o.Lease))
 	sched := NewScheduler(SchedulerOptions{Store: o.Store, Redis: o.Redis, Enqueuer: enq, Worker: o.Worker,
 		Idempotent: m.Idempotent, Tick: o.Tick, StaleAfter: min(o.Lease, 2*time.Minute),
 		Confirmations: newPipelineConfirmer(o, m), Logger: o.Logger.With("component", "scheduler")})
@@ -141,44 +142,53 @@ func newPipelineConfirmer(o PipelineOptions, m Messenger) interface{ Run(context
 
 // RoundSizes is, per channel, how many deliveries of a send task handed
 // on for that channel the engine claims (and sends) at once: about one
-// second of the channel's rate shared among the process's concurrent
-// tasks, so a round finishes within about a second even when every task
-// sends on that channel, a pause, a cancel or a changed wish takes effect
-// within it, and a claim's check is never older than that; for a channel
-// not paced, a whole task (defaultBatchSize) in one claim and one outcome
-// transaction instead of several of each (docs/benchmarks.md, "Sending
-// (issue 10)"). Each channel has its own: with one size for all, the
-// default sms rate of 10/s made every webhook and email task claim ten
-// deliveries at a time (docs/benchmarks.md, "Session 10"). A round that
-// took longer than the task's timeout (four fifths of the lease) would
-// never finish, which is why the rate is shared out.
-func RoundSizes(perSecond map[models.Channel]float64, concurrency int) map[models.Channel]int {
+// second of the channel's rate, so a pause, a cancel or a changed wish
+// takes effect within about a round and a claim's check is never much
+// older (docs/benchmarks.md, "Sending (issue 10)"); at most a whole task
+// (defaultBatchSize), one claim and one outcome transaction. Each channel
+// has its own: with one size for all, the default sms rate of 10/s made
+// every webhook and email task claim ten deliveries at a time
+// (docs/benchmarks.md, "Session 10"). A round must also end well inside
+// its task's timeout even when all concurrency tasks of the process wait
+// on the one rate (shared through Redis with every other process): a
+// round that cannot finish before the timeout is retried for ever (the
+// chaos test's 100/s with 4 tasks and a 4 s timeout did), so concurrency
+// rounds take at most a quarter of timeout at the rate.
+func RoundSizes(perSecond map[models.Channel]float64, concurrency int, timeout time.Duration) map[models.Channel]int {
 	out := make(map[models.Channel]int, len(models.Channels))
 	for _, ch := range models.Channels {
-		out[ch] = roundSize(perSecond[ch], concurrency)
+		out[ch] = roundSize(perSecond[ch], concurrency, timeout)
 	}
 	return out
 }
 
 // RoundSize is the round of a task whose channel is not known (one
 // handed on before tasks named their channel): the slowest channel's.
-func RoundSize(perSecond map[models.Channel]float64, concurrency int) int {
+func RoundSize(perSecond map[models.Channel]float64, concurrency int, timeout time.Duration) int {
 	n := defaultBatchSize
 	for _, r := range perSecond {
-		n = min(n, roundSize(r, concurrency))
+		n = min(n, roundSize(r, concurrency, timeout))
 	}
 	return n
 }
 
-// roundSize is about one second of rate r (messages per second; zero or
-// less is not paced) shared among concurrency tasks, between 1 and
-// defaultBatchSize.
-func roundSize(r float64, concurrency int) int {
-	if r > 0 {
-		return min(defaultBatchSize, max(1, int(math.Ceil(r/float64(max(1, concurrency))))))
+// roundSize is one second of rate r (messages per second; zero or less is
+// not paced), at most what concurrency tasks send at r in a quarter of
+// timeout, between 1 and defaultBatchSize.
+func roundSize(r float64, concurrency int, timeout time.Duration) int {
+	if r <= 0 {
+		return defaultBatchSize
 	}
-	return defaultBatchSize
+	n := math.Ceil(r)
+	if timeout > 0 {
+		n = min(n, math.Floor(r*timeout.Seconds()/(4*float64(max(1, concurrency)))))
+	}
+	return min(defaultBatchSize, max(1, int(n)))
 }
+
+// taskTimeout bounds one send task's run: four fifths of the lease, so a
+// stuck task is given up before its deliveries are taken back.
+func taskTimeout(lease time.Duration) time.Duration { return lease * 4 / 5 }
 
 // Close closes the channels and the queue clients.
 func (p *Pipeline) Close() error {

@@ -14,34 +14,38 @@ import (
 )
 
 func TestRoundSizes(t *testing.T) {
+	const lease = 5 * time.Minute // a task's timeout: 4 minutes
 	tests := []struct {
 		name        string
 		perSecond   map[models.Channel]float64
 		concurrency int
+		lease       time.Duration
 		want        map[models.Channel]int
 		unknown     int
 	}{
-		{name: "each channel's round is about one second of its own rate",
-			perSecond:   map[models.Channel]float64{models.ChannelEmail: 50, models.ChannelSMS: 10, models.ChannelWebhook: 2000},
-			concurrency: 1,
-			want:        map[models.Channel]int{models.ChannelEmail: 50, models.ChannelSMS: 10, models.ChannelWebhook: 300}, unknown: 10},
-		{name: "a channel with no rate sends a whole task per round",
-			perSecond: map[models.Channel]float64{models.ChannelSMS: 10},
-			want:      map[models.Channel]int{models.ChannelEmail: 300, models.ChannelSMS: 10, models.ChannelWebhook: 300}, unknown: 10},
+		{name: "at the default rates each channel's round is one second of its own rate",
+			perSecond:   map[models.Channel]float64{models.ChannelEmail: 50, models.ChannelSMS: 10, models.ChannelWebhook: 50},
+			concurrency: 20, lease: lease,
+			want: map[models.Channel]int{models.ChannelEmail: 50, models.ChannelSMS: 10, models.ChannelWebhook: 50}, unknown: 10},
+		{name: "a fast channel's round is a whole task",
+			perSecond:   map[models.Channel]float64{models.ChannelSMS: 10, models.ChannelWebhook: 100000},
+			concurrency: 16, lease: lease,
+			want: map[models.Channel]int{models.ChannelEmail: 300, models.ChannelSMS: 10, models.ChannelWebhook: 300}, unknown: 10},
 		{name: "a rate under one a second still sends one at a time",
-			perSecond: map[models.Channel]float64{models.ChannelEmail: 0.5},
-			want:      map[models.Channel]int{models.ChannelEmail: 1, models.ChannelSMS: 300, models.ChannelWebhook: 300}, unknown: 1},
-		{name: "the process's concurrent tasks share each second of a rate",
-			perSecond:   map[models.Channel]float64{models.ChannelEmail: 100, models.ChannelSMS: 10, models.ChannelWebhook: 100000},
-			concurrency: 4,
-			want:        map[models.Channel]int{models.ChannelEmail: 25, models.ChannelSMS: 3, models.ChannelWebhook: 300}, unknown: 3},
+			perSecond: map[models.Channel]float64{models.ChannelEmail: 0.5}, concurrency: 1, lease: lease,
+			want: map[models.Channel]int{models.ChannelEmail: 1, models.ChannelSMS: 300, models.ChannelWebhook: 300}, unknown: 1},
+		{name: "with a short lease every task's round still ends in a quarter of its timeout",
+			perSecond:   map[models.Channel]float64{models.ChannelEmail: 100, models.ChannelSMS: 10, models.ChannelWebhook: 100},
+			concurrency: 4, lease: 5 * time.Second,
+			want: map[models.Channel]int{models.ChannelEmail: 25, models.ChannelSMS: 2, models.ChannelWebhook: 25}, unknown: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, worker.RoundSizes(tt.perSecond, tt.concurrency)); diff != "" {
+			timeout := tt.lease * 4 / 5
+			if diff := cmp.Diff(tt.want, worker.RoundSizes(tt.perSecond, tt.concurrency, timeout)); diff != "" {
 				t.Errorf("RoundSizes (-want +got):\n%s", diff)
 			}
-			if got := worker.RoundSize(tt.perSecond, tt.concurrency); got != tt.unknown {
+			if got := worker.RoundSize(tt.perSecond, tt.concurrency, timeout); got != tt.unknown {
 				t.Errorf("RoundSize = %d, want %d (a task of no known channel: the slowest channel's)", got, tt.unknown)
 			}
 		})

@@ -202,8 +202,9 @@ func (e *Engine) sendRounds(ctx context.Context, size int, ids []int64) error {
 	return nil
 }
 
-// sendRound claims the queued deliveries among ids, sends them at once,
-// records their outcomes and adds the transient failures to retry.
+// sendRound claims the queued deliveries among ids, sends them (at most
+// Fanout at once), records their outcomes and adds the transient failures
+// to retry.
 func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error {
 	claimed, err := e.o.Store.ClaimDeliveries(ctx, ids, e.o.Worker, e.o.Lease, e.o.Planner)
 	if err != nil || len(claimed) == 0 {
@@ -221,6 +222,14 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 	for range min(len(claimed), e.o.Fanout) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(claimed); i = int(next.Add(1) - 1) {
+				if ctx.Err() != nil {
+					// The task's time ran out (or the worker is stopping)
+					// before this send's turn: nothing reached the channel,
+					// so it is queued again with its attempt given back,
+					// instead of spending one on a send that fails at once.
+					outcomes[i] = models.SendOutcome{DeliveryID: claimed[i].Delivery.ID, Status: models.DeliveryQueued, NotAttempted: true}
+					continue
+				}
 				outcomes[i], asked[i], took[i] = e.sendGuarded(ctx, claimed[i])
 			}
 		})

@@ -140,3 +140,50 @@ func TestARoundSendsAtMostFanoutAtOnce(t *testing.T) {
 		t.Errorf("at most %d sends ran at once, want 2-8 (Fanout 8, and still at once)", got)
 	}
 }
+
+// blockingMessenger holds every send until its context ends.
+type blockingMessenger struct{ fakeMessenger }
+
+func (*blockingMessenger) Send(ctx context.Context, _ *delivery.Message) (string, error) {
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+// outcomeStore claims every id and keeps the outcomes recorded.
+type outcomeStore struct {
+	claimAll
+	outcomes []models.SendOutcome
+}
+
+func (s *outcomeStore) RecordOutcomes(_ context.Context, _ string, o []models.SendOutcome) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outcomes = append(s.outcomes, o...)
+	return nil
+}
+
+func TestSendsNotStartedWhenTheTaskEndsAreQueuedWithTheirAttemptGivenBack(t *testing.T) {
+	ids := make([]int64, 10)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	st := &outcomeStore{}
+	e := delivery.New(delivery.Options{Store: st, Messenger: &blockingMessenger{}, Links: links, Parallel: 10, Fanout: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_ = e.SendBatch(ctx, ids)
+	if len(st.outcomes) != 10 {
+		t.Fatalf("%d outcomes recorded, want 10", len(st.outcomes))
+	}
+	notAttempted := 0
+	for _, o := range st.outcomes {
+		if o.Status == models.DeliveryQueued && o.NotAttempted {
+			notAttempted++
+		}
+	}
+	// Two sends were under way when the task's time ran out; the other
+	// eight never started.
+	if notAttempted != 8 {
+		t.Errorf("%d outcomes queued as not attempted, want the 8 sends that never started: %+v", notAttempted, st.outcomes)
+	}
+}
