@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestWrittenCustomerIsTheDecodedRow(t *testing.T) {
 	}{
 		{"no attributes", map[string]any{}, true},
 		{"what a request decodes into", map[string]any{
-			"plan": "pro", "seats": 12.0, "ratio": 0.1, "neg": -0.0, "big": 1e21, "tiny": 5e-324,
+			"plan": "pro", "seats": 12.0, "ratio": 0.1, "neg": math.Copysign(0, -1), "big": 1e21, "tiny": 5e-324,
 			"html": "<a & b>", "line": "a\u2028b", "ok": true, "none": nil,
 			"list":   []any{1.0, "x", nil, false, []any{}, map[string]any{}},
 			"nested": map[string]any{"deep": map[string]any{"n": 9007199254740993.0}},

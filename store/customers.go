@@ -119,7 +119,9 @@ func (s *Store) Customers(ctx context.Context, page models.Page) ([]*models.Cust
 	return pageBy(q, ks, "Customers", func(r customerRow) int64 { return r.ID }, (*customerRow).model)
 }
 
-// PutCustomer implements models.CustomerService.
+// PutCustomer implements models.CustomerService. The customer it returns
+// may share in's windows and attributes (it is built from them rather
+// than decoded again): callers must not change in afterwards.
 func (s *Store) PutCustomer(ctx context.Context, in *models.CustomerInput) (*models.Customer, bool, error) {
 	if in == nil {
 		return nil, false, models.Errorf(models.EINVALID, "A customer is required.")
