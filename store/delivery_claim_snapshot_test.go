@@ -69,10 +69,7 @@ func TestClaimRecordsWhatTheSendHonours(t *testing.T) {
 func TestClaimAfterAChannelChangeSendsOnlyOnTheNewChannel(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		f.add("a", "g", nil)
-		camp := f.launch(nil, "g")
-		id := f.deliveries(camp.ID)[0].ID
-		f.dispatch()
+		id := f.dueOne("a")
 		c := f.change("a", func(in *models.CustomerInput) { in.PreferredChannel = models.ChannelSMS })
 		if got := f.claim(id); len(got) != 0 {
 			t.Fatalf("claimed on the old channel: %+v", got[0].Decision)
@@ -102,10 +99,7 @@ func TestClaimAfterAChannelChangeSendsOnlyOnTheNewChannel(t *testing.T) {
 func TestReplanForChangedWindowsRecordsTheNewWishes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		f.add("a", "g", nil)
-		camp := f.launch(nil, "g")
-		id := f.deliveries(camp.ID)[0].ID
-		f.dispatch()
+		id := f.dueOne("a")
 		c := f.change("a", func(in *models.CustomerInput) {
 			in.PreferredWindows = []models.Window{{Days: []string{"tue", "wed"}, Start: "09:00", End: "10:00"}}
 		})

@@ -124,6 +124,17 @@ func (f *deliveryFixture) dispatch() []models.SendBatch {
 	return out
 }
 
+// dueOne adds customer ext (group "g"), launches to the group and
+// dispatches: it returns the one delivery, planned and due.
+func (f *deliveryFixture) dueOne(ext string) int64 {
+	f.t.Helper()
+	f.add(ext, "g", nil)
+	camp := f.launch(nil, "g")
+	id := f.deliveries(camp.ID)[0].ID
+	f.dispatch()
+	return id
+}
+
 // claim claims ids as worker w1 with the fixture's planner.
 func (f *deliveryFixture) claim(ids ...int64) []*models.ClaimedSend {
 	f.t.Helper()

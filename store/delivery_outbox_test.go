@@ -109,10 +109,7 @@ func TestOutbox(t *testing.T) {
 func TestDeliveryReturnsEventsOldestFirst(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		f.add("a", "g", nil)
-		camp := f.launch(nil, "g")
-		id := f.deliveries(camp.ID)[0].ID
-		f.dispatch()
+		id := f.dueOne("a")
 		f.clk.Advance(time.Second)
 		t1 := f.now()
 		f.claim(id)

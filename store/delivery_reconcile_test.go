@@ -359,10 +359,7 @@ func TestADeliveryWhoseEveryClaimDiesIsGivenUp(t *testing.T) {
 func TestStaleQueuedFindsARetryWhoseTaskWasLost(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		f.add("a", "g", nil)
-		camp := f.launch(nil, "g")
-		id := f.deliveries(camp.ID)[0].ID
-		f.dispatch()
+		id := f.dueOne("a")
 		if got := f.claim(id); len(got) != 1 {
 			t.Fatalf("claimed %d, want 1", len(got))
 		}
