@@ -49,23 +49,10 @@ func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker s
 				again = append(again, d)
 			}
 		}
-		// Each channel's in tasks of their own, as the dispatcher hands
-		// them on: a task's rounds are its channel's.
-		sort.SliceStable(again, func(i, j int) bool { return again[i].Channel < again[j].Channel })
-		for start := 0; start < len(again); {
-			end := start + 1
-			for end < len(again) && end-start < batchSize && again[end].Channel == again[start].Channel {
-				end++
-			}
-			chunk := again[start:end]
-			start = end
-			due := make([]dueRow, len(chunk))
-			for i, d := range chunk {
-				due[i] = dueRow{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation, Attempts: d.Attempts}
-			}
-			b := models.SendBatch{TaskID: batchTaskID("retry", due), ProcessAt: now, Channel: models.Channel(chunk[0].Channel)}
-			for _, d := range chunk {
-				b.IDs = append(b.IDs, d.ID)
+		for _, t := range taskBatches(again, batchSize, "retry") {
+			b := t.SendBatch
+			b.ProcessAt = now
+			for _, d := range t.rows {
 				extra := map[string]any{"queued_at": now, "task_id": b.TaskID, "lease_owner": "", "sent_at": nil}
 				if err := ev.move(tx, d, models.DeliveryQueued, "", extra); err != nil {
 					return err
@@ -167,30 +154,52 @@ func (s *Store) ResendDelivery(ctx context.Context, id int64, worker string) (*m
 	return s.Delivery(ctx, id)
 }
 
-// requeueBatches are the tasks of queued deliveries that have none: one
-// channel's in each, at most defaultRequeueBatch, under ids derived from
-// the work (so the same deliveries found again make the same task).
+// requeueBatches are the tasks of queued deliveries that have none (see
+// taskBatches), at most defaultRequeueBatch each.
 func requeueBatches(rows []deliveryRow) []models.SendBatch {
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Channel < rows[j].Channel })
+	ptrs := make([]*deliveryRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
 	var out []models.SendBatch
+	for _, t := range taskBatches(ptrs, defaultRequeueBatch, "requeue") {
+		out = append(out, t.SendBatch)
+	}
+	return out
+}
+
+// taskBatch is a task of deliveries the reconciler hands on again, with
+// their rows.
+type taskBatch struct {
+	models.SendBatch
+	rows []*deliveryRow
+}
+
+// taskBatches splits rows into tasks as the dispatcher makes them: one
+// channel's deliveries in each (a task's rounds are its channel's), at
+// most size, in id order within a channel, under an id derived from the
+// work with prefix (so the same deliveries found again make the same
+// task), to run at the latest of their scheduled times. It reorders rows.
+func taskBatches(rows []*deliveryRow, size int, prefix string) []taskBatch {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Channel < rows[j].Channel })
+	var out []taskBatch
 	for start := 0; start < len(rows); {
 		end := start + 1
-		for end < len(rows) && end-start < defaultRequeueBatch && rows[end].Channel == rows[start].Channel {
+		for end < len(rows) && end-start < size && rows[end].Channel == rows[start].Channel {
 			end++
 		}
-		chunk := rows[start:end]
+		t := taskBatch{SendBatch: models.SendBatch{Channel: models.Channel(rows[start].Channel)}, rows: rows[start:end]}
 		start = end
-		due := make([]dueRow, len(chunk))
-		b := models.SendBatch{Channel: models.Channel(chunk[0].Channel)}
-		for i, d := range chunk {
+		due := make([]dueRow, len(t.rows))
+		for i, d := range t.rows {
 			due[i] = dueRow{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation, Attempts: d.Attempts}
-			b.IDs = append(b.IDs, d.ID)
-			if d.ScheduledAt.After(b.ProcessAt) {
-				b.ProcessAt = d.ScheduledAt.UTC()
+			t.IDs = append(t.IDs, d.ID)
+			if d.ScheduledAt.After(t.ProcessAt) {
+				t.ProcessAt = d.ScheduledAt.UTC()
 			}
 		}
-		b.TaskID = batchTaskID("requeue", due)
-		out = append(out, b)
+		t.TaskID = batchTaskID(prefix, due)
+		out = append(out, t)
 	}
 	return out
 }
