@@ -83,7 +83,7 @@ func EvidenceDigest(key []byte, field, value string) string {
 	if value == "" {
 		return ""
 	}
-	return newLedgerMAC(key, "candor-evidence-v1").str(field).str(value).hex()
+	return newLedgerMAC(key, evidenceDomain).str(field).str(value).hex()
 }
 
 // DigestEvidenceText fills ev's text digests from its text under key.
@@ -96,7 +96,7 @@ func DigestEvidenceText(ev *Evidence, key []byte) {
 // event: its content with free text and PII as digests, its customer's
 // previous hash, and its place in the global chain.
 func (e *ConsentEvent) KeyedHash(key []byte) string {
-	return e.content(newLedgerMAC(key, "candor-consent-v2")).hex()
+	return e.content(newLedgerMAC(key, keyedHashDomain)).hex()
 }
 
 // LegacySeal returns the MAC that seals an event written before the
@@ -119,10 +119,13 @@ func ConsentStateMAC(key []byte, keyID string, customerID int64, topic string, s
 	return consentState(newLedgerMAC(key, consentStateDomain), keyID, customerID, topic, status, source, seq, eventHash).hex()
 }
 
-// The domains of the two MACs a LedgerSealer also computes.
+// The domains of the MACs that a LedgerSealer or a ChainVerifier also
+// computes.
 const (
+	keyedHashDomain    = "candor-consent-v2"
 	legacySealDomain   = "candor-consent-legacy-v1"
 	consentStateDomain = "candor-consent-state-v1"
+	evidenceDomain     = "candor-evidence-v1"
 )
 
 // consentState writes the fields of a consent-state MAC after its domain.
@@ -157,63 +160,6 @@ func (s *LedgerSealer) ConsentStateMAC(keyID string, customerID int64, topic str
 // hash of its last event, so cutting events off its end shows.
 func LedgerHeadMAC(key []byte, keyID string, seq int64, hash string) string {
 	return newLedgerMAC(key, "candor-ledger-head-v1").str(keyID).int(seq).str(hash).hex()
-}
-
-// VerifyEvent checks one event on its own: its key is in the ring, its
-// MAC (KeyedHash, or LegacySeal for an event written before the ledger
-// was keyed) matches, and raw evidence still present matches its digest.
-// It returns "" or why the event does not verify.
-func VerifyEvent(e *ConsentEvent, keys LedgerKeys) string {
-	if e.KeyID == "" {
-		return "event is not sealed with a ledger key (written before the keyed ledger and never adopted)"
-	}
-	key, ok := keys.LedgerKey(e.KeyID)
-	if !ok {
-		return "event is sealed with key " + e.KeyID + ", which is not in the keyring"
-	}
-	if e.Seal != "" {
-		if !hmac.Equal([]byte(e.LegacySeal(key)), []byte(e.Seal)) {
-			return "content does not match its seal"
-		}
-	} else if !hmac.Equal([]byte(e.KeyedHash(key)), []byte(e.Hash)) {
-		return "content does not match its hash"
-	}
-	switch {
-	case e.Evidence.Text != "" && EvidenceDigest(key, "text", e.Evidence.Text) != e.Evidence.TextDigest:
-		return "evidence text does not match its digest"
-	case e.Evidence.FormVersion != "" && EvidenceDigest(key, "form_version", e.Evidence.FormVersion) != e.Evidence.FormVersionDigest:
-		return "evidence form_version does not match its digest"
-	case e.Evidence.IP != "" && DigestPII(e.Evidence.Salt, e.Evidence.IP) != e.Evidence.IPDigest:
-		return "evidence ip does not match its digest"
-	case e.Evidence.UserAgent != "" && DigestPII(e.Evidence.Salt, e.Evidence.UserAgent) != e.Evidence.UserAgentDigest:
-		return "evidence user_agent does not match its digest"
-	}
-	return ""
-}
-
-// VerifyChain checks a customer's events in seq order: consecutive seq
-// numbers from 1, each PrevHash equal to the previous Hash, and each event
-// verifying on its own (VerifyEvent). Whether the customer's last events
-// are all there is the global chain's business (store.VerifyLedger).
-func VerifyChain(events []ConsentEvent, keys LedgerKeys) ChainStatus {
-	prev := ""
-	for i := range events {
-		e := &events[i]
-		broken := func(reason string) ChainStatus {
-			return ChainStatus{Verified: false, Length: len(events), BrokenAt: e.Seq, Reason: reason}
-		}
-		switch {
-		case e.Seq != int64(i+1):
-			return broken("sequence gap or duplicate")
-		case e.PrevHash != prev:
-			return broken("prev_hash does not match the previous event")
-		}
-		if reason := VerifyEvent(e, keys); reason != "" {
-			return broken(reason)
-		}
-		prev = e.Hash
-	}
-	return ChainStatus{Verified: true, Length: len(events)}
 }
 
 // LedgerProblem is one break found by a full ledger verification.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -64,7 +65,7 @@ func (s *Store) ledger(tx *gorm.DB, customerID int64) (*models.ConsentLedger, er
 	}
 	l.Chain = models.VerifyChain(l.History, s.keys.Ledger())
 	if l.Chain.Verified {
-		l.Chain = s.checkCurrent(l.Chain, current, l.History)
+		l.Chain = checkCurrent(l.Chain, current, l.History, s.consentVerifier())
 	}
 	if l.Chain.Verified {
 		l.Chain, err = checkTail(tx, customerID, l.Chain, events)
@@ -118,23 +119,34 @@ func checkTail(tx *gorm.DB, customerID int64, st models.ChainStatus, events []co
 // current row must equal the last ledger event of its topic, and each
 // topic in the ledger must have a row. Sending decisions read that table,
 // so an edit there must show as loudly as an edit of the ledger itself.
-func (s *Store) checkCurrent(st models.ChainStatus, current []consentRow, history []models.ConsentEvent) models.ChainStatus {
-	last := map[string]models.ConsentEvent{}
-	for _, e := range history {
-		last[e.Topic] = e
+func checkCurrent(st models.ChainStatus, current []consentRow, history []models.ConsentEvent, verified func(*consentRow) bool) models.ChainStatus {
+	// lastOf is the topic's last event: a customer has a few topics, so a
+	// scan from the end beats a map per customer (VerifyLedger runs this
+	// for every customer).
+	lastOf := func(topic string) (models.ConsentEvent, bool) {
+		for i := len(history) - 1; i >= 0; i-- {
+			if history[i].Topic == topic {
+				return history[i], true
+			}
+		}
+		return models.ConsentEvent{}, false
 	}
-	verified := s.consentVerifier()
-	for _, r := range current {
-		e, ok := last[r.Topic]
-		if !ok || e.Seq != r.Seq || string(e.Status) != r.Status || string(e.Source) != r.Source || e.Hash != r.EventHash || !verified(&r) {
+	for i := range current {
+		r := &current[i]
+		e, ok := lastOf(r.Topic)
+		if !ok || e.Seq != r.Seq || string(e.Status) != r.Status || string(e.Source) != r.Source || e.Hash != r.EventHash || !verified(r) {
 			return models.ChainStatus{Length: st.Length, BrokenAt: r.Seq,
 				Reason: fmt.Sprintf("current state of topic %q does not match the ledger", r.Topic)}
 		}
-		delete(last, r.Topic)
 	}
-	for topic, e := range last {
-		return models.ChainStatus{Length: st.Length, BrokenAt: e.Seq,
-			Reason: fmt.Sprintf("topic %q has ledger events but no current state", topic)}
+	// Every topic of the ledger has a current row; from the end, so a
+	// missing topic is reported at its last event.
+	for i := len(history) - 1; i >= 0; i-- {
+		e := history[i]
+		if !slices.ContainsFunc(current, func(r consentRow) bool { return r.Topic == e.Topic }) {
+			return models.ChainStatus{Length: st.Length, BrokenAt: e.Seq,
+				Reason: fmt.Sprintf("topic %q has ledger events but no current state", e.Topic)}
+		}
 	}
 	return st
 }

@@ -1,0 +1,73 @@
+package store_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// TestLedgerVerificationNamesTheBrokenPlace pins the exact problem each
+// kind of edit leaves in the report: the customer, the event and the
+// reason an operator reads first.
+func TestLedgerVerificationNamesTheBrokenPlace(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, db *gorm.DB, mallory int64)
+		// want is the report's one problem; CustomerID -1 stands for
+		// mallory's id, GlobalSeq -1 for her third event's.
+		want models.LedgerProblem
+	}{
+		{"a topic whose current row was deleted is named at its last event", func(t *testing.T, db *gorm.DB, id int64) {
+			mustExec(t, db, "DELETE FROM consents WHERE customer_id = ? AND topic = 'pricing-guides'", id)
+		}, models.LedgerProblem{CustomerID: -1, Seq: 3, Reason: `topic "pricing-guides" has ledger events but no current state`}},
+		{"a current row that names an earlier event of its topic is named at its seq", func(t *testing.T, db *gorm.DB, id int64) {
+			mustExec(t, db, "UPDATE consents SET seq = 1 WHERE customer_id = ? AND topic = ?", id, campaignTopic)
+		}, models.LedgerProblem{CustomerID: -1, Seq: 1, Reason: fmt.Sprintf("current state of topic %q does not match the ledger", campaignTopic)}},
+		{"an event taken out of the global chain is named as not anchored", func(t *testing.T, db *gorm.DB, id int64) {
+			// The global chain then misses it too; the customer's problem
+			// comes after the global chain's in the report.
+			mustExec(t, db, "UPDATE consent_events SET global_seq = NULL WHERE customer_id = ? AND seq = 3", id)
+		}, models.LedgerProblem{CustomerID: -1, Seq: 3,
+			Reason: "event is not anchored in the global chain (run candor ledger adopt once after upgrading)"}},
+		{"an event whose evidence text was edited is named with its global place", func(t *testing.T, db *gorm.DB, id int64) {
+			mustExec(t, db, "UPDATE consent_events SET evidence_text = 'I never said no' WHERE customer_id = ? AND seq = 3", id)
+		}, models.LedgerProblem{CustomerID: -1, Seq: 3, GlobalSeq: -1, Reason: "evidence text does not match its digest"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, backend string) {
+				f := newCampaignFixture(t, backend)
+				f.customer("before", "g", true, nil)
+				mallory := f.customer("mallory", "g", true, nil)
+				mustSetConsent(t, f.s, "mallory", campaignTopic, models.ConsentOptedOut)
+				mustSetConsent(t, f.s, "mallory", "pricing-guides", models.ConsentOptedIn)
+				var third int64
+				if err := f.s.DB().Raw("SELECT global_seq FROM consent_events WHERE customer_id = ? AND seq = 3", mallory.ID).
+					Scan(&third).Error; err != nil {
+					t.Fatal(err)
+				}
+
+				tt.tamper(t, f.s.DB(), mallory.ID)
+
+				want := tt.want
+				want.CustomerID = mallory.ID
+				if want.GlobalSeq == -1 {
+					want.GlobalSeq = third
+				}
+				var got []models.LedgerProblem
+				for _, p := range verifyLedger(t, f.s).Problems {
+					if p.CustomerID != 0 { // the global chain's own problems aside
+						got = append(got, p)
+					}
+				}
+				if diff := cmp.Diff([]models.LedgerProblem{want}, got); diff != "" {
+					t.Errorf("customer problems (-want +got):\n%s", diff)
+				}
+			})
+		})
+	}
+}
