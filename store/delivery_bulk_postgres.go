@@ -84,8 +84,8 @@ func (s *Store) writeEventsPostgres(tx *gorm.DB, events []eventRow) error {
 		types[i], customers[i], data[i], created[i] = e.Type, e.CustomerID, e.Data, e.CreatedAt
 	}
 	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context,
-		"INSERT INTO events (type, customer_id, data, created_at) "+
-			"SELECT t, c, CAST(d AS jsonb), at FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS v(t, c, d, at, n) ORDER BY n",
+		"INSERT INTO events (type, customer_id, data, created_at, fanout_pending) "+
+			"SELECT t, c, CAST(d AS jsonb), at, (SELECT events_fanout_wanted()) FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS v(t, c, d, at, n) ORDER BY n",
 		types, customers, data, created)
 	return err
 }
@@ -133,6 +133,8 @@ func (s *Store) recordSentPostgres(tx *gorm.DB, worker string, sent []models.Sen
 // recordSentSQL is recordSentPostgres' statement: $1 delivery ids, $2
 // their provider ids, $3 now, $4 the delivery event, $5 the outbox event
 // type. The outbox event's data is what deliveryEvent writes for sent.
+// (SELECT events_fanout_wanted()) is the events' column default (00027)
+// evaluated once for the statement instead of once for each row.
 const recordSentSQL = `WITH v AS (SELECT * FROM unnest($1::bigint[], $2::text[]) AS v(id, provider_id)),
 moved AS (
 	UPDATE deliveries d SET status = 'sent', reason = '', updated_at = $3, lease_until = NULL, lease_owner = '',
@@ -141,8 +143,9 @@ moved AS (
 	FROM v WHERE d.id = v.id AND d.status <> 'sent'
 	RETURNING d.id, d.campaign_id, d.customer_id, d.channel, d.provider_id),
 outbox AS (
-	INSERT INTO events (type, customer_id, data, created_at)
+	INSERT INTO events (type, customer_id, data, created_at, fanout_pending)
 	SELECT $5, m.customer_id, jsonb_build_object('delivery_id', m.id, 'campaign_id', m.campaign_id,
-		'external_id', COALESCE(c.external_id, ''), 'channel', m.channel, 'provider_id', m.provider_id), $3
+		'external_id', COALESCE(c.external_id, ''), 'channel', m.channel, 'provider_id', m.provider_id), $3,
+		(SELECT events_fanout_wanted())
 	FROM moved m LEFT JOIN customers c ON c.id = m.customer_id ORDER BY m.id)
 SELECT DISTINCT campaign_id FROM moved`

@@ -83,6 +83,20 @@ var allowed = []allowance{
 			return 1
 		},
 	},
+	{
+		name: "events.fanout_pending is a function default on PostgreSQL, a trigger on SQLite",
+		reason: "an event is left for the fan-out only while an enabled endpoint exists (00027); " +
+			"PostgreSQL's default calls events_fanout_wanted(), SQLite's defaults cannot read a table, so a " +
+			"trigger clears the flag after the insert",
+		reconcile: func(pg, lite dbSchema) int {
+			l := lite["events"]
+			if l == nil || l.Triggers["events_fanout_wanted"] != "AFTER INSERT" {
+				return 0
+			}
+			delete(l.Triggers, "events_fanout_wanted")
+			return 1
+		},
+	},
 }
 
 // liteColumn returns column col of table in sc, if both exist.
