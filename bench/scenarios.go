@@ -280,6 +280,8 @@ func workerProcessScenario(ctx context.Context, s *suite, size int) ([]Figure, e
 	}
 	return []Figure{
 		{Name: "one worker process, webhook", Size: size, Value: r.Metrics["msgs/s"], Unit: "msgs/s", HigherIsBetter: true},
+		{Name: "machine CPU per message (worker, PostgreSQL, Redis, sink)", Size: size, Value: r.Metrics["machine-cpu-us/msg"],
+			Unit: "us", Note: "on a saturated machine msgs/s is about cores / this; it moves less than msgs/s between runs"},
 		{Name: "worker peak RSS", Size: size, Value: r.Metrics["worker-peak-RSS-MB"], Unit: "MB", Target: 200},
 		{Name: "Redis peak during the campaign", Size: size, Value: r.Metrics["peak-redis-MB"], Unit: "MB", Target: 50},
 	}, nil
