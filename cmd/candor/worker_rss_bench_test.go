@@ -31,7 +31,9 @@ import (
 // every 200 ms. Seeding the customers and the sink (which only counts
 // requests) run in the benchmark process, so the worker's figure is the
 // worker alone. CANDOR_BENCH_CANDOR_BIN names a built candor binary to run
-// instead of building one.
+// instead of building one; CANDOR_WORKER_CONCURRENCY, GOGC and GOMEMLIMIT,
+// when set, are passed to the worker (experiments). machine-cpu-us/msg is
+// the whole machine's busy CPU per message while the worker runs.
 //
 //	createdb -h 127.0.0.1 -U postgres candor_bench_rss
 //	CANDOR_BENCH_DATABASE_URL='postgres://postgres@127.0.0.1:5432/candor_bench_rss?sslmode=disable' \
