@@ -8,7 +8,7 @@ import (
 // ChainVerifier checks events and chains under one keyring, keeping one
 // keyed HMAC and one buffer per key: a full verification MACs every event
 // of the ledger (1.44M at 1M customers), and keying a new HMAC for each
-// digest was a quarter of the verifier's CPU (docs/benchmarks.md,
+// digest was about a seventh of the verifier's CPU (docs/benchmarks.md,
 // "Session 11"). The digests are the functions' own (the same field
 // encoding runs). Not safe for concurrent use.
 type ChainVerifier struct {
