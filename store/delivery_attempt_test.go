@@ -9,14 +9,7 @@ import (
 func TestAClaimHandedBackUnsentGivesItsAttemptBack(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		f.add("waited", "g", nil)
-		f.add("tried", "g", nil)
-		camp := f.launch(nil, "g")
-		id := map[string]int64{}
-		for _, d := range f.deliveries(camp.ID) {
-			id[d.ExternalID] = d.ID
-		}
-		f.dispatch()
+		_, id := f.launchDispatched("waited", "tried")
 		for _, c := range f.claim(id["waited"], id["tried"]) {
 			if c.Delivery.Attempts != 1 {
 				t.Fatalf("claimed delivery %d with %d attempts, want 1", c.Delivery.ID, c.Delivery.Attempts)

@@ -96,6 +96,23 @@ func (f *deliveryFixture) deliveries(campaignID int64) []*models.Delivery {
 	return items
 }
 
+// launchDispatched adds a customer for each of exts to group "g",
+// launches the default content to them and dispatches it; it returns the
+// campaign and each customer's delivery id.
+func (f *deliveryFixture) launchDispatched(exts ...string) (*models.Campaign, map[string]int64) {
+	f.t.Helper()
+	for _, ext := range exts {
+		f.add(ext, "g", nil)
+	}
+	camp := f.launch(nil, "g")
+	id := map[string]int64{}
+	for _, d := range f.deliveries(camp.ID) {
+		id[d.ExternalID] = d.ID
+	}
+	f.dispatch()
+	return camp, id
+}
+
 // dispatch does what the dispatcher does with everything due now: it
 // reads the due planned deliveries, starts their campaigns and returns
 // them in batches of 100 (without task ids: the worker derives those).

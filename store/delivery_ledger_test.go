@@ -12,14 +12,7 @@ import (
 func TestTheSendCheckSkipsAConsentRowTheLedgerDidNotWrite(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		f.add("honest", "g", nil)
-		f.add("forged", "g", nil)
-		camp := f.launch(nil, "g")
-		id := map[string]int64{}
-		for _, d := range f.deliveries(camp.ID) {
-			id[d.ExternalID] = d.ID
-		}
-		f.dispatch()
+		_, id := f.launchDispatched("honest", "forged")
 		err := f.s.DB().Exec("UPDATE consents SET mac = 'forged' WHERE customer_id = (SELECT id FROM customers WHERE external_id = ?)",
 			"forged").Error
 		if err != nil {

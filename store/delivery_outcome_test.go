@@ -22,15 +22,7 @@ func TestRecordOutcomes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
 		exts := []string{"sent", "failed", "again", "unknown", "erased"}
-		for _, ext := range exts {
-			f.add(ext, "g", nil)
-		}
-		camp := f.launch(nil, "g")
-		id := map[string]int64{}
-		for _, d := range f.deliveries(camp.ID) {
-			id[d.ExternalID] = d.ID
-		}
-		f.dispatch()
+		camp, id := f.launchDispatched(exts...)
 		if got := f.claim(ids(f.deliveries(camp.ID))...); len(got) != len(exts) {
 			t.Fatalf("claimed %d, want %d", len(got), len(exts))
 		}

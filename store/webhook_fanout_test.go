@@ -17,15 +17,7 @@ import (
 func TestTheFanOutSeesOnlyEventsWrittenWhileAnEndpointIsEnabled(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)
-		for _, ext := range []string{"before-sent", "before-failed", "during-sent", "during-failed"} {
-			f.add(ext, "g", nil)
-		}
-		camp := f.launch(nil, "g")
-		id := map[string]int64{}
-		for _, d := range f.deliveries(camp.ID) {
-			id[d.ExternalID] = d.ID
-		}
-		f.dispatch()
+		camp, id := f.launchDispatched("before-sent", "before-failed", "during-sent", "during-failed")
 		if got := f.claim(ids(f.deliveries(camp.ID))...); len(got) != 4 {
 			t.Fatalf("claimed %d, want 4", len(got))
 		}
