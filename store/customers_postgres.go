@@ -71,9 +71,11 @@ const upsertCustomersPg = `INSERT INTO customers (id, external_id, email, phone,
 // insertCustomerEventsPg writes outbox events in order. A new customer's
 // id is not known when the statement is queued (it is created earlier in
 // the same pipeline), so its events name it by external id, which the
-// transaction has just written.
-const insertCustomerEventsPg = `INSERT INTO events (type, customer_id, data, created_at)
- SELECT v.t, COALESCE(v.c, (SELECT c.id FROM customers c WHERE c.external_id = v.x)), CAST(v.d AS jsonb), v.at
+// transaction has just written. (SELECT events_fanout_wanted()) is the
+// column's default (00027) evaluated once for the batch, not per row.
+const insertCustomerEventsPg = `INSERT INTO events (type, customer_id, data, created_at, fanout_pending)
+ SELECT v.t, COALESCE(v.c, (SELECT c.id FROM customers c WHERE c.external_id = v.x)), CAST(v.d AS jsonb), v.at,
+ (SELECT events_fanout_wanted())
  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS v(t, c, x, d, at, n)
  ORDER BY v.n`
 

@@ -39,17 +39,22 @@ func TestTheFanOutSeesOnlyEventsWrittenWhileAnEndpointIsEnabled(t *testing.T) {
 		})
 
 		ep, _, err := f.s.CreateWebhookEndpoint(f.ctx, &models.WebhookEndpointInput{URL: "https://crm.example.com/hooks",
-			Events: []models.EventType{models.EventDeliverySent, models.EventDeliveryFailed}})
+			Events: []models.EventType{models.EventDeliverySent, models.EventDeliveryFailed, models.EventCustomerCreated}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.record(models.SendOutcome{DeliveryID: id["during-sent"], Status: models.DeliverySent, ProviderID: "p2"},
 			models.SendOutcome{DeliveryID: id["during-failed"], Status: models.DeliveryFailed, Reason: models.ReasonRejected})
-		t.Run("with an enabled endpoint, the outcomes written since reach it", func(t *testing.T) {
-			// The two outcomes, and campaign.completed (the last open
-			// deliveries became final), which the endpoint does not take.
-			if n := fanOut(t); n != 3 {
-				t.Errorf("the fan-out read %d events, want 3", n)
+		// The batch upsert writes its events in one statement of its own.
+		if _, err := f.s.PutCustomers(f.ctx, []*models.CustomerInput{customerInput("batched")}); err != nil {
+			t.Fatal(err)
+		}
+		t.Run("with an enabled endpoint, the outcomes and customers written since reach it", func(t *testing.T) {
+			// The two outcomes, campaign.completed (the last open
+			// deliveries became final), which the endpoint does not take,
+			// and the batch's customer.created.
+			if n := fanOut(t); n != 4 {
+				t.Errorf("the fan-out read %d events, want 4", n)
 			}
 			var got []string
 			for _, m := range due(t, f.s, f.clk.Now()) {
@@ -61,7 +66,7 @@ func TestTheFanOutSeesOnlyEventsWrittenWhileAnEndpointIsEnabled(t *testing.T) {
 				}
 				got = append(got, string(m.Type)+" "+data.ExternalID)
 			}
-			want := []string{"delivery.failed during-failed", "delivery.sent during-sent"}
+			want := []string{"customer.created batched", "delivery.failed during-failed", "delivery.sent during-sent"}
 			if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 				t.Errorf("queued (-want +got):\n%s", diff)
 			}
