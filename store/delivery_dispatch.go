@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
-	"hash/fnv"
 	"sort"
 	"time"
 
@@ -138,16 +136,4 @@ func (s *Store) startCampaigns(tx *gorm.DB, ids map[int64]bool) error {
 		}
 	}
 	return nil
-}
-
-// batchTaskID derives a task id from a batch's deliveries, their
-// generations and attempts: the same work always gets the same id
-// (re-enqueueing it is harmless), re-planned or retried work a new one (a
-// retained earlier task never blocks it).
-func batchTaskID(prefix string, rows []dueRow) string {
-	h := fnv.New64a()
-	for _, r := range rows {
-		fmt.Fprintf(h, "%d:%d:%d,", r.ID, r.Generation, r.Attempts)
-	}
-	return fmt.Sprintf("%s-%d-%d-%x", prefix, rows[0].ID, len(rows), h.Sum64())
 }

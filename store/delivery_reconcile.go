@@ -49,12 +49,16 @@ func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker s
 				again = append(again, d)
 			}
 		}
-		for _, t := range taskBatches(again, batchSize, "retry") {
+		row := map[int64]*deliveryRow{}
+		for _, d := range again {
+			row[d.ID] = d
+		}
+		for _, t := range models.SendTasks("retry", dueOf(again), batchSize) {
 			b := t.SendBatch
 			b.ProcessAt = now
-			for _, d := range t.rows {
+			for _, d := range t.Due {
 				extra := map[string]any{"queued_at": now, "task_id": b.TaskID, "lease_owner": "", "sent_at": nil}
-				if err := ev.move(tx, d, models.DeliveryQueued, "", extra); err != nil {
+				if err := ev.move(tx, row[d.ID], models.DeliveryQueued, "", extra); err != nil {
 					return err
 				}
 			}
@@ -80,8 +84,9 @@ func (s *Store) StaleQueued(ctx context.Context, olderThan time.Time, limit int)
 		return nil, mapError(err, "Deliveries")
 	}
 	by := map[string]*models.SendBatch{}
-	var orphans []deliveryRow
-	for _, r := range rows {
+	var orphans []*deliveryRow
+	for i := range rows {
+		r := &rows[i]
 		if r.TaskID == "" {
 			// Queued by a transient failure of its first send: its retry
 			// is the task that claimed it from planned, whose id the row
@@ -107,7 +112,9 @@ func (s *Store) StaleQueued(ctx context.Context, olderThan time.Time, limit int)
 	for _, b := range by {
 		out = append(out, *b)
 	}
-	out = append(out, requeueBatches(orphans)...)
+	for _, t := range models.SendTasks("requeue", dueOf(orphans), defaultRequeueBatch) {
+		out = append(out, t.SendBatch)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].TaskID < out[j].TaskID })
 	return out, nil
 }
@@ -154,52 +161,12 @@ func (s *Store) ResendDelivery(ctx context.Context, id int64, worker string) (*m
 	return s.Delivery(ctx, id)
 }
 
-// requeueBatches are the tasks of queued deliveries that have none (see
-// taskBatches), at most defaultRequeueBatch each.
-func requeueBatches(rows []deliveryRow) []models.SendBatch {
-	ptrs := make([]*deliveryRow, len(rows))
-	for i := range rows {
-		ptrs[i] = &rows[i]
-	}
-	var out []models.SendBatch
-	for _, t := range taskBatches(ptrs, defaultRequeueBatch, "requeue") {
-		out = append(out, t.SendBatch)
-	}
-	return out
-}
-
-// taskBatch is a task of deliveries the reconciler hands on again, with
-// their rows.
-type taskBatch struct {
-	models.SendBatch
-	rows []*deliveryRow
-}
-
-// taskBatches splits rows into tasks as the dispatcher makes them: one
-// channel's deliveries in each (a task's rounds are its channel's), at
-// most size, in id order within a channel, under an id derived from the
-// work with prefix (so the same deliveries found again make the same
-// task), to run at the latest of their scheduled times. It reorders rows.
-func taskBatches(rows []*deliveryRow, size int, prefix string) []taskBatch {
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Channel < rows[j].Channel })
-	var out []taskBatch
-	for start := 0; start < len(rows); {
-		end := start + 1
-		for end < len(rows) && end-start < size && rows[end].Channel == rows[start].Channel {
-			end++
-		}
-		t := taskBatch{SendBatch: models.SendBatch{Channel: models.Channel(rows[start].Channel)}, rows: rows[start:end]}
-		start = end
-		due := make([]dueRow, len(t.rows))
-		for i, d := range t.rows {
-			due[i] = dueRow{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation, Attempts: d.Attempts}
-			t.IDs = append(t.IDs, d.ID)
-			if d.ScheduledAt.After(t.ProcessAt) {
-				t.ProcessAt = d.ScheduledAt.UTC()
-			}
-		}
-		t.TaskID = batchTaskID(prefix, due)
-		out = append(out, t)
+// dueOf is what a task needs of each row, in order.
+func dueOf(rows []*deliveryRow) []models.DueDelivery {
+	out := make([]models.DueDelivery, len(rows))
+	for i, d := range rows {
+		out[i] = models.DueDelivery{ID: d.ID, CampaignID: d.CampaignID, ScheduledAt: d.ScheduledAt, Generation: d.Generation,
+			Attempts: d.Attempts, Channel: models.Channel(d.Channel)}
 	}
 	return out
 }

@@ -2,8 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
-	"hash/fnv"
 	"time"
 
 	"github.com/candor/candor/models"
@@ -94,10 +92,10 @@ func (s *Scheduler) pass(ctx context.Context, sweep bool) error {
 	return s.recover(ctx, stale, now)
 }
 
-// handOn enqueues due in tasks (tasksOf: each of one channel, so each
-// task's rounds are its channel's, see RoundSizes; at most BatchSize
-// deliveries spanning at most maxTaskSpan), in order, each under a task id derived from its
-// deliveries, their generations and attempts, and remembers each delivery
+// handOn enqueues due in tasks (models.SendTasks: each of one channel,
+// so each task's rounds are its channel's, see RoundSizes; at most
+// BatchSize deliveries spanning at most models.MaxTaskSpan), in order,
+// each under a task id derived from its work, and remembers each delivery
 // as handed on. The campaigns of due start first, so a campaign is
 // running before any of its sends can complete it.
 func (s *Scheduler) handOn(ctx context.Context, due []models.DueDelivery, now time.Time) error {
@@ -115,58 +113,15 @@ func (s *Scheduler) handOn(ctx context.Context, due []models.DueDelivery, now ti
 	if err := s.o.Store.StartCampaigns(ctx, campaigns); err != nil {
 		return err
 	}
-	for _, chunk := range tasksOf(due, s.o.BatchSize) {
-		b := sendBatch(chunk)
-		if err := s.o.Enqueuer.Enqueue(ctx, b); err != nil {
+	for _, t := range models.SendTasks("send", due, s.o.BatchSize) {
+		if err := s.o.Enqueuer.Enqueue(ctx, t.SendBatch); err != nil {
 			return err
 		}
-		for _, d := range chunk {
-			s.handed.add(d.ID, d.Generation, b.TaskID, now)
+		for _, d := range t.Due {
+			s.handed.add(d.ID, d.Generation, t.TaskID, now)
 		}
 	}
 	return nil
-}
-
-// maxTaskSpan is the most time between the scheduled times of one task's
-// deliveries. A task runs once its latest delivery is due, so its
-// earliest waits that long: one channel's deliveries are sparser than a
-// campaign's, and a task of them could otherwise span the whole horizon
-// (30 s), long enough to miss the end of a customer's window.
-const maxTaskSpan = time.Second
-
-// tasksOf splits due (in the dispatcher's order) into the deliveries of
-// one task each: one channel's, at most size of them, spanning at most
-// maxTaskSpan, in order.
-func tasksOf(due []models.DueDelivery, size int) [][]models.DueDelivery {
-	var out [][]models.DueDelivery
-	for _, group := range byChannel(due) {
-		for start := 0; start < len(group); {
-			end := start + 1
-			for end < len(group) && end-start < size && group[end].ScheduledAt.Sub(group[start].ScheduledAt) <= maxTaskSpan {
-				end++
-			}
-			out = append(out, group[start:end])
-			start = end
-		}
-	}
-	return out
-}
-
-// byChannel splits due by channel, keeping the order within each and
-// the channels in the order they first appear.
-func byChannel(due []models.DueDelivery) [][]models.DueDelivery {
-	var out [][]models.DueDelivery
-	at := map[models.Channel]int{}
-	for _, d := range due {
-		i, ok := at[d.Channel]
-		if !ok {
-			i = len(out)
-			at[d.Channel] = i
-			out = append(out, nil)
-		}
-		out[i] = append(out[i], d)
-	}
-	return out
 }
 
 // recover re-creates the tasks of deliveries handed on at least StaleAfter
@@ -176,7 +131,7 @@ func byChannel(due []models.DueDelivery) [][]models.DueDelivery {
 // died.
 func (s *Scheduler) recover(ctx context.Context, stale map[string][]models.DueDelivery, now time.Time) error {
 	for task, due := range stale {
-		b := sendBatch(due)
+		b := models.NewSendBatch("send", due)
 		b.TaskID = task
 		b, ok, err := s.replacement(b)
 		if err != nil {
@@ -194,27 +149,6 @@ func (s *Scheduler) recover(ctx context.Context, stale map[string][]models.DueDe
 		s.recreated++
 	}
 	return nil
-}
-
-// sendBatch is the task of due deliveries: to run once the latest of them
-// is due, under an id derived from the work, so the same work handed on
-// again is the same task, and re-planned or retried work a new one; on
-// their channel when they share one.
-func sendBatch(due []models.DueDelivery) models.SendBatch {
-	h := fnv.New64a()
-	b := models.SendBatch{IDs: make([]int64, len(due)), Channel: due[0].Channel}
-	for i, d := range due {
-		b.IDs[i] = d.ID
-		if d.Channel != b.Channel {
-			b.Channel = ""
-		}
-		if d.ScheduledAt.After(b.ProcessAt) {
-			b.ProcessAt = d.ScheduledAt
-		}
-		fmt.Fprintf(h, "%d:%d:%d,", d.ID, d.Generation, d.Attempts)
-	}
-	b.TaskID = fmt.Sprintf("send-%d-%d-%x", due[0].ID, len(due), h.Sum64())
-	return b
 }
 
 // handed remembers, for a bounded number of the deliveries handed on

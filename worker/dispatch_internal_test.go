@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/candor/candor/models"
 )
 
 func TestHandedRemembersTheLastDeliveriesHandedOn(t *testing.T) {
@@ -48,31 +46,5 @@ func TestHandedRemembersTheLastDeliveriesHandedOn(t *testing.T) {
 				t.Errorf("%d entries kept, want at most 3", len(h.entries))
 			}
 		})
-	}
-}
-
-func TestTasksOfSplitsByChannelSizeAndSpan(t *testing.T) {
-	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	due := func(id int64, ch models.Channel, after time.Duration) models.DueDelivery {
-		return models.DueDelivery{ID: id, Channel: ch, ScheduledAt: at.Add(after)}
-	}
-	in := []models.DueDelivery{
-		due(1, models.ChannelEmail, 0), due(2, models.ChannelSMS, 0), due(3, models.ChannelEmail, 0),
-		due(4, models.ChannelEmail, 500*time.Millisecond), due(5, models.ChannelSMS, 20*time.Second), due(6, models.ChannelEmail, time.Second),
-		due(7, models.ChannelEmail, 1500*time.Millisecond),
-	}
-	var got [][]int64
-	for _, task := range tasksOf(in, 3) {
-		var ids []int64
-		for _, d := range task {
-			ids = append(ids, d.ID)
-		}
-		got = append(got, ids)
-	}
-	// email: 1, 3, 4 (size 3), then 6 and 7 (within a second of 6);
-	// sms: 2, then 5 twenty seconds later in a task of its own.
-	want := [][]int64{{1, 3, 4}, {6, 7}, {2}, {5}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("tasks (-want +got):\n%s", diff)
 	}
 }
