@@ -24,6 +24,12 @@ type Limiter struct {
 	// per message at high rates.
 	mu      sync.Mutex
 	granted map[models.Channel]grant
+	// asking lets one send per channel at a time ask Redis (a buffered
+	// channel of one: a semaphore that gives way to a cancelled context).
+	// Sends that found no grant wait for that answer and share it: when
+	// each asked on its own, every answer replaced the grant before it,
+	// and the budget those grants held was spent on nothing.
+	asking map[models.Channel]chan struct{}
 }
 
 // grant is a number of allowed sends and when they were allowed.
@@ -39,10 +45,12 @@ const grantTTL = time.Second
 // NewLimiter paces each channel of perSecond to its rate (messages per
 // second; zero or a missing entry is unlimited).
 func NewLimiter(rdb *redis.Client, perSecond map[models.Channel]float64) *Limiter {
-	l := &Limiter{l: redis_rate.NewLimiter(rdb), limits: map[models.Channel]redis_rate.Limit{}, granted: map[models.Channel]grant{}}
+	l := &Limiter{l: redis_rate.NewLimiter(rdb), limits: map[models.Channel]redis_rate.Limit{}, granted: map[models.Channel]grant{},
+		asking: map[models.Channel]chan struct{}{}}
 	for ch, r := range perSecond {
 		switch {
 		case r <= 0 || math.IsNaN(r):
+			continue
 		case r >= 1:
 			n := int(math.Round(r))
 			l.limits[ch] = redis_rate.Limit{Rate: n, Burst: n, Period: time.Second}
@@ -50,6 +58,7 @@ func NewLimiter(rdb *redis.Client, perSecond map[models.Channel]float64) *Limite
 			n := max(1, int(math.Round(r*60)))
 			l.limits[ch] = redis_rate.Limit{Rate: n, Burst: 1, Period: time.Minute}
 		}
+		l.asking[ch] = make(chan struct{}, 1)
 	}
 	return l
 }
@@ -58,16 +67,26 @@ func NewLimiter(rdb *redis.Client, perSecond map[models.Channel]float64) *Limite
 // A Redis failure is returned: the send is then tried again later rather
 // than made without the shared budget. Sends are asked of the budget a
 // few at a time (at most a twentieth of a second's rate) and kept for at
-// most grantTTL, so the channel's rate holds across every process.
+// most grantTTL, so the channel's rate holds across every process; the
+// sends of this process that find no grant ask one at a time and share
+// what the budget grants.
 func (l *Limiter) Wait(ctx context.Context, ch models.Channel) error {
 	limit, ok := l.limits[ch]
 	if !ok {
 		return nil
 	}
-	for {
-		if l.take(ch) {
-			return nil
-		}
+	if l.take(ch) {
+		return nil
+	}
+	asking := l.asking[ch]
+	select {
+	case asking <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-asking }()
+	// Those who asked before this send waited may have left a grant.
+	for !l.take(ch) {
 		res, err := l.l.AllowAtMost(ctx, "candor:rate:"+string(ch), limit, chunk(limit))
 		if err != nil {
 			return fmt.Errorf("rate limit %s: %w", ch, err)
@@ -76,6 +95,8 @@ func (l *Limiter) Wait(ctx context.Context, ch models.Channel) error {
 			l.keep(ch, res.Allowed-1)
 			return nil
 		}
+		// The others wait behind this send: they would all be told the
+		// same.
 		t := time.NewTimer(res.RetryAfter)
 		select {
 		case <-ctx.Done():
@@ -84,6 +105,7 @@ func (l *Limiter) Wait(ctx context.Context, ch models.Channel) error {
 		case <-t.C:
 		}
 	}
+	return nil
 }
 
 // chunk is how many sends to ask for at once: a twentieth of a second's
