@@ -50,19 +50,21 @@ func (s *Store) ExpireLeases(ctx context.Context, limit, batchSize int, worker s
 			}
 		}
 		row := map[int64]*deliveryRow{}
-		for _, d := range again {
+		due := dueOf(again)
+		for i, d := range again {
 			row[d.ID] = d
+			// A retry is due now, whenever it was planned: its task runs
+			// at once, and one second of planned times does not split it.
+			due[i].ScheduledAt = now
 		}
-		for _, t := range models.SendTasks("retry", dueOf(again), batchSize) {
-			b := t.SendBatch
-			b.ProcessAt = now
+		for _, t := range models.SendTasks("retry", due, batchSize) {
 			for _, d := range t.Due {
-				extra := map[string]any{"queued_at": now, "task_id": b.TaskID, "lease_owner": "", "sent_at": nil}
+				extra := map[string]any{"queued_at": now, "task_id": t.TaskID, "lease_owner": "", "sent_at": nil}
 				if err := ev.move(tx, row[d.ID], models.DeliveryQueued, "", extra); err != nil {
 					return err
 				}
 			}
-			batches = append(batches, b)
+			batches = append(batches, t.SendBatch)
 		}
 		return ev.flush(tx)
 	})

@@ -387,3 +387,28 @@ func TestStaleQueuedFindsARetryWhoseTaskWasLost(t *testing.T) {
 		})
 	})
 }
+
+func TestRetriesPlannedSecondsApartShareOneTask(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		sms := func(in *models.CustomerInput) { in.PreferredChannel = models.ChannelSMS }
+		f.add("early", "g", sms)
+		f.add("late", "g", sms)
+		camp := f.launch(nil, "g")
+		f.dispatch()
+		if got := f.claim(ids(f.deliveries(camp.ID))...); len(got) != 2 {
+			t.Fatalf("claimed %d, want 2", len(got))
+		}
+		// Planned ten seconds apart: a dispatcher's task would not hold
+		// both (models.MaxTaskSpan), but a retry runs now.
+		if err := f.s.DB().Exec("UPDATE deliveries SET scheduled_at = ? WHERE campaign_id = ? AND customer_id = (SELECT id FROM customers WHERE external_id = 'early')",
+			f.now().Add(-10*time.Second), camp.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		f.clk.Advance(claimLease + time.Second)
+		batches := f.expire()
+		if len(batches) != 1 || len(batches[0].IDs) != 2 || !batches[0].ProcessAt.Equal(f.now()) {
+			t.Fatalf("retry tasks = %+v, want one of both deliveries at %s", batches, f.now())
+		}
+	})
+}
