@@ -16,7 +16,9 @@ import (
 )
 
 // countScripts counts the Lua scripts a client runs: each is one request
-// to the shared budget.
+// to the shared budget. A script Redis did not know yet (NOSCRIPT, the
+// first EVALSHA on a fresh server) is run again as EVAL: that pair counts
+// once.
 type countScripts struct{ n atomic.Int64 }
 
 func (c *countScripts) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -25,10 +27,11 @@ func (c *countScripts) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 }
 func (c *countScripts) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if strings.HasPrefix(cmd.Name(), "eval") {
+		err := next(ctx, cmd)
+		if strings.HasPrefix(cmd.Name(), "eval") && !redis.HasErrorPrefix(err, "NOSCRIPT") {
 			c.n.Add(1)
 		}
-		return next(ctx, cmd)
+		return err
 	}
 }
 
