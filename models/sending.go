@@ -77,6 +77,11 @@ type SendOutcome struct {
 	// rate): the attempt its claim counted is given back, so a worker
 	// restarting often never exhausts a delivery's retries unsent.
 	NotAttempted bool
+	// RetryIn is, for a queued outcome, how long after it is recorded the
+	// delivery may be tried again: the back-off and the provider's
+	// Retry-After. The store starts the reconciler's clock there, so a
+	// long wait is not mistaken for a lost task. Zero: at once.
+	RetryIn time.Duration
 }
 
 // OutboxMessage is a message the outbox transport kept instead of sending

@@ -125,8 +125,10 @@ func (b *eventBatch) record(tx *gorm.DB, d *deliveryRow, o models.SendOutcome) e
 			return nil
 		}
 		// queued_at starts the reconciler's clock (StaleQueued): the
-		// retry is the task that claimed it, which Redis may lose.
-		extra := map[string]any{"sent_at": nil, "lease_owner": "", "queued_at": b.now}
+		// retry is the task that claimed it, which Redis may lose. The
+		// clock starts when that retry is due, so a provider's long
+		// Retry-After is not taken for a lost task and cut short.
+		extra := map[string]any{"sent_at": nil, "lease_owner": "", "queued_at": b.now.Add(o.RetryIn)}
 		if o.NotAttempted {
 			// Nothing reached the channel: the claim's attempt is given
 			// back, so restarts never exhaust a delivery's retries.

@@ -388,6 +388,43 @@ func TestStaleQueuedFindsARetryWhoseTaskWasLost(t *testing.T) {
 	})
 }
 
+// A provider that answers 429 with a Retry-After of ten minutes gets no
+// message for ten minutes. The task that claimed the delivery waits that
+// long in asynq's retry state; the reconciler must not call the delivery
+// stale (and hand it to a task due now) while the wait is still running.
+// Before, queued_at was the moment of the failure, so a wait longer than
+// StaleAfter ended early in a "requeue-" task.
+func TestARetryIsNotStaleBeforeTheProviderAllowsIt(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newDeliveryFixture(t, backend)
+		id := f.dueOne("a")
+		if got := f.claim(id); len(got) != 1 {
+			t.Fatalf("claimed %d, want 1", len(got))
+		}
+		f.record(models.SendOutcome{DeliveryID: id, Status: models.DeliveryQueued, RetryIn: 10 * time.Minute})
+		stale := func() []models.SendBatch {
+			t.Helper()
+			got, err := f.s.StaleQueued(f.ctx, f.clk.Now().Add(-2*time.Minute), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		t.Run("three minutes later, inside the wait, it is not stale", func(t *testing.T) {
+			f.clk.Advance(3 * time.Minute)
+			if got := stale(); len(got) != 0 {
+				t.Errorf("stale = %+v, want none before the retry is due", got)
+			}
+		})
+		t.Run("once the wait and the stale cut-off have passed, it is", func(t *testing.T) {
+			f.clk.Advance(10 * time.Minute)
+			if got := stale(); len(got) != 1 || !cmp.Equal(got[0].IDs, []int64{id}) {
+				t.Errorf("stale = %+v, want the delivery %d", got, id)
+			}
+		})
+	})
+}
+
 func TestRetriesPlannedSecondsApartShareOneTask(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newDeliveryFixture(t, backend)

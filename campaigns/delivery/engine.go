@@ -235,6 +235,13 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 		})
 	}
 	wg.Wait()
+	for i := range outcomes {
+		if outcomes[i].Status == models.DeliveryQueued {
+			// The task retries them all after the longest of these
+			// (Retry); each row says when its own retry is due.
+			outcomes[i].RetryIn = retryDelay(claimed[i].Delivery.Attempts, asked[i])
+		}
+	}
 	if err := e.record(ctx, outcomes); err != nil {
 		return err
 	}
@@ -247,7 +254,7 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 		}
 		if o.Status == models.DeliveryQueued {
 			retry.Count++
-			retry.Delay = max(retry.Delay, retryDelay(claimed[i].Delivery.Attempts, asked[i]))
+			retry.Delay = max(retry.Delay, o.RetryIn)
 		}
 	}
 	return nil

@@ -89,7 +89,7 @@ func TestARateWaitCutShortGivesTheClaimsAttemptBack(t *testing.T) {
 	if !errors.As(err, &retry) || retry.Count != 1 {
 		t.Fatalf("SendBatch = %v, want a retry of 1", err)
 	}
-	want := []models.SendOutcome{{DeliveryID: 1, Status: models.DeliveryQueued, NotAttempted: true}}
+	want := []models.SendOutcome{{DeliveryID: 1, Status: models.DeliveryQueued, NotAttempted: true, RetryIn: 2 * time.Second}}
 	if diff := cmp.Diff(want, st.recorded); diff != "" {
 		t.Errorf("recorded (-want +got):\n%s", diff)
 	}
