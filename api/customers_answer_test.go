@@ -15,7 +15,8 @@ import (
 // replayed customer are what a GET answers, with numbers in the form
 // encoding/json gives a float64 (1.50 is 1.5, 1e2 is 100, an integer
 // beyond 2^53 is rounded), HTML characters escaped, and omitted wishes
-// and attributes answered as [], null and {}.
+// and attributes answered as [], null and {}, and -0 as 0 (what
+// PostgreSQL stores).
 func TestPutCustomerAnswersPinnedJSON(t *testing.T) {
 	tests := []struct {
 		name, id, fields string // fields: the body's members after the profile's
@@ -34,6 +35,13 @@ func TestPutCustomerAnswersPinnedJSON(t *testing.T) {
 				"preferred_windows": `[{"days":["mon","tue"],"start":"09:00","end":"12:00"},{"days":["sun"],"start":"13:00","end":"14:00"}]`,
 				"cadence":           `{"max":2,"per":"7d"}`,
 			},
+		},
+		{
+			// PostgreSQL's jsonb has no negative zero: stored, -0 reads
+			// back as 0, so a PUT that answered -0 disagreed with the GET.
+			name: "negative zero is zero", id: "pin-3",
+			fields: `"attributes": {"z": -0, "zf": -0.0, "ze": -0e3, "list": [-0], "nested": {"z": -0.0}}`,
+			want:   map[string]string{"attributes": `{"list":[0],"nested":{"z":0},"z":0,"ze":0,"zf":0}`},
 		},
 		{
 			name: "omitted wishes and attributes", id: "pin-2", fields: `"cadence": null`,

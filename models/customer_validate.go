@@ -52,6 +52,35 @@ func (in *CustomerInput) Normalize() {
 	if in.Attributes == nil {
 		in.Attributes = map[string]any{}
 	}
+	for k, v := range in.Attributes {
+		in.Attributes[k] = positiveZero(v)
+	}
+}
+
+// positiveZero returns v with every negative zero in it made 0, in place
+// for maps and slices. PostgreSQL's jsonb stores -0 as 0, SQLite's text
+// keeps it: the same customer would read back differently by backend, and
+// a PUT would answer -0 where a GET answers 0.
+func positiveZero(v any) any {
+	switch n := v.(type) {
+	case float64:
+		if n == 0 {
+			return 0.0
+		}
+	case json.Number:
+		if f, err := n.Float64(); err == nil && f == 0 && strings.HasPrefix(string(n), "-") {
+			return json.Number(n[1:])
+		}
+	case map[string]any:
+		for k, child := range n {
+			n[k] = positiveZero(child)
+		}
+	case []any:
+		for i, child := range n {
+			n[i] = positiveZero(child)
+		}
+	}
+	return v
 }
 
 // Validate checks every field and returns an EINVALID error listing all
