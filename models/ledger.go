@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"strconv"
+	"time"
 )
 
 // The keyed consent ledger (issue 15). Every consent event is bound by a
@@ -184,6 +185,23 @@ type LedgerReport struct {
 	// Problems found, at most MaxLedgerProblems of them; Broken counts all.
 	Problems []LedgerProblem `json:"problems"`
 	Broken   int64           `json:"broken"`
+}
+
+// LedgerVerification is one completed verification of the whole ledger,
+// as the worker keeps it: when it finished, the head it verified and what
+// it found. The newest one tells every process when the ledger is due
+// again and which head a later verification must not fall behind.
+type LedgerVerification struct {
+	FinishedAt time.Time
+	HeadSeq    int64
+	Customers  int64
+	Events     int64
+	Problems   int64
+	Duration   time.Duration
+	Worker     string
+	// LongestHeadSeq is, as read back, the longest head of every
+	// verification recorded so far: an intact ledger never falls below it.
+	LongestHeadSeq int64
 }
 
 // MaxLedgerProblems bounds the problems a report lists.

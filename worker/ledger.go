@@ -17,6 +17,8 @@ type LedgerStore interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	VerifyLedger(ctx context.Context, progress func(models.LedgerProgress)) (*models.LedgerReport, error)
 	RecordLedgerBroken(ctx context.Context, rep *models.LedgerReport) error
+	LastLedgerVerification(ctx context.Context) (*models.LedgerVerification, error)
+	RecordLedgerVerification(ctx context.Context, v *models.LedgerVerification) error
 }
 
 // LedgerVerifierOptions configure the periodic ledger verification.
@@ -35,11 +37,13 @@ type LedgerVerifierOptions struct {
 
 // LedgerVerifier verifies the consent ledger every Interval in the one
 // worker process that holds its database lease, exports the outcome as
-// metrics and writes a ledger.broken event when it fails.
+// metrics and writes a ledger.broken event when it fails. What the last
+// verification saw is kept in the database (RecordLedgerVerification), so
+// "every Interval" and "the head never goes back" hold across restarts
+// and across the processes the lease moves between.
 type LedgerVerifier struct {
 	o                                             LedgerVerifierOptions
-	lastRun                                       time.Time
-	lastHead                                      int64
+	published                                     bool // the stored last verification is exported
 	verified, broken, headSeq, lastTime, duration prometheus.Gauge
 }
 
@@ -92,8 +96,8 @@ func (v *LedgerVerifier) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		held, err := v.o.Store.AcquireLease(ctx, ledgerLease, v.o.Worker, ledgerLeaseTTL)
-		if err == nil && held && v.o.Now().Sub(v.lastRun) >= v.o.Interval {
-			_, err = v.VerifyOnce(ctx)
+		if err == nil && held {
+			err = v.verifyIfDue(ctx)
 		}
 		if err != nil && ctx.Err() == nil {
 			v.o.Logger.Warn("consent ledger verification failed to run", "error", err.Error())
@@ -106,35 +110,81 @@ func (v *LedgerVerifier) Run(ctx context.Context) {
 	}
 }
 
-// VerifyOnce verifies the whole ledger now: it updates the metrics, and on
-// a break logs it and writes a ledger.broken event. A head shorter than
-// the one this process verified before is a break too (events were cut
-// off the end and the head rewound to an earlier state). Errors are the
-// store's.
+// verifyIfDue verifies the ledger when no verification is recorded or the
+// last one finished at least Interval ago. Until this process verifies,
+// it exports what the stored last verification found, so a restarted
+// lease holder does not report the ledger as never verified.
+func (v *LedgerVerifier) verifyIfDue(ctx context.Context) error {
+	last, err := v.lastVerification(ctx)
+	if err != nil {
+		return err
+	}
+	if last != nil && v.o.Now().Sub(last.FinishedAt) < v.o.Interval {
+		if !v.published {
+			v.publish(last)
+		}
+		return nil
+	}
+	_, err = v.VerifyOnce(ctx)
+	return err
+}
+
+// lastVerification is the store's last verification, nil when none is
+// recorded.
+func (v *LedgerVerifier) lastVerification(ctx context.Context) (*models.LedgerVerification, error) {
+	last, err := v.o.Store.LastLedgerVerification(ctx)
+	if models.ErrorCode(err) == models.ENOTFOUND {
+		return nil, nil
+	}
+	return last, err
+}
+
+// publish sets the metrics to what verification r found.
+func (v *LedgerVerifier) publish(r *models.LedgerVerification) {
+	v.published = true
+	v.headSeq.Set(float64(r.HeadSeq))
+	v.broken.Set(float64(r.Problems))
+	v.lastTime.Set(float64(r.FinishedAt.Unix()))
+	v.duration.Set(r.Duration.Seconds())
+	if r.Problems == 0 {
+		v.verified.Set(1)
+	} else {
+		v.verified.Set(0)
+	}
+}
+
+// VerifyOnce verifies the whole ledger now and records the verification:
+// it updates the metrics, and on a break logs it and writes a
+// ledger.broken event. A head shorter than the longest one any earlier
+// verification saw is a break too (events were cut off the end and the
+// head rewound to an earlier state, perhaps while no worker ran). Errors
+// are the store's.
 func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, error) {
 	start := v.o.Now()
+	last, err := v.lastVerification(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rep, err := v.o.Store.VerifyLedger(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	v.lastRun = v.o.Now()
-	if rep.HeadSeq < v.lastHead {
+	if last != nil && rep.HeadSeq < last.LongestHeadSeq {
 		rep.Add(models.LedgerProblem{GlobalSeq: rep.HeadSeq,
-			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since the last verification", v.lastHead, rep.HeadSeq)})
-	} else {
-		v.lastHead = rep.HeadSeq
+			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", last.LongestHeadSeq, rep.HeadSeq)})
 	}
-	v.headSeq.Set(float64(rep.HeadSeq))
-	v.broken.Set(float64(rep.Broken))
-	v.lastTime.Set(float64(v.lastRun.Unix()))
-	v.duration.Set(v.lastRun.Sub(start).Seconds())
+	done := &models.LedgerVerification{FinishedAt: v.o.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
+		Problems: rep.Broken, Worker: v.o.Worker}
+	done.Duration = done.FinishedAt.Sub(start)
+	if err := v.o.Store.RecordLedgerVerification(ctx, done); err != nil {
+		return nil, err
+	}
+	v.publish(done)
 	if rep.OK() {
-		v.verified.Set(1)
 		v.o.Logger.Info("consent ledger verified", "customers", rep.Customers, "events", rep.Events, "head_seq", rep.HeadSeq,
-			"seconds", v.lastRun.Sub(start).Seconds())
+			"seconds", done.Duration.Seconds())
 		return rep, nil
 	}
-	v.verified.Set(0)
 	first := rep.Problems[0]
 	v.o.Logger.Error("consent ledger is broken", "problems", rep.Broken, "customer_id", first.CustomerID, "seq", first.Seq,
 		"global_seq", first.GlobalSeq, "reason", first.Reason)

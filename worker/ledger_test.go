@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,4 +84,92 @@ func TestLedgerVerifierRunsInTheLeaseHolderOnly(t *testing.T) {
 			t.Errorf("verified gauges %v and %v: exactly one process should verify", a, b)
 		}
 	})
+}
+
+// TestLedgerVerifierRemembersAcrossRestarts: what the last verification
+// saw is kept in the database, not in the process that ran it. A
+// restarted worker does not verify the whole ledger again before the
+// interval is up, exports the stored outcome meanwhile, and a ledger cut
+// back to an earlier consistent state while the workers restarted is a
+// break. Before, the head and the time of the last run lived in process
+// memory: each restart verified at once, and forgot the head.
+func TestLedgerVerifierRemembersAcrossRestarts(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		h := newHarness(t, 500)
+		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+		ctx := context.Background()
+		newVerifier := func() *worker.LedgerVerifier {
+			t.Helper()
+			v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Registerer: prometheus.NewRegistry(),
+				Tick: 10 * time.Millisecond, Logger: quiet()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		verifications := func() int64 {
+			t.Helper()
+			var n int64
+			if err := h.s.DB().Raw("SELECT COUNT(*) FROM ledger_verifications").Scan(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// The ledger as it was before the last consent change, for the
+		// rewind below (the tables the verification reads).
+		snapshot := []string{"ledger_head", "consent_events", "consents"}
+		for _, table := range snapshot {
+			if err := h.s.DB().Exec("CREATE TABLE snap_" + table + " AS SELECT * FROM " + table).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := h.s.DB().Exec("CREATE TABLE snap_customers AS SELECT id, consent_seq FROM customers").Error; err != nil {
+			t.Fatal(err)
+		}
+		h.consent("ledger-1", models.ConsentOptedOut)
+		if rep, err := newVerifier().VerifyOnce(ctx); err != nil || !rep.OK() {
+			t.Fatalf("an intact ledger: %+v (%v)", rep, err)
+		}
+
+		t.Run("a restarted worker does not verify again within the interval, and exports the stored outcome", func(t *testing.T) {
+			v := newVerifier()
+			runFor(v, 200*time.Millisecond)
+			if n := verifications(); n != 1 {
+				t.Errorf("%d verifications recorded, want 1", n)
+			}
+			if got := testutil.ToFloat64(v.Verified()); got != 1 {
+				t.Errorf("candor_ledger_verified = %v in the restarted worker, want the stored 1", got)
+			}
+		})
+
+		t.Run("a ledger cut back to its earlier state across a restart is a break", func(t *testing.T) {
+			for _, table := range snapshot {
+				if err := h.s.DB().Exec("DELETE FROM " + table).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, table := range []string{"consent_events", "consents", "ledger_head"} {
+				if err := h.s.DB().Exec("INSERT INTO " + table + " SELECT * FROM snap_" + table).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := h.s.DB().Exec("UPDATE customers SET consent_seq = (SELECT s.consent_seq FROM snap_customers s WHERE s.id = customers.id)").Error; err != nil {
+				t.Fatal(err)
+			}
+			rep, err := newVerifier().VerifyOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Broken != 1 || !strings.Contains(rep.Problems[0].Reason, "went back") {
+				t.Errorf("report = %+v, want the head that went back as its one problem", rep)
+			}
+		})
+	})
+}
+
+// runFor runs v's loop for d.
+func runFor(v *worker.LedgerVerifier, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	v.Run(ctx)
 }
