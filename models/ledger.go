@@ -199,9 +199,6 @@ type LedgerVerification struct {
 	Problems   int64
 	Duration   time.Duration
 	Worker     string
-	// LongestHeadSeq is, as read back, the longest head of every
-	// verification recorded so far: an intact ledger never falls below it.
-	LongestHeadSeq int64
 }
 
 // MaxLedgerProblems bounds the problems a report lists.

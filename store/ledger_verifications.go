@@ -25,7 +25,8 @@ type ledgerVerificationRow struct {
 func (ledgerVerificationRow) TableName() string { return "ledger_verifications" }
 
 // RecordLedgerVerification keeps v as the newest completed verification
-// of the ledger. Errors are the database's.
+// of the ledger; later verifications report a head shorter than its
+// (VerifyLedger). Errors are the database's.
 func (s *Store) RecordLedgerVerification(ctx context.Context, v *models.LedgerVerification) error {
 	row := ledgerVerificationRow{FinishedAt: v.FinishedAt.UTC(), HeadSeq: v.HeadSeq, Customers: v.Customers, Events: v.Events,
 		Problems: v.Problems, DurationMS: v.Duration.Milliseconds(), Worker: v.Worker}
@@ -33,8 +34,7 @@ func (s *Store) RecordLedgerVerification(ctx context.Context, v *models.LedgerVe
 }
 
 // LastLedgerVerification returns the newest completed verification of the
-// ledger, with the longest head any recorded verification saw;
-// ENOTFOUND when none was recorded.
+// ledger; ENOTFOUND when none was recorded.
 func (s *Store) LastLedgerVerification(ctx context.Context) (*models.LedgerVerification, error) {
 	var row ledgerVerificationRow
 	err := s.db.WithContext(ctx).Order("id DESC").Take(&row).Error
@@ -44,11 +44,6 @@ func (s *Store) LastLedgerVerification(ctx context.Context) (*models.LedgerVerif
 	if err != nil {
 		return nil, mapError(err, "Ledger verification")
 	}
-	var longest int64
-	if err := s.db.WithContext(ctx).Model(&ledgerVerificationRow{}).Select("MAX(head_seq)").Scan(&longest).Error; err != nil {
-		return nil, mapError(err, "Ledger verification")
-	}
 	return &models.LedgerVerification{FinishedAt: row.FinishedAt.UTC(), HeadSeq: row.HeadSeq, Customers: row.Customers,
-		Events: row.Events, Problems: row.Problems, Duration: time.Duration(row.DurationMS) * time.Millisecond, Worker: row.Worker,
-		LongestHeadSeq: longest}, nil
+		Events: row.Events, Problems: row.Problems, Duration: time.Duration(row.DurationMS) * time.Millisecond, Worker: row.Worker}, nil
 }

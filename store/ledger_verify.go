@@ -24,7 +24,9 @@ const (
 // numbered 1..head without a gap, each linked to the one before, the
 // last one the head), and every customer's chain (each event's MAC, seq
 // and links, the customer's count of events, each current consent row
-// sealed and equal to the last event of its topic). progress, if set, is
+// sealed and equal to the last event of its topic), and that the head is
+// not shorter than one an earlier verification recorded
+// (RecordLedgerVerification). progress, if set, is
 // called after each page. A broken ledger is a report with problems, not
 // an error; errors are the database's (EUNAVAILABLE and the like).
 func (s *Store) VerifyLedger(ctx context.Context, progress func(models.LedgerProgress)) (*models.LedgerReport, error) {
@@ -46,6 +48,9 @@ func (s *Store) VerifyLedger(ctx context.Context, progress func(models.LedgerPro
 		if !s.headVerifies(head.Seq, head) {
 			rep.Add(models.LedgerProblem{GlobalSeq: head.Seq, Reason: "the ledger head's MAC does not verify"})
 		}
+		if err := verifyNotRewound(tx, rep); err != nil {
+			return err
+		}
 		if err := verifyGlobal(tx, head, rep, progress); err != nil {
 			return err
 		}
@@ -55,6 +60,22 @@ func (s *Store) VerifyLedger(ctx context.Context, progress func(models.LedgerPro
 		return nil, mapError(err, "Consent ledger")
 	}
 	return rep, nil
+}
+
+// verifyNotRewound reports a head shorter than the longest one an earlier
+// verification recorded (ledger_verifications): the ledger's last events
+// were cut off and the head replaced by an older one, which is consistent
+// in itself and passes every other check.
+func verifyNotRewound(tx *gorm.DB, rep *models.LedgerReport) error {
+	var longest sql.NullInt64
+	if err := tx.Raw("SELECT MAX(head_seq) FROM ledger_verifications").Scan(&longest).Error; err != nil {
+		return err
+	}
+	if longest.Valid && rep.HeadSeq < longest.Int64 {
+		rep.Add(models.LedgerProblem{GlobalSeq: rep.HeadSeq,
+			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", longest.Int64, rep.HeadSeq)})
+	}
+	return nil
 }
 
 // verifyGlobal walks the global chain in global_seq order.

@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"gorm.io/gorm"
@@ -70,4 +72,48 @@ func TestLedgerVerificationNamesTheBrokenPlace(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A ledger whose last events were cut off and whose head was replaced by
+// an older one is consistent in itself: only the head an earlier
+// verification recorded shows it went back.
+func TestLedgerVerificationReportsAHeadShorterThanARecordedOne(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newCampaignFixture(t, backend)
+		f.customer("a", "g", true, nil)
+		ctx := context.Background()
+		rep := verifyLedger(t, f.s)
+		if !rep.OK() {
+			t.Fatalf("an intact ledger: %+v", rep)
+		}
+		record := func(head int64) {
+			t.Helper()
+			if err := f.s.RecordLedgerVerification(ctx, &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: head,
+				Worker: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Run("the head an earlier verification saw is no problem", func(t *testing.T) {
+			record(rep.HeadSeq)
+			if again := verifyLedger(t, f.s); !again.OK() {
+				t.Errorf("report = %+v, want intact", again)
+			}
+		})
+		t.Run("a head shorter than the longest recorded one is a break", func(t *testing.T) {
+			record(rep.HeadSeq + 5)
+			record(rep.HeadSeq + 1) // the longest counts, not the newest
+			again := verifyLedger(t, f.s)
+			want := []models.LedgerProblem{{GlobalSeq: rep.HeadSeq,
+				Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", rep.HeadSeq+5, rep.HeadSeq)}}
+			if diff := cmp.Diff(want, again.Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+		t.Run("the newest verification is read back", func(t *testing.T) {
+			last, err := f.s.LastLedgerVerification(ctx)
+			if err != nil || last.HeadSeq != rep.HeadSeq+1 || last.Worker != "test" {
+				t.Errorf("LastLedgerVerification = %+v, %v; want the head %d by test", last, err, rep.HeadSeq+1)
+			}
+		})
+	})
 }

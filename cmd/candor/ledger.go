@@ -94,6 +94,13 @@ func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every
 	if err != nil {
 		return err
 	}
+	// Recorded like the worker's hourly run: a later verification, here or
+	// in a worker, reports a head that went back below this one's.
+	done := &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
+		Problems: rep.Broken, Duration: time.Since(start), Worker: "candor ledger verify"}
+	if err := a.store.RecordLedgerVerification(ctx, done); err != nil {
+		return err
+	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(out, "BROKEN customer %d event %d (global %d): %s\n", p.CustomerID, p.Seq, p.GlobalSeq, p.Reason)
 	}
