@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -66,6 +67,36 @@ func (r *consentEventRow) model() models.ConsentEvent {
 		GlobalPrev: r.GlobalPrev,
 		Seal:       r.Seal,
 	}
+}
+
+// consentEventColumns are the columns consentEventRow.scan reads, in order.
+const consentEventColumns = "id, customer_id, seq, topic, status, source, evidence_text, evidence_form_version, evidence_ip, " +
+	"evidence_user_agent, evidence_salt, ip_digest, user_agent_digest, text_digest, form_version_digest, created_at, prev_hash, " +
+	"hash, key_id, global_seq, global_prev, seal"
+
+// scan reads a row of consentEventColumns into r without gorm: the
+// ledger verification reads every event, and gorm's reflection over each
+// row was most of its CPU (docs/benchmarks.md, "Session 11").
+func (r *consentEventRow) scan(s rowScanner) error {
+	var ip, agent, salt sql.NullString
+	var global sql.NullInt64
+	err := s.Scan(&r.ID, &r.CustomerID, &r.Seq, &r.Topic, &r.Status, &r.Source, &r.EvidenceText, &r.EvidenceFormVersion, &ip,
+		&agent, &salt, &r.IPDigest, &r.UserAgentDigest, &r.TextDigest, &r.FormVersionDigest, &r.CreatedAt, &r.PrevHash, &r.Hash,
+		&r.KeyID, &global, &r.GlobalPrev, &r.Seal)
+	r.EvidenceIP, r.EvidenceUserAgent, r.EvidenceSalt = nullString(ip), nullString(agent), nullString(salt)
+	r.GlobalSeq = nil
+	if global.Valid {
+		r.GlobalSeq = &global.Int64
+	}
+	return err
+}
+
+// nullString is s as a pointer, nil for NULL.
+func nullString(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
 }
 
 func deref64(p *int64) int64 {

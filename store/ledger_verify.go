@@ -157,8 +157,9 @@ func (s *Store) verifyCustomers(tx *gorm.DB, rep *models.LedgerReport, progress 
 		}
 		lo, hi := after, custs[len(custs)-1].ID
 		err = queryRows(tx, func(r rowScanner) error {
-			e, err := scanConsentEvent(r)
-			events = append(events, e)
+			var row consentEventRow
+			err := row.scan(r)
+			events = append(events, row.model())
 			return err
 		}, "SELECT "+consentEventColumns+" FROM consent_events WHERE customer_id > ? AND customer_id <= ? ORDER BY customer_id, seq", lo, hi)
 		if err != nil {
@@ -227,27 +228,6 @@ func (v ledgerVerifier) customer(c customerRow, events []models.ConsentEvent, cu
 	if st := checkCurrent(models.ChainStatus{Verified: true, Length: len(events)}, current, events, v.consent); !st.Verified {
 		rep.Add(models.LedgerProblem{CustomerID: c.ID, Seq: st.BrokenAt, Reason: st.Reason})
 	}
-}
-
-// consentEventColumns are the columns scanConsentEvent reads, in order.
-const consentEventColumns = "id, customer_id, seq, topic, status, source, evidence_text, evidence_form_version, evidence_ip, " +
-	"evidence_user_agent, evidence_salt, ip_digest, user_agent_digest, text_digest, form_version_digest, created_at, prev_hash, " +
-	"hash, key_id, global_seq, global_prev, seal"
-
-// scanConsentEvent reads a row of consentEventColumns as the event
-// consentEventRow.model returns (a NULL global_seq is 0: not anchored).
-func scanConsentEvent(r rowScanner) (models.ConsentEvent, error) {
-	var e models.ConsentEvent
-	var status, source string
-	var ip, agent, salt sql.NullString
-	var global sql.NullInt64
-	err := r.Scan(&e.ID, &e.CustomerID, &e.Seq, &e.Topic, &status, &source, &e.Evidence.Text, &e.Evidence.FormVersion, &ip,
-		&agent, &salt, &e.Evidence.IPDigest, &e.Evidence.UserAgentDigest, &e.Evidence.TextDigest, &e.Evidence.FormVersionDigest,
-		&e.CreatedAt, &e.PrevHash, &e.Hash, &e.KeyID, &global, &e.GlobalPrev, &e.Seal)
-	e.Status, e.Source = models.ConsentStatus(status), models.ConsentSource(source)
-	e.Evidence.IP, e.Evidence.UserAgent, e.Evidence.Salt = ip.String, agent.String, salt.String
-	e.GlobalSeq, e.CreatedAt = global.Int64, e.CreatedAt.UTC()
-	return e, err
 }
 
 // queryRows runs q (with gorm's placeholders) in tx and hands each row to
