@@ -207,15 +207,17 @@ func (s *server) batchCustomers(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	results, ins, at := decodeBatchItems(req.Customers, batchItemDocs(doc, len(req.Customers)))
+	results, ins := decodeBatchItems(req.Customers, batchItemDocs(doc, len(req.Customers)))
 	puts, err := s.store.PutCustomers(c.Request.Context(), ins)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	resp := batchResponse{Results: make([]batchResult, 0, len(results))}
-	for j, put := range puts {
-		results[at[j]] = s.batchOutcome(c, results[at[j]], put)
+	for i, put := range puts {
+		if ins[i] != nil { // an item that did not decode keeps its own result
+			results[i] = s.batchOutcome(c, results[i], put)
+		}
 	}
 	for _, res := range results {
 		resp.add(res)
@@ -236,20 +238,17 @@ func validateBatch(req batchRequest) error {
 	return p.Err()
 }
 
-// decodeBatchItems decodes and validates each item on its own. It returns
-// a result per item (filled in for the items that failed), the inputs to
-// write and, for each input, the index of its item. seen maps the external
-// ids of earlier valid items to their index: a repeat is a 422 on
-// /external_id (rule unique_in_batch), since which of two profiles a
-// caller meant cannot be known, and the first one is written.
+// decodeBatchItems decodes each item on its own. It returns a result per
+// item, filled in for the items that failed to decode, and the inputs in
+// item order, nil where decoding failed. Normalizing and validating the
+// decoded ones (and refusing an external id an earlier item used) is
+// PutCustomers' decision, taken once, in the store.
 //
 // docs, if not nil, holds each item as the body's decoding read it, so
 // the items are not parsed once more each.
-func decodeBatchItems(raws []json.RawMessage, docs []any) ([]batchResult, []*models.CustomerInput, []int) {
+func decodeBatchItems(raws []json.RawMessage, docs []any) ([]batchResult, []*models.CustomerInput) {
 	results := make([]batchResult, len(raws))
-	ins := make([]*models.CustomerInput, 0, len(raws))
-	at := make([]int, 0, len(raws))
-	seen := make(map[string]int, len(raws))
+	ins := make([]*models.CustomerInput, len(raws))
 	for i, raw := range raws {
 		results[i].Index = i
 		in := new(models.CustomerInput)
@@ -259,26 +258,14 @@ func decodeBatchItems(raws []json.RawMessage, docs []any) ([]batchResult, []*mod
 		} else {
 			err = decodeItem(raw, in)
 		}
-		if err == nil {
-			in.Normalize()
-			results[i].ExternalID = in.ExternalID
-			err = in.Validate()
-		} else {
-			results[i].ExternalID = peekExternalID(raw)
-		}
-		if first, dup := seen[in.ExternalID]; err == nil && dup {
-			var p models.Problems
-			p.Add("/external_id", "unique_in_batch", "repeats the external_id of item %d; send each customer once per batch", first)
-			err = p.Err()
-		}
 		if err != nil {
+			results[i].ExternalID = peekExternalID(raw)
 			results[i].Status, results[i].Detail, results[i].Errors = statusOf(models.ErrorCode(err)), models.ErrorMessage(err), models.ErrorFields(err)
 			continue
 		}
-		seen[in.ExternalID] = i
-		ins, at = append(ins, in), append(at, i)
+		ins[i] = in
 	}
-	return results, ins, at
+	return results, ins
 }
 
 // batchItemDocs returns the n items of a decoded batch body, or nil when
@@ -297,6 +284,7 @@ func batchItemDocs(doc any, n int) []any {
 // item failure that is not the item's fault is a 500 on that item alone
 // (the store wrote the others one by one).
 func (s *server) batchOutcome(c *gin.Context, res batchResult, put models.CustomerPut) batchResult {
+	res.ExternalID = put.ExternalID
 	switch code := models.ErrorCode(put.Err); {
 	case put.Err == nil && put.Created:
 		res.Status, res.Detail = http.StatusCreated, "created"

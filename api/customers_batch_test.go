@@ -30,5 +30,38 @@ func TestBatchRefusesRepeatsAndEmptyLists(t *testing.T) {
 				t.Errorf("dup-1 name = %q, want the first item's", cust.Name)
 			}
 		})
+		t.Run("each result names its item's index and normalized external id, after an item that did not decode", func(t *testing.T) {
+			undecodable := validCustomer("idx-0")
+			undecodable["name"] = 7
+			invalid := validCustomer("idx-2")
+			invalid["email"] = "not an address"
+			repeat := validCustomer(" idx-1 ")
+			repeat["email"] = "idx-1@example.com"
+			body := fmt.Sprintf(`{"customers":[%s,%s,%s,%s]}`, mustJSON(t, undecodable), mustJSON(t, validCustomer("idx-1")),
+				mustJSON(t, invalid), mustJSON(t, repeat))
+			got := decodeBody[batchResponse](t, a.call(models.RoleEditor, http.MethodPost, "/v1/customers/batch", body))
+			want := []struct {
+				id, field, rule, detail string
+				status                  int
+			}{
+				{"idx-0", "/name", "type", "", 422},
+				{"idx-1", "", "", "created", 201},
+				{"idx-2", "/email", "email", "", 422},
+				{"idx-1", "/external_id", "unique_in_batch", "", 422},
+			}
+			if len(got.Results) != len(want) {
+				t.Fatalf("results = %+v, want %d", got.Results, len(want))
+			}
+			for i, w := range want {
+				r := got.Results[i]
+				if r.Index != i || r.ExternalID != w.id || r.Status != w.status || (w.detail != "" && r.Detail != w.detail) ||
+					(w.field != "" && (len(r.Errors) != 1 || r.Errors[0].Field != w.field || r.Errors[0].Rule != w.rule)) {
+					t.Errorf("result %d = %+v, want %s %d %s %s", i, r, w.id, w.status, w.field, w.rule)
+				}
+			}
+			if d := got.Results[3].Errors[0].Detail; d != "repeats the external_id of item 1; send each customer once per batch" {
+				t.Errorf("the repeat's detail = %q, want it to name item 1", d)
+			}
+		})
 	})
 }

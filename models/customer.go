@@ -52,6 +52,9 @@ type CustomerInput struct {
 
 // CustomerPut is the outcome of one item of CustomerService.PutCustomers.
 type CustomerPut struct {
+	// ExternalID is the item's external id as normalized ("" for a nil
+	// item), so a caller can name the customer of a failed item too.
+	ExternalID string
 	// Created is true for a new customer.
 	Created bool
 	// Changed is false for an item equal to the stored profile: like a

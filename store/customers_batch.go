@@ -35,8 +35,8 @@ type batchPut struct {
 // one by one instead, so the bad one fails alone.
 func (s *Store) PutCustomers(ctx context.Context, ins []*models.CustomerInput) ([]models.CustomerPut, error) {
 	out := make([]models.CustomerPut, len(ins))
-	items := validBatchItems(ins, out)
-	for len(items) > 0 {
+	valid := validBatchItems(ins, out)
+	for items := valid; len(items) > 0; {
 		chunk := items[:min(len(items), customersPerTx)]
 		items = items[len(chunk):]
 		results, err := s.putCustomersChunk(ctx, chunk)
@@ -51,6 +51,9 @@ func (s *Store) PutCustomers(ctx context.Context, ins []*models.CustomerInput) (
 			s.log.Warn("batch of customers failed as a whole; writing its items one by one", "items", len(chunk), "error", err.Error())
 			s.putCustomersOneByOne(ctx, chunk, out)
 		}
+	}
+	for _, it := range valid {
+		out[it.at].ExternalID = it.in.ExternalID
 	}
 	return out, nil
 }
@@ -69,6 +72,7 @@ func validBatchItems(ins []*models.CustomerInput, out []models.CustomerPut) []ba
 		}
 		it := batchPut{at: i, in: *in}
 		it.in.Normalize()
+		out[i].ExternalID = it.in.ExternalID
 		if err := it.in.Validate(); err != nil {
 			out[i].Err = err
 			continue
