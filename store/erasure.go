@@ -1,9 +1,11 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/candor/candor/models"
 )
@@ -115,4 +117,67 @@ func replaceString(doc []byte, old, new string) ([]byte, bool, error) {
 	}
 	out, err := json.Marshal(v)
 	return out, true, err
+}
+
+// EraseCustomer implements models.CustomerService.
+func (s *Store) EraseCustomer(ctx context.Context, externalID string) error {
+	err := s.tx(ctx, false, func(tx *gorm.DB) error {
+		// The erasure fence, shared, first: it never waits for a
+		// planner, only for a planner's final skip of erased customers
+		// (see lockErasure).
+		if err := s.lockErasure(tx); err != nil {
+			return err
+		}
+		row, err := liveCustomer(s.forUpdate(tx), externalID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for fp, kind := range s.fingerprints(row.Email, row.Phone) {
+			sup := suppressionRow{Fingerprint: fp, Kind: kind, CreatedAt: now}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sup).Error; err != nil {
+				return err
+			}
+		}
+		err = tx.Model(&customerRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+			"external_id":       nil,
+			"email":             "",
+			"phone":             "",
+			"name":              "",
+			"locale":            "",
+			"timezone":          "",
+			"preferred_windows": "[]",
+			"cadence":           nil,
+			"attributes":        "{}",
+			"erased_at":         now,
+			"updated_at":        now,
+		}).Error
+		if err != nil {
+			return err
+		}
+		if err := s.eraseTraces(tx, row.ID, externalID); err != nil {
+			return err
+		}
+		// Planned deliveries die with the profile: nothing may be sent to an
+		// erased customer, and their rows no longer count for capacity.
+		// (Queued and later states belong to the send path, which checks
+		// erasure again at send time; so does a planned one a claim holds
+		// at this moment, left to it: see unclaimedOf.)
+		where, args := unclaimedOf(s.dialect, models.DeliveryPlanned, row.ID)
+		_, err = s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonErased, "erasure", where, args...)
+		if err != nil {
+			return err
+		}
+		if err := scrubInbox(tx, externalID); err != nil {
+			return err
+		}
+		// The audit trail names the customer by internal id only.
+		if err := s.audit(tx, models.AuditCustomerErased, "customer", row.ID, nil); err != nil {
+			return err
+		}
+		// Not even the external id: the CRM that asked knows whom it
+		// erased, and the id may be an address (issue 15).
+		return s.writeEvent(tx, models.EventCustomerErased, &row.ID, map[string]any{"external_id": s.ErasedPseudonym(externalID)})
+	})
+	return mapError(err, "Customer")
 }
