@@ -29,13 +29,13 @@ func (s *Store) ContentReceipt(ctx context.Context, externalID string, contentID
 }
 
 // receipt reads the customer's sent or pending delivery of the content
-// (the unique index on customer and content allows one of either) and
-// corrections since it was sent.
+// (the unique index on customer and content allows one of either), of a
+// launched campaign, and corrections since it was sent.
 func (s *Store) receipt(db *gorm.DB, customerID, contentID int64, current int) (*models.ContentReceipt, error) {
 	r := &models.ContentReceipt{ContentID: contentID, Version: current}
 	var sent []deliveryRow
 	if err := db.Raw("SELECT "+deliveryColumns+" FROM deliveries WHERE customer_id = ? AND content_id = ? "+
-		"AND status IN ('planned', 'queued', 'sending', 'sent')", customerID, contentID).Scan(&sent).Error; err != nil {
+		"AND status IN ('planned', 'queued', 'sending', 'sent')"+s.launchedOnly("campaign_id"), customerID, contentID).Scan(&sent).Error; err != nil {
 		return nil, err
 	}
 	if len(sent) == 0 {

@@ -82,3 +82,30 @@ func TestContentReceipts(t *testing.T) {
 		})
 	})
 }
+
+// On SQLite a launch writes its deliveries in steps before its campaign
+// leaves draft (store/campaign_launch_sqlite.go), and a launch that died
+// halfway leaves them so: the customer must not be told of a send that
+// no launched campaign plans, as every other reader of deliveries
+// already ignores such rows (launchedOnly).
+func TestContentReceiptIgnoresACampaignNeverLaunched(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		if backend != "sqlite" {
+			t.Skip("only a SQLite launch writes deliveries before its campaign is scheduled")
+		}
+		f := newDeliveryFixture(t, backend)
+		f.add("half", "g", nil)
+		camp := f.launch(nil, "g")
+		// The state a launch that died after writing its rows leaves.
+		if err := f.s.DB().Exec("UPDATE campaigns SET state = 'draft', launched_at = NULL WHERE id = ?", camp.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.s.ContentReceipt(f.ctx, "half", camp.ContentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Pending != nil || got.ReceivedAt != nil {
+			t.Errorf("receipt = %+v, want nothing pending or received from a campaign never launched", got)
+		}
+	})
+}
