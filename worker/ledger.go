@@ -43,7 +43,6 @@ type LedgerVerifierOptions struct {
 // and across the processes the lease moves between.
 type LedgerVerifier struct {
 	o                                             LedgerVerifierOptions
-	published                                     bool // the stored last verification is exported
 	verified, broken, headSeq, lastTime, duration prometheus.Gauge
 }
 
@@ -111,18 +110,16 @@ func (v *LedgerVerifier) Run(ctx context.Context) {
 }
 
 // verifyIfDue verifies the ledger when no verification is recorded or the
-// last one finished at least Interval ago. Until this process verifies,
-// it exports what the stored last verification found, so a restarted
-// lease holder does not report the ledger as never verified.
+// last one finished at least Interval ago. Otherwise it exports what the
+// last recorded verification found, whichever process ran it, so a
+// restarted lease holder does not report the ledger as never verified.
 func (v *LedgerVerifier) verifyIfDue(ctx context.Context) error {
 	last, err := v.lastVerification(ctx)
 	if err != nil {
 		return err
 	}
 	if last != nil && v.o.Now().Sub(last.FinishedAt) < v.o.Interval {
-		if !v.published {
-			v.publish(last)
-		}
+		v.publish(last)
 		return nil
 	}
 	_, err = v.VerifyOnce(ctx)
@@ -141,7 +138,6 @@ func (v *LedgerVerifier) lastVerification(ctx context.Context) (*models.LedgerVe
 
 // publish sets the metrics to what verification r found.
 func (v *LedgerVerifier) publish(r *models.LedgerVerification) {
-	v.published = true
 	v.headSeq.Set(float64(r.HeadSeq))
 	v.broken.Set(float64(r.Problems))
 	v.lastTime.Set(float64(r.FinishedAt.Unix()))
