@@ -57,6 +57,14 @@ func (in *CustomerInput) Normalize() {
 	}
 }
 
+// zeroNumber reports whether the unsigned JSON number text s is exactly
+// zero: only zeros in its digits, whatever its exponent (-1e-400 is not
+// zero, though it rounds to 0 as a float64).
+func zeroNumber(s string) bool {
+	mantissa, _, _ := strings.Cut(strings.ToLower(s), "e")
+	return mantissa != "" && strings.Trim(mantissa, "0.") == ""
+}
+
 // positiveZero returns v with every negative zero in it made 0, in place
 // for maps and slices. PostgreSQL's jsonb stores -0 as 0, SQLite's text
 // keeps it: the same customer would read back differently by backend, and
@@ -68,8 +76,8 @@ func positiveZero(v any) any {
 			return 0.0
 		}
 	case json.Number:
-		if f, err := n.Float64(); err == nil && f == 0 && strings.HasPrefix(string(n), "-") {
-			return json.Number(n[1:])
+		if rest, neg := strings.CutPrefix(string(n), "-"); neg && zeroNumber(rest) {
+			return json.Number(rest)
 		}
 	case map[string]any:
 		for k, child := range n {

@@ -1,6 +1,8 @@
 package models_test
 
 import (
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -155,5 +157,36 @@ func TestValidateNamesTheSameBadTextFieldEveryTime(t *testing.T) {
 		if diff := cmp.Diff([]string{"/email text"}, rules(in.Validate())); diff != "" {
 			t.Fatalf("problems (-want +got):\n%s", diff)
 		}
+	}
+}
+
+func TestNormalizeMakesOnlyNegativeZeroPositive(t *testing.T) {
+	tests := []struct {
+		name     string
+		in, want any
+	}{
+		{"a float64 negative zero becomes 0", math.Copysign(0, -1), 0.0},
+		{"a json.Number -0 becomes 0", json.Number("-0"), json.Number("0")},
+		{"a json.Number -0.00e7 loses only its sign", json.Number("-0.00e7"), json.Number("0.00e7")},
+		{"a tiny negative json.Number keeps its sign though it rounds to -0", json.Number("-1e-400"), json.Number("-1e-400")},
+		{"a negative number is left alone", -2.5, -2.5},
+		{"text is left alone", "-0", "-0"},
+		{"zeros inside lists and objects are made positive", []any{map[string]any{"z": math.Copysign(0, -1)}}, []any{map[string]any{"z": 0.0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := models.CustomerInput{Attributes: map[string]any{"a": tt.in}}
+			in.Normalize()
+			got := in.Attributes["a"]
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("attribute (-want +got):\n%s", diff)
+			}
+			// cmp calls -0 and 0 equal; their JSON tells them apart.
+			gotJSON, _ := json.Marshal(got)
+			wantJSON, _ := json.Marshal(tt.want)
+			if string(gotJSON) != string(wantJSON) {
+				t.Errorf("attribute encodes as %s, want %s", gotJSON, wantJSON)
+			}
+		})
 	}
 }

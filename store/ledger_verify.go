@@ -63,12 +63,14 @@ func (s *Store) VerifyLedger(ctx context.Context, progress func(models.LedgerPro
 }
 
 // verifyNotRewound reports a head shorter than the longest one an earlier
-// verification recorded (ledger_verifications): the ledger's last events
-// were cut off and the head replaced by an older one, which is consistent
-// in itself and passes every other check.
+// verification that found the ledger intact recorded
+// (ledger_verifications): the ledger's last events were cut off and the
+// head replaced by an older one, which is consistent in itself and passes
+// every other check. A run that found problems does not count: a forged
+// head it saw would otherwise be the floor for ever after its repair.
 func verifyNotRewound(tx *gorm.DB, rep *models.LedgerReport) error {
 	var longest sql.NullInt64
-	if err := tx.Raw("SELECT MAX(head_seq) FROM ledger_verifications").Scan(&longest).Error; err != nil {
+	if err := tx.Raw("SELECT MAX(head_seq) FROM ledger_verifications WHERE problems = 0").Scan(&longest).Error; err != nil {
 		return err
 	}
 	if longest.Valid && rep.HeadSeq < longest.Int64 {

@@ -86,15 +86,24 @@ func TestLedgerVerificationReportsAHeadShorterThanARecordedOne(t *testing.T) {
 		if !rep.OK() {
 			t.Fatalf("an intact ledger: %+v", rep)
 		}
-		record := func(head int64) {
+		record := func(head int64, problems ...int64) {
 			t.Helper()
-			if err := f.s.RecordLedgerVerification(ctx, &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: head,
-				Worker: "test"}); err != nil {
+			v := &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: head, Worker: "test"}
+			if len(problems) > 0 {
+				v.Problems = problems[0]
+			}
+			if err := f.s.RecordLedgerVerification(ctx, v); err != nil {
 				t.Fatal(err)
 			}
 		}
 		t.Run("the head an earlier verification saw is no problem", func(t *testing.T) {
 			record(rep.HeadSeq)
+			if again := verifyLedger(t, f.s); !again.OK() {
+				t.Errorf("report = %+v, want intact", again)
+			}
+		})
+		t.Run("a longer head seen by a run that found problems (a forged head, since repaired) is no floor", func(t *testing.T) {
+			record(rep.HeadSeq+1000, 1)
 			if again := verifyLedger(t, f.s); !again.OK() {
 				t.Errorf("report = %+v, want intact", again)
 			}

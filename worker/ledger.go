@@ -43,6 +43,8 @@ type LedgerVerifierOptions struct {
 // and across the processes the lease moves between.
 type LedgerVerifier struct {
 	o                                             LedgerVerifierOptions
+	published                                     bool  // the metrics hold a verification's outcome
+	longestHead                                   int64 // the longest head this process verified
 	verified, broken, headSeq, lastTime, duration prometheus.Gauge
 }
 
@@ -109,21 +111,36 @@ func (v *LedgerVerifier) Run(ctx context.Context) {
 	}
 }
 
-// verifyIfDue verifies the ledger when no verification is recorded or the
-// last one finished at least Interval ago. Otherwise it exports what the
-// last recorded verification found, whichever process ran it, so a
+// verifyIfDue verifies the ledger when it is due (due). Otherwise, the
+// first time, it exports what the last recorded verification found, so a
 // restarted lease holder does not report the ledger as never verified.
 func (v *LedgerVerifier) verifyIfDue(ctx context.Context) error {
 	last, err := v.lastVerification(ctx)
 	if err != nil {
 		return err
 	}
-	if last != nil && v.o.Now().Sub(last.FinishedAt) < v.o.Interval {
-		v.publish(last)
+	if !v.due(last) {
+		if !v.published {
+			v.publish(last)
+		}
 		return nil
 	}
 	_, err = v.VerifyOnce(ctx)
 	return err
+}
+
+// due reports whether the ledger is to be verified now: nothing recorded
+// yet; the last run Interval ago or more, or dated in the future (a clock
+// ahead, or a row forged to silence the check); or the last run, by
+// another process (candor ledger verify, another worker), found a break,
+// so that this one's log line and ledger.broken event follow at once
+// rather than an hour later.
+func (v *LedgerVerifier) due(last *models.LedgerVerification) bool {
+	if last == nil {
+		return true
+	}
+	age := v.o.Now().Sub(last.FinishedAt)
+	return age < 0 || age >= v.o.Interval || (last.Problems > 0 && last.Worker != v.o.Worker)
 }
 
 // lastVerification is the store's last verification, nil when none is
@@ -138,6 +155,7 @@ func (v *LedgerVerifier) lastVerification(ctx context.Context) (*models.LedgerVe
 
 // publish sets the metrics to what verification r found.
 func (v *LedgerVerifier) publish(r *models.LedgerVerification) {
+	v.published = true
 	v.headSeq.Set(float64(r.HeadSeq))
 	v.broken.Set(float64(r.Problems))
 	v.lastTime.Set(float64(r.FinishedAt.Unix()))
@@ -149,23 +167,33 @@ func (v *LedgerVerifier) publish(r *models.LedgerVerification) {
 	}
 }
 
-// VerifyOnce verifies the whole ledger now and records the verification
-// (so a later one, in any process, reports a head that went back below
-// this one's): it updates the metrics, and on a break logs it and writes
-// a ledger.broken event. Errors are the store's.
+// VerifyOnce verifies the whole ledger now: it updates the metrics, on a
+// break logs it and writes a ledger.broken event, and then records the
+// verification, so that a later one, in any process, reports a head that
+// went back below this one's. Besides the recorded heads (VerifyLedger),
+// a head shorter than the longest this process verified is a break: the
+// records are rows the same database writer could delete. A failure to
+// record is logged, never put before the outcome. Errors are the store's.
 func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, error) {
 	start := v.o.Now()
 	rep, err := v.o.Store.VerifyLedger(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
+	if rep.HeadSeq < v.longestHead {
+		rep.Add(models.LedgerProblem{GlobalSeq: rep.HeadSeq,
+			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since this process verified it", v.longestHead, rep.HeadSeq)})
+	}
+	v.longestHead = max(v.longestHead, rep.HeadSeq)
 	done := &models.LedgerVerification{FinishedAt: v.o.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
 		Problems: rep.Broken, Worker: v.o.Worker}
 	done.Duration = done.FinishedAt.Sub(start)
-	if err := v.o.Store.RecordLedgerVerification(ctx, done); err != nil {
-		return nil, err
-	}
 	v.publish(done)
+	defer func() {
+		if err := v.o.Store.RecordLedgerVerification(ctx, done); err != nil {
+			v.o.Logger.Warn("recording the ledger verification failed", "error", err.Error())
+		}
+	}()
 	if rep.OK() {
 		v.o.Logger.Info("consent ledger verified", "customers", rep.Customers, "events", rep.Events, "head_seq", rep.HeadSeq,
 			"seconds", done.Duration.Seconds())

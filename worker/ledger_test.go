@@ -116,16 +116,8 @@ func TestLedgerVerifierRemembersAcrossRestarts(t *testing.T) {
 			return n
 		}
 		// The ledger as it was before the last consent change, for the
-		// rewind below (the tables the verification reads).
-		snapshot := []string{"ledger_head", "consent_events", "consents"}
-		for _, table := range snapshot {
-			if err := h.s.DB().Exec("CREATE TABLE snap_" + table + " AS SELECT * FROM " + table).Error; err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := h.s.DB().Exec("CREATE TABLE snap_customers AS SELECT id, consent_seq FROM customers").Error; err != nil {
-			t.Fatal(err)
-		}
+		// rewind below.
+		snapshotLedger(t, h)
 		h.consent("ledger-1", models.ConsentOptedOut)
 		if rep, err := newVerifier().VerifyOnce(ctx); err != nil || !rep.OK() {
 			t.Fatalf("an intact ledger: %+v (%v)", rep, err)
@@ -143,19 +135,7 @@ func TestLedgerVerifierRemembersAcrossRestarts(t *testing.T) {
 		})
 
 		t.Run("a ledger cut back to its earlier state across a restart is a break", func(t *testing.T) {
-			for _, table := range snapshot {
-				if err := h.s.DB().Exec("DELETE FROM " + table).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
-			for _, table := range []string{"consent_events", "consents", "ledger_head"} {
-				if err := h.s.DB().Exec("INSERT INTO " + table + " SELECT * FROM snap_" + table).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := h.s.DB().Exec("UPDATE customers SET consent_seq = (SELECT s.consent_seq FROM snap_customers s WHERE s.id = customers.id)").Error; err != nil {
-				t.Fatal(err)
-			}
+			restoreLedger(t, h)
 			rep, err := newVerifier().VerifyOnce(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -172,4 +152,111 @@ func runFor(v *worker.LedgerVerifier, d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	v.Run(ctx)
+}
+
+// TestLedgerVerifierVerifiesAtOnceWhenTheRecordCannotBeTrusted: the last
+// recorded verification makes a worker wait for the interval only when
+// it is in the past and found the ledger intact. A row dated in the
+// future (a clock ahead, or a forged row meant to silence the check), or
+// a break another process recorded, makes it verify now, so its own log
+// line and ledger.broken event follow.
+func TestLedgerVerifierVerifiesAtOnceWhenTheRecordCannotBeTrusted(t *testing.T) {
+	tests := []struct {
+		name   string
+		record models.LedgerVerification
+	}{
+		{"a verification dated in the future", models.LedgerVerification{FinishedAt: time.Now().Add(24 * time.Hour), Worker: "w9"}},
+		{"a break candor ledger verify recorded", models.LedgerVerification{FinishedAt: time.Now(), Problems: 2, Worker: "candor ledger verify"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T) {
+				h := newHarness(t, 500)
+				h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+				ctx := context.Background()
+				rec := tt.record
+				if err := h.s.RecordLedgerVerification(ctx, &rec); err != nil {
+					t.Fatal(err)
+				}
+				v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Registerer: prometheus.NewRegistry(),
+					Tick: 10 * time.Millisecond, Logger: quiet()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				runFor(v, 200*time.Millisecond)
+				last, err := h.s.LastLedgerVerification(ctx)
+				if err != nil || last.Worker != "w1" || last.Problems != 0 {
+					t.Fatalf("last verification = %+v, %v; want one by w1 that found the ledger intact", last, err)
+				}
+				var n int64
+				if err := h.s.DB().Raw("SELECT COUNT(*) FROM ledger_verifications WHERE worker = 'w1'").Scan(&n).Error; err != nil || n != 1 {
+					t.Errorf("w1 verified %d times (%v), want once: its own intact run is trusted", n, err)
+				}
+			})
+		})
+	}
+}
+
+// TestLedgerVerifierRemembersTheHeadItVerified: the recorded verifications
+// are rows the writer the ledger guards against could delete too; the
+// head a running worker verified stays in its memory.
+func TestLedgerVerifierRemembersTheHeadItVerified(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		h := newHarness(t, 500)
+		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+		ctx := context.Background()
+		v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Registerer: prometheus.NewRegistry(), Logger: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snapshotLedger(t, h)
+		h.consent("ledger-1", models.ConsentOptedOut)
+		if rep, err := v.VerifyOnce(ctx); err != nil || !rep.OK() {
+			t.Fatalf("an intact ledger: %+v (%v)", rep, err)
+		}
+		restoreLedger(t, h)
+		if err := h.s.DB().Exec("DELETE FROM ledger_verifications").Error; err != nil {
+			t.Fatal(err)
+		}
+		rep, err := v.VerifyOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Broken != 1 || !strings.Contains(rep.Problems[0].Reason, "since this process verified it") {
+			t.Errorf("report = %+v, want the head that went back as its one problem", rep)
+		}
+	})
+}
+
+// snapshotLedger copies the tables the verification reads (and each
+// customer's count of events), for restoreLedger to put the ledger back
+// as it was: a rewind that is consistent in itself.
+func snapshotLedger(t *testing.T, h *harness) {
+	t.Helper()
+	for _, table := range []string{"ledger_head", "consent_events", "consents"} {
+		if err := h.s.DB().Exec("CREATE TABLE snap_" + table + " AS SELECT * FROM " + table).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.s.DB().Exec("CREATE TABLE snap_customers AS SELECT id, consent_seq FROM customers").Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// restoreLedger puts back what snapshotLedger copied.
+func restoreLedger(t *testing.T, h *harness) {
+	t.Helper()
+	for _, table := range []string{"ledger_head", "consent_events", "consents"} {
+		if err := h.s.DB().Exec("DELETE FROM " + table).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, table := range []string{"consent_events", "consents", "ledger_head"} {
+		if err := h.s.DB().Exec("INSERT INTO " + table + " SELECT * FROM snap_" + table).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.s.DB().Exec("UPDATE customers SET consent_seq = (SELECT s.consent_seq FROM snap_customers s WHERE s.id = customers.id)").Error; err != nil {
+		t.Fatal(err)
+	}
 }

@@ -237,8 +237,9 @@ func (e *Engine) sendRound(ctx context.Context, ids []int64, retry *Retry) error
 	wg.Wait()
 	for i := range outcomes {
 		if outcomes[i].Status == models.DeliveryQueued {
-			// The task retries them all after the longest of these
-			// (Retry); each row says when its own retry is due.
+			// Each row records its own back-off (the reconciler
+			// leaves it alone until then); the task retries them all
+			// after the longest of the round (Retry).
 			outcomes[i].RetryIn = retryDelay(claimed[i].Delivery.Attempts, asked[i])
 		}
 	}

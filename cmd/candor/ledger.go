@@ -94,13 +94,6 @@ func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every
 	if err != nil {
 		return err
 	}
-	// Recorded like the worker's hourly run: a later verification, here or
-	// in a worker, reports a head that went back below this one's.
-	done := &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
-		Problems: rep.Broken, Duration: time.Since(start), Worker: "candor ledger verify"}
-	if err := a.store.RecordLedgerVerification(ctx, done); err != nil {
-		return err
-	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(out, "BROKEN customer %d event %d (global %d): %s\n", p.CustomerID, p.Seq, p.GlobalSeq, p.Reason)
 	}
@@ -113,6 +106,15 @@ func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every
 	}
 	fmt.Fprintf(out, "consent ledger %s: %d customers, %d events, head %d (%s), verified in %.1fs\n",
 		status, rep.Customers, rep.Events, rep.HeadSeq, rep.HeadHash, time.Since(start).Seconds())
+	// Recorded like the worker's hourly run, after the outcome is out: a
+	// later verification, here or in a worker, reports a head that went
+	// back below this one's. A database that refuses the write (a
+	// read-only standby) still gets its verification.
+	done := &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
+		Problems: rep.Broken, Duration: time.Since(start), Worker: "candor ledger verify"}
+	if err := a.store.RecordLedgerVerification(ctx, done); err != nil {
+		fmt.Fprintf(progressOut, "warning: this verification was not recorded: %v\n", err)
+	}
 	if !rep.OK() {
 		return errLedgerBroken
 	}
