@@ -98,15 +98,6 @@ func TestLedgerVerifierRemembersAcrossRestarts(t *testing.T) {
 		h := newHarness(t, 500)
 		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
 		ctx := context.Background()
-		newVerifier := func() *worker.LedgerVerifier {
-			t.Helper()
-			v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Registerer: prometheus.NewRegistry(),
-				Tick: 10 * time.Millisecond, Logger: quiet()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
 		verifications := func() int64 {
 			t.Helper()
 			var n int64
@@ -119,12 +110,12 @@ func TestLedgerVerifierRemembersAcrossRestarts(t *testing.T) {
 		// rewind below.
 		snapshotLedger(t, h)
 		h.consent("ledger-1", models.ConsentOptedOut)
-		if rep, err := newVerifier().VerifyOnce(ctx); err != nil || !rep.OK() {
+		if rep, err := newLedgerVerifier(t, h).VerifyOnce(ctx); err != nil || !rep.OK() {
 			t.Fatalf("an intact ledger: %+v (%v)", rep, err)
 		}
 
 		t.Run("a restarted worker does not verify again within the interval, and exports the stored outcome", func(t *testing.T) {
-			v := newVerifier()
+			v := newLedgerVerifier(t, h)
 			runFor(v, 200*time.Millisecond)
 			if n := verifications(); n != 1 {
 				t.Errorf("%d verifications recorded, want 1", n)
@@ -136,7 +127,7 @@ func TestLedgerVerifierRemembersAcrossRestarts(t *testing.T) {
 
 		t.Run("a ledger cut back to its earlier state across a restart is a break", func(t *testing.T) {
 			restoreLedger(t, h)
-			rep, err := newVerifier().VerifyOnce(ctx)
+			rep, err := newLedgerVerifier(t, h).VerifyOnce(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,6 +136,18 @@ func TestLedgerVerifierRemembersAcrossRestarts(t *testing.T) {
 			}
 		})
 	})
+}
+
+// newLedgerVerifier returns the verifier of a process named w1 on h's
+// store, checking its lease every 10 ms.
+func newLedgerVerifier(t *testing.T, h *harness) *worker.LedgerVerifier {
+	t.Helper()
+	v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Registerer: prometheus.NewRegistry(),
+		Tick: 10 * time.Millisecond, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // runFor runs v's loop for d.
@@ -178,12 +181,7 @@ func TestLedgerVerifierVerifiesAtOnceWhenTheRecordCannotBeTrusted(t *testing.T) 
 				if err := h.s.RecordLedgerVerification(ctx, &rec); err != nil {
 					t.Fatal(err)
 				}
-				v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Registerer: prometheus.NewRegistry(),
-					Tick: 10 * time.Millisecond, Logger: quiet()})
-				if err != nil {
-					t.Fatal(err)
-				}
-				runFor(v, 200*time.Millisecond)
+				runFor(newLedgerVerifier(t, h), 200*time.Millisecond)
 				last, err := h.s.LastLedgerVerification(ctx)
 				if err != nil || last.Worker != "w1" || last.Problems != 0 {
 					t.Fatalf("last verification = %+v, %v; want one by w1 that found the ledger intact", last, err)
@@ -205,10 +203,7 @@ func TestLedgerVerifierRemembersTheHeadItVerified(t *testing.T) {
 		h := newHarness(t, 500)
 		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
 		ctx := context.Background()
-		v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Registerer: prometheus.NewRegistry(), Logger: quiet()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := newLedgerVerifier(t, h)
 		snapshotLedger(t, h)
 		h.consent("ledger-1", models.ConsentOptedOut)
 		if rep, err := v.VerifyOnce(ctx); err != nil || !rep.OK() {
