@@ -52,9 +52,7 @@ func (in *CustomerInput) Normalize() {
 	if in.Attributes == nil {
 		in.Attributes = map[string]any{}
 	}
-	for k, v := range in.Attributes {
-		in.Attributes[k] = positiveZero(v)
-	}
+	MapJSONLeaves(in.Attributes, positiveZero)
 }
 
 // zeroNumber reports whether the unsigned JSON number text s is exactly
@@ -65,10 +63,10 @@ func zeroNumber(s string) bool {
 	return mantissa != "" && strings.Trim(mantissa, "0.") == ""
 }
 
-// positiveZero returns v with every negative zero in it made 0, in place
-// for maps and slices. PostgreSQL's jsonb stores -0 as 0, SQLite's text
-// keeps it: the same customer would read back differently by backend, and
-// a PUT would answer -0 where a GET answers 0.
+// positiveZero returns the JSON leaf v as 0 when it is a negative zero.
+// PostgreSQL's jsonb stores -0 as 0, SQLite's text keeps it: the same
+// customer would read back differently by backend, and a PUT would
+// answer -0 where a GET answers 0.
 func positiveZero(v any) any {
 	switch n := v.(type) {
 	case float64:
@@ -78,14 +76,6 @@ func positiveZero(v any) any {
 	case json.Number:
 		if rest, neg := strings.CutPrefix(string(n), "-"); neg && zeroNumber(rest) {
 			return json.Number(rest)
-		}
-	case map[string]any:
-		for k, child := range n {
-			n[k] = positiveZero(child)
-		}
-	case []any:
-		for i, child := range n {
-			n[i] = positiveZero(child)
 		}
 	}
 	return v

@@ -92,26 +92,13 @@ func replaceString(doc []byte, old, new string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	changed := false
-	var walk func(any) any
-	walk = func(x any) any {
-		switch t := x.(type) {
-		case string:
-			if t == old {
-				changed = true
-				return new
-			}
-		case map[string]any:
-			for k, e := range t {
-				t[k] = walk(e)
-			}
-		case []any:
-			for i, e := range t {
-				t[i] = walk(e)
-			}
+	v = models.MapJSONLeaves(v, func(leaf any) any {
+		if leaf == old {
+			changed = true
+			return new
 		}
-		return x
-	}
-	v = walk(v)
+		return leaf
+	})
 	if !changed {
 		return doc, false, nil
 	}
