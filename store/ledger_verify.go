@@ -25,11 +25,12 @@ const (
 // last one the head), and every customer's chain (each event's MAC, seq
 // and links, the customer's count of events, each current consent row
 // sealed and equal to the last event of its topic), and that the head is
-// not shorter than one an earlier verification recorded
+// not shorter than knownHead (the longest head the caller verified
+// itself; 0 for none) nor than one an earlier verification recorded
 // (RecordLedgerVerification). progress, if set, is
 // called after each page. A broken ledger is a report with problems, not
 // an error; errors are the database's (EUNAVAILABLE and the like).
-func (s *Store) VerifyLedger(ctx context.Context, progress func(models.LedgerProgress)) (*models.LedgerReport, error) {
+func (s *Store) VerifyLedger(ctx context.Context, knownHead int64, progress func(models.LedgerProgress)) (*models.LedgerReport, error) {
 	if progress == nil {
 		progress = func(models.LedgerProgress) {}
 	}
@@ -48,7 +49,7 @@ func (s *Store) VerifyLedger(ctx context.Context, progress func(models.LedgerPro
 		if !s.headVerifies(head.Seq, head) {
 			rep.Add(models.LedgerProblem{GlobalSeq: head.Seq, Reason: "the ledger head's MAC does not verify"})
 		}
-		if err := verifyNotRewound(tx, rep); err != nil {
+		if err := verifyNotRewound(tx, knownHead, rep); err != nil {
 			return err
 		}
 		if err := verifyGlobal(tx, head, rep, progress); err != nil {
@@ -62,20 +63,22 @@ func (s *Store) VerifyLedger(ctx context.Context, progress func(models.LedgerPro
 	return rep, nil
 }
 
-// verifyNotRewound reports a head shorter than the longest one an earlier
-// verification that found the ledger intact recorded
+// verifyNotRewound reports a head shorter than known or than the longest
+// one an earlier verification that found the ledger intact recorded
 // (ledger_verifications): the ledger's last events were cut off and the
 // head replaced by an older one, which is consistent in itself and passes
-// every other check. A run that found problems does not count: a forged
-// head it saw would otherwise be the floor for ever after its repair.
-func verifyNotRewound(tx *gorm.DB, rep *models.LedgerReport) error {
-	var longest sql.NullInt64
-	if err := tx.Raw("SELECT MAX(head_seq) FROM ledger_verifications WHERE problems = 0").Scan(&longest).Error; err != nil {
+// every other check. known is the caller's own memory, which the
+// database writer the ledger guards against cannot delete as it can the
+// recorded rows. A run that found problems does not count: a forged head
+// it saw would otherwise be the floor for ever after its repair.
+func verifyNotRewound(tx *gorm.DB, known int64, rep *models.LedgerReport) error {
+	var recorded sql.NullInt64
+	if err := tx.Raw("SELECT MAX(head_seq) FROM ledger_verifications WHERE problems = 0").Scan(&recorded).Error; err != nil {
 		return err
 	}
-	if longest.Valid && rep.HeadSeq < longest.Int64 {
+	if longest := max(known, recorded.Int64); rep.HeadSeq < longest {
 		rep.Add(models.LedgerProblem{GlobalSeq: rep.HeadSeq,
-			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", longest.Int64, rep.HeadSeq)})
+			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", longest, rep.HeadSeq)})
 	}
 	return nil
 }

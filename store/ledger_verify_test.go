@@ -96,6 +96,17 @@ func TestLedgerVerificationReportsAHeadShorterThanARecordedOne(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		t.Run("a head shorter than the one the caller verified itself is a break", func(t *testing.T) {
+			got, err := f.s.VerifyLedger(ctx, rep.HeadSeq+3, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []models.LedgerProblem{{GlobalSeq: rep.HeadSeq,
+				Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", rep.HeadSeq+3, rep.HeadSeq)}}
+			if diff := cmp.Diff(want, got.Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
 		t.Run("the head an earlier verification saw is no problem", func(t *testing.T) {
 			record(rep.HeadSeq)
 			if again := verifyLedger(t, f.s); !again.OK() {

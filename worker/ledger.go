@@ -15,7 +15,7 @@ import (
 // storage (store.Store implements it).
 type LedgerStore interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
-	VerifyLedger(ctx context.Context, progress func(models.LedgerProgress)) (*models.LedgerReport, error)
+	VerifyLedger(ctx context.Context, knownHead int64, progress func(models.LedgerProgress)) (*models.LedgerReport, error)
 	RecordLedgerBroken(ctx context.Context, rep *models.LedgerReport) error
 	LastLedgerVerification(ctx context.Context) (*models.LedgerVerification, error)
 	RecordLedgerVerification(ctx context.Context, v *models.LedgerVerification) error
@@ -170,19 +170,15 @@ func (v *LedgerVerifier) publish(r *models.LedgerVerification) {
 // VerifyOnce verifies the whole ledger now: it updates the metrics, on a
 // break logs it and writes a ledger.broken event, and then records the
 // verification, so that a later one, in any process, reports a head that
-// went back below this one's. Besides the recorded heads (VerifyLedger),
-// a head shorter than the longest this process verified is a break: the
-// records are rows the same database writer could delete. A failure to
+// went back below this one's. The longest head this process verified is
+// a floor too (VerifyLedger's knownHead): the records are rows the same
+// database writer could delete. A failure to
 // record is logged, never put before the outcome. Errors are the store's.
 func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, error) {
 	start := v.o.Now()
-	rep, err := v.o.Store.VerifyLedger(ctx, nil)
+	rep, err := v.o.Store.VerifyLedger(ctx, v.longestHead, nil)
 	if err != nil {
 		return nil, err
-	}
-	if rep.HeadSeq < v.longestHead {
-		rep.Add(models.LedgerProblem{GlobalSeq: rep.HeadSeq,
-			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since this process verified it", v.longestHead, rep.HeadSeq)})
 	}
 	v.longestHead = max(v.longestHead, rep.HeadSeq)
 	done := &models.LedgerVerification{FinishedAt: v.o.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,

@@ -217,7 +217,7 @@ func TestLedgerVerifierRemembersTheHeadItVerified(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Broken != 1 || !strings.Contains(rep.Problems[0].Reason, "since this process verified it") {
+		if rep.Broken != 1 || !strings.Contains(rep.Problems[0].Reason, "went back") {
 			t.Errorf("report = %+v, want the head that went back as its one problem", rep)
 		}
 	})

@@ -75,7 +75,7 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every time.Duration) error {
 	start := time.Now()
 	last := start
-	rep, err := a.store.VerifyLedger(ctx, func(p models.LedgerProgress) {
+	rep, err := a.store.VerifyLedger(ctx, 0, func(p models.LedgerProgress) {
 		if every <= 0 || time.Since(last) < every {
 			return
 		}
