@@ -163,6 +163,16 @@ func LedgerHeadMAC(key []byte, keyID string, seq int64, hash string) string {
 	return newLedgerMAC(key, "candor-ledger-head-v1").str(keyID).int(seq).str(hash).hex()
 }
 
+// LedgerVerificationMAC seals the record of a completed verification
+// (its instant to the microsecond, the head it verified, what it counted
+// and found, and who ran it), so that a database writer without the
+// secret cannot forge one that postpones the next verification or lowers
+// the head a later one must reach, nor alter a kept one unseen.
+func LedgerVerificationMAC(key []byte, keyID string, v *LedgerVerification) string {
+	return newLedgerMAC(key, "candor-ledger-verification-v1").str(keyID).int(v.FinishedAt.UnixMicro()).int(v.HeadSeq).
+		int(v.Customers).int(v.Events).int(v.Problems).int(v.Duration.Milliseconds()).str(v.Worker).hex()
+}
+
 // LedgerProblem is one break found by a full ledger verification.
 type LedgerProblem struct {
 	// CustomerID is the customer whose chain broke (0 for the global

@@ -2,15 +2,14 @@ package store
 
 import (
 	"context"
-	"errors"
+	"crypto/hmac"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/candor/candor/models"
 )
 
-// ledgerVerificationRow is a ledger_verifications row (00029).
+// ledgerVerificationRow is a ledger_verifications row (00029), sealed
+// under a ledger key (00030).
 type ledgerVerificationRow struct {
 	ID         int64 `gorm:"primaryKey"`
 	FinishedAt time.Time
@@ -20,30 +19,75 @@ type ledgerVerificationRow struct {
 	Problems   int64
 	DurationMS int64 `gorm:"column:duration_ms"`
 	Worker     string
+	KeyID      string
+	Mac        string
 }
 
 func (ledgerVerificationRow) TableName() string { return "ledger_verifications" }
 
-// RecordLedgerVerification keeps v as the newest completed verification
-// of the ledger; later verifications report a head shorter than its
-// (VerifyLedger). Errors are the database's.
+func (r *ledgerVerificationRow) model() *models.LedgerVerification {
+	return &models.LedgerVerification{FinishedAt: r.FinishedAt.UTC(), HeadSeq: r.HeadSeq, Customers: r.Customers,
+		Events: r.Events, Problems: r.Problems, Duration: time.Duration(r.DurationMS) * time.Millisecond, Worker: r.Worker}
+}
+
+// sealState says whether a verification record is one the ledger wrote.
+type sealState int
+
+const (
+	// unsealed: no MAC at all (written before 00030, or by someone
+	// without the key who did not try): it counts for nothing.
+	unsealed sealState = iota
+	// sealed: the MAC verifies under a key of the ring.
+	sealed
+	// tampered: a MAC that does not verify: the row was altered after
+	// it was written, or forged; verification reports it.
+	tampered
+)
+
+func (s *Store) verificationSeal(r *ledgerVerificationRow) sealState {
+	if r.Mac == "" {
+		return unsealed
+	}
+	key, ok := s.keys.Ledger().LedgerKey(r.KeyID)
+	if ok && hmac.Equal([]byte(models.LedgerVerificationMAC(key, r.KeyID, r.model())), []byte(r.Mac)) {
+		return sealed
+	}
+	return tampered
+}
+
+// RecordLedgerVerification keeps v, sealed under the current ledger key,
+// as the newest completed verification of the ledger; later verifications
+// report a head shorter than its (VerifyLedger). FinishedAt is kept to the
+// microsecond. Errors are the database's.
 func (s *Store) RecordLedgerVerification(ctx context.Context, v *models.LedgerVerification) error {
-	row := ledgerVerificationRow{FinishedAt: v.FinishedAt.UTC(), HeadSeq: v.HeadSeq, Customers: v.Customers, Events: v.Events,
-		Problems: v.Problems, DurationMS: v.Duration.Milliseconds(), Worker: v.Worker}
+	kept := *v
+	kept.FinishedAt = v.FinishedAt.UTC().Truncate(time.Microsecond)
+	kid, key := s.keys.Ledger().CurrentLedgerKey()
+	row := ledgerVerificationRow{FinishedAt: kept.FinishedAt, HeadSeq: v.HeadSeq, Customers: v.Customers, Events: v.Events,
+		Problems: v.Problems, DurationMS: v.Duration.Milliseconds(), Worker: v.Worker, KeyID: kid,
+		Mac: models.LedgerVerificationMAC(key, kid, &kept)}
 	return mapError(s.db.WithContext(ctx).Create(&row).Error, "Ledger verification")
 }
 
+// lastVerificationsRead bounds how many of the newest records
+// LastLedgerVerification reads to find a sealed one: more unsealed ones
+// on top (a flood of forgeries) make it answer "none", so the ledger is
+// verified at once, the safe side.
+const lastVerificationsRead = 100
+
 // LastLedgerVerification returns the newest completed verification of the
-// ledger; ENOTFOUND when none was recorded.
+// ledger whose seal verifies; ENOTFOUND when none was recorded (or none
+// of the newest records is sealed).
 func (s *Store) LastLedgerVerification(ctx context.Context) (*models.LedgerVerification, error) {
-	var row ledgerVerificationRow
-	err := s.db.WithContext(ctx).Order("id DESC").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, models.Errorf(models.ENOTFOUND, "The consent ledger has not been verified yet.")
-	}
+	var rows []ledgerVerificationRow
+	err := s.db.WithContext(ctx).Order("id DESC").Limit(lastVerificationsRead).Find(&rows).Error
 	if err != nil {
 		return nil, mapError(err, "Ledger verification")
 	}
-	return &models.LedgerVerification{FinishedAt: row.FinishedAt.UTC(), HeadSeq: row.HeadSeq, Customers: row.Customers,
-		Events: row.Events, Problems: row.Problems, Duration: time.Duration(row.DurationMS) * time.Millisecond, Worker: row.Worker}, nil
+	for i := range rows {
+		if s.verificationSeal(&rows[i]) == sealed {
+			return rows[i].model(), nil
+		}
+	}
+	return nil, models.Errorf(models.ENOTFOUND, "The consent ledger has not been verified yet.")
 }

@@ -49,7 +49,7 @@ func (s *Store) VerifyLedger(ctx context.Context, knownHead int64, progress func
 		if !s.headVerifies(head.Seq, head) {
 			rep.Add(models.LedgerProblem{GlobalSeq: head.Seq, Reason: "the ledger head's MAC does not verify"})
 		}
-		if err := verifyNotRewound(tx, knownHead, rep); err != nil {
+		if err := s.verifyNotRewound(tx, knownHead, rep); err != nil {
 			return err
 		}
 		if err := verifyGlobal(tx, head, rep, progress); err != nil {
@@ -69,14 +69,28 @@ func (s *Store) VerifyLedger(ctx context.Context, knownHead int64, progress func
 // head replaced by an older one, which is consistent in itself and passes
 // every other check. known is the caller's own memory, which the
 // database writer the ledger guards against cannot delete as it can the
-// recorded rows. A run that found problems does not count: a forged head
-// it saw would otherwise be the floor for ever after its repair.
-func verifyNotRewound(tx *gorm.DB, known int64, rep *models.LedgerReport) error {
-	var recorded sql.NullInt64
-	if err := tx.Raw("SELECT MAX(head_seq) FROM ledger_verifications WHERE problems = 0").Scan(&recorded).Error; err != nil {
+// recorded rows. Only sealed records count: one without a MAC is ignored,
+// and one whose MAC does not verify (altered or forged) is a problem of
+// its own. A run that found problems does not count either: a forged head
+// it saw would otherwise be the floor for ever after its repair. It reads
+// every record (one a verification interval: a few thousand a year).
+func (s *Store) verifyNotRewound(tx *gorm.DB, known int64, rep *models.LedgerReport) error {
+	var rows []ledgerVerificationRow
+	if err := tx.Order("id").Find(&rows).Error; err != nil {
 		return err
 	}
-	if longest := max(known, recorded.Int64); rep.HeadSeq < longest {
+	longest := known
+	for i := range rows {
+		switch r := &rows[i]; s.verificationSeal(r) {
+		case sealed:
+			if r.Problems == 0 {
+				longest = max(longest, r.HeadSeq)
+			}
+		case tampered:
+			rep.Add(models.LedgerProblem{Reason: fmt.Sprintf("the record of verification %d does not verify: it was altered or forged", r.ID)})
+		}
+	}
+	if rep.HeadSeq < longest {
 		rep.Add(models.LedgerProblem{GlobalSeq: rep.HeadSeq,
 			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", longest, rep.HeadSeq)})
 	}

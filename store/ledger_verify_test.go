@@ -137,3 +137,58 @@ func TestLedgerVerificationReportsAHeadShorterThanARecordedOne(t *testing.T) {
 		})
 	})
 }
+
+// The records of earlier verifications are rows a database writer
+// without the secret could add or change: only sealed ones count.
+func TestLedgerVerificationCountsOnlySealedRecords(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newCampaignFixture(t, backend)
+		f.customer("a", "g", true, nil)
+		ctx := context.Background()
+		rep := verifyLedger(t, f.s)
+		if !rep.OK() {
+			t.Fatalf("an intact ledger: %+v", rep)
+		}
+		if err := f.s.RecordLedgerVerification(ctx, &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, Worker: "honest"}); err != nil {
+			t.Fatal(err)
+		}
+		insert := func(worker string, head int64) {
+			t.Helper()
+			err := f.s.DB().Exec(`INSERT INTO ledger_verifications (finished_at, head_seq, customers, events, problems, duration_ms, worker)
+				VALUES (?, ?, 0, 0, 0, 0, ?)`, time.Now().UTC(), head, worker).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Run("a record without a MAC is neither the last verification nor a floor", func(t *testing.T) {
+			insert("forger", rep.HeadSeq+50)
+			if again := verifyLedger(t, f.s); !again.OK() {
+				t.Errorf("report = %+v, want intact: the forged head is no floor", again)
+			}
+			last, err := f.s.LastLedgerVerification(ctx)
+			if err != nil || last.Worker != "honest" {
+				t.Errorf("LastLedgerVerification = %+v, %v; want the sealed record by honest", last, err)
+			}
+		})
+		t.Run("a record altered after it was written is a problem, and its head no floor", func(t *testing.T) {
+			if err := f.s.RecordLedgerVerification(ctx, &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, Worker: "altered"}); err != nil {
+				t.Fatal(err)
+			}
+			var id int64
+			if err := f.s.DB().Raw("SELECT id FROM ledger_verifications WHERE worker = 'altered'").Scan(&id).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.DB().Exec("UPDATE ledger_verifications SET head_seq = head_seq + 7 WHERE id = ?", id).Error; err != nil {
+				t.Fatal(err)
+			}
+			want := []models.LedgerProblem{{Reason: fmt.Sprintf("the record of verification %d does not verify: it was altered or forged", id)}}
+			if diff := cmp.Diff(want, verifyLedger(t, f.s).Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			last, err := f.s.LastLedgerVerification(ctx)
+			if err != nil || last.Worker != "honest" {
+				t.Errorf("LastLedgerVerification = %+v, %v; want the sealed record by honest", last, err)
+			}
+		})
+	})
+}
