@@ -74,18 +74,26 @@ func TestLedgerVerificationNamesTheBrokenPlace(t *testing.T) {
 	}
 }
 
+// intactLedger returns a fixture with one customer's consent in the
+// ledger, and its verification, which found it intact.
+func intactLedger(t *testing.T, backend string) (*campaignFixture, *models.LedgerReport) {
+	t.Helper()
+	f := newCampaignFixture(t, backend)
+	f.customer("a", "g", true, nil)
+	rep := verifyLedger(t, f.s)
+	if !rep.OK() {
+		t.Fatalf("an intact ledger: %+v", rep)
+	}
+	return f, rep
+}
+
 // A ledger whose last events were cut off and whose head was replaced by
 // an older one is consistent in itself: only the head an earlier
 // verification recorded shows it went back.
 func TestLedgerVerificationReportsAHeadShorterThanARecordedOne(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
-		f := newCampaignFixture(t, backend)
-		f.customer("a", "g", true, nil)
+		f, rep := intactLedger(t, backend)
 		ctx := context.Background()
-		rep := verifyLedger(t, f.s)
-		if !rep.OK() {
-			t.Fatalf("an intact ledger: %+v", rep)
-		}
 		record := func(head int64, problems ...int64) {
 			t.Helper()
 			v := &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: head, Worker: "test"}
@@ -142,13 +150,8 @@ func TestLedgerVerificationReportsAHeadShorterThanARecordedOne(t *testing.T) {
 // without the secret could add or change: only sealed ones count.
 func TestLedgerVerificationCountsOnlySealedRecords(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
-		f := newCampaignFixture(t, backend)
-		f.customer("a", "g", true, nil)
+		f, rep := intactLedger(t, backend)
 		ctx := context.Background()
-		rep := verifyLedger(t, f.s)
-		if !rep.OK() {
-			t.Fatalf("an intact ledger: %+v", rep)
-		}
 		if err := f.s.RecordLedgerVerification(ctx, &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, Worker: "honest"}); err != nil {
 			t.Fatal(err)
 		}
