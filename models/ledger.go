@@ -173,6 +173,13 @@ func LedgerVerificationMAC(key []byte, keyID string, v *LedgerVerification) stri
 		int(v.Customers).int(v.Events).int(v.Problems).int(v.Duration.Milliseconds()).str(v.Worker).hex()
 }
 
+// LedgerAnchorMAC seals a ledger head length kept outside the database
+// (worker.RedisHeadAnchor), so that a value there that the ledger did not
+// write counts for nothing.
+func LedgerAnchorMAC(key []byte, keyID string, seq int64) string {
+	return newLedgerMAC(key, "candor-ledger-anchor-v1").str(keyID).int(seq).hex()
+}
+
 // LedgerProblem is one break found by a full ledger verification.
 type LedgerProblem struct {
 	// CustomerID is the customer whose chain broke (0 for the global

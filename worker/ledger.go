@@ -29,6 +29,10 @@ type LedgerVerifierOptions struct {
 	// Interval is how often the whole ledger is verified (zero: an hour);
 	// Tick how often the lease is checked and renewed (zero: a minute).
 	Interval, Tick time.Duration
+	// Anchor, if set, keeps the longest head a verification found intact
+	// outside the database, as a floor for later ones (nil: only the
+	// database's records and this process's memory).
+	Anchor HeadAnchor
 	// Registerer receives the metrics (nil: none are exported).
 	Registerer prometheus.Registerer
 	Now        func() time.Time
@@ -176,9 +180,14 @@ func (v *LedgerVerifier) publish(r *models.LedgerVerification) {
 // record is logged, never put before the outcome. Errors are the store's.
 func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, error) {
 	start := v.o.Now()
-	rep, err := v.o.Store.VerifyLedger(ctx, v.longestHead, nil)
+	rep, err := v.o.Store.VerifyLedger(ctx, v.floor(ctx), nil)
 	if err != nil {
 		return nil, err
+	}
+	if rep.OK() && v.o.Anchor != nil {
+		if err := v.o.Anchor.Raise(ctx, rep.HeadSeq); err != nil {
+			v.o.Logger.Warn("keeping the ledger head anchor failed", "error", err.Error())
+		}
 	}
 	v.longestHead = max(v.longestHead, rep.HeadSeq)
 	done := &models.LedgerVerification{FinishedAt: v.o.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
@@ -199,6 +208,21 @@ func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, 
 	v.o.Logger.Error("consent ledger is broken", "problems", rep.Broken, "customer_id", first.CustomerID, "seq", first.Seq,
 		"global_seq", first.GlobalSeq, "reason", first.Reason)
 	return rep, v.o.Store.RecordLedgerBroken(ctx, rep)
+}
+
+// floor is the head this verification must reach, besides the database's
+// records: the longest this process verified, or the anchored one if
+// longer. An anchor that cannot be read or does not verify is logged and
+// is no floor.
+func (v *LedgerVerifier) floor(ctx context.Context) int64 {
+	if v.o.Anchor == nil {
+		return v.longestHead
+	}
+	anchored, err := v.o.Anchor.Head(ctx)
+	if err != nil {
+		v.o.Logger.Warn("the ledger head anchor is no floor for this verification", "error", err.Error())
+	}
+	return max(v.longestHead, anchored)
 }
 
 // Verified is the candor_ledger_verified gauge (for tests and callers

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +255,70 @@ func restoreLedger(t *testing.T, h *harness) {
 	if err := h.s.DB().Exec("UPDATE customers SET consent_seq = (SELECT s.consent_seq FROM snap_customers s WHERE s.id = customers.id)").Error; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase: a writer who
+// rewinds the ledger can delete the database's records of earlier
+// verifications too; across a restart, only the head anchored in Redis
+// still shows the rewind.
+func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		h := newHarness(t, 500)
+		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+		ctx := context.Background()
+		anchor := worker.NewRedisHeadAnchor(h.rdb, h.keys.Ledger())
+		verifier := func(a worker.HeadAnchor) *worker.LedgerVerifier {
+			t.Helper()
+			v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Anchor: a,
+				Registerer: prometheus.NewRegistry(), Logger: quiet()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		snapshotLedger(t, h)
+		h.consent("ledger-1", models.ConsentOptedOut)
+		rep, err := verifier(anchor).VerifyOnce(ctx)
+		if err != nil || !rep.OK() {
+			t.Fatalf("an intact ledger: %+v (%v)", rep, err)
+		}
+		head := rep.HeadSeq
+		t.Run("a clean verification anchors its head", func(t *testing.T) {
+			if got, err := anchor.Head(ctx); err != nil || got != head {
+				t.Errorf("anchored head = %d, %v; want %d", got, err, head)
+			}
+		})
+		t.Run("an anchored value the ledger did not seal is no floor, and the next clean verification replaces it", func(t *testing.T) {
+			if err := h.rdb.Set(ctx, "candor:ledger:head-anchor", "999999:someone:forged", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if rep, err := verifier(anchor).VerifyOnce(ctx); err != nil || !rep.OK() {
+				t.Errorf("report = %+v (%v), want intact", rep, err)
+			}
+			if got, err := anchor.Head(ctx); err != nil || got != head {
+				t.Errorf("anchored head = %d, %v; want %d again", got, err, head)
+			}
+		})
+		restoreLedger(t, h)
+		if err := h.s.DB().Exec("DELETE FROM ledger_verifications").Error; err != nil {
+			t.Fatal(err)
+		}
+		t.Run("without the anchor a restarted worker misses the rewind", func(t *testing.T) {
+			if rep, err := verifier(nil).VerifyOnce(ctx); err != nil || !rep.OK() {
+				t.Errorf("report = %+v (%v); the rewind is consistent in itself, so nothing but a floor shows it", rep, err)
+			}
+		})
+		t.Run("with the anchor a restarted worker reports the head that went back", func(t *testing.T) {
+			rep, err := verifier(anchor).VerifyOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Broken != 1 || !strings.Contains(rep.Problems[0].Reason, fmt.Sprintf("went back from %d", head)) {
+				t.Errorf("report = %+v, want the head that went back from %d as its one problem", rep, head)
+			}
+			if got, _ := anchor.Head(ctx); got != head {
+				t.Errorf("anchored head = %d after a break, want %d kept", got, head)
+			}
+		})
+	})
 }

@@ -125,7 +125,7 @@ func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every
 // under its own database lease, until ctx ends; its metrics go to reg.
 func (a *app) runLedgerVerifier(ctx context.Context, reg prometheus.Registerer) error {
 	v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: a.store, Worker: workerName(), Registerer: reg,
-		Logger: a.log.With("component", "ledger")})
+		Anchor: worker.NewRedisHeadAnchor(a.redis, a.keys.Ledger()), Logger: a.log.With("component", "ledger")})
 	if err != nil {
 		return err
 	}
