@@ -174,10 +174,11 @@ func (v *LedgerVerifier) publish(r *models.LedgerVerification) {
 // VerifyOnce verifies the whole ledger now: it updates the metrics, on a
 // break logs it and writes a ledger.broken event, and then records the
 // verification, so that a later one, in any process, reports a head that
-// went back below this one's. The longest head this process verified is
-// a floor too (VerifyLedger's knownHead): the records are rows the same
-// database writer could delete. A failure to
-// record is logged, never put before the outcome. Errors are the store's.
+// went back below this one's. The longest head this process verified,
+// and the Anchor's, are a floor too (VerifyLedger's knownHead): the
+// records are rows the same database writer could delete. An intact
+// ledger raises the Anchor to its head. A failure to record or to anchor
+// is logged, never put before the outcome. Errors are the store's.
 func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, error) {
 	start := v.o.Now()
 	rep, err := v.o.Store.VerifyLedger(ctx, v.floor(ctx), nil)
