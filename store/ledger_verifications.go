@@ -35,12 +35,14 @@ type sealState int
 
 const (
 	// unsealed: no MAC at all (written before 00030, or by someone
-	// without the key who did not try): it counts for nothing.
+	// without the key who did not try), or one under a key the ring no
+	// longer holds (retired by a second rotation): it counts for nothing.
 	unsealed sealState = iota
 	// sealed: the MAC verifies under a key of the ring.
 	sealed
-	// tampered: a MAC that does not verify: the row was altered after
-	// it was written, or forged; verification reports it.
+	// tampered: a MAC under a key of the ring that does not verify: the
+	// row was altered after it was written, or forged; verification
+	// reports it.
 	tampered
 )
 
@@ -49,10 +51,14 @@ func (s *Store) verificationSeal(r *ledgerVerificationRow) sealState {
 		return unsealed
 	}
 	key, ok := s.keys.Ledger().LedgerKey(r.KeyID)
-	if ok && hmac.Equal([]byte(models.LedgerVerificationMAC(key, r.KeyID, r.model())), []byte(r.Mac)) {
+	switch {
+	case !ok:
+		return unsealed
+	case hmac.Equal([]byte(models.LedgerVerificationMAC(key, r.KeyID, r.model())), []byte(r.Mac)):
 		return sealed
+	default:
+		return tampered
 	}
-	return tampered
 }
 
 // RecordLedgerVerification keeps v, sealed under the current ledger key,

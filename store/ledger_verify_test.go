@@ -173,6 +173,17 @@ func TestLedgerVerificationCountsOnlySealedRecords(t *testing.T) {
 				t.Errorf("LastLedgerVerification = %+v, %v; want the sealed record by honest", last, err)
 			}
 		})
+		t.Run("a record sealed under a key the ring no longer holds counts for nothing and is no problem", func(t *testing.T) {
+			if err := f.s.RecordLedgerVerification(ctx, &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq + 20, Worker: "retired"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.DB().Exec("UPDATE ledger_verifications SET key_id = 'retired000000000' WHERE worker = 'retired'").Error; err != nil {
+				t.Fatal(err)
+			}
+			if again := verifyLedger(t, f.s); !again.OK() {
+				t.Errorf("report = %+v, want intact: a retired key's record is neither a floor nor a forgery", again)
+			}
+		})
 		t.Run("a record altered after it was written is a problem, and its head no floor", func(t *testing.T) {
 			if err := f.s.RecordLedgerVerification(ctx, &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, Worker: "altered"}); err != nil {
 				t.Fatal(err)

@@ -190,7 +190,11 @@ func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, 
 			v.o.Logger.Warn("keeping the ledger head anchor failed", "error", err.Error())
 		}
 	}
-	v.longestHead = max(v.longestHead, rep.HeadSeq)
+	if rep.OK() {
+		// A head seen by a run that found problems (a forged one, since
+		// repaired) is no floor, as in the records and the anchor.
+		v.longestHead = max(v.longestHead, rep.HeadSeq)
+	}
 	done := &models.LedgerVerification{FinishedAt: v.o.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
 		Problems: rep.Broken, Worker: v.o.Worker}
 	done.Duration = done.FinishedAt.Sub(start)

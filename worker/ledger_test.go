@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/candor/candor/models"
+	"github.com/candor/candor/secrets"
 	"github.com/candor/candor/worker"
 )
 
@@ -289,7 +290,14 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 			}
 		})
 		t.Run("an anchored value the ledger did not seal is no floor, and the next clean verification replaces it", func(t *testing.T) {
-			if err := h.rdb.Set(ctx, "candor:ledger:head-anchor", "999999:someone:forged", 0).Err(); err != nil {
+			// The sealed value with a longer head: the key id is the
+			// ring's, so only the MAC can refuse it.
+			sealed, err := h.rdb.Get(ctx, "candor:ledger:head-anchor").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, rest, _ := strings.Cut(sealed, ":")
+			if err := h.rdb.Set(ctx, "candor:ledger:head-anchor", "999999:"+rest, 0).Err(); err != nil {
 				t.Fatal(err)
 			}
 			if rep, err := verifier(anchor).VerifyOnce(ctx); err != nil || !rep.OK() {
@@ -321,4 +329,34 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestRedisHeadAnchorIsSealedAgainAfterARotation: a head sealed under the
+// previous secret still counts, and the next raise seals it under the
+// current one, before a second rotation retires the old key.
+func TestRedisHeadAnchorIsSealedAgainAfterARotation(t *testing.T) {
+	h := newHarness(t, 500)
+	ctx := context.Background()
+	ring := func(keys ...string) *secrets.LedgerKeyring {
+		t.Helper()
+		r, err := secrets.NewLedgerKeyring(keys...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	oldKey, newKey := strings.Repeat("o", 40), strings.Repeat("n", 40)
+	if err := worker.NewRedisHeadAnchor(h.rdb, ring(oldKey)).Raise(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	rotated := worker.NewRedisHeadAnchor(h.rdb, ring(newKey, oldKey))
+	if got, err := rotated.Head(ctx); err != nil || got != 7 {
+		t.Fatalf("head under the previous key = %d, %v; want 7", got, err)
+	}
+	if err := rotated.Raise(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := worker.NewRedisHeadAnchor(h.rdb, ring(newKey)).Head(ctx); err != nil || got != 7 {
+		t.Errorf("head once the previous key is retired = %d, %v; want 7, sealed again under the current key", got, err)
+	}
 }
