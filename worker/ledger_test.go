@@ -144,8 +144,15 @@ func TestLedgerVerifierRemembersAcrossRestarts(t *testing.T) {
 // store, checking its lease every 10 ms.
 func newLedgerVerifier(t *testing.T, h *harness) *worker.LedgerVerifier {
 	t.Helper()
-	v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Registerer: prometheus.NewRegistry(),
-		Tick: 10 * time.Millisecond, Logger: quiet()})
+	return newAnchoredVerifier(t, h, nil)
+}
+
+// newAnchoredVerifier is newLedgerVerifier with anchor as its HeadAnchor
+// (nil: none).
+func newAnchoredVerifier(t *testing.T, h *harness, anchor worker.HeadAnchor) *worker.LedgerVerifier {
+	t.Helper()
+	v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Anchor: anchor,
+		Registerer: prometheus.NewRegistry(), Tick: 10 * time.Millisecond, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,18 +275,9 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
 		ctx := context.Background()
 		anchor := worker.NewRedisHeadAnchor(h.rdb, h.keys.Ledger())
-		verifier := func(a worker.HeadAnchor) *worker.LedgerVerifier {
-			t.Helper()
-			v, err := worker.NewLedgerVerifier(worker.LedgerVerifierOptions{Store: h.s, Worker: "w1", Anchor: a,
-				Registerer: prometheus.NewRegistry(), Logger: quiet()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
 		snapshotLedger(t, h)
 		h.consent("ledger-1", models.ConsentOptedOut)
-		rep, err := verifier(anchor).VerifyOnce(ctx)
+		rep, err := newAnchoredVerifier(t, h, anchor).VerifyOnce(ctx)
 		if err != nil || !rep.OK() {
 			t.Fatalf("an intact ledger: %+v (%v)", rep, err)
 		}
@@ -300,7 +298,7 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 			if err := h.rdb.Set(ctx, "candor:ledger:head-anchor", "999999:"+rest, 0).Err(); err != nil {
 				t.Fatal(err)
 			}
-			if rep, err := verifier(anchor).VerifyOnce(ctx); err != nil || !rep.OK() {
+			if rep, err := newAnchoredVerifier(t, h, anchor).VerifyOnce(ctx); err != nil || !rep.OK() {
 				t.Errorf("report = %+v (%v), want intact", rep, err)
 			}
 			if got, err := anchor.Head(ctx); err != nil || got != head {
@@ -312,12 +310,12 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Run("without the anchor a restarted worker misses the rewind", func(t *testing.T) {
-			if rep, err := verifier(nil).VerifyOnce(ctx); err != nil || !rep.OK() {
+			if rep, err := newLedgerVerifier(t, h).VerifyOnce(ctx); err != nil || !rep.OK() {
 				t.Errorf("report = %+v (%v); the rewind is consistent in itself, so nothing but a floor shows it", rep, err)
 			}
 		})
 		t.Run("with the anchor a restarted worker reports the head that went back", func(t *testing.T) {
-			rep, err := verifier(anchor).VerifyOnce(ctx)
+			rep, err := newAnchoredVerifier(t, h, anchor).VerifyOnce(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
