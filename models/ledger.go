@@ -167,17 +167,72 @@ func LedgerHeadMAC(key []byte, keyID string, seq int64, hash string) string {
 // (its instant to the microsecond, the head it verified, what it counted
 // and found, and who ran it), so that a database writer without the
 // secret cannot forge one that postpones the next verification or lowers
-// the head a later one must reach, nor alter a kept one unseen.
+// the head a later one must reach, nor alter a kept one unseen. A record
+// with the head's hash is sealed in a domain of its own (v2); one without
+// (written before the hash was kept, or of an empty ledger) as before.
 func LedgerVerificationMAC(key []byte, keyID string, v *LedgerVerification) string {
-	return newLedgerMAC(key, "candor-ledger-verification-v1").str(keyID).int(v.FinishedAt.UnixMicro()).int(v.HeadSeq).
+	m := newLedgerMAC(key, "candor-ledger-verification-v1")
+	if v.HeadHash != "" {
+		m.restart("candor-ledger-verification-v2").str(v.HeadHash)
+	}
+	return m.str(keyID).int(v.FinishedAt.UnixMicro()).int(v.HeadSeq).
 		int(v.Customers).int(v.Events).int(v.Problems).int(v.Duration.Milliseconds()).str(v.Worker).hex()
 }
 
-// LedgerAnchorMAC seals a ledger head length kept outside the database
-// (worker.RedisHeadAnchor), so that a value there that the ledger did not
-// write counts for nothing.
-func LedgerAnchorMAC(key []byte, keyID string, seq int64) string {
-	return newLedgerMAC(key, "candor-ledger-anchor-v1").str(keyID).int(seq).hex()
+// LedgerAnchorMAC seals a ledger head kept outside the database
+// (worker.RedisHeadAnchor): its length and, when known, the hash of its
+// event (in a domain of its own, as LedgerVerificationMAC), so that a
+// value there that the ledger did not write counts for nothing.
+func LedgerAnchorMAC(key []byte, keyID string, head LedgerFloor) string {
+	if head.Hash == "" {
+		return newLedgerMAC(key, "candor-ledger-anchor-v1").str(keyID).int(head.Seq).hex()
+	}
+	return newLedgerMAC(key, "candor-ledger-anchor-v2").str(keyID).int(head.Seq).str(head.Hash).hex()
+}
+
+// LedgerFloor is a head of the global chain that an earlier verification
+// found intact. A later verification must find the chain at least Seq
+// long and, when Hash is known, event Seq to be the same event: a ledger
+// cut back below a verified head and grown past it again by new events
+// is as long as before, but holds another event there.
+type LedgerFloor struct {
+	Seq  int64
+	Hash string
+	// Source says which verification found it, for the report.
+	Source string
+}
+
+// SealCheck is how a value sealed under a ledger key (a MAC and the id of
+// the key that made it) stands against the keyring.
+type SealCheck int
+
+const (
+	// SealUnknownKey: no MAC, or a key id the ring does not hold (a key
+	// retired by a second rotation, or a made-up id). The value counts
+	// for nothing, but proves no tampering either.
+	SealUnknownKey SealCheck = iota
+	// SealValid: the MAC verifies under the key of the ring it names.
+	SealValid
+	// SealBroken: the key is in the ring and the MAC does not verify:
+	// the value was altered after it was sealed, or forged.
+	SealBroken
+)
+
+// CheckSeal looks up keyID in keys and compares mac, in constant time,
+// with seal's MAC under that key.
+func CheckSeal(keys LedgerKeys, keyID, mac string, seal func(key []byte) string) SealCheck {
+	if mac == "" {
+		return SealUnknownKey
+	}
+	key, ok := keys.LedgerKey(keyID)
+	switch {
+	case !ok:
+		return SealUnknownKey
+	case hmac.Equal([]byte(seal(key)), []byte(mac)):
+		return SealValid
+	default:
+		return SealBroken
+	}
 }
 
 // LedgerProblem is one break found by a full ledger verification.
@@ -211,11 +266,14 @@ type LedgerReport struct {
 type LedgerVerification struct {
 	FinishedAt time.Time
 	HeadSeq    int64
-	Customers  int64
-	Events     int64
-	Problems   int64
-	Duration   time.Duration
-	Worker     string
+	// HeadHash is the hash of event HeadSeq: a later verification finds
+	// the same event there, not only a chain as long.
+	HeadHash  string
+	Customers int64
+	Events    int64
+	Problems  int64
+	Duration  time.Duration
+	Worker    string
 }
 
 // MaxLedgerProblems bounds the problems a report lists.

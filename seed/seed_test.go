@@ -65,7 +65,7 @@ func TestSeed(t *testing.T) {
 			if _, _, err := s.SetConsent(ctx, "before-seed", "pricing-guides", optIn); err != nil {
 				t.Fatal(err)
 			}
-			rep, err := s.VerifyLedger(ctx, 0, nil)
+			rep, err := s.VerifyLedger(ctx, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +203,7 @@ func TestASeedOfSeveralChunksChainsAcrossThem(t *testing.T) {
 		if _, _, err := s.SetConsent(ctx, "before-seed", "product-roadmap", optIn); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := s.VerifyLedger(ctx, 0, nil)
+		rep, err := s.VerifyLedger(ctx, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

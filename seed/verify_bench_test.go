@@ -27,7 +27,7 @@ func BenchmarkVerifyLedger(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				rep, err := s.VerifyLedger(ctx, 0, nil)
+				rep, err := s.VerifyLedger(ctx, nil, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"crypto/hmac"
 	"errors"
 	"time"
 
@@ -175,8 +174,9 @@ func (s *Store) headVerifies(base int64, head ledgerHeadRow) bool {
 	if base == 0 && head.Hash == "" && head.Mac == "" {
 		return true
 	}
-	key, ok := s.keys.Ledger().LedgerKey(head.KeyID)
-	return ok && hmac.Equal([]byte(models.LedgerHeadMAC(key, head.KeyID, base, head.Hash)), []byte(head.Mac))
+	return models.CheckSeal(s.keys.Ledger(), head.KeyID, head.Mac, func(key []byte) string {
+		return models.LedgerHeadMAC(key, head.KeyID, base, head.Hash)
+	}) == models.SealValid
 }
 
 // sealedConsentRow is the current consent row of an event, with the MAC

@@ -35,7 +35,7 @@ func TestAdoptionSealsConsentRowsWrittenWithoutTheKey(t *testing.T) {
 		if err := s.DB().Raw("SELECT count(*) FROM consents WHERE mac = ''").Scan(&unsealed).Error; err != nil || unsealed != 0 {
 			t.Fatalf("%d rows left without a MAC (%v)", unsealed, err)
 		}
-		rep, err := s.VerifyLedger(ctx, 0, nil)
+		rep, err := s.VerifyLedger(ctx, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

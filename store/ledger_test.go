@@ -20,7 +20,7 @@ import (
 // error.
 func verifyLedger(tb testing.TB, s *store.Store) *models.LedgerReport {
 	tb.Helper()
-	rep, err := s.VerifyLedger(context.Background(), 0, nil)
+	rep, err := s.VerifyLedger(context.Background(), nil, nil)
 	if err != nil {
 		tb.Fatalf("verify ledger: %v", err)
 	}

@@ -2,18 +2,18 @@ package store
 
 import (
 	"context"
-	"crypto/hmac"
 	"time"
 
 	"github.com/candor/candor/models"
 )
 
 // ledgerVerificationRow is a ledger_verifications row (00029), sealed
-// under a ledger key (00030).
+// under a ledger key (00030), with its head's hash (00031).
 type ledgerVerificationRow struct {
 	ID         int64 `gorm:"primaryKey"`
 	FinishedAt time.Time
 	HeadSeq    int64
+	HeadHash   string
 	Customers  int64
 	Events     int64
 	Problems   int64
@@ -26,39 +26,19 @@ type ledgerVerificationRow struct {
 func (ledgerVerificationRow) TableName() string { return "ledger_verifications" }
 
 func (r *ledgerVerificationRow) model() *models.LedgerVerification {
-	return &models.LedgerVerification{FinishedAt: r.FinishedAt.UTC(), HeadSeq: r.HeadSeq, Customers: r.Customers,
+	return &models.LedgerVerification{FinishedAt: r.FinishedAt.UTC(), HeadSeq: r.HeadSeq, HeadHash: r.HeadHash, Customers: r.Customers,
 		Events: r.Events, Problems: r.Problems, Duration: time.Duration(r.DurationMS) * time.Millisecond, Worker: r.Worker}
 }
 
-// sealState says whether a verification record is one the ledger wrote.
-type sealState int
-
-const (
-	// unsealed: no MAC at all (written before 00030, or by someone
-	// without the key who did not try), or one under a key the ring no
-	// longer holds (retired by a second rotation): it counts for nothing.
-	unsealed sealState = iota
-	// sealed: the MAC verifies under a key of the ring.
-	sealed
-	// tampered: a MAC under a key of the ring that does not verify: the
-	// row was altered after it was written, or forged; verification
-	// reports it.
-	tampered
-)
-
-func (s *Store) verificationSeal(r *ledgerVerificationRow) sealState {
-	if r.Mac == "" {
-		return unsealed
-	}
-	key, ok := s.keys.Ledger().LedgerKey(r.KeyID)
-	switch {
-	case !ok:
-		return unsealed
-	case hmac.Equal([]byte(models.LedgerVerificationMAC(key, r.KeyID, r.model())), []byte(r.Mac)):
-		return sealed
-	default:
-		return tampered
-	}
+// verificationSeal says whether r is a record the ledger wrote:
+// models.SealUnknownKey (no MAC, written before 00030 or by someone
+// without the key who did not try, or a key the ring no longer holds) counts
+// for nothing; models.SealBroken (altered after it was written, or forged)
+// is reported by verification.
+func (s *Store) verificationSeal(r *ledgerVerificationRow) models.SealCheck {
+	return models.CheckSeal(s.keys.Ledger(), r.KeyID, r.Mac, func(key []byte) string {
+		return models.LedgerVerificationMAC(key, r.KeyID, r.model())
+	})
 }
 
 // RecordLedgerVerification keeps v, sealed under the current ledger key,
@@ -69,7 +49,7 @@ func (s *Store) RecordLedgerVerification(ctx context.Context, v *models.LedgerVe
 	kept := *v
 	kept.FinishedAt = v.FinishedAt.UTC().Truncate(time.Microsecond)
 	kid, key := s.keys.Ledger().CurrentLedgerKey()
-	row := ledgerVerificationRow{FinishedAt: kept.FinishedAt, HeadSeq: v.HeadSeq, Customers: v.Customers, Events: v.Events,
+	row := ledgerVerificationRow{FinishedAt: kept.FinishedAt, HeadSeq: v.HeadSeq, HeadHash: v.HeadHash, Customers: v.Customers, Events: v.Events,
 		Problems: v.Problems, DurationMS: v.Duration.Milliseconds(), Worker: v.Worker, KeyID: kid,
 		Mac: models.LedgerVerificationMAC(key, kid, &kept)}
 	return mapError(s.db.WithContext(ctx).Create(&row).Error, "Ledger verification")
@@ -91,7 +71,7 @@ func (s *Store) LastLedgerVerification(ctx context.Context) (*models.LedgerVerif
 		return nil, mapError(err, "Ledger verification")
 	}
 	for i := range rows {
-		if s.verificationSeal(&rows[i]) == sealed {
+		if s.verificationSeal(&rows[i]) == models.SealValid {
 			return rows[i].model(), nil
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -24,13 +25,13 @@ const (
 // numbered 1..head without a gap, each linked to the one before, the
 // last one the head), and every customer's chain (each event's MAC, seq
 // and links, the customer's count of events, each current consent row
-// sealed and equal to the last event of its topic), and that the head is
-// not shorter than knownHead (the longest head the caller verified
-// itself; 0 for none) nor than one an earlier verification recorded
-// (RecordLedgerVerification). progress, if set, is
-// called after each page. A broken ledger is a report with problems, not
-// an error; errors are the database's (EUNAVAILABLE and the like).
-func (s *Store) VerifyLedger(ctx context.Context, knownHead int64, progress func(models.LedgerProgress)) (*models.LedgerReport, error) {
+// sealed and equal to the last event of its topic), and that no head an
+// earlier verification found intact was rewound: known (heads the caller
+// verified itself; nil for none) and those earlier verifications recorded
+// (RecordLedgerVerification). progress, if set, is called after each
+// page. A broken ledger is a report with problems, not an error; errors
+// are the database's (EUNAVAILABLE and the like).
+func (s *Store) VerifyLedger(ctx context.Context, known []models.LedgerFloor, progress func(models.LedgerProgress)) (*models.LedgerReport, error) {
 	if progress == nil {
 		progress = func(models.LedgerProgress) {}
 	}
@@ -49,10 +50,11 @@ func (s *Store) VerifyLedger(ctx context.Context, knownHead int64, progress func
 		if !s.headVerifies(head.Seq, head) {
 			rep.Add(models.LedgerProblem{GlobalSeq: head.Seq, Reason: "the ledger head's MAC does not verify"})
 		}
-		if err := s.verifyNotRewound(tx, knownHead, rep); err != nil {
+		floors, err := s.verifiedFloors(tx, known, rep)
+		if err != nil {
 			return err
 		}
-		if err := verifyGlobal(tx, head, rep, progress); err != nil {
+		if err := verifyGlobal(tx, head, floors, rep, progress); err != nil {
 			return err
 		}
 		return s.verifyCustomers(tx, rep, progress)
@@ -63,42 +65,55 @@ func (s *Store) VerifyLedger(ctx context.Context, knownHead int64, progress func
 	return rep, nil
 }
 
-// verifyNotRewound reports a head shorter than known or than the longest
-// one an earlier verification that found the ledger intact recorded
-// (ledger_verifications): the ledger's last events were cut off and the
-// head replaced by an older one, which is consistent in itself and passes
-// every other check. known is the caller's own memory, which the
-// database writer the ledger guards against cannot delete as it can the
-// recorded rows. Only sealed records count: one without a MAC is ignored,
-// and one whose MAC does not verify (altered or forged) is a problem of
-// its own. A run that found problems does not count either: a forged head
-// it saw would otherwise be the floor for ever after its repair. It reads
-// every record (one a verification interval: a few thousand a year).
-func (s *Store) verifyNotRewound(tx *gorm.DB, known int64, rep *models.LedgerReport) error {
+// verifiedFloors gathers the heads earlier verifications found intact:
+// known, the caller's own memory, which the database writer the ledger
+// guards against cannot delete as it can the recorded rows, and the
+// records of ledger_verifications. Only sealed records count: one without
+// a MAC is ignored, and one whose MAC does not verify (altered or forged)
+// is a problem of its own. A run that found problems does not count
+// either: a forged head it saw would otherwise be the floor for ever after
+// its repair. It reports a head shorter than the longest floor (the
+// ledger's last events were cut off and the head replaced by an older
+// one, which is consistent in itself and passes every other check) and
+// returns, by place in the global chain, the floors whose event
+// verifyGlobal checks. It reads every record (one a verification
+// interval: a few thousand a year).
+func (s *Store) verifiedFloors(tx *gorm.DB, known []models.LedgerFloor, rep *models.LedgerReport) (map[int64][]models.LedgerFloor, error) {
 	var rows []ledgerVerificationRow
 	if err := tx.Order("id").Find(&rows).Error; err != nil {
-		return err
+		return nil, err
 	}
-	longest := known
+	floors := slices.Clone(known)
 	for i := range rows {
 		switch r := &rows[i]; s.verificationSeal(r) {
-		case sealed:
+		case models.SealValid:
 			if r.Problems == 0 {
-				longest = max(longest, r.HeadSeq)
+				floors = append(floors, models.LedgerFloor{Seq: r.HeadSeq, Hash: r.HeadHash,
+					Source: fmt.Sprintf("verification %d by %s", r.ID, r.Worker)})
 			}
-		case tampered:
+		case models.SealBroken:
 			rep.Add(models.LedgerProblem{Reason: fmt.Sprintf("the record of verification %d does not verify: it was altered or forged", r.ID)})
+		}
+	}
+	var longest int64
+	byPlace := map[int64][]models.LedgerFloor{}
+	for _, f := range floors {
+		longest = max(longest, f.Seq)
+		if f.Hash != "" && f.Seq > 0 && f.Seq <= rep.HeadSeq {
+			byPlace[f.Seq] = append(byPlace[f.Seq], f)
 		}
 	}
 	if rep.HeadSeq < longest {
 		rep.Add(models.LedgerProblem{GlobalSeq: rep.HeadSeq,
 			Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", longest, rep.HeadSeq)})
 	}
-	return nil
+	return byPlace, nil
 }
 
-// verifyGlobal walks the global chain in global_seq order.
-func verifyGlobal(tx *gorm.DB, head ledgerHeadRow, rep *models.LedgerReport, progress func(models.LedgerProgress)) error {
+// verifyGlobal walks the global chain in global_seq order; floors are the
+// events earlier verifications found at their places.
+func verifyGlobal(tx *gorm.DB, head ledgerHeadRow, floors map[int64][]models.LedgerFloor, rep *models.LedgerReport,
+	progress func(models.LedgerProgress)) error {
 	type link struct {
 		GlobalSeq  int64
 		GlobalPrev string
@@ -127,6 +142,13 @@ func verifyGlobal(tx *gorm.DB, head ledgerHeadRow, rep *models.LedgerReport, pro
 			} else if l.GlobalPrev != prev {
 				rep.Add(models.LedgerProblem{CustomerID: l.CustomerID, Seq: l.Seq, GlobalSeq: l.GlobalSeq,
 					Reason: "global_prev does not match the previous event of the global chain"})
+			}
+			for _, f := range floors[l.GlobalSeq] {
+				if !hmac.Equal([]byte(f.Hash), []byte(l.Hash)) {
+					rep.Add(models.LedgerProblem{GlobalSeq: l.GlobalSeq, Reason: fmt.Sprintf(
+						"event %d of the global chain is not the one an earlier verification found there (%s): the ledger was rewound and written again",
+						l.GlobalSeq, f.Source)})
+				}
 			}
 			after, prev = l.GlobalSeq, l.Hash
 		}

@@ -105,7 +105,7 @@ func TestLedgerVerificationReportsAHeadShorterThanARecordedOne(t *testing.T) {
 			}
 		}
 		t.Run("a head shorter than the one the caller verified itself is a break", func(t *testing.T) {
-			got, err := f.s.VerifyLedger(ctx, rep.HeadSeq+3, nil)
+			got, err := f.s.VerifyLedger(ctx, []models.LedgerFloor{{Seq: rep.HeadSeq + 3}}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,7 +15,7 @@ import (
 // storage (store.Store implements it).
 type LedgerStore interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
-	VerifyLedger(ctx context.Context, knownHead int64, progress func(models.LedgerProgress)) (*models.LedgerReport, error)
+	VerifyLedger(ctx context.Context, known []models.LedgerFloor, progress func(models.LedgerProgress)) (*models.LedgerReport, error)
 	RecordLedgerBroken(ctx context.Context, rep *models.LedgerReport) error
 	LastLedgerVerification(ctx context.Context) (*models.LedgerVerification, error)
 	RecordLedgerVerification(ctx context.Context, v *models.LedgerVerification) error
@@ -46,9 +46,10 @@ type LedgerVerifierOptions struct {
 // "every Interval" and "the head never goes back" hold across restarts
 // and across the processes the lease moves between.
 type LedgerVerifier struct {
-	o                                             LedgerVerifierOptions
-	published                                     bool  // the metrics hold a verification's outcome
-	longestHead                                   int64 // the longest head this process verified
+	o         LedgerVerifierOptions
+	published bool // the metrics hold a verification's outcome
+	// longest is the longest head this process verified intact.
+	longest                                       models.LedgerFloor
 	verified, broken, headSeq, lastTime, duration prometheus.Gauge
 }
 
@@ -175,27 +176,29 @@ func (v *LedgerVerifier) publish(r *models.LedgerVerification) {
 // break logs it and writes a ledger.broken event, and then records the
 // verification, so that a later one, in any process, reports a head that
 // went back below this one's. The longest head this process verified,
-// and the Anchor's, are a floor too (VerifyLedger's knownHead): the
-// records are rows the same database writer could delete. An intact
-// ledger raises the Anchor to its head. A failure to record or to anchor
+// and the Anchor's, are floors too (VerifyLedger's known): the records
+// are rows the same database writer could delete. An intact ledger
+// raises the Anchor to its head. A failure to record or to anchor
 // is logged, never put before the outcome. Errors are the store's.
 func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, error) {
 	start := v.o.Now()
-	rep, err := v.o.Store.VerifyLedger(ctx, v.floor(ctx), nil)
+	rep, err := v.o.Store.VerifyLedger(ctx, v.floors(ctx), nil)
 	if err != nil {
 		return nil, err
 	}
+	head := models.LedgerFloor{Seq: rep.HeadSeq, Hash: rep.HeadHash}
 	if rep.OK() && v.o.Anchor != nil {
-		if err := v.o.Anchor.Raise(ctx, rep.HeadSeq); err != nil {
+		if err := v.o.Anchor.Raise(ctx, head); err != nil {
 			v.o.Logger.Warn("keeping the ledger head anchor failed", "error", err.Error())
 		}
 	}
-	if rep.OK() {
+	if rep.OK() && head.Seq > v.longest.Seq {
 		// A head seen by a run that found problems (a forged one, since
 		// repaired) is no floor, as in the records and the anchor.
-		v.longestHead = max(v.longestHead, rep.HeadSeq)
+		v.longest = head
+		v.longest.Source = "this process's verification of " + v.o.Now().UTC().Format(time.RFC3339)
 	}
-	done := &models.LedgerVerification{FinishedAt: v.o.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
+	done := &models.LedgerVerification{FinishedAt: v.o.Now(), HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash, Customers: rep.Customers, Events: rep.Events,
 		Problems: rep.Broken, Worker: v.o.Worker}
 	done.Duration = done.FinishedAt.Sub(start)
 	v.publish(done)
@@ -215,19 +218,25 @@ func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, 
 	return rep, v.o.Store.RecordLedgerBroken(ctx, rep)
 }
 
-// floor is the head this verification must reach, besides the database's
-// records: the longest this process verified, or the anchored one if
-// longer. An anchor that cannot be read or does not verify is logged and
-// is no floor.
-func (v *LedgerVerifier) floor(ctx context.Context) int64 {
+// floors are the heads this verification must find again, besides the
+// database's records: the longest this process verified, and the
+// anchored one. An anchor that cannot be read or does not verify is
+// logged and is no floor.
+func (v *LedgerVerifier) floors(ctx context.Context) []models.LedgerFloor {
+	var out []models.LedgerFloor
+	if v.longest.Seq > 0 {
+		out = append(out, v.longest)
+	}
 	if v.o.Anchor == nil {
-		return v.longestHead
+		return out
 	}
 	anchored, err := v.o.Anchor.Head(ctx)
 	if err != nil {
 		v.o.Logger.Warn("the ledger head anchor is no floor for this verification", "error", err.Error())
+	} else if anchored.Seq > 0 {
+		out = append(out, anchored)
 	}
-	return max(v.longestHead, anchored)
+	return out
 }
 
 // Verified is the candor_ledger_verified gauge (for tests and callers

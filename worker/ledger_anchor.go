@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"crypto/hmac"
 	"errors"
 	"strconv"
 	"strings"
@@ -18,26 +17,31 @@ import (
 // that writer together with the events it cut off; an anchor outside the
 // database makes such a rewind show across a restart too.
 type HeadAnchor interface {
-	// Head returns the anchored head, 0 when none is kept; an error
+	// Head returns the anchored head (Seq 0 when none is kept); an error
 	// when it cannot be read or does not verify (then it is no floor).
-	Head(ctx context.Context) (int64, error)
+	Head(ctx context.Context) (models.LedgerFloor, error)
 	// Raise keeps head if it is longer than the anchored one.
-	Raise(ctx context.Context, head int64) error
+	Raise(ctx context.Context, head models.LedgerFloor) error
 }
 
 // anchorKey is the Redis key of RedisHeadAnchor.
 const anchorKey = "candor:ledger:head-anchor"
 
+// anchorSource names the anchor in a verification's report.
+const anchorSource = "the head anchored in Redis"
+
 // errAnchorUnsealed: the anchored value is not one the ledger wrote.
 var errAnchorUnsealed = errors.New("the ledger head anchor in Redis does not verify: it is no floor")
 
-// RedisHeadAnchor is a HeadAnchor in Redis: "head:key id:MAC", sealed
-// under the ledger key (models.LedgerAnchorMAC). A flushed Redis loses it
-// (the next clean verification writes it again), and then misses a
-// rewind. It is not tied to one database: a database recreated or
-// restored while Redis keeps the anchor is reported as a rewind until an
-// operator deletes the key (docs/operations.md), which for a restore is
-// the point: the consent changes since the backup are gone.
+// RedisHeadAnchor is a HeadAnchor in Redis: "head:hash:key id:MAC",
+// sealed under the ledger key (models.LedgerAnchorMAC; "head:key id:MAC",
+// without the hash, as written before it was kept, is still read). A
+// flushed Redis loses it (the next clean verification writes it again),
+// and then misses a rewind. It is not tied to one database: a database
+// recreated or restored while Redis keeps the anchor is reported as a
+// rewind until an operator deletes the key (docs/operations.md), which
+// for a restore is the point: the consent changes since the backup are
+// gone.
 type RedisHeadAnchor struct {
 	rdb  *redis.Client
 	keys models.LedgerKeys
@@ -49,48 +53,64 @@ func NewRedisHeadAnchor(rdb *redis.Client, keys models.LedgerKeys) *RedisHeadAnc
 }
 
 // Head implements HeadAnchor. Errors are Redis's, or errAnchorUnsealed.
-func (a *RedisHeadAnchor) Head(ctx context.Context) (int64, error) {
-	head, _, err := a.read(ctx)
+func (a *RedisHeadAnchor) Head(ctx context.Context) (models.LedgerFloor, error) {
+	head, _, err := a.read(ctx, a.rdb)
 	return head, err
 }
 
 // read returns the anchored head and the id of the key that sealed it.
-func (a *RedisHeadAnchor) read(ctx context.Context) (int64, string, error) {
-	raw, err := a.rdb.Get(ctx, anchorKey).Result()
+func (a *RedisHeadAnchor) read(ctx context.Context, rdb redis.Cmdable) (models.LedgerFloor, string, error) {
+	raw, err := rdb.Get(ctx, anchorKey).Result()
 	if errors.Is(err, redis.Nil) {
-		return 0, "", nil
+		return models.LedgerFloor{}, "", nil
 	}
 	if err != nil {
-		return 0, "", err
+		return models.LedgerFloor{}, "", err
 	}
 	parts := strings.Split(raw, ":")
-	if len(parts) != 3 {
-		return 0, "", errAnchorUnsealed
+	if len(parts) == 3 { // written before the hash was kept
+		parts = []string{parts[0], "", parts[1], parts[2]}
 	}
-	head, err := strconv.ParseInt(parts[0], 10, 64)
-	key, ok := a.keys.LedgerKey(parts[1])
-	if err != nil || !ok || !hmac.Equal([]byte(models.LedgerAnchorMAC(key, parts[1], head)), []byte(parts[2])) {
-		return 0, "", errAnchorUnsealed
+	if len(parts) != 4 {
+		return models.LedgerFloor{}, "", errAnchorUnsealed
 	}
-	return head, parts[1], nil
+	seq, err := strconv.ParseInt(parts[0], 10, 64)
+	head := models.LedgerFloor{Seq: seq, Hash: parts[1], Source: anchorSource}
+	kid := parts[2]
+	if err != nil || models.CheckSeal(a.keys, kid, parts[3], func(key []byte) string {
+		return models.LedgerAnchorMAC(key, kid, head)
+	}) != models.SealValid {
+		return models.LedgerFloor{}, "", errAnchorUnsealed
+	}
+	return head, kid, nil
 }
 
 // Raise implements HeadAnchor: it writes head, sealed under the current
 // key, unless a value at least as long sealed under that key is there (a
 // value sealed under the previous key is sealed again, before a second
-// rotation retires that key). Only the lease holder of the ledger
-// verification calls it, so the read and the write need no transaction.
-// Errors are Redis's.
-func (a *RedisHeadAnchor) Raise(ctx context.Context, head int64) error {
+// rotation retires that key). The read and the write are one Redis
+// transaction (WATCH): only the lease holder of the ledger verification
+// calls it, but a lease that expired under a slow run could let two
+// verifiers raise at once, and the shorter head must not win. Errors are
+// Redis's.
+func (a *RedisHeadAnchor) Raise(ctx context.Context, head models.LedgerFloor) error {
 	kid, key := a.keys.CurrentLedgerKey()
-	cur, curKey, err := a.read(ctx)
-	if err != nil && !errors.Is(err, errAnchorUnsealed) {
+	return a.rdb.Watch(ctx, func(tx *redis.Tx) error {
+		cur, curKey, err := a.read(ctx, tx)
+		if err != nil && !errors.Is(err, errAnchorUnsealed) {
+			return err
+		}
+		if err == nil && cur.Seq >= head.Seq && curKey == kid && (cur.Hash != "" || head.Hash == "") {
+			return nil
+		}
+		if err == nil && cur.Seq > head.Seq {
+			head = cur
+		}
+		val := strconv.FormatInt(head.Seq, 10) + ":" + head.Hash + ":" + kid + ":" + models.LedgerAnchorMAC(key, kid, head)
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, anchorKey, val, 0)
+			return nil
+		})
 		return err
-	}
-	if err == nil && cur >= head && curKey == kid {
-		return nil
-	}
-	head = max(head, cur)
-	val := strconv.FormatInt(head, 10) + ":" + kid + ":" + models.LedgerAnchorMAC(key, kid, head)
-	return a.rdb.Set(ctx, anchorKey, val, 0).Err()
+	}, anchorKey)
 }

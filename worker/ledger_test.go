@@ -283,8 +283,8 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 		}
 		head := rep.HeadSeq
 		t.Run("a clean verification anchors its head", func(t *testing.T) {
-			if got, err := anchor.Head(ctx); err != nil || got != head {
-				t.Errorf("anchored head = %d, %v; want %d", got, err, head)
+			if got, err := anchor.Head(ctx); err != nil || got.Seq != head || got.Hash != rep.HeadHash {
+				t.Errorf("anchored head = %+v, %v; want %d with hash %s", got, err, head, rep.HeadHash)
 			}
 		})
 		t.Run("an anchored value the ledger did not seal is no floor, and the next clean verification replaces it", func(t *testing.T) {
@@ -301,8 +301,8 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 			if rep, err := newAnchoredVerifier(t, h, anchor).VerifyOnce(ctx); err != nil || !rep.OK() {
 				t.Errorf("report = %+v (%v), want intact", rep, err)
 			}
-			if got, err := anchor.Head(ctx); err != nil || got != head {
-				t.Errorf("anchored head = %d, %v; want %d again", got, err, head)
+			if got, err := anchor.Head(ctx); err != nil || got.Seq != head {
+				t.Errorf("anchored head = %+v, %v; want %d again", got, err, head)
 			}
 		})
 		restoreLedger(t, h)
@@ -322,8 +322,8 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 			if rep.Broken != 1 || !strings.Contains(rep.Problems[0].Reason, fmt.Sprintf("went back from %d", head)) {
 				t.Errorf("report = %+v, want the head that went back from %d as its one problem", rep, head)
 			}
-			if got, _ := anchor.Head(ctx); got != head {
-				t.Errorf("anchored head = %d after a break, want %d kept", got, head)
+			if got, _ := anchor.Head(ctx); got.Seq != head {
+				t.Errorf("anchored head = %+v after a break, want %d kept", got, head)
 			}
 		})
 	})
@@ -344,17 +344,17 @@ func TestRedisHeadAnchorIsSealedAgainAfterARotation(t *testing.T) {
 		return r
 	}
 	oldKey, newKey := strings.Repeat("o", 40), strings.Repeat("n", 40)
-	if err := worker.NewRedisHeadAnchor(h.rdb, ring(oldKey)).Raise(ctx, 7); err != nil {
+	if err := worker.NewRedisHeadAnchor(h.rdb, ring(oldKey)).Raise(ctx, models.LedgerFloor{Seq: 7, Hash: "h7"}); err != nil {
 		t.Fatal(err)
 	}
 	rotated := worker.NewRedisHeadAnchor(h.rdb, ring(newKey, oldKey))
-	if got, err := rotated.Head(ctx); err != nil || got != 7 {
-		t.Fatalf("head under the previous key = %d, %v; want 7", got, err)
+	if got, err := rotated.Head(ctx); err != nil || got.Seq != 7 || got.Hash != "h7" {
+		t.Fatalf("head under the previous key = %+v, %v; want 7 h7", got, err)
 	}
-	if err := rotated.Raise(ctx, 5); err != nil {
+	if err := rotated.Raise(ctx, models.LedgerFloor{Seq: 5, Hash: "h5"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := worker.NewRedisHeadAnchor(h.rdb, ring(newKey)).Head(ctx); err != nil || got != 7 {
-		t.Errorf("head once the previous key is retired = %d, %v; want 7, sealed again under the current key", got, err)
+	if got, err := worker.NewRedisHeadAnchor(h.rdb, ring(newKey)).Head(ctx); err != nil || got.Seq != 7 || got.Hash != "h7" {
+		t.Errorf("head once the previous key is retired = %+v, %v; want 7 h7, sealed again under the current key", got, err)
 	}
 }

@@ -75,7 +75,7 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every time.Duration) error {
 	start := time.Now()
 	last := start
-	rep, err := a.store.VerifyLedger(ctx, 0, func(p models.LedgerProgress) {
+	rep, err := a.store.VerifyLedger(ctx, nil, func(p models.LedgerProgress) {
 		if every <= 0 || time.Since(last) < every {
 			return
 		}
@@ -110,7 +110,7 @@ func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every
 	// later verification, here or in a worker, reports a head that went
 	// back below this one's. A database that refuses the write (a
 	// read-only standby) still gets its verification.
-	done := &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, Customers: rep.Customers, Events: rep.Events,
+	done := &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash, Customers: rep.Customers, Events: rep.Events,
 		Problems: rep.Broken, Duration: time.Since(start), Worker: "candor ledger verify"}
 	if err := a.store.RecordLedgerVerification(ctx, done); err != nil {
 		fmt.Fprintf(progressOut, "warning: this verification was not recorded: %v\n", err)

@@ -1,0 +1,157 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gorm.io/gorm"
+
+	"github.com/candor/candor/models"
+)
+
+// keptRow is a row as a database writer copies it aside, to put it back
+// later: the ledger guards against exactly that writer.
+type keptRow struct {
+	table, where string
+	args         []any
+	values       map[string]any
+}
+
+func keepRow(t *testing.T, db *gorm.DB, table, where string, args ...any) keptRow {
+	t.Helper()
+	k := keptRow{table: table, where: where, args: args, values: map[string]any{}}
+	if err := db.Table(table).Where(where, args...).Take(&k.values).Error; err != nil {
+		t.Fatalf("keep a row of %s: %v", table, err)
+	}
+	return k
+}
+
+func (k keptRow) restore(t *testing.T, db *gorm.DB) {
+	t.Helper()
+	if err := db.Table(k.table).Where(k.where, k.args...).Updates(k.values).Error; err != nil {
+		t.Fatalf("restore a row of %s: %v", k.table, err)
+	}
+}
+
+// rewindWithdrawal lets mallory withdraw her consent, verifies and records
+// the ledger with the withdrawal at its head, and then deletes the
+// withdrawal the way a database writer without the secret can: the event,
+// and the head, current consent row and event count put back as they were
+// before it, all of them sealed rows the ledger wrote itself. It returns
+// the recorded verification.
+func rewindWithdrawal(t *testing.T, f *campaignFixture) *models.LedgerReport {
+	t.Helper()
+	db := f.s.DB()
+	mallory := f.customer("mallory", "g", true, nil)
+	head := keepRow(t, db, "ledger_head", "id = 1")
+	consent := keepRow(t, db, "consents", "customer_id = ? AND topic = ?", mallory.ID, campaignTopic)
+	mustSetConsent(t, f.s, "mallory", campaignTopic, models.ConsentOptedOut)
+	rep := verifyLedger(t, f.s)
+	if !rep.OK() {
+		t.Fatalf("the ledger before the rewind: %s", problemsOf(rep))
+	}
+	err := f.s.RecordLedgerVerification(context.Background(), &models.LedgerVerification{FinishedAt: time.Now(),
+		HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash, Customers: rep.Customers, Events: rep.Events, Worker: "hourly"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db, "DELETE FROM consent_events WHERE global_seq = ?", rep.HeadSeq)
+	head.restore(t, db)
+	consent.restore(t, db)
+	mustExec(t, db, "UPDATE customers SET consent_seq = consent_seq - 1 WHERE id = ?", mallory.ID)
+	if again := verifyLedger(t, f.s); again.HeadSeq != rep.HeadSeq-1 {
+		t.Fatalf("the rewind left the head at %d, want %d", again.HeadSeq, rep.HeadSeq-1)
+	}
+	return rep
+}
+
+// A rewind below a verified head is caught by the head's length only
+// until the ledger grows back to it: then only the event at that place,
+// another one now, shows that the history was rewritten.
+func TestLedgerVerificationReportsARewindThatGrewBackPastTheVerifiedHead(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newCampaignFixture(t, backend)
+		f.customer("bob", "g", false, nil)
+		verified := rewindWithdrawal(t, f)
+		// Normal traffic appends past the verified length.
+		mustSetConsent(t, f.s, "bob", campaignTopic, models.ConsentOptedIn)
+		mustSetConsent(t, f.s, "bob", "pricing-guides", models.ConsentOptedIn)
+
+		got := verifyLedger(t, f.s)
+		if got.HeadSeq <= verified.HeadSeq {
+			t.Fatalf("head %d, want past the verified %d", got.HeadSeq, verified.HeadSeq)
+		}
+		var id int64
+		if err := f.s.DB().Raw("SELECT id FROM ledger_verifications WHERE worker = 'hourly'").Scan(&id).Error; err != nil {
+			t.Fatal(err)
+		}
+		want := []models.LedgerProblem{{GlobalSeq: verified.HeadSeq, Reason: fmt.Sprintf(
+			"event %d of the global chain is not the one an earlier verification found there (verification %d by hourly): "+
+				"the ledger was rewound and written again", verified.HeadSeq, id)}}
+		if diff := cmp.Diff(want, got.Problems); diff != "" {
+			t.Errorf("problems (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// The head's hash is sealed with the rest of a record, and a record
+// written before it was kept still counts by its length.
+func TestLedgerVerificationRecordsSealTheHeadsHash(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f, rep := intactLedger(t, backend)
+		ctx := context.Background()
+		record := func(worker string, head int64, hash string) int64 {
+			t.Helper()
+			v := &models.LedgerVerification{FinishedAt: time.Now(), HeadSeq: head, HeadHash: hash, Worker: worker}
+			if err := f.s.RecordLedgerVerification(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+			var id int64
+			if err := f.s.DB().Raw("SELECT id FROM ledger_verifications WHERE worker = ?", worker).Scan(&id).Error; err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		t.Run("the newest verification is read back with its head's hash", func(t *testing.T) {
+			record("hashed", rep.HeadSeq, rep.HeadHash)
+			last, err := f.s.LastLedgerVerification(ctx)
+			if err != nil || last.HeadHash != rep.HeadHash || last.Worker != "hashed" {
+				t.Errorf("LastLedgerVerification = %+v, %v; want head hash %s by hashed", last, err, rep.HeadHash)
+			}
+		})
+		t.Run("a record without the head's hash is a floor by length only", func(t *testing.T) {
+			record("length-only", rep.HeadSeq+2, "")
+			want := []models.LedgerProblem{{GlobalSeq: rep.HeadSeq,
+				Reason: fmt.Sprintf("the ledger head went back from %d to %d events since an earlier verification", rep.HeadSeq+2, rep.HeadSeq)}}
+			if diff := cmp.Diff(want, verifyLedger(t, f.s).Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			mustExec(t, f.s.DB(), "DELETE FROM ledger_verifications WHERE worker = 'length-only'")
+		})
+		t.Run("a record whose head's hash was taken out is altered", func(t *testing.T) {
+			id := record("stripped", rep.HeadSeq, rep.HeadHash)
+			mustExec(t, f.s.DB(), "UPDATE ledger_verifications SET head_hash = '' WHERE id = ?", id)
+			want := []models.LedgerProblem{{Reason: fmt.Sprintf("the record of verification %d does not verify: it was altered or forged", id)}}
+			if diff := cmp.Diff(want, verifyLedger(t, f.s).Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			mustExec(t, f.s.DB(), "DELETE FROM ledger_verifications WHERE id = ?", id)
+		})
+		t.Run("a head the caller verified with another event at its place is a rewind", func(t *testing.T) {
+			known := []models.LedgerFloor{{Seq: rep.HeadSeq, Hash: "not-" + rep.HeadHash, Source: "this process"}}
+			got, err := f.s.VerifyLedger(ctx, known, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []models.LedgerProblem{{GlobalSeq: rep.HeadSeq, Reason: fmt.Sprintf(
+				"event %d of the global chain is not the one an earlier verification found there (this process): "+
+					"the ledger was rewound and written again", rep.HeadSeq)}}
+			if diff := cmp.Diff(want, got.Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	})
+}

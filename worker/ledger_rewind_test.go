@@ -1,0 +1,96 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/worker"
+)
+
+// TestLedgerVerifierReportsARewindThatGrewBack: a writer rewinds the
+// ledger below the head a worker verified (and deletes the database's
+// records of that verification), and normal traffic then grows the
+// ledger past that head again. Its length shows nothing; the event at the
+// verified place, another one now, shows the rewrite to the worker that
+// verified it and, across a restart, through the anchor.
+func TestLedgerVerifierReportsARewindThatGrewBack(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		h := newHarness(t, 500)
+		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+		ctx := context.Background()
+		anchor := worker.NewRedisHeadAnchor(h.rdb, h.keys.Ledger())
+		running := newAnchoredVerifier(t, h, anchor)
+		snapshotLedger(t, h)
+		h.consent("ledger-1", models.ConsentOptedOut)
+		verified, err := running.VerifyOnce(ctx)
+		if err != nil || !verified.OK() {
+			t.Fatalf("an intact ledger: %+v (%v)", verified, err)
+		}
+		restoreLedger(t, h)
+		if err := h.s.DB().Exec("DELETE FROM ledger_verifications").Error; err != nil {
+			t.Fatal(err)
+		}
+		h.customer("ledger-2", "all", models.ChannelEmail, "Europe/London", nil)
+		h.customer("ledger-3", "all", models.ChannelEmail, "Europe/London", nil)
+		rewritten := fmt.Sprintf("event %d of the global chain is not the one an earlier verification found there", verified.HeadSeq)
+
+		t.Run("without a floor the grown-back ledger verifies", func(t *testing.T) {
+			rep, err := newLedgerVerifier(t, h).VerifyOnce(ctx)
+			if err != nil || !rep.OK() || rep.HeadSeq <= verified.HeadSeq {
+				t.Fatalf("report = %+v (%v); want intact and longer than %d: the rewind is consistent in itself", rep, err, verified.HeadSeq)
+			}
+			if err := h.s.DB().Exec("DELETE FROM ledger_verifications").Error; err != nil {
+				t.Fatal(err)
+			}
+		})
+		for _, tt := range []struct {
+			name     string
+			verifier *worker.LedgerVerifier
+			source   string
+		}{
+			{"the worker that verified the head reports the rewrite from its memory", running, "(this process's verification of "},
+			{"a restarted worker reports it through the anchor", newAnchoredVerifier(t, h, anchor), "(the head anchored in Redis)"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				rep, err := tt.verifier.VerifyOnce(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var found bool
+				for _, p := range rep.Problems {
+					found = found || (p.GlobalSeq == verified.HeadSeq && strings.HasPrefix(p.Reason, rewritten) && strings.Contains(p.Reason, tt.source))
+				}
+				if !found {
+					t.Errorf("problems = %+v, want %q naming %s", rep.Problems, rewritten, tt.source)
+				}
+			})
+		}
+	})
+}
+
+// TestRedisHeadAnchorReadsAValueWithoutTheHash: a value written before the
+// head's hash was kept is still a floor by length, and the next raise of
+// the same head seals the hash in.
+func TestRedisHeadAnchorReadsAValueWithoutTheHash(t *testing.T) {
+	h := newHarness(t, 500)
+	ctx := context.Background()
+	keys := h.keys.Ledger()
+	kid, key := keys.CurrentLedgerKey()
+	old := models.LedgerFloor{Seq: 7}
+	if err := h.rdb.Set(ctx, "candor:ledger:head-anchor", "7:"+kid+":"+models.LedgerAnchorMAC(key, kid, old), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	anchor := worker.NewRedisHeadAnchor(h.rdb, keys)
+	if got, err := anchor.Head(ctx); err != nil || got.Seq != 7 || got.Hash != "" {
+		t.Fatalf("head = %+v, %v; want 7 without a hash", got, err)
+	}
+	if err := anchor.Raise(ctx, models.LedgerFloor{Seq: 7, Hash: "h7"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := anchor.Head(ctx); err != nil || got.Seq != 7 || got.Hash != "h7" {
+		t.Errorf("head = %+v, %v; want 7 h7", got, err)
+	}
+}
