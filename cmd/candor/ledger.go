@@ -30,9 +30,11 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 		Short: "Check every customer's consent chain and the global chain's head; exit 1 on any break",
 		Long: "Reads the whole consent ledger in pages (bounded memory) in one read snapshot and checks, with\n" +
 			"CANDOR_SECRET_KEY (and CANDOR_SECRET_KEY_PREVIOUS for events sealed before a rotation): the head's MAC,\n" +
-			"the global chain (no event missing, each linked to the one before), and each customer's chain and\n" +
-			"current consent rows. Progress goes to stderr; each problem names the customer (internal id) and\n" +
-			"the event. Exit status 0: intact; 1: broken (or the database failed).",
+			"the global chain (no event missing, each linked to the one before), each customer's chain and\n" +
+			"current consent rows, and that no head an earlier verification found intact was rewound (the\n" +
+			"database's records, and with CANDOR_REDIS_URL the head the workers anchored in Redis). Progress goes\n" +
+			"to stderr; each problem names the customer (internal id) and the event. Exit status 0: intact;\n" +
+			"1: broken (or the database failed).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := openApp(cmd.Context(), getenv, io.Discard, "ledger", configs.ModeDatabase, false)
@@ -75,7 +77,7 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every time.Duration) error {
 	start := time.Now()
 	last := start
-	rep, err := a.store.VerifyLedger(ctx, nil, func(p models.LedgerProgress) {
+	rep, err := a.store.VerifyLedger(ctx, a.anchoredFloors(ctx, progressOut), func(p models.LedgerProgress) {
 		if every <= 0 || time.Since(last) < every {
 			return
 		}
@@ -119,6 +121,37 @@ func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every
 		return errLedgerBroken
 	}
 	return nil
+}
+
+// anchoredFloors returns the head the workers anchored in Redis
+// (worker.RedisHeadAnchor) when CANDOR_REDIS_URL is set, so that the
+// command reports a rewind whose database records were deleted, as a
+// restarted worker does. The embedded mode's Redis lives in the `candor
+// run` process and is not reachable from here. An anchor that cannot be
+// read, or does not verify, is no floor: a warning says so on warn and
+// the verification runs without it. The command never raises the anchor;
+// the worker's clean runs do.
+func (a *app) anchoredFloors(ctx context.Context, warn io.Writer) []models.LedgerFloor {
+	if a.cfg.Embedded() || a.cfg.RedisURL == "" {
+		return nil
+	}
+	if a.redis == nil {
+		if err := a.openRedis(); err != nil {
+			fmt.Fprintf(warn, "warning: the ledger head anchored in Redis is no floor for this verification: %v\n", err)
+			return nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	head, err := worker.NewRedisHeadAnchor(a.redis, a.keys.Ledger()).Head(ctx)
+	if err != nil {
+		fmt.Fprintf(warn, "warning: the ledger head anchored in Redis is no floor for this verification: %v\n", err)
+		return nil
+	}
+	if head.Seq == 0 {
+		return nil
+	}
+	return []models.LedgerFloor{head}
 }
 
 // runLedgerVerifier starts the worker's periodic ledger verification,

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/candor/candor/configs"
 	"github.com/candor/candor/internal/testenv"
+	"github.com/candor/candor/models"
+	"github.com/candor/candor/worker"
 )
 
 func TestLedgerVerifyExitsNonZeroNamingTheBrokenCustomer(t *testing.T) {
@@ -47,4 +50,70 @@ func TestLedgerVerifyExitsNonZeroNamingTheBrokenCustomer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLedgerVerifyReadsTheHeadAnchoredInRedis: a writer who rewinds the
+// ledger can delete the database's records of earlier verifications; the
+// command, like a restarted worker, still compares the ledger with the
+// head the workers anchored in Redis. Only with PostgreSQL and Redis: the
+// embedded mode's Redis lives inside `candor run`.
+func TestLedgerVerifyReadsTheHeadAnchoredInRedis(t *testing.T) {
+	if !slices.Contains(testenv.Backends(), "postgres") {
+		t.Skip("needs CANDOR_TEST_DATABASE_URL and CANDOR_TEST_REDIS_URL: the embedded Redis is not reachable from a command")
+	}
+	e := backendEnv(t, "postgres")
+	if code, _, stderr := run(t, e, "migrate"); code != 0 {
+		t.Fatalf("migrate exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, e, "seed", "--customers", "20", "--seed", "5"); code != 0 {
+		t.Fatalf("seed exit %d: %s", code, stderr)
+	}
+	a, err := openApp(context.Background(), e.get, io.Discard, "ledger", configs.ModeDatabase, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	rep, err := a.store.VerifyLedger(ctx, nil, nil)
+	if err != nil || !rep.OK() {
+		t.Fatalf("a seeded ledger: %+v, %v", rep, err)
+	}
+	anchor := worker.NewRedisHeadAnchor(a.redis, a.keys.Ledger())
+	tests := []struct {
+		name   string
+		anchor models.LedgerFloor
+		want   string
+	}{
+		{"a ledger shorter than the anchored head is a rewind", models.LedgerFloor{Seq: rep.HeadSeq + 5},
+			fmt.Sprintf("the ledger head went back from %d to %d events", rep.HeadSeq+5, rep.HeadSeq)},
+		{"another event at the anchored place is a rewind", models.LedgerFloor{Seq: rep.HeadSeq, Hash: "not-" + rep.HeadHash},
+			"is not the one an earlier verification found there (the head anchored in Redis)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := a.redis.Del(ctx, "candor:ledger:head-anchor").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := anchor.Raise(ctx, tt.anchor); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := run(t, e, "ledger", "verify")
+			if code != 1 || !strings.Contains(stdout, tt.want) {
+				t.Errorf("verify: exit %d, stdout %q, stderr %s; want 1 and %q", code, stdout, stderr, tt.want)
+			}
+		})
+	}
+	t.Run("the anchor of the head as it is lets the ledger verify", func(t *testing.T) {
+		if err := a.redis.Del(ctx, "candor:ledger:head-anchor").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := anchor.Raise(ctx, models.LedgerFloor{Seq: rep.HeadSeq, Hash: rep.HeadHash}); err != nil {
+			t.Fatal(err)
+		}
+		// The rows of the two broken runs above are no floor; only
+		// their presence is left.
+		if code, stdout, stderr := run(t, e, "ledger", "verify"); code != 0 {
+			t.Errorf("verify: exit %d, stdout %q, stderr %s; want 0", code, stdout, stderr)
+		}
+	})
 }
