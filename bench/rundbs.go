@@ -41,7 +41,7 @@ func newRunDBs(pg, base string) (*runDBs, error) {
 	return &runDBs{pg: pg, base: base, prefix: base + "_" + strconv.Itoa(os.Getpid()) + "_" + hex.EncodeToString(token)}, nil
 }
 
-// name is the run's database for what ("seed_20000", "send_webhook").
+// name is the run's database for what ("seed_20000", "send_webhook_100000").
 func (d *runDBs) name(what string) string { return d.prefix + "_" + what }
 
 // create creates the run's database for what and returns its URL.

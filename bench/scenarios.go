@@ -260,7 +260,8 @@ func busyLaunchScenario(ctx context.Context, s *suite, size int) ([]Figure, erro
 func sendScenario(bench, name string, target float64) func(context.Context, *suite, int) ([]Figure, error) {
 	return func(ctx context.Context, s *suite, size int) ([]Figure, error) {
 		n := min(size, 200_000)
-		url, err := s.freshDB(ctx, strings.ReplaceAll(name, " ", "_"))
+		// One database per size: a run of several sizes measures each.
+		url, err := s.freshDB(ctx, strings.ReplaceAll(name, " ", "_")+"_"+strconv.Itoa(size))
 		if err != nil {
 			return nil, err
 		}
