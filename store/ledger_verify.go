@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -26,8 +27,9 @@ const (
 // last one the head), and every customer's chain (each event's MAC, seq
 // and links, the customer's count of events, each current consent row
 // sealed and equal to the last event of its topic), and that no head an
-// earlier verification found intact was rewound: known (heads the caller
-// verified itself; nil for none) and those earlier verifications recorded
+// earlier verification found intact was rewound: known (heads kept outside
+// the database: the caller's own memory, the anchor in Redis; nil for
+// none) and those earlier verifications recorded
 // (RecordLedgerVerification). progress, if set, is called after each
 // page. A broken ledger is a report with problems, not an error; errors
 // are the database's (EUNAVAILABLE and the like).
@@ -78,7 +80,7 @@ func (s *Store) VerifyLedger(ctx context.Context, known []models.LedgerFloor, pr
 // returns, by place in the global chain, the floors whose event
 // verifyGlobal checks. It reads every record (one a verification
 // interval: a few thousand a year).
-func (s *Store) verifiedFloors(tx *gorm.DB, known []models.LedgerFloor, rep *models.LedgerReport) (map[int64][]models.LedgerFloor, error) {
+func (s *Store) verifiedFloors(tx *gorm.DB, known []models.LedgerFloor, rep *models.LedgerReport) (map[int64][]placeFloor, error) {
 	var rows []ledgerVerificationRow
 	if err := tx.Order("id").Find(&rows).Error; err != nil {
 		return nil, err
@@ -96,12 +98,18 @@ func (s *Store) verifiedFloors(tx *gorm.DB, known []models.LedgerFloor, rep *mod
 		}
 	}
 	var longest int64
-	byPlace := map[int64][]models.LedgerFloor{}
+	byPlace := map[int64][]placeFloor{}
 	for _, f := range floors {
 		longest = max(longest, f.Seq)
-		if f.Hash != "" && f.Seq > 0 && f.Seq <= rep.HeadSeq {
-			byPlace[f.Seq] = append(byPlace[f.Seq], f)
+		if f.Hash == "" || f.Seq <= 0 {
+			continue
 		}
+		i := slices.IndexFunc(byPlace[f.Seq], func(p placeFloor) bool { return p.hash == f.Hash })
+		if i < 0 {
+			byPlace[f.Seq] = append(byPlace[f.Seq], placeFloor{hash: f.Hash})
+			i = len(byPlace[f.Seq]) - 1
+		}
+		byPlace[f.Seq][i].add(f.Source)
 	}
 	if rep.HeadSeq < longest {
 		rep.Add(models.LedgerProblem{GlobalSeq: rep.HeadSeq,
@@ -110,9 +118,36 @@ func (s *Store) verifiedFloors(tx *gorm.DB, known []models.LedgerFloor, rep *mod
 	return byPlace, nil
 }
 
+// placeFloor is one event (by hash) that earlier verifications found at a
+// place of the global chain, and which of them did: every hourly run
+// without a consent change in between finds the same head, and a rewind is
+// one problem at its place, not one per verification.
+type placeFloor struct {
+	hash    string
+	sources []string // the first few, for the report
+	n       int
+}
+
+const placeSourcesNamed = 3
+
+func (p *placeFloor) add(source string) {
+	p.n++
+	if len(p.sources) < placeSourcesNamed {
+		p.sources = append(p.sources, source)
+	}
+}
+
+func (p *placeFloor) describe() string {
+	out := strings.Join(p.sources, ", ")
+	if more := p.n - len(p.sources); more > 0 {
+		out += fmt.Sprintf(" and %d more", more)
+	}
+	return out
+}
+
 // verifyGlobal walks the global chain in global_seq order; floors are the
 // events earlier verifications found at their places.
-func verifyGlobal(tx *gorm.DB, head ledgerHeadRow, floors map[int64][]models.LedgerFloor, rep *models.LedgerReport,
+func verifyGlobal(tx *gorm.DB, head ledgerHeadRow, floors map[int64][]placeFloor, rep *models.LedgerReport,
 	progress func(models.LedgerProgress)) error {
 	type link struct {
 		GlobalSeq  int64
@@ -143,12 +178,16 @@ func verifyGlobal(tx *gorm.DB, head ledgerHeadRow, floors map[int64][]models.Led
 				rep.Add(models.LedgerProblem{CustomerID: l.CustomerID, Seq: l.Seq, GlobalSeq: l.GlobalSeq,
 					Reason: "global_prev does not match the previous event of the global chain"})
 			}
+			var other []string
 			for _, f := range floors[l.GlobalSeq] {
-				if !hmac.Equal([]byte(f.Hash), []byte(l.Hash)) {
-					rep.Add(models.LedgerProblem{GlobalSeq: l.GlobalSeq, Reason: fmt.Sprintf(
-						"event %d of the global chain is not the one an earlier verification found there (%s): the ledger was rewound and written again",
-						l.GlobalSeq, f.Source)})
+				if !hmac.Equal([]byte(f.hash), []byte(l.Hash)) {
+					other = append(other, f.describe())
 				}
+			}
+			if len(other) > 0 {
+				rep.Add(models.LedgerProblem{GlobalSeq: l.GlobalSeq, Reason: fmt.Sprintf(
+					"event %d of the global chain is not the one an earlier verification found there (%s): the ledger was rewound and written again",
+					l.GlobalSeq, strings.Join(other, "; "))})
 			}
 			after, prev = l.GlobalSeq, l.Hash
 		}

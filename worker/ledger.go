@@ -192,13 +192,14 @@ func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, 
 			v.o.Logger.Warn("keeping the ledger head anchor failed", "error", err.Error())
 		}
 	}
+	finished := v.o.Now()
 	if rep.OK() && head.Seq > v.longest.Seq {
 		// A head seen by a run that found problems (a forged one, since
 		// repaired) is no floor, as in the records and the anchor.
 		v.longest = head
-		v.longest.Source = "this process's verification of " + v.o.Now().UTC().Format(time.RFC3339)
+		v.longest.Source = "this process's verification of " + finished.UTC().Format(time.RFC3339)
 	}
-	done := &models.LedgerVerification{FinishedAt: v.o.Now(), HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash, Customers: rep.Customers, Events: rep.Events,
+	done := &models.LedgerVerification{FinishedAt: finished, HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash, Customers: rep.Customers, Events: rep.Events,
 		Problems: rep.Broken, Worker: v.o.Worker}
 	done.Duration = done.FinishedAt.Sub(start)
 	v.publish(done)

@@ -20,7 +20,8 @@ type HeadAnchor interface {
 	// Head returns the anchored head (Seq 0 when none is kept); an error
 	// when it cannot be read or does not verify (then it is no floor).
 	Head(ctx context.Context) (models.LedgerFloor, error)
-	// Raise keeps head if it is longer than the anchored one.
+	// Raise keeps head unless the anchored one is longer (or as long,
+	// sealed under the current key and with its hash).
 	Raise(ctx context.Context, head models.LedgerFloor) error
 }
 
@@ -86,21 +87,35 @@ func (a *RedisHeadAnchor) read(ctx context.Context, rdb redis.Cmdable) (models.L
 }
 
 // Raise implements HeadAnchor: it writes head, sealed under the current
-// key, unless a value at least as long sealed under that key is there (a
-// value sealed under the previous key is sealed again, before a second
-// rotation retires that key). The read and the write are one Redis
-// transaction (WATCH): only the lease holder of the ledger verification
-// calls it, but a lease that expired under a slow run could let two
-// verifiers raise at once, and the shorter head must not win. Errors are
-// Redis's.
+// key, unless the anchored value is longer, or as long and with its hash,
+// and sealed under that key (a value sealed under the previous key is
+// sealed again, before a second rotation retires that key; a longer one
+// is kept as it is). The read and the write are one Redis transaction
+// (WATCH), retried when another writer got in between: only the lease
+// holder of the ledger verification calls it, but a lease that expired
+// under a slow run could let two verifiers raise at once, and the shorter
+// head must not win. Errors are Redis's.
 func (a *RedisHeadAnchor) Raise(ctx context.Context, head models.LedgerFloor) error {
+	var err error
+	for range raiseAttempts {
+		if err = a.raiseOnce(ctx, head); !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+	}
+	return err
+}
+
+// raiseAttempts bounds Raise's retries of a transaction that lost a race.
+const raiseAttempts = 5
+
+func (a *RedisHeadAnchor) raiseOnce(ctx context.Context, head models.LedgerFloor) error {
 	kid, key := a.keys.CurrentLedgerKey()
 	return a.rdb.Watch(ctx, func(tx *redis.Tx) error {
 		cur, curKey, err := a.read(ctx, tx)
 		if err != nil && !errors.Is(err, errAnchorUnsealed) {
 			return err
 		}
-		if err == nil && cur.Seq >= head.Seq && curKey == kid && (cur.Hash != "" || head.Hash == "") {
+		if err == nil && curKey == kid && (cur.Seq > head.Seq || (cur.Seq == head.Seq && (cur.Hash != "" || head.Hash == ""))) {
 			return nil
 		}
 		if err == nil && cur.Seq > head.Seq {

@@ -94,3 +94,43 @@ func TestRedisHeadAnchorReadsAValueWithoutTheHash(t *testing.T) {
 		t.Errorf("head = %+v, %v; want 7 h7", got, err)
 	}
 }
+
+// TestRedisHeadAnchorKeepsTheLongestHeadUnderConcurrentRaises: a shorter
+// head never replaces a longer one, whether it comes later or at the same
+// moment (two verifiers after a lease expired under a slow run).
+func TestRedisHeadAnchorKeepsTheLongestHeadUnderConcurrentRaises(t *testing.T) {
+	h := newHarness(t, 500)
+	ctx := context.Background()
+	anchor := worker.NewRedisHeadAnchor(h.rdb, h.keys.Ledger())
+	if err := anchor.Raise(ctx, models.LedgerFloor{Seq: 10, Hash: "h10"}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := h.rdb.Get(ctx, "candor:ledger:head-anchor").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a shorter head leaves the anchored value as it is", func(t *testing.T) {
+		if err := anchor.Raise(ctx, models.LedgerFloor{Seq: 5, Hash: "h5"}); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := h.rdb.Get(ctx, "candor:ledger:head-anchor").Result(); after != before {
+			t.Errorf("anchored value %q, want %q unchanged", after, before)
+		}
+	})
+	t.Run("of heads raised at once the longest stays", func(t *testing.T) {
+		errs := make(chan error, 8)
+		for i := range 8 {
+			go func() {
+				errs <- anchor.Raise(ctx, models.LedgerFloor{Seq: int64(11 + i), Hash: fmt.Sprintf("h%d", 11+i)})
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Errorf("raise: %v", err)
+			}
+		}
+		if got, err := anchor.Head(ctx); err != nil || got.Seq != 18 || got.Hash != "h18" {
+			t.Errorf("head = %+v, %v; want 18 h18", got, err)
+		}
+	})
+}

@@ -301,8 +301,8 @@ func TestLedgerVerifierKeepsTheHeadAnchoredOutsideTheDatabase(t *testing.T) {
 			if rep, err := newAnchoredVerifier(t, h, anchor).VerifyOnce(ctx); err != nil || !rep.OK() {
 				t.Errorf("report = %+v (%v), want intact", rep, err)
 			}
-			if got, err := anchor.Head(ctx); err != nil || got.Seq != head {
-				t.Errorf("anchored head = %+v, %v; want %d again", got, err, head)
+			if got, err := anchor.Head(ctx); err != nil || got.Seq != head || got.Hash != rep.HeadHash {
+				t.Errorf("anchored head = %+v, %v; want %d with hash %s again", got, err, head, rep.HeadHash)
 			}
 		})
 		restoreLedger(t, h)

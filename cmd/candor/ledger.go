@@ -25,6 +25,7 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 		Short: "Verify the keyed consent ledger, or adopt data written before it was keyed",
 	}
 	var every time.Duration
+	var anchored bool
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Check every customer's consent chain and the global chain's head; exit 1 on any break",
@@ -42,10 +43,16 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			return verifyLedger(cmd.Context(), a, cmd.OutOrStdout(), cmd.ErrOrStderr(), every)
+			var floors []models.LedgerFloor
+			if anchored {
+				floors = a.anchoredFloors(cmd.Context(), cmd.ErrOrStderr())
+			}
+			return verifyLedger(cmd.Context(), a, floors, cmd.OutOrStdout(), cmd.ErrOrStderr(), every)
 		},
 	}
 	verify.Flags().DurationVar(&every, "progress", 2*time.Second, "how often to report progress on stderr (0: never)")
+	verify.Flags().BoolVar(&anchored, "anchor", true, "compare with the head the workers anchored in Redis (CANDOR_REDIS_URL); "+
+		"--anchor=false to verify a copy or a restore of the database, which that head would report as rewound")
 	adopt := &cobra.Command{
 		Use:   "adopt",
 		Short: "Seal consent events and rows written without the ledger key (once, after upgrading to the keyed ledger)",
@@ -74,10 +81,10 @@ func newLedgerCmd(getenv func(string) string) *cobra.Command {
 
 // verifyLedger runs a verification with readable progress and prints the
 // outcome: a summary on stdout, one line per problem.
-func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every time.Duration) error {
+func verifyLedger(ctx context.Context, a *app, floors []models.LedgerFloor, out, progressOut io.Writer, every time.Duration) error {
 	start := time.Now()
 	last := start
-	rep, err := a.store.VerifyLedger(ctx, a.anchoredFloors(ctx, progressOut), func(p models.LedgerProgress) {
+	rep, err := a.store.VerifyLedger(ctx, floors, func(p models.LedgerProgress) {
 		if every <= 0 || time.Since(last) < every {
 			return
 		}
@@ -129,10 +136,12 @@ func verifyLedger(ctx context.Context, a *app, out, progressOut io.Writer, every
 // restarted worker does. The embedded mode's Redis lives in the `candor
 // run` process and is not reachable from here. An anchor that cannot be
 // read, or does not verify, is no floor: a warning says so on warn and
-// the verification runs without it. The command never raises the anchor;
-// the worker's clean runs do.
+// the verification runs without it (a Redis that accepts the connection
+// and never answers can hold it up to about 5 s more than the timeout:
+// go-redis's read timeout and one retry). The command never raises the
+// anchor; the worker's clean runs do.
 func (a *app) anchoredFloors(ctx context.Context, warn io.Writer) []models.LedgerFloor {
-	if a.cfg.Embedded() || a.cfg.RedisURL == "" {
+	if a.cfg.RedisURL == "" { // embedded, or a database-only set-up
 		return nil
 	}
 	if a.redis == nil {

@@ -101,6 +101,10 @@ func TestLedgerVerifyReadsTheHeadAnchoredInRedis(t *testing.T) {
 			if code != 1 || !strings.Contains(stdout, tt.want) {
 				t.Errorf("verify: exit %d, stdout %q, stderr %s; want 1 and %q", code, stdout, stderr, tt.want)
 			}
+			// A copy or a restore is verified against its own records only.
+			if code, stdout, stderr := run(t, e, "ledger", "verify", "--anchor=false"); code != 0 {
+				t.Errorf("verify --anchor=false: exit %d, stdout %q, stderr %s; want 0", code, stdout, stderr)
+			}
 		})
 	}
 	t.Run("the anchor of the head as it is lets the ledger verify", func(t *testing.T) {
