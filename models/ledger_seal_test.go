@@ -71,3 +71,19 @@ func TestLedgerFloorMACsCoverTheHeadsHash(t *testing.T) {
 		t.Errorf("%d distinct MACs of six records and anchors, want 6", len(macs))
 	}
 }
+
+// The MACs of records and anchors without the head's hash are the ones
+// the release before migration 00031 wrote (computed with d34bc53): a
+// change to them would make every record and anchor already kept look
+// forged.
+func TestLedgerFloorMACsWithoutTheHashAreUnchanged(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	v := &models.LedgerVerification{FinishedAt: time.Unix(1_800_000_000, 123456000), HeadSeq: 42, Customers: 3, Events: 9,
+		Duration: 1500 * time.Millisecond, Worker: "w1"}
+	if got, want := models.LedgerVerificationMAC(key, "k1", v), "8a85055f463cfd89b172180595a3ff15e5cdbd291a977be236acf55e5b839775"; got != want {
+		t.Errorf("verification record MAC = %s, want %s", got, want)
+	}
+	if got, want := models.LedgerAnchorMAC(key, "k1", models.LedgerFloor{Seq: 42}), "15fb949da6e4fae32548172d57a7251276c7e436818b461fd138fd4d7d2c6967"; got != want {
+		t.Errorf("anchor MAC = %s, want %s", got, want)
+	}
+}
