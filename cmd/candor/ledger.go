@@ -136,10 +136,8 @@ func verifyLedger(ctx context.Context, a *app, floors []models.LedgerFloor, out,
 // restarted worker does. The embedded mode's Redis lives in the `candor
 // run` process and is not reachable from here. An anchor that cannot be
 // read, or does not verify, is no floor: a warning says so on warn and
-// the verification runs without it (a Redis that accepts the connection
-// and never answers can hold it up to about 5 s more than the timeout:
-// go-redis's read timeout and one retry). The command never raises the
-// anchor; the worker's clean runs do.
+// the verification runs without it, after at most 5 s. The command never
+// raises the anchor; the worker's clean runs do.
 func (a *app) anchoredFloors(ctx context.Context, warn io.Writer) []models.LedgerFloor {
 	if a.cfg.RedisURL == "" { // embedded, or a database-only set-up
 		return nil
@@ -150,9 +148,27 @@ func (a *app) anchoredFloors(ctx context.Context, warn io.Writer) []models.Ledge
 			return nil
 		}
 	}
+	// As pingRedis: go-redis applies its own read timeout rather than the
+	// context's deadline, so the read runs aside and the deadline wins.
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	head, err := worker.NewRedisHeadAnchor(a.redis, a.keys.Ledger()).Head(ctx)
+	type read struct {
+		head models.LedgerFloor
+		err  error
+	}
+	done := make(chan read, 1)
+	go func() {
+		head, err := worker.NewRedisHeadAnchor(a.redis, a.keys.Ledger()).Head(ctx)
+		done <- read{head, err}
+	}()
+	var head models.LedgerFloor
+	var err error
+	select {
+	case r := <-done:
+		head, err = r.head, r.err
+	case <-ctx.Done():
+		err = fmt.Errorf("reading it took too long: %w", ctx.Err())
+	}
 	if err != nil {
 		fmt.Fprintf(warn, "warning: the ledger head anchored in Redis is no floor for this verification: %v\n", err)
 		return nil

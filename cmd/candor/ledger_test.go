@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -107,6 +108,14 @@ func TestLedgerVerifyReadsTheHeadAnchoredInRedis(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a Redis that cannot be reached is no floor, and the verification still runs", func(t *testing.T) {
+		down := maps.Clone(e)
+		down["CANDOR_REDIS_URL"] = "redis://127.0.0.1:1/0"
+		code, stdout, stderr := run(t, down, "ledger", "verify")
+		if code != 0 || !strings.Contains(stderr, "warning: the ledger head anchored in Redis is no floor for this verification") {
+			t.Errorf("verify: exit %d, stdout %q, stderr %q; want 0 and the warning", code, stdout, stderr)
+		}
+	})
 	t.Run("the anchor of the head as it is lets the ledger verify", func(t *testing.T) {
 		if err := a.redis.Del(ctx, "candor:ledger:head-anchor").Err(); err != nil {
 			t.Fatal(err)
