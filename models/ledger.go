@@ -181,13 +181,14 @@ func LedgerVerificationMAC(key []byte, keyID string, v *LedgerVerification) stri
 
 // LedgerAnchorMAC seals a ledger head kept outside the database
 // (worker.RedisHeadAnchor): its length and, when known, the hash of its
-// event (in a domain of its own, as LedgerVerificationMAC), so that a
-// value there that the ledger did not write counts for nothing.
+// event and of the ledger's first event (in a domain of its own, as
+// LedgerVerificationMAC), so that a value there that the ledger did not
+// write counts for nothing.
 func LedgerAnchorMAC(key []byte, keyID string, head LedgerFloor) string {
-	if head.Hash == "" {
+	if head.Hash == "" && head.Genesis == "" {
 		return newLedgerMAC(key, "candor-ledger-anchor-v1").str(keyID).int(head.Seq).hex()
 	}
-	return newLedgerMAC(key, "candor-ledger-anchor-v2").str(keyID).int(head.Seq).str(head.Hash).hex()
+	return newLedgerMAC(key, "candor-ledger-anchor-v2").str(keyID).int(head.Seq).str(head.Hash).str(head.Genesis).hex()
 }
 
 // LedgerFloor is a head of the global chain that an earlier verification
@@ -198,6 +199,12 @@ func LedgerAnchorMAC(key []byte, keyID string, head LedgerFloor) string {
 type LedgerFloor struct {
 	Seq  int64
 	Hash string
+	// Genesis is the hash of the ledger's first event, for a floor kept
+	// outside the database ("" when not known): a floor of another ledger
+	// (a database recreated while Redis kept its anchor) is no floor,
+	// and no writer without the secret can give a ledger another first
+	// event that verifies.
+	Genesis string
 	// Source says which verification found it, for the report.
 	Source string
 }
@@ -251,9 +258,11 @@ type LedgerProblem struct {
 type LedgerReport struct {
 	Customers int64 `json:"customers"`
 	Events    int64 `json:"events"`
-	// HeadSeq and HeadHash are the global chain's head as verified.
-	HeadSeq  int64  `json:"head_seq"`
-	HeadHash string `json:"head_hash"`
+	// HeadSeq and HeadHash are the global chain's head as verified;
+	// GenesisHash is the hash of its first event ("" when empty).
+	HeadSeq     int64  `json:"head_seq"`
+	HeadHash    string `json:"head_hash"`
+	GenesisHash string `json:"genesis_hash"`
 	// Problems found, at most MaxLedgerProblems of them; Broken counts all.
 	Problems []LedgerProblem `json:"problems"`
 	Broken   int64           `json:"broken"`

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,6 +146,29 @@ func TestLedgerVerificationRecordsSealTheHeadsHash(t *testing.T) {
 			}
 			mustExec(t, f.s.DB(), "DELETE FROM ledger_verifications WHERE id = ?", id)
 		})
+		t.Run("the report names the ledger's first event", func(t *testing.T) {
+			var first string
+			if err := f.s.DB().Raw("SELECT hash FROM consent_events WHERE global_seq = 1").Scan(&first).Error; err != nil || first == "" {
+				t.Fatalf("first event's hash %q, %v", first, err)
+			}
+			if rep.GenesisHash != first {
+				t.Errorf("GenesisHash = %q, want %q", rep.GenesisHash, first)
+			}
+		})
+		t.Run("a head kept for another ledger (another first event) is no floor", func(t *testing.T) {
+			known := []models.LedgerFloor{{Seq: rep.HeadSeq + 9, Hash: "h", Genesis: "another-ledger", Source: "the head anchored in Redis"}}
+			got, err := f.s.VerifyLedger(ctx, known, nil)
+			if err != nil || !got.OK() {
+				t.Errorf("report = %+v, %v; want intact", got, err)
+			}
+		})
+		t.Run("a head kept for this ledger is a floor", func(t *testing.T) {
+			known := []models.LedgerFloor{{Seq: rep.HeadSeq + 9, Hash: "h", Genesis: rep.GenesisHash, Source: "the head anchored in Redis"}}
+			got, err := f.s.VerifyLedger(ctx, known, nil)
+			if err != nil || got.Broken != 1 || !strings.Contains(got.Problems[0].Reason, "went back") {
+				t.Errorf("report = %+v, %v; want the head that went back", got, err)
+			}
+		})
 		t.Run("heads the caller verified with another event at their place are one rewind", func(t *testing.T) {
 			var known []models.LedgerFloor
 			for _, source := range []string{"this process", "a", "b", "c", "d"} {
@@ -161,5 +185,22 @@ func TestLedgerVerificationRecordsSealTheHeadsHash(t *testing.T) {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
+	})
+}
+
+// Cutting every event off leaves no first event to compare with: a head
+// kept outside the database is then a floor whatever ledger it names.
+func TestAnEmptiedLedgerKeepsEveryFloor(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newCampaignFixture(t, backend)
+		known := []models.LedgerFloor{{Seq: 5, Hash: "h", Genesis: "another-ledger", Source: "the head anchored in Redis"}}
+		got, err := f.s.VerifyLedger(context.Background(), known, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []models.LedgerProblem{{Reason: "the ledger head went back from 5 to 0 events since an earlier verification"}}
+		if diff := cmp.Diff(want, got.Problems); diff != "" {
+			t.Errorf("problems (-want +got):\n%s", diff)
+		}
 	})
 }

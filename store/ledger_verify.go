@@ -68,9 +68,10 @@ func (s *Store) VerifyLedger(ctx context.Context, known []models.LedgerFloor, pr
 }
 
 // verifiedFloors gathers the heads earlier verifications found intact:
-// known, the caller's own memory, which the database writer the ledger
-// guards against cannot delete as it can the recorded rows, and the
-// records of ledger_verifications. Only sealed records count: one without
+// known, kept outside the database (the caller's memory, the anchor in
+// Redis), which the database writer the ledger guards against cannot
+// delete as it can the recorded rows, unless it names another first event
+// than this ledger's (Genesis), and the records of ledger_verifications. Only sealed records count: one without
 // a MAC is ignored, and one whose MAC does not verify (altered or forged)
 // is a problem of its own. A run that found problems does not count
 // either: a forged head it saw would otherwise be the floor for ever after
@@ -85,7 +86,23 @@ func (s *Store) verifiedFloors(tx *gorm.DB, known []models.LedgerFloor, rep *mod
 	if err := tx.Order("id").Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	floors := slices.Clone(known)
+	var genesis []string
+	if err := tx.Raw("SELECT hash FROM consent_events WHERE global_seq = 1").Scan(&genesis).Error; err != nil {
+		return nil, err
+	}
+	var floors []models.LedgerFloor
+	for _, f := range known {
+		// A floor kept outside the database for a ledger with another
+		// first event: this database was recreated, or another
+		// installation shares the Redis. An empty ledger keeps every
+		// floor: cutting every event off is a rewind too.
+		if f.Genesis != "" && len(genesis) == 1 && !hmac.Equal([]byte(f.Genesis), []byte(genesis[0])) {
+			s.log.Warn("a ledger floor kept outside the database belongs to another ledger (another first event): it is no floor for this one",
+				"source", f.Source, "seq", f.Seq)
+			continue
+		}
+		floors = append(floors, f)
+	}
 	for i := range rows {
 		switch r := &rows[i]; s.verificationSeal(r) {
 		case models.SealValid:
@@ -183,6 +200,9 @@ func verifyGlobal(tx *gorm.DB, head ledgerHeadRow, floors map[int64][]placeFloor
 				if !hmac.Equal([]byte(f.hash), []byte(l.Hash)) {
 					other = append(other, f.describe())
 				}
+			}
+			if l.GlobalSeq == 1 {
+				rep.GenesisHash = l.Hash
 			}
 			if len(other) > 0 {
 				rep.Add(models.LedgerProblem{GlobalSeq: l.GlobalSeq, Reason: fmt.Sprintf(

@@ -186,16 +186,18 @@ func (v *LedgerVerifier) VerifyOnce(ctx context.Context) (*models.LedgerReport, 
 	if err != nil {
 		return nil, err
 	}
-	head := models.LedgerFloor{Seq: rep.HeadSeq, Hash: rep.HeadHash}
+	head := models.LedgerFloor{Seq: rep.HeadSeq, Hash: rep.HeadHash, Genesis: rep.GenesisHash}
 	if rep.OK() && v.o.Anchor != nil {
 		if err := v.o.Anchor.Raise(ctx, head); err != nil {
 			v.o.Logger.Warn("keeping the ledger head anchor failed", "error", err.Error())
 		}
 	}
 	finished := v.o.Now()
-	if rep.OK() && head.Seq > v.longest.Seq {
+	if rep.OK() && (head.Seq > v.longest.Seq || head.Genesis != v.longest.Genesis) {
 		// A head seen by a run that found problems (a forged one, since
-		// repaired) is no floor, as in the records and the anchor.
+		// repaired) is no floor, as in the records and the anchor; a
+		// clean run of another ledger (a recreated database) replaces
+		// the floor of the old one.
 		v.longest = head
 		v.longest.Source = "this process's verification of " + finished.UTC().Format(time.RFC3339)
 	}

@@ -34,15 +34,17 @@ const anchorSource = "the head anchored in Redis"
 // errAnchorUnsealed: the anchored value is not one the ledger wrote.
 var errAnchorUnsealed = errors.New("the ledger head anchor in Redis does not verify: it is no floor")
 
-// RedisHeadAnchor is a HeadAnchor in Redis: "head:hash:key id:MAC",
-// sealed under the ledger key (models.LedgerAnchorMAC; "head:key id:MAC",
-// without the hash, as written before it was kept, is still read). A
-// flushed Redis loses it (the next clean verification writes it again),
-// and then misses a rewind. It is not tied to one database: a database
-// recreated or restored while Redis keeps the anchor is reported as a
-// rewind until an operator deletes the key (docs/operations.md), which
-// for a restore is the point: the consent changes since the backup are
-// gone.
+// RedisHeadAnchor is a HeadAnchor in Redis: "head:hash:first event's
+// hash:key id:MAC", sealed under the ledger key (models.LedgerAnchorMAC;
+// "head:key id:MAC", as written before the hashes were kept, is still
+// read). A flushed Redis loses it (the next clean verification writes it
+// again), and then misses a rewind. It belongs to the ledger whose first
+// event it names: a database recreated while Redis keeps the anchor has
+// another first event, so the anchor is no floor for it and its first
+// clean verification replaces it. A database restored from a backup has
+// the same first event and is reported as a rewind until an operator
+// deletes the key (docs/operations.md), which is the point: the consent
+// changes since the backup are gone.
 type RedisHeadAnchor struct {
 	rdb  *redis.Client
 	keys models.LedgerKeys
@@ -69,16 +71,16 @@ func (a *RedisHeadAnchor) read(ctx context.Context, rdb redis.Cmdable) (models.L
 		return models.LedgerFloor{}, "", err
 	}
 	parts := strings.Split(raw, ":")
-	if len(parts) == 3 { // written before the hash was kept
-		parts = []string{parts[0], "", parts[1], parts[2]}
+	if len(parts) == 3 { // written before the hashes were kept
+		parts = []string{parts[0], "", "", parts[1], parts[2]}
 	}
-	if len(parts) != 4 {
+	if len(parts) != 5 {
 		return models.LedgerFloor{}, "", errAnchorUnsealed
 	}
 	seq, err := strconv.ParseInt(parts[0], 10, 64)
-	head := models.LedgerFloor{Seq: seq, Hash: parts[1], Source: anchorSource}
-	kid := parts[2]
-	if err != nil || models.CheckSeal(a.keys, kid, parts[3], func(key []byte) string {
+	head := models.LedgerFloor{Seq: seq, Hash: parts[1], Genesis: parts[2], Source: anchorSource}
+	kid := parts[3]
+	if err != nil || models.CheckSeal(a.keys, kid, parts[4], func(key []byte) string {
 		return models.LedgerAnchorMAC(key, kid, head)
 	}) != models.SealValid {
 		return models.LedgerFloor{}, "", errAnchorUnsealed
@@ -115,13 +117,17 @@ func (a *RedisHeadAnchor) raiseOnce(ctx context.Context, head models.LedgerFloor
 		if err != nil && !errors.Is(err, errAnchorUnsealed) {
 			return err
 		}
-		if err == nil && curKey == kid && (cur.Seq > head.Seq || (cur.Seq == head.Seq && (cur.Hash != "" || head.Hash == ""))) {
+		// Another ledger's anchor (see models.LedgerFloor.Genesis) is
+		// replaced, whatever its length.
+		same := err == nil && (cur.Genesis == "" || head.Genesis == "" || cur.Genesis == head.Genesis)
+		if same && curKey == kid && (cur.Seq > head.Seq || (cur.Seq == head.Seq && (cur.Hash != "" || head.Hash == ""))) {
 			return nil
 		}
-		if err == nil && cur.Seq > head.Seq {
+		if same && cur.Seq > head.Seq {
 			head = cur
 		}
-		val := strconv.FormatInt(head.Seq, 10) + ":" + head.Hash + ":" + kid + ":" + models.LedgerAnchorMAC(key, kid, head)
+		val := strings.Join([]string{strconv.FormatInt(head.Seq, 10), head.Hash, head.Genesis, kid,
+			models.LedgerAnchorMAC(key, kid, head)}, ":")
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, anchorKey, val, 0)
 			return nil

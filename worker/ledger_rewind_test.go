@@ -134,3 +134,27 @@ func TestRedisHeadAnchorKeepsTheLongestHeadUnderConcurrentRaises(t *testing.T) {
 		}
 	})
 }
+
+// TestRedisHeadAnchorOfAnotherLedgerIsReplaced: a database recreated while
+// Redis kept the anchor has another first event; the anchor is no floor
+// for it, however long, and its first clean verification replaces it.
+func TestRedisHeadAnchorOfAnotherLedgerIsReplaced(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		h := newHarness(t, 500)
+		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+		ctx := context.Background()
+		anchor := worker.NewRedisHeadAnchor(h.rdb, h.keys.Ledger())
+		if err := anchor.Raise(ctx, models.LedgerFloor{Seq: 1000, Hash: "h1000", Genesis: "another-ledger"}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := newAnchoredVerifier(t, h, anchor).VerifyOnce(ctx)
+		if err != nil || !rep.OK() {
+			t.Fatalf("report = %+v (%v); want intact: the anchor is another ledger's", rep, err)
+		}
+		got, err := anchor.Head(ctx)
+		want := models.LedgerFloor{Seq: rep.HeadSeq, Hash: rep.HeadHash, Genesis: rep.GenesisHash, Source: "the head anchored in Redis"}
+		if err != nil || got != want || want.Genesis == "" {
+			t.Errorf("anchored head = %+v, %v; want %+v", got, err, want)
+		}
+	})
+}
