@@ -204,3 +204,39 @@ func TestAnEmptiedLedgerKeepsEveryFloor(t *testing.T) {
 		}
 	})
 }
+
+// A writer who moves the ledger's first events onto a customer row it
+// inserted with an id the database never hands out (-1) and then forges
+// them: the global chain's links still hold, so only checking the MAC of
+// every event, whichever customer owns it, shows the forgery. (Forging
+// the first event would otherwise also make a floor kept outside the
+// database look like another ledger's, and be skipped.)
+func TestLedgerVerificationChecksEventsOfEveryCustomer(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newCampaignFixture(t, backend)
+		owner := f.customer("owner", "g", true, nil)
+		mustSetConsent(t, f.s, "owner", "pricing-guides", models.ConsentOptedIn) // the owner's events are 1 and 2
+		f.customer("other", "g", true, nil)
+		db := f.s.DB()
+		ghost := keepRow(t, db, "customers", "id = ?", owner.ID).values
+		ghost["id"], ghost["external_id"], ghost["consent_seq"] = -1, "ghost", 0
+		if err := db.Table("customers").Create(ghost).Error; err != nil {
+			t.Fatalf("insert a customer with id -1: %v", err)
+		}
+		mustExec(t, db, "DELETE FROM consents WHERE customer_id = ?", owner.ID)
+		mustExec(t, db, "UPDATE consent_events SET customer_id = -1 WHERE customer_id = ?", owner.ID)
+		mustExec(t, db, "UPDATE customers SET consent_seq = 0 WHERE id = ?", owner.ID)
+		mustExec(t, db, "UPDATE consent_events SET hash = 'forged' WHERE global_seq = 1")
+		mustExec(t, db, "UPDATE consent_events SET global_prev = 'forged' WHERE global_seq = 2")
+
+		got := verifyLedger(t, f.s)
+		t.Logf("problems: %s", problemsOf(got))
+		var forged bool
+		for _, p := range got.Problems {
+			forged = forged || (p.CustomerID == -1 && p.GlobalSeq == 1)
+		}
+		if !forged {
+			t.Errorf("problems %s; want one naming customer -1's event at global place 1", problemsOf(got))
+		}
+	})
+}

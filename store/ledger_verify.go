@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -68,10 +69,11 @@ func (s *Store) VerifyLedger(ctx context.Context, known []models.LedgerFloor, pr
 }
 
 // verifiedFloors gathers the heads earlier verifications found intact:
-// known, kept outside the database (the caller's memory, the anchor in
-// Redis), which the database writer the ledger guards against cannot
-// delete as it can the recorded rows, unless it names another first event
-// than this ledger's (Genesis), and the records of ledger_verifications. Only sealed records count: one without
+// the records of ledger_verifications, and known, the heads kept outside
+// the database (the caller's memory, the anchor in Redis), which the
+// database writer the ledger guards against cannot delete as it can the
+// records. A known head that names another first event than this
+// ledger's (models.LedgerFloor.Genesis) is skipped with a warning. Only sealed records count: one without
 // a MAC is ignored, and one whose MAC does not verify (altered or forged)
 // is a problem of its own. A run that found problems does not count
 // either: a forged head it saw would otherwise be the floor for ever after
@@ -237,7 +239,10 @@ func (s *Store) verifyCustomers(tx *gorm.DB, rep *models.LedgerReport, progress 
 		return err
 	}
 	v := ledgerVerifier{chain: models.NewChainVerifier(s.keys.Ledger()), consent: s.consentVerifier()}
-	var after int64
+	// Every id, not only the positive ones the database hands out: events
+	// moved onto a customer row someone inserted with id -1 would
+	// otherwise never have their MACs checked.
+	after := int64(math.MinInt64)
 	var custs []customerRow
 	var events []models.ConsentEvent
 	var current []consentRow
@@ -292,6 +297,16 @@ func (s *Store) verifyCustomers(tx *gorm.DB, rep *models.LedgerReport, progress 
 		rep.Events += int64(len(events))
 		after = hi
 		progress(models.LedgerProgress{Phase: "customers", Done: rep.Customers, Total: total, Events: rep.Events})
+	}
+	// Each event's MAC is checked with its customer's chain: one that
+	// belongs to no customer read above was never checked, and the global
+	// chain's links alone do not seal it.
+	var all int64
+	if err := tx.Model(&consentEventRow{}).Count(&all).Error; err != nil {
+		return err
+	}
+	if all != rep.Events {
+		rep.Add(models.LedgerProblem{Reason: fmt.Sprintf("%d consent events belong to no customer: their MACs cannot be checked", all-rep.Events)})
 	}
 	return nil
 }

@@ -20,8 +20,9 @@ type HeadAnchor interface {
 	// Head returns the anchored head (Seq 0 when none is kept); an error
 	// when it cannot be read or does not verify (then it is no floor).
 	Head(ctx context.Context) (models.LedgerFloor, error)
-	// Raise keeps head unless the anchored one is longer (or as long,
-	// sealed under the current key and with its hash).
+	// Raise keeps head unless the anchored one, of the same ledger, is
+	// longer (or as long, sealed under the current key and with its
+	// hash); another ledger's anchor is replaced.
 	Raise(ctx context.Context, head models.LedgerFloor) error
 }
 
@@ -37,7 +38,8 @@ var errAnchorUnsealed = errors.New("the ledger head anchor in Redis does not ver
 // RedisHeadAnchor is a HeadAnchor in Redis: "head:hash:first event's
 // hash:key id:MAC", sealed under the ledger key (models.LedgerAnchorMAC;
 // "head:key id:MAC", as written before the hashes were kept, is still
-// read). A flushed Redis loses it (the next clean verification writes it
+// read; "head:hash:key id:MAC", written only by unreleased builds of
+// session 14, counts as unsealed and is replaced). A flushed Redis loses it (the next clean verification writes it
 // again), and then misses a rewind. It belongs to the ledger whose first
 // event it names: a database recreated while Redis keeps the anchor has
 // another first event, so the anchor is no floor for it and its first

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -108,12 +109,34 @@ func TestLedgerVerifyReadsTheHeadAnchoredInRedis(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a Redis that cannot be reached is no floor, and the verification still runs", func(t *testing.T) {
-		down := maps.Clone(e)
-		down["CANDOR_REDIS_URL"] = "redis://127.0.0.1:1/0"
-		code, stdout, stderr := run(t, down, "ledger", "verify")
-		if code != 0 || !strings.Contains(stderr, "warning: the ledger head anchored in Redis is no floor for this verification") {
-			t.Errorf("verify: exit %d, stdout %q, stderr %q; want 0 and the warning", code, stdout, stderr)
+	t.Run("a Redis that never answers is no floor after 5 s, and the verification still runs", func(t *testing.T) {
+		// Accepts connections and never replies: go-redis alone would
+		// wait its own read timeout and retry.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			var held []net.Conn
+			defer func() {
+				for _, c := range held {
+					c.Close()
+				}
+			}()
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				held = append(held, c)
+			}
+		}()
+		silent := maps.Clone(e)
+		silent["CANDOR_REDIS_URL"] = "redis://" + ln.Addr().String() + "/0"
+		code, stdout, stderr := run(t, silent, "ledger", "verify")
+		if code != 0 || !strings.Contains(stderr, "warning: the ledger head anchored in Redis is no floor for this verification: reading it took too long") {
+			t.Errorf("verify: exit %d, stdout %q, stderr %q; want 0 and the warning that reading took too long", code, stdout, stderr)
 		}
 	})
 	t.Run("the anchor of the head as it is lets the ledger verify", func(t *testing.T) {
