@@ -32,16 +32,13 @@ func (s *Store) LaunchCampaign(ctx context.Context, id int64, planner models.Pla
 		return nil, mapError(err, "Campaign")
 	}
 	defer leave()
-	var (
-		out   *campaignRow
-		wrote int64
-	)
+	var out *campaignRow
 	once := s.launchOnce
 	if s.dialect == DialectSQLite {
 		once = s.launchInSteps
 	}
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		out, wrote, err = once(ctx, id, planner)
+		out, err = once(ctx, id, planner)
 		// Another campaign of the same content planned some of these
 		// customers concurrently: the content-dedup index refused the
 		// second plan, and a retry sees the first one's deliveries.
@@ -52,37 +49,12 @@ func (s *Store) LaunchCampaign(ctx context.Context, id int64, planner models.Pla
 	if err != nil {
 		return nil, mapError(err, "Campaign")
 	}
-	s.analyzeAfterLaunch(ctx, wrote)
 	return out.model()
 }
 
-// analyzeBulk is how many rows a launch writes before it refreshes the
-// planner's statistics itself.
-const analyzeBulk = 10000
-
-// analyzeAfterLaunch refreshes PostgreSQL's statistics of the tables a
-// large launch just filled. Until autovacuum gets to it (up to a minute
-// later), the planner believes deliveries is as small as before, and the
-// next launch's per-page cadence and dedup queries ran as sequential scans
-// of a million rows: the same launch took 16 s or 37 s depending on timing.
-// A failure only costs speed, so it is logged, not returned.
-func (s *Store) analyzeAfterLaunch(ctx context.Context, wrote int64) {
-	if s.dialect != DialectPostgres || wrote < analyzeBulk {
-		return
-	}
-	if err := s.db.WithContext(ctx).Exec("ANALYZE deliveries, campaign_exclusions").Error; err != nil {
-		s.log.WarnContext(ctx, "analyze after launch failed", "err", err)
-	}
-}
-
-// launchOnce is one attempt of LaunchCampaign on PostgreSQL; wrote is
-// how many deliveries and exclusions it wrote (0 for a campaign already
-// launched).
-func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner) (*campaignRow, int64, error) {
-	var (
-		out   *campaignRow
-		wrote int64
-	)
+// launchOnce is one attempt of LaunchCampaign on PostgreSQL.
+func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner) (*campaignRow, error) {
+	var out *campaignRow
 	err := s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		// A dedicated connection: COPY on PostgreSQL needs the raw pgx
 		// connection of the transaction.
@@ -126,40 +98,36 @@ func (s *Store) launchOnce(ctx context.Context, id int64, planner models.Planner
 			if err != nil {
 				return err
 			}
+			s.analyzeLaunch(ctx, tx, st.written(), analyzeLockWait)
 			// Customers erased while the launch planned: their
 			// deliveries are skipped, and counted as erased.
 			erased, err := s.skipErased(tx, id)
 			if err != nil {
 				return err
 			}
-			out, wrote, err = s.markLaunched(tx, row, p, st, erased, now)
+			out, err = s.markLaunched(tx, row, p, st, erased, now)
 			return err
 		})
 	})
-	return out, wrote, err
+	return out, err
 }
 
 // markLaunched ends a launch of row in tx: erased of the planned
 // deliveries were skipped because their customers were erased meanwhile,
 // and are counted as such. It moves the campaign to scheduled (completed
 // when nobody is planned), records the counts and the audit entry, and
-// returns the campaign as it is now and how many deliveries and
-// exclusions the launch wrote.
-func (s *Store) markLaunched(tx *gorm.DB, row *campaignRow, p *plan, st *planStats, erased int64, now time.Time) (*campaignRow, int64, error) {
+// returns the campaign as it is now.
+func (s *Store) markLaunched(tx *gorm.DB, row *campaignRow, p *plan, st *planStats, erased int64, now time.Time) (*campaignRow, error) {
 	st.eligible -= erased
 	if erased > 0 {
 		st.excluded[models.ReasonErased] += erased
 		if err := s.unplanErased(tx, row.ID, st); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-	}
-	wrote := st.eligible
-	for _, n := range st.excluded {
-		wrote += n
 	}
 	excluded, err := json.Marshal(st.excluded)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	// With nobody planned every delivery is final at once: no dispatcher
 	// would ever move the campaign on.
@@ -174,15 +142,14 @@ func (s *Store) markLaunched(tx *gorm.DB, row *campaignRow, p *plan, st *planSta
 		"planned_count": st.eligible, "moved_count": st.moved, "launched_at": now,
 	}, map[string]any{"planned_by_channel": st.byChannel})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	err = s.audit(tx, models.AuditCampaignLaunched, "campaign", row.ID, map[string]any{
 		"content_version": p.version.Version, "planned_count": st.eligible, "state": string(state)})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	out, err := campaignByID(tx, row.ID)
-	return out, wrote, err
+	return campaignByID(tx, row.ID)
 }
 
 // unplanErased takes the deliveries skipped because their customer was

@@ -60,46 +60,43 @@ func (s *Store) launchedOnly(col string) string {
 
 // launchInSteps is one attempt of LaunchCampaign on SQLite (see above);
 // it returns what launchOnce returns.
-func (s *Store) launchInSteps(ctx context.Context, id int64, planner models.Planner) (*campaignRow, int64, error) {
+func (s *Store) launchInSteps(ctx context.Context, id int64, planner models.Planner) (*campaignRow, error) {
 	db := s.db.WithContext(ctx)
 	row, err := campaignByID(db, id)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	switch models.CampaignState(row.State) {
 	case models.CampaignScheduled, models.CampaignRunning, models.CampaignCompleted:
-		return row, 0, nil
+		return row, nil
 	case models.CampaignPaused, models.CampaignCancelled:
-		return nil, 0, models.Errorf(models.ECONFLICT, "Campaign %d is %s and cannot be launched.", id, row.State)
+		return nil, models.Errorf(models.ECONFLICT, "Campaign %d is %s and cannot be launched.", id, row.State)
 	}
 	now := s.now()
 	if err := windowOpen(row, now); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	p, err := s.newPlan(db, row, planner, now)
 	if err == nil {
 		p, err = s.withAudience(db, p)
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	out, wrote, err := s.planInSteps(ctx, row, p, now)
+	out, err := s.planInSteps(ctx, row, p, now)
 	if err != nil {
 		s.dropLaunch(ctx, id)
 	}
-	return out, wrote, err
+	return out, err
 }
 
 // planInSteps plans p, writing as it goes, and ends the launch of row.
-func (s *Store) planInSteps(ctx context.Context, row *campaignRow, p *plan, now time.Time) (*campaignRow, int64, error) {
+func (s *Store) planInSteps(ctx context.Context, row *campaignRow, p *plan, now time.Time) (*campaignRow, error) {
 	st, err := s.runPlan(ctx, planReads{db: s.db.WithContext(ctx)}, p, &stepSink{s: s, launching: row})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	var (
-		out   *campaignRow
-		wrote int64
-	)
+	var out *campaignRow
 	err = s.tx(ctx, false, func(tx *gorm.DB) error {
 		if err := stillLaunching(tx, row); err != nil {
 			return err
@@ -121,10 +118,10 @@ func (s *Store) planInSteps(ctx context.Context, row *campaignRow, p *plan, now 
 		// Copies: markLaunched changes both, and s.tx may run this again.
 		cur, stats := *row, *st
 		stats.excluded = maps.Clone(st.excluded)
-		out, wrote, err = s.markLaunched(tx, &cur, p, &stats, erased, now)
+		out, err = s.markLaunched(tx, &cur, p, &stats, erased, now)
 		return err
 	})
-	return out, wrote, err
+	return out, err
 }
 
 // stillLaunching checks, in a transaction holding the writer, that the

@@ -108,6 +108,8 @@ func (s *Store) skipErased(tx *gorm.DB, id int64) (int64, error) {
 			return 0, err
 		}
 	}
-	return s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonErased, "launch",
-		"campaign_id = ? AND customer_id IN (SELECT id FROM customers WHERE erased_at IS NOT NULL)", id)
+	return s.moveWhere(tx, models.DeliveryPlanned, models.DeliverySkipped, models.ReasonErased, "launch", erasedOfCampaign, id)
 }
+
+// erasedOfCampaign selects a campaign's deliveries to erased customers.
+const erasedOfCampaign = "campaign_id = ? AND customer_id IN (SELECT id FROM customers WHERE erased_at IS NOT NULL)"

@@ -41,6 +41,16 @@ type planStats struct {
 	byChannel map[models.Channel]int64
 }
 
+// written is how many rows a launch with these counts writes: a delivery
+// for each eligible customer and an exclusion for each of the others.
+func (st *planStats) written() int64 {
+	n := st.eligible
+	for _, k := range st.excluded {
+		n += k
+	}
+	return n
+}
+
 // planSink receives each planned delivery and each excluded customer;
 // finish is called once at the end of a successful plan.
 type planSink interface {

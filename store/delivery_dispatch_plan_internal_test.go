@@ -100,10 +100,20 @@ func explainVisits(t *testing.T, db *gorm.DB, sql string, args ...any) (visits, 
 }
 
 // planFixture writes what a launch of n deliveries due at at leaves on
-// PostgreSQL, named after name (its topic, campaign and customers), and
-// analyzes deliveries as a launch of 10,000 or more does
-// (analyzeAfterLaunch): the statistics then say every delivery is planned.
+// PostgreSQL (launchRows) and analyzes deliveries as a launch of 10,000 or
+// more does (analyzeLaunch): the statistics then say every delivery is
+// planned.
 func planFixture(t *testing.T, db *gorm.DB, name string, n int, now, at time.Time) {
+	t.Helper()
+	launchRows(t, db, name, n, now, at)
+	if err := db.Exec("ANALYZE deliveries").Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// launchRows writes, on db, what a launch of n deliveries due at at writes
+// on PostgreSQL, named after name (its topic, campaign and customers).
+func launchRows(t *testing.T, db *gorm.DB, name string, n int, now, at time.Time) {
 	t.Helper()
 	for _, q := range []struct {
 		sql  string
@@ -119,7 +129,6 @@ func planFixture(t *testing.T, db *gorm.DB, name string, n int, now, at time.Tim
 		{`INSERT INTO deliveries (campaign_id, customer_id, channel, locale, content_id, content_version, scheduled_at, status, created_at, updated_at)
 			SELECT (SELECT MAX(id) FROM campaigns), id, 'webhook', 'en', (SELECT MAX(id) FROM content), 1, ?, 'planned', ?, ?
 			FROM customers WHERE external_id LIKE ? ORDER BY id`, []any{at, now, now, name + "-%"}},
-		{"ANALYZE deliveries", nil},
 	} {
 		if err := db.Exec(q.sql, q.args...).Error; err != nil {
 			t.Fatalf("%s: %v", q.sql, err)
