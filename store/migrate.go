@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/candor/candor/models"
 )
 
 // migrations holds one directory of goose SQL files per dialect. The two
@@ -54,6 +57,45 @@ func (s *Store) Migrate(ctx context.Context) error {
 		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
 		}
 	}
+}
+
+// MigrateDown rolls the schema back to version, running the down step of
+// every applied migration above it, newest first, each in its own
+// transaction; version 0 removes every table Candor made. It returns the
+// versions it rolled back, in that order. For going back to an older
+// release: stop every process of the newer one first, and read the
+// release notes of the steps in docs/operations.md. EINVALID for a
+// negative version or one above the schema's; a step that fails stops
+// there, with the steps before it done.
+func (s *Store) MigrateDown(ctx context.Context, version int64) ([]int64, error) {
+	if version < 0 {
+		return nil, models.Errorf(models.EINVALID, "The version to roll back to must be 0 or more, not %d.", version)
+	}
+	p, err := s.migrationProvider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migration version: %w", err)
+	}
+	if version > current {
+		return nil, models.Errorf(models.EINVALID,
+			"The schema is at version %d; rolling back to %d would apply migrations: run `candor migrate` for that.", current, version)
+	}
+	results, err := p.DownTo(ctx, version)
+	var partial *goose.PartialError
+	if errors.As(err, &partial) {
+		results = partial.Applied
+	}
+	done := make([]int64, 0, len(results))
+	for _, r := range results {
+		done = append(done, r.Source.Version)
+	}
+	if err != nil {
+		return done, fmt.Errorf("store: roll back %s to version %d: %w", s.dialect, version, err)
+	}
+	return done, nil
 }
 
 // MigrationStatus lists every known migration and whether it is applied.

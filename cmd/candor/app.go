@@ -113,7 +113,9 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	if err != nil {
 		return nil, describeOpenError(err, cfg.DatabaseURL)
 	}
-	if cfg.Embedded() {
+	// The migrate commands decide themselves: `migrate status` and
+	// `migrate down` must see the schema as it is.
+	if cfg.Embedded() && command != "migrate" {
 		if err := a.store.Migrate(ctx); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("migrate embedded database: %w", err)
