@@ -26,23 +26,46 @@ const analyzeLockWait = 2 * time.Second
 //     deliveries of a 1M launch to find the erased customers (118 ms,
 //     serial at the launch's end); with them, it starts from the erased
 //     customers (0.3 ms).
-//   - They commit with the rows: the dispatcher's first reads and the next
-//     launch's statements never meet a million rows the planner does not
-//     know about (the same launch took 16 s or 37 s when it did).
+//   - The column statistics (pg_statistic) commit with the rows and roll
+//     back with them; the table's size (pg_class.reltuples) is written in
+//     place, so other sessions see it at once and it stays after a
+//     rollback, until the next VACUUM or ANALYZE. The dispatcher's first
+//     reads and the next launch's statements no longer meet a million
+//     rows the planner does not know about (the same launch took 16 s or
+//     37 s when it did).
 //
-// Run after planning and before the erasure fence, it does not lengthen
-// the time erasures wait. ANALYZE holds SHARE UPDATE EXCLUSIVE on both
-// tables until the launch commits, which only VACUUM, ANALYZE and DDL
-// wait for; its own wait for one of those (an anti-wraparound autovacuum
-// is never cancelled) is bounded by wait. A failure only costs speed:
-// the launch goes on from a savepoint, and the failure is logged.
+// Each table is analyzed in a savepoint of its own, deliveries first (the
+// one skipErased needs), each waiting at most wait for its lock.
 func (s *Store) analyzeLaunch(ctx context.Context, tx *gorm.DB, wrote int64, wait time.Duration) {
 	if s.dialect != DialectPostgres || wrote < analyzeBulk {
 		return
 	}
-	// A nested gorm transaction is a savepoint: a lock timeout rolls back
-	// to it and leaves the launch's transaction usable.
-	err := tx.Transaction(func(sp *gorm.DB) error {
+	for _, table := range []string{"deliveries", "campaign_exclusions"} {
+		if err := analyzeWithin(tx, table, wait); err != nil {
+			if ctx.Err() != nil {
+				return // the launch is failing anyway
+			}
+			s.log.WarnContext(ctx, "analyze inside the launch failed; the statistics are left to autovacuum",
+				"table", table, "err", err)
+		}
+	}
+}
+
+// analyzeWithin analyzes table in a savepoint of tx, waiting at most wait
+// for its lock, and leaves tx's lock_timeout as it was.
+//
+// The lock is SHARE UPDATE EXCLUSIVE until the launch commits: only
+// VACUUM, ANALYZE, CREATE INDEX and some ALTER TABLE wait for it, and the
+// launch holds the planning lock already, so no other launch is among
+// them. Its own wait, for a VACUUM or an autovacuum of the table (an
+// anti-wraparound one is never cancelled; another gives way after
+// deadlock_timeout), happens while the launch holds the planning lock and
+// its campaign's row, but before the erasure fence: erasures never wait
+// for it. A failure only costs speed: the launch goes on from the
+// savepoint (a nested gorm transaction), which also undoes the
+// lock_timeout.
+func analyzeWithin(tx *gorm.DB, table string, wait time.Duration) error {
+	return tx.Transaction(func(sp *gorm.DB) error {
 		var prev string
 		if err := sp.Raw("SELECT current_setting('lock_timeout')").Row().Scan(&prev); err != nil {
 			return err
@@ -51,12 +74,9 @@ func (s *Store) analyzeLaunch(ctx context.Context, tx *gorm.DB, wrote int64, wai
 		if err := sp.Exec("SELECT set_config('lock_timeout', ?, true)", ms).Error; err != nil {
 			return err
 		}
-		if err := sp.Exec("ANALYZE deliveries, campaign_exclusions").Error; err != nil {
+		if err := sp.Exec("ANALYZE " + table).Error; err != nil {
 			return err
 		}
 		return sp.Exec("SELECT set_config('lock_timeout', ?, true)", prev).Error
 	})
-	if err != nil {
-		s.log.WarnContext(ctx, "analyze inside the launch failed; the statistics are left to autovacuum", "err", err)
-	}
 }

@@ -65,9 +65,10 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	secret := cfg.SecretKey
 	sqlitePath := filepath.Join(cfg.DataDir, "candor.db")
 	if cfg.Embedded() {
-		if command == "apikey" {
+		if command == "apikey" || command == "migrate status" || command == "migrate down" {
 			// A key written to a new, empty database would never work
-			// against the server the operator meant.
+			// against the server the operator meant, and a new database
+			// has no schema to show or roll back.
 			if err := requireDatabaseFile(cfg.DataDir, sqlitePath); err != nil {
 				return nil, err
 			}
@@ -104,7 +105,8 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	a.keys.SetTokenPolicy(cfg.TokenPolicy())
 	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: sqlitePath, Keys: a.keys, Rules: segment.Language{}, Logger: a.log,
 		MaxConns: cfg.DBMaxConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, ConfirmationExpiry: cfg.DoubleOptInExpiry}
-	if command != "migrate" && command != "seed" {
+	migrating := strings.HasPrefix(command, "migrate")
+	if !migrating && command != "seed" {
 		// Serving statements are bounded (issue 15); building indexes
 		// and bulk loads may rightly take longer.
 		opts.StatementTimeout, opts.PreviewTimeout = cfg.StatementTimeout, cfg.PreviewTimeout
@@ -115,19 +117,19 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	}
 	// The migrate commands decide themselves: `migrate status` and
 	// `migrate down` must see the schema as it is.
-	if cfg.Embedded() && command != "migrate" {
+	if cfg.Embedded() && !migrating {
 		if err := a.store.Migrate(ctx); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("migrate embedded database: %w", err)
 		}
 	}
-	if !cfg.Embedded() && command != "migrate" {
+	if !cfg.Embedded() && !migrating {
 		if err := a.checkSchema(ctx); err != nil {
 			a.Close()
 			return nil, err
 		}
 	}
-	if command != "migrate" {
+	if !migrating {
 		if err := a.store.InstallFingerprintKey(ctx); err != nil {
 			a.Close()
 			return nil, err
@@ -135,7 +137,7 @@ func openApp(ctx context.Context, getenv func(string) string, logOut io.Writer, 
 	}
 	// Not for migrate: on a fresh database the api_keys table does not
 	// exist until the migrations have run; the serving commands ensure it.
-	if cfg.AdminAPIKey != "" && command != "migrate" {
+	if cfg.AdminAPIKey != "" && !migrating {
 		if err := a.store.EnsureAPIKey(ctx, "admin (CANDOR_ADMIN_API_KEY)", cfg.AdminAPIKey, models.RoleAdmin); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("ensure CANDOR_ADMIN_API_KEY: %w", err)

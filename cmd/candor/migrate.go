@@ -38,7 +38,7 @@ func newMigrateStatusCmd(getenv func(string) string) *cobra.Command {
 		Short: "List the migrations this binary holds and whether each is applied",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "migrate", configs.ModeMigrate, false)
+			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "migrate status", configs.ModeMigrate, false)
 			if err != nil {
 				return err
 			}
@@ -66,15 +66,15 @@ func newMigrateDownCmd(getenv func(string) string) *cobra.Command {
 		Use:   "down --to VERSION",
 		Short: "Roll the schema back to VERSION for an older release (stop every candor process first)",
 		Long: "Runs the down step of every applied migration above VERSION, newest first, each in its own\n" +
-			"transaction. VERSION is the newest migration the older release holds (`candor migrate status`\n" +
-			"run with that release's binary lists them). A down step drops what its migration added: data\n" +
-			"kept only there is gone (docs/operations.md, \"Going back to an older release\").",
+			"transaction. VERSION is the newest migration the older release holds: the highest number in its\n" +
+			"store/migrations/postgres/ (or its release notes). A down step drops what its migration added:\n" +
+			"data kept only there is gone (docs/operations.md, \"Going back to an older release\").",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("to") {
 				return fmt.Errorf("migrate down needs --to VERSION, the newest migration the older release holds (0 removes every table)")
 			}
-			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "migrate", configs.ModeMigrate, false)
+			a, err := openApp(cmd.Context(), getenv, cmd.ErrOrStderr(), "migrate down", configs.ModeMigrate, false)
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -103,4 +106,22 @@ func statusVersions(t *testing.T, e env, state string) []int64 {
 		}
 	}
 	return out
+}
+
+// TestMigrateStatusAndDownNeedAnEmbeddedDatabase: a mistyped
+// CANDOR_DATA_DIR must not get a new, empty database that then reports
+// every migration pending.
+func TestMigrateStatusAndDownNeedAnEmbeddedDatabase(t *testing.T) {
+	for _, args := range [][]string{{"migrate", "status"}, {"migrate", "down", "--to", "0"}} {
+		t.Run(strings.Join(args, " ")+" refuses a data directory without a database", func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "mistyped")
+			code, _, stderr := run(t, env{"CANDOR_DATA_DIR": dir}, args...)
+			if code == 0 || !strings.Contains(stderr, "no Candor database in") {
+				t.Errorf("exit %d, stderr %q: want a failure saying there is no Candor database there", code, stderr)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the command made %s (stat: %v)", dir, err)
+			}
+		})
+	}
 }
