@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -16,70 +17,129 @@ type copyTimes struct{ deliveries, exclusions time.Duration }
 
 func (c copyTimes) total() time.Duration { return c.deliveries + c.exclusions }
 
-// launchCeiling times the bare writes of what a launch writes: a COPY of
-// planned rows shaped like its deliveries (one per customer, status
-// planned, a scheduled time spread over a month), then a COPY of
-// excluded rows shaped like its exclusion records (a launch that leaves a
-// customer out writes that customer's exclusion instead). It does so
-// twice. same copies into deliveries and campaign_exclusions themselves,
-// each in a transaction rolled back afterwards: issue 17's "COPY of the
-// same rows into the same table", with the tables' indexes as they are
-// after earlier launches and the report-count trigger a COPY into
-// deliveries fires. fresh copies into new, empty copies of the two tables
-// with every index, default and check (LIKE ... INCLUDING ALL) and no
-// trigger: the kinder ceiling the suite used before. The deliveries'
-// column list is read from the catalogue, so both follow the schema.
-func (s *suite) launchCeiling(ctx context.Context, dbURL string, planned, excluded int) (same, fresh copyTimes, err error) {
+// launchCeilings are the COPYs a launch is measured against.
+type launchCeilings struct {
+	// same: the launch's own rows (BenchmarkCampaignLaunch saved them)
+	// copied into deliveries and campaign_exclusions themselves, each in
+	// a transaction rolled back afterwards, with the tables' indexes as
+	// the launches left them and the report-count trigger a COPY into
+	// deliveries fires: issue 17's "COPY of the same rows into the same
+	// table".
+	same copyTimes
+	// fresh: the same rows into new, empty copies of the two tables with
+	// every index, default and check (LIKE ... INCLUDING ALL) and no
+	// trigger.
+	fresh copyTimes
+	// likeRows: as many launch-like rows made up from the customers (one
+	// planned delivery per customer, a scheduled time spread over a month,
+	// one channel; exclusions with one reason) into the same tables: the
+	// ceiling the suite used until session 15.
+	likeRows copyTimes
+}
+
+// launchCeiling times the COPYs of launchCeilings: the launch's rows are
+// the CSV files BenchmarkCampaignLaunch left in rowsDir (its columns as
+// the header), the launch-like rows are made from the database's
+// customers, planned and excluded of them.
+func (s *suite) launchCeiling(ctx context.Context, dbURL, rowsDir string, planned, excluded int) (launchCeilings, error) {
+	var out launchCeilings
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		return same, fresh, err
+		return out, err
 	}
 	defer conn.Close(ctx)
-	cols, exprs, err := deliveryColumns(ctx, conn)
-	if err != nil {
-		return same, fresh, err
+	rows := func(table string) (copySource, error) {
+		path := filepath.Join(rowsDir, table+".csv")
+		f, err := os.Open(path)
+		if err != nil {
+			return copySource{}, fmt.Errorf("the launch's rows: %w", err)
+		}
+		defer f.Close()
+		header, err := bufio.NewReader(f).ReadString('\n')
+		if err != nil {
+			return copySource{}, fmt.Errorf("the launch's rows in %s: %w", path, err)
+		}
+		return copySource{path: path, cols: strings.Split(strings.TrimSpace(header), ","), csv: true}, nil
 	}
-	deliveries := fmt.Sprintf("SELECT %s FROM customers c ORDER BY c.id LIMIT %d", strings.Join(exprs, ", "), planned)
-	// The customers after the planned ones, each with a launch's most
-	// common reason.
-	exclusions := fmt.Sprintf("SELECT -1, c.id, 'no_consent' FROM customers c ORDER BY c.id LIMIT %d OFFSET %d", excluded, planned)
+	launchD, err := rows("deliveries")
+	if err != nil {
+		return out, err
+	}
+	launchE, err := rows("campaign_exclusions")
+	if err != nil {
+		return out, err
+	}
+	likeD, likeE, err := s.launchLikeRows(ctx, conn, planned, excluded)
+	if err != nil {
+		return out, err
+	}
 	for _, c := range []struct {
-		t     *copyTimes
-		table bool
-	}{{&fresh, false}, {&same, true}} {
-		if c.t.deliveries, err = s.timedCopy(ctx, conn, "deliveries", cols, deliveries, c.table); err != nil {
-			return same, fresh, err
+		t      *copyTimes
+		d, e   copySource
+		tables bool
+	}{{&out.fresh, launchD, launchE, false}, {&out.same, launchD, launchE, true}, {&out.likeRows, likeD, likeE, true}} {
+		if c.t.deliveries, err = s.timedCopy(ctx, conn, "deliveries", c.d, c.tables); err != nil {
+			return out, err
 		}
 		if excluded > 0 {
-			if c.t.exclusions, err = s.timedCopy(ctx, conn, "campaign_exclusions", exclusionCopyColumns, exclusions, c.table); err != nil {
-				return same, fresh, err
+			if c.t.exclusions, err = s.timedCopy(ctx, conn, "campaign_exclusions", c.e, c.tables); err != nil {
+				return out, err
 			}
 		}
 	}
-	return same, fresh, nil
+	return out, nil
 }
 
 // exclusionCopyColumns are the campaign_exclusions columns a launch
 // writes.
 var exclusionCopyColumns = []string{"campaign_id", "customer_id", "reason"}
 
-// timedCopy writes the rows of query to a file (untimed), then times a
-// COPY of them: into table itself in a transaction it rolls back, then
-// vacuums the dead rows away (untimed) so that the next figure meets the
-// table as the launch left it (same), or into bench_copy_<table>, a fresh
-// copy of table with its indexes, defaults and checks, dropped afterwards.
-func (s *suite) timedCopy(ctx context.Context, conn *pgx.Conn, table string, cols []string, query string, same bool) (time.Duration, error) {
-	path := filepath.Join(s.tmp, table+".copy")
-	f, err := os.Create(path)
+// copySource is a file of rows to COPY in: text format, or CSV with a
+// header line; cols are its columns.
+type copySource struct {
+	path string
+	cols []string
+	csv  bool
+}
+
+// launchLikeRows writes, untimed, planned launch-like delivery rows and
+// excluded exclusion rows made up from the customers (the customers after
+// the planned ones, each with a launch's most common reason).
+func (s *suite) launchLikeRows(ctx context.Context, conn *pgx.Conn, planned, excluded int) (d, e copySource, err error) {
+	cols, exprs, err := deliveryColumns(ctx, conn)
 	if err != nil {
-		return 0, err
+		return d, e, err
 	}
-	defer os.Remove(path)
-	_, err = conn.PgConn().CopyTo(ctx, f, "COPY ("+query+") TO STDOUT")
-	f.Close()
-	if err != nil {
-		return 0, err
+	d = copySource{path: filepath.Join(s.tmp, "deliveries.like.copy"), cols: cols}
+	e = copySource{path: filepath.Join(s.tmp, "campaign_exclusions.like.copy"), cols: exclusionCopyColumns}
+	for _, c := range []struct {
+		src   copySource
+		query string
+	}{
+		{d, fmt.Sprintf("SELECT %s FROM customers c ORDER BY c.id LIMIT %d", strings.Join(exprs, ", "), planned)},
+		{e, fmt.Sprintf("SELECT -1, c.id, 'no_consent' FROM customers c ORDER BY c.id LIMIT %d OFFSET %d", excluded, planned)},
+	} {
+		f, err := os.Create(c.src.path)
+		if err != nil {
+			return d, e, err
+		}
+		_, err = conn.PgConn().CopyTo(ctx, f, "COPY ("+c.query+") TO STDOUT")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return d, e, err
+		}
 	}
+	return d, e, nil
+}
+
+// timedCopy times a COPY of src: into table itself in a transaction it
+// rolls back, then vacuums the dead rows away (untimed) so that the next
+// figure meets the table as the launch left it (same), or into
+// bench_copy_<table>, a fresh copy of table with its indexes, defaults
+// and checks, dropped afterwards.
+func (s *suite) timedCopy(ctx context.Context, conn *pgx.Conn, table string, src copySource, same bool) (time.Duration, error) {
 	target := pgx.Identifier{table}.Sanitize()
 	if same {
 		if _, err := conn.Exec(ctx, "BEGIN"); err != nil {
@@ -94,12 +154,17 @@ func (s *suite) timedCopy(ctx context.Context, conn *pgx.Conn, table string, col
 		}
 		defer conn.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+target)
 	}
-	if f, err = os.Open(path); err != nil {
+	f, err := os.Open(src.path)
+	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
+	format := ""
+	if src.csv {
+		format = " WITH (FORMAT csv, HEADER)"
+	}
 	start := time.Now()
-	_, err = conn.PgConn().CopyFrom(ctx, f, "COPY "+target+" ("+strings.Join(cols, ", ")+") FROM STDIN")
+	_, err = conn.PgConn().CopyFrom(ctx, f, "COPY "+target+" ("+strings.Join(src.cols, ", ")+") FROM STDIN"+format)
 	return time.Since(start), err
 }
 

@@ -114,6 +114,7 @@ func BenchmarkCampaignLaunch(b *testing.B) {
 			excluded += n
 		}
 		b.StopTimer()
+		saveLaunchRows(b, s, camp.ID)
 		for _, table := range []string{"deliveries", "campaign_exclusions"} {
 			if err := s.DB().Exec("DELETE FROM "+table+" WHERE campaign_id = ?", camp.ID).Error; err != nil {
 				b.Fatal(err)
