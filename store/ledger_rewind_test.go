@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gorm.io/gorm"
 
+	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 )
 
@@ -240,6 +241,48 @@ func TestLedgerVerificationChecksEventsOfEveryCustomer(t *testing.T) {
 		}
 		if !forged {
 			t.Errorf("problems %s; want one naming customer -1's event at global place 1", problemsOf(got))
+		}
+	})
+}
+
+// TestLedgerVerificationReportsEventsNoCustomerOwns: the foreign key keeps
+// an event from pointing at no customer, but a database writer can drop
+// it. Such an event is read with no customer's chain, so its MAC is never
+// checked: the verification says how many there are.
+func TestLedgerVerificationReportsEventsNoCustomerOwns(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newCampaignFixture(t, backend)
+		owner := f.customer("owner", "g", true, nil)
+		mustSetConsent(t, f.s, "owner", "pricing-guides", models.ConsentOptedIn) // the owner's events are 1 and 2
+		f.customer("other", "g", true, nil)
+		db := f.s.DB()
+		move := "UPDATE consent_events SET customer_id = 987654321 WHERE customer_id = ?"
+		if backend == testenv.Postgres {
+			mustExec(t, db, "ALTER TABLE consent_events DROP CONSTRAINT consent_events_customer_id_fkey")
+			mustExec(t, db, move, owner.ID)
+		} else {
+			// SQLite checks foreign keys per connection, and only outside
+			// a transaction can a connection stop checking them.
+			err := db.Connection(func(conn *gorm.DB) error {
+				if err := conn.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+					return err
+				}
+				if err := conn.Exec(move, owner.ID).Error; err != nil {
+					return err
+				}
+				return conn.Exec("PRAGMA foreign_keys = ON").Error
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := verifyLedger(t, f.s)
+		var found bool
+		for _, p := range got.Problems {
+			found = found || strings.Contains(p.Reason, "2 consent events belong to no customer")
+		}
+		if !found {
+			t.Errorf("problems %s; want one saying 2 consent events belong to no customer", problemsOf(got))
 		}
 	})
 }

@@ -10,6 +10,15 @@ import (
 	"github.com/candor/candor/worker"
 )
 
+// anchoredLedger is a harness whose ledger holds one customer's consent,
+// and the Redis anchor of its ledger key.
+func anchoredLedger(t *testing.T) (*harness, *worker.RedisHeadAnchor) {
+	t.Helper()
+	h := newHarness(t, 500)
+	h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+	return h, worker.NewRedisHeadAnchor(h.rdb, h.keys.Ledger())
+}
+
 // TestLedgerVerifierReportsARewindThatGrewBack: a writer rewinds the
 // ledger below the head a worker verified (and deletes the database's
 // records of that verification), and normal traffic then grows the
@@ -18,10 +27,8 @@ import (
 // verified it and, across a restart, through the anchor.
 func TestLedgerVerifierReportsARewindThatGrewBack(t *testing.T) {
 	forEachBackend(t, func(t *testing.T) {
-		h := newHarness(t, 500)
-		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+		h, anchor := anchoredLedger(t)
 		ctx := context.Background()
-		anchor := worker.NewRedisHeadAnchor(h.rdb, h.keys.Ledger())
 		running := newAnchoredVerifier(t, h, anchor)
 		snapshotLedger(t, h)
 		h.consent("ledger-1", models.ConsentOptedOut)
@@ -140,10 +147,8 @@ func TestRedisHeadAnchorKeepsTheLongestHeadUnderConcurrentRaises(t *testing.T) {
 // for it, however long, and its first clean verification replaces it.
 func TestRedisHeadAnchorOfAnotherLedgerIsReplaced(t *testing.T) {
 	forEachBackend(t, func(t *testing.T) {
-		h := newHarness(t, 500)
-		h.customer("ledger-1", "all", models.ChannelEmail, "Europe/London", nil)
+		h, anchor := anchoredLedger(t)
 		ctx := context.Background()
-		anchor := worker.NewRedisHeadAnchor(h.rdb, h.keys.Ledger())
 		if err := anchor.Raise(ctx, models.LedgerFloor{Seq: 1000, Hash: "h1000", Genesis: "another-ledger"}); err != nil {
 			t.Fatal(err)
 		}

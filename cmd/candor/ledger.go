@@ -113,8 +113,16 @@ func verifyLedger(ctx context.Context, a *app, floors []models.LedgerFloor, out,
 	if !rep.OK() {
 		status = fmt.Sprintf("BROKEN (%d problems)", rep.Broken)
 	}
-	fmt.Fprintf(out, "consent ledger %s: %d customers, %d events, head %d (%s), verified in %.1fs\n",
-		status, rep.Customers, rep.Events, rep.HeadSeq, rep.HeadHash, time.Since(start).Seconds())
+	// The first event's hash names the ledger: an anchor kept outside
+	// the database (worker.RedisHeadAnchor) is a floor only for the
+	// ledger that starts with it, so an operator comparing a restore with
+	// an anchor reads it here.
+	genesis := rep.GenesisHash
+	if genesis == "" {
+		genesis = "none"
+	}
+	fmt.Fprintf(out, "consent ledger %s: %d customers, %d events, head %d (%s), first event %s, verified in %.1fs\n",
+		status, rep.Customers, rep.Events, rep.HeadSeq, rep.HeadHash, genesis, time.Since(start).Seconds())
 	// Recorded like the worker's hourly run, after the outcome is out: a
 	// later verification, here or in a worker, reports a head that went
 	// back below this one's. A database that refuses the write (a

@@ -30,6 +30,11 @@ func TestLedgerVerifyExitsNonZeroNamingTheBrokenCustomer(t *testing.T) {
 			if code != 0 || !strings.Contains(stdout, "consent ledger intact: 30 customers") {
 				t.Fatalf("verify of a seeded ledger: exit %d, stdout %q, stderr %s", code, stdout, stderr)
 			}
+			// The summary names the ledger by its first event's hash.
+			var genesis string
+			if err := genesisOf(t, e, &genesis); err != nil || genesis == "" || !strings.Contains(stdout, "first event "+genesis+",") {
+				t.Errorf("the summary %q does not name the first event's hash %q (%v)", stdout, genesis, err)
+			}
 
 			a, err := openApp(context.Background(), e.get, io.Discard, "ledger", configs.ModeEmbedded, false)
 			if err != nil {
@@ -152,4 +157,16 @@ func TestLedgerVerifyReadsTheHeadAnchoredInRedis(t *testing.T) {
 			t.Errorf("verify: exit %d, stdout %q, stderr %s; want 0", code, stdout, stderr)
 		}
 	})
+}
+
+// genesisOf reads the hash of the first event of the global chain of the
+// database e names into out.
+func genesisOf(t *testing.T, e env, out *string) error {
+	t.Helper()
+	a, err := openApp(context.Background(), e.get, io.Discard, "ledger", configs.ModeEmbedded, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.store.DB().Raw("SELECT hash FROM consent_events WHERE global_seq = 1").Scan(out).Error
 }
