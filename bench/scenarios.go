@@ -218,10 +218,11 @@ func launchScenario(ctx context.Context, s *suite, size int) ([]Figure, error) {
 		return nil, err
 	}
 	// The last launch leaves its rows here for the ceiling.
-	rowsDir := filepath.Join(s.tmp, "launch-rows")
+	rowsDir := filepath.Join(s.tmp, "launch-rows-"+strconv.Itoa(size))
 	if err := os.MkdirAll(rowsDir, 0o700); err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(rowsDir)
 	r, err := s.goBench(ctx, "./store", "BenchmarkCampaignLaunch", "3x", "CANDOR_BENCH_DATABASE_URL="+url,
 		"CANDOR_BENCH_SECRET_KEY="+secretKey, "CANDOR_BENCH_LAUNCH_ROWS="+rowsDir)
 	if err != nil {
@@ -240,7 +241,8 @@ func launchScenario(ctx context.Context, s *suite, size int) ([]Figure, error) {
 		{Name: "launch (plan + write)", Size: size, Value: launch, Ceiling: ceiling, Unit: "s",
 			Target: atMillion(size, 10),
 			Note: fmt.Sprintf("%.0f planned, %.0f excluded; ceiling: COPY of the launch's own delivery rows (%.2f s) and exclusion rows (%.2f s) "+
-				"into the same tables, rolled back; goal 8 s", planned, excluded, c.same.deliveries.Seconds(), c.same.exclusions.Seconds())},
+				"into the same tables in COPY's binary format, rolled back, median of %d; goal 8 s", planned, excluded,
+				c.same.deliveries.Seconds(), c.same.exclusions.Seconds(), sameRuns)},
 		// Issue 17: at most 1.3 times a COPY of the same rows into the
 		// same table.
 		{Name: "launch ÷ COPY of its rows", Size: size, Value: launch / ceiling, Unit: "×", Target: atMillion(size, 1.3),
