@@ -117,13 +117,7 @@ func TestLaunchAnalyzeGivesWayToAVacuum(t *testing.T) {
 			if n != 10 {
 				t.Errorf("the launch's transaction sees %d deliveries after its analyze gave way, want 10", n)
 			}
-			var timeout string
-			if err := tx.Raw("SELECT current_setting('lock_timeout')").Row().Scan(&timeout); err != nil {
-				t.Fatal(err)
-			}
-			if timeout != "7s" {
-				t.Errorf("lock_timeout after the analyze is %q, want the launch's own 7s", timeout)
-			}
+			wantLockTimeout(t, tx, "7s")
 			return errRollback
 		})
 		if !errors.Is(err, errRollback) {
@@ -141,17 +135,23 @@ func TestLaunchAnalyzeKeepsTheLaunchLockTimeout(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.analyzeLaunch(context.Background(), tx, analyzeBulk, analyzeLockWait)
-			var timeout string
-			if err := tx.Raw("SELECT current_setting('lock_timeout')").Row().Scan(&timeout); err != nil {
-				t.Fatal(err)
-			}
-			if timeout != "7s" {
-				t.Errorf("lock_timeout after the analyze is %q, want the launch's own 7s", timeout)
-			}
+			wantLockTimeout(t, tx, "7s")
 			return errRollback
 		})
 		if !errors.Is(err, errRollback) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// wantLockTimeout checks that tx's lock_timeout is want after an analyze.
+func wantLockTimeout(t *testing.T, tx *gorm.DB, want string) {
+	t.Helper()
+	var timeout string
+	if err := tx.Raw("SELECT current_setting('lock_timeout')").Row().Scan(&timeout); err != nil {
+		t.Fatal(err)
+	}
+	if timeout != want {
+		t.Errorf("lock_timeout after the analyze is %q, want the launch's own %s", timeout, want)
+	}
 }

@@ -214,10 +214,7 @@ func TestAnEmptiedLedgerKeepsEveryFloor(t *testing.T) {
 // database look like another ledger's, and be skipped.)
 func TestLedgerVerificationChecksEventsOfEveryCustomer(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
-		f := newCampaignFixture(t, backend)
-		owner := f.customer("owner", "g", true, nil)
-		mustSetConsent(t, f.s, "owner", "pricing-guides", models.ConsentOptedIn) // the owner's events are 1 and 2
-		f.customer("other", "g", true, nil)
+		f, owner := ownedLedger(t, backend)
 		db := f.s.DB()
 		ghost := keepRow(t, db, "customers", "id = ?", owner.ID).values
 		ghost["id"], ghost["external_id"], ghost["consent_seq"] = -1, "ghost", 0
@@ -251,10 +248,7 @@ func TestLedgerVerificationChecksEventsOfEveryCustomer(t *testing.T) {
 // checked: the verification says how many there are.
 func TestLedgerVerificationReportsEventsNoCustomerOwns(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
-		f := newCampaignFixture(t, backend)
-		owner := f.customer("owner", "g", true, nil)
-		mustSetConsent(t, f.s, "owner", "pricing-guides", models.ConsentOptedIn) // the owner's events are 1 and 2
-		f.customer("other", "g", true, nil)
+		f, owner := ownedLedger(t, backend)
 		db := f.s.DB()
 		move := "UPDATE consent_events SET customer_id = 987654321 WHERE customer_id = ?"
 		if backend == testenv.Postgres {
@@ -285,4 +279,15 @@ func TestLedgerVerificationReportsEventsNoCustomerOwns(t *testing.T) {
 			t.Errorf("problems %s; want one saying 2 consent events belong to no customer", problemsOf(got))
 		}
 	})
+}
+
+// ownedLedger is a fixture whose ledger holds two customers, the first
+// of them the owner of events 1 and 2.
+func ownedLedger(t *testing.T, backend string) (*campaignFixture, *models.Customer) {
+	t.Helper()
+	f := newCampaignFixture(t, backend)
+	owner := f.customer("owner", "g", true, nil)
+	mustSetConsent(t, f.s, "owner", "pricing-guides", models.ConsentOptedIn)
+	f.customer("other", "g", true, nil)
+	return f, owner
 }
