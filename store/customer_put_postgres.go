@@ -76,14 +76,14 @@ const (
 	// instructions (issue 17). decidePut's verdict is checked where it
 	// counts: the row is written only if each of those columns holds
 	// exactly what the full statement would have written (the JSON as
-	// PostgreSQL prints it), else the statement writes nothing and
+	// PostgreSQL prints it, kept in the text columns of 00032), else the statement writes nothing and
 	// putCustomerPostgres writes with the full statement on its locked
 	// try. So the row ends as it would have, byte for byte.
 	updateCustomerKeepingWishesPg = `WITH w AS (UPDATE customers SET external_id = $2, email = $3, phone = $4, name = $5, locale = $6,
  attributes = CAST($11::text AS jsonb), suppressed = $13, updated_at = $14
  WHERE id = $1 AND xmin = CAST($18::text AS xid) AND timezone = $7 AND preferred_channel = $8
- AND CAST(preferred_windows AS text) = CAST(CAST($9::text AS jsonb) AS text)
- AND CAST(cadence AS text) IS NOT DISTINCT FROM CAST(CAST($10::text AS jsonb) AS text) AND preference_version = $12
+ AND preferred_windows_text = CAST(CAST($9::text AS jsonb) AS text)
+ AND cadence_text IS NOT DISTINCT FROM CAST(CAST($10::text AS jsonb) AS text) AND preference_version = $12
  RETURNING id)
  ` + customerEventPg
 	updateCustomerWithEventsPg = `WITH w AS (` + updateCustomerSetPg + `$20::text AS xid) RETURNING id)

@@ -18,10 +18,12 @@ import (
 // single PUT is in customer_put_postgres.go.
 
 // customerSelectPg reads every column of customerRow in scanCustomerPg's
-// order. JSON columns are read as text, as gorm reads them.
+// order. JSON columns are read as text, as gorm reads them; the windows
+// and cadence from the text PostgreSQL keeps beside them (migration
+// 00032), which costs no jsonb printing.
 const (
 	customerColumnsPg = `id, external_id, email, phone, name, locale, timezone, preferred_channel,
- preferred_windows::text, cadence::text, attributes::text, preference_version, suppressed, consent_seq,
+ preferred_windows_text, cadence_text, attributes::text, preference_version, suppressed, consent_seq,
  token_epoch, erased_at, created_at, updated_at`
 	customerSelectPg = `SELECT ` + customerColumnsPg + ` FROM customers`
 )
