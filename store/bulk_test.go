@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 
+	"github.com/candor/candor/internal/testenv"
 	"github.com/candor/candor/models"
 	"github.com/candor/candor/store"
 )
@@ -194,9 +196,17 @@ func TestBulkLoadWithDeferredForeignKeys(t *testing.T) {
 // is marked all-visible, so index-only scans need not visit it, and its
 // statistics are fresh. Two such tables are vacuumed at once, on two
 // connections. On SQLite the option changes nothing.
+//
+// The package's other tests run in the same database (a schema each) and
+// hold snapshots of their own, which keep VACUUM from marking anything
+// all-visible (CI failed this way once), so the test has a database of its
+// own, and holds such a snapshot in the package database to prove it.
 func TestBulkLoadVacuumsAfterTheCommit(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
-		s := mustOpen(t, backend)
+		if backend == "postgres" {
+			holdSnapshot(t, testenv.BackendURL(t, backend))
+		}
+		s := mustOpenOptions(t, backend, func(o *store.Options) { o.DatabaseURL = testenv.OwnDatabaseURL(t, backend) })
 		c := mustPutCustomer(t, s, customerInput("vacuumed"))
 		var steps []string
 		_, err := s.BulkLoad(context.Background(), store.BulkLoad{
@@ -229,4 +239,23 @@ func TestBulkLoadVacuumsAfterTheCommit(t *testing.T) {
 			}
 		}
 	})
+}
+
+// holdSnapshot keeps a repeatable-read transaction open on dbURL until the
+// test ends, as a concurrent test's long transaction would.
+func holdSnapshot(t *testing.T, dbURL string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		t.Fatal(err)
+	}
+	var one int
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -130,6 +130,43 @@ func BackendURL(tb testing.TB, backend string) string {
 	return u.String()
 }
 
+// OwnDatabaseURL returns, for backend "postgres", the URL of a fresh
+// database for this test alone, dropped when the test ends; for "sqlite",
+// "". A schema is enough isolation for most tests, but not for one whose
+// subject is per-database server state: VACUUM marks a page all-visible
+// only when no transaction in the same database may still need an older
+// row version, and the package's other tests run transactions of their own.
+func OwnDatabaseURL(tb testing.TB, backend string) string {
+	tb.Helper()
+	if backend == SQLite {
+		return ""
+	}
+	base := BackendURL(tb, backend) // checks the backend, the server and Main
+	name, err := packageDBName(os.Getenv(EnvDatabasePrefix), "own_"+filepath.Base(os.Args[0]))
+	if err != nil {
+		tb.Fatalf("testenv: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+	defer cancel()
+	admin := os.Getenv(EnvDatabaseURL)
+	if err := execOn(ctx, admin, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
+		tb.Fatalf("testenv: create database: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+		defer cancel()
+		if err := execOn(ctx, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			tb.Errorf("testenv: drop database %s: %v", name, err)
+		}
+	})
+	u, _ := url.Parse(base)
+	u.Path = "/" + name
+	q := u.Query()
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // SQLitePath returns a database file path in the test's temporary
 // directory.
 func SQLitePath(tb testing.TB) string {

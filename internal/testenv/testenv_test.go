@@ -99,3 +99,45 @@ func TestPackageDatabaseNameCarriesThePrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnDatabaseIsFreshAndDroppedAfterTheTest(t *testing.T) {
+	if os.Getenv(EnvDatabaseURL) == "" {
+		t.Skip(EnvDatabaseURL + " is not set; the postgres backend is not part of this run")
+	}
+	ctx := context.Background()
+	var name string
+	t.Run(Postgres, func(t *testing.T) {
+		own := OwnDatabaseURL(t, Postgres)
+		conn, err := pgx.Connect(ctx, own)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var tables int
+		if err := conn.QueryRow(ctx, "SELECT current_database(), (SELECT count(*) FROM pg_tables WHERE schemaname = 'public')").Scan(&name, &tables); err != nil {
+			t.Fatal(err)
+		}
+		pkg, err := ensurePackageDB(os.Getenv(EnvDatabaseURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tables != 0 || strings.HasSuffix(pkg, "/"+name) || !strings.Contains(name, "_own_") {
+			t.Errorf("own database %q with %d tables (package database %s), want an empty database named _own_", name, tables, pkg)
+		}
+		if got := OwnDatabaseURL(t, SQLite); got != "" {
+			t.Errorf("sqlite got URL %q", got)
+		}
+	})
+	conn, err := pgx.Connect(ctx, os.Getenv(EnvDatabaseURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if name == "" || n != 0 {
+		t.Errorf("database %q survived its test", name)
+	}
+}
