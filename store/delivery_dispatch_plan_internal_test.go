@@ -101,12 +101,13 @@ func explainVisits(t *testing.T, db *gorm.DB, sql string, args ...any) (visits, 
 
 // planFixture writes what a launch of n deliveries due at at leaves on
 // PostgreSQL (launchRows) and analyzes deliveries as a launch of 10,000 or
-// more does (analyzeLaunch): the statistics then say every delivery is
-// planned.
+// more does (launchAnalyze): the statistics then say every delivery is
+// planned, and the dispatcher's statements are planned on what a launch
+// leaves.
 func planFixture(t *testing.T, db *gorm.DB, name string, n int, now, at time.Time) {
 	t.Helper()
 	launchRows(t, db, name, n, now, at)
-	if err := db.Exec("ANALYZE deliveries").Error; err != nil {
+	if err := db.Exec(launchAnalyze).Error; err != nil {
 		t.Fatal(err)
 	}
 }
