@@ -121,7 +121,11 @@ func TestOwnDatabaseIsFreshAndDroppedAfterTheTest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tables != 0 || strings.HasSuffix(pkg, "/"+name) || !strings.Contains(name, "_own_") {
+		pu, err := url.Parse(pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tables != 0 || pu.Path == "/"+name || !strings.Contains(name, "_own_") {
 			t.Errorf("own database %q with %d tables (package database %s), want an empty database named _own_", name, tables, pkg)
 		}
 		if got := OwnDatabaseURL(t, SQLite); got != "" {
