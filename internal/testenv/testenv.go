@@ -138,19 +138,32 @@ func BackendURL(tb testing.TB, backend string) string {
 // row version, and the package's other tests run transactions of their own.
 func OwnDatabaseURL(tb testing.TB, backend string) string {
 	tb.Helper()
-	if backend == SQLite {
+	switch backend {
+	case SQLite:
 		return ""
+	case Postgres:
+	default:
+		tb.Fatalf("testenv: unknown backend %q", backend)
 	}
-	base := BackendURL(tb, backend) // checks the backend, the server and Main
+	admin := os.Getenv(EnvDatabaseURL)
+	if admin == "" {
+		tb.Fatalf("testenv: backend postgres needs %s", EnvDatabaseURL)
+	}
+	if !mainCalled {
+		tb.Fatalf("testenv: call testenv.Main(m) from TestMain, as for BackendURL")
+	}
+	u, err := url.Parse(admin)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		tb.Fatalf("testenv: %s must be a postgres:// URL", EnvDatabaseURL)
+	}
 	name, err := packageDBName(os.Getenv(EnvDatabasePrefix), "own_"+filepath.Base(os.Args[0]))
 	if err != nil {
 		tb.Fatalf("testenv: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()
-	admin := os.Getenv(EnvDatabaseURL)
 	if err := execOn(ctx, admin, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
-		tb.Fatalf("testenv: create database: %v", err)
+		tb.Fatalf("testenv: %s is set but PostgreSQL is not usable: create database: %v", EnvDatabaseURL, err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
@@ -159,11 +172,7 @@ func OwnDatabaseURL(tb testing.TB, backend string) string {
 			tb.Errorf("testenv: drop database %s: %v", name, err)
 		}
 	})
-	u, _ := url.Parse(base)
 	u.Path = "/" + name
-	q := u.Query()
-	q.Del("search_path")
-	u.RawQuery = q.Encode()
 	return u.String()
 }
 
