@@ -91,19 +91,9 @@ func DatabaseURL(tb testing.TB) string {
 // An unreachable configured server fails the test.
 func BackendURL(tb testing.TB, backend string) string {
 	tb.Helper()
-	switch backend {
-	case SQLite:
-		return ""
-	case Postgres:
-	default:
-		tb.Fatalf("testenv: unknown backend %q", backend)
-	}
-	base := os.Getenv(EnvDatabaseURL)
+	base := serverURL(tb, backend)
 	if base == "" {
-		tb.Fatalf("testenv: backend postgres needs %s", EnvDatabaseURL)
-	}
-	if !mainCalled {
-		tb.Fatalf("testenv: call testenv.Main(m) from TestMain so the package database is dropped after the run")
+		return ""
 	}
 	dbURL, err := ensurePackageDB(base)
 	if err != nil {
@@ -130,13 +120,11 @@ func BackendURL(tb testing.TB, backend string) string {
 	return u.String()
 }
 
-// OwnDatabaseURL returns, for backend "postgres", the URL of a fresh
-// database for this test alone, dropped when the test ends; for "sqlite",
-// "". A schema is enough isolation for most tests, but not for one whose
-// subject is per-database server state: VACUUM marks a page all-visible
-// only when no transaction in the same database may still need an older
-// row version, and the package's other tests run transactions of their own.
-func OwnDatabaseURL(tb testing.TB, backend string) string {
+// serverURL returns the configured PostgreSQL server's URL for backend
+// "postgres" and "" for "sqlite". It fails the test for an unknown
+// backend, an unset CANDOR_TEST_DATABASE_URL or a package without
+// testenv.Main (which drops what the package's tests created).
+func serverURL(tb testing.TB, backend string) string {
 	tb.Helper()
 	switch backend {
 	case SQLite:
@@ -145,12 +133,27 @@ func OwnDatabaseURL(tb testing.TB, backend string) string {
 	default:
 		tb.Fatalf("testenv: unknown backend %q", backend)
 	}
-	admin := os.Getenv(EnvDatabaseURL)
-	if admin == "" {
+	base := os.Getenv(EnvDatabaseURL)
+	if base == "" {
 		tb.Fatalf("testenv: backend postgres needs %s", EnvDatabaseURL)
 	}
 	if !mainCalled {
-		tb.Fatalf("testenv: call testenv.Main(m) from TestMain, as for BackendURL")
+		tb.Fatalf("testenv: call testenv.Main(m) from TestMain so the package database is dropped after the run")
+	}
+	return base
+}
+
+// OwnDatabaseURL returns, for backend "postgres", the URL of a fresh
+// database for this test alone, dropped when the test ends; for "sqlite",
+// "". A schema is enough isolation for most tests, but not for one whose
+// subject is per-database server state: VACUUM marks a page all-visible
+// only when no transaction in the same database may still need an older
+// row version, and the package's other tests run transactions of their own.
+func OwnDatabaseURL(tb testing.TB, backend string) string {
+	tb.Helper()
+	admin := serverURL(tb, backend)
+	if admin == "" {
+		return ""
 	}
 	u, err := url.Parse(admin)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
