@@ -155,3 +155,41 @@ func wantLockTimeout(t *testing.T, tx *gorm.DB, want string) {
 		t.Errorf("lock_timeout after the analyze is %q, want the launch's own %s", timeout, want)
 	}
 }
+
+// TestLaunchStatisticsOverAnEarlierWorkload: the launch analyzes only some
+// of deliveries' columns (launchAnalyze); the others keep what an earlier
+// workload left (here a campaign sent whole and analyzed whole, as
+// autovacuum leaves it). The statements that follow a launch still start
+// from its rows: the dispatcher's first page and the skip of customers
+// erased while it planned.
+func TestLaunchStatisticsOverAnEarlierWorkload(t *testing.T) {
+	onPostgres(t, func(t *testing.T, s *Store) {
+		db := s.db.WithContext(context.Background())
+		now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+		launchRows(t, db, "earlier", analyzeBulk, now.Add(-48*time.Hour), now.Add(-47*time.Hour))
+		for _, q := range []string{
+			"UPDATE deliveries SET status = 'sent', sent_at = scheduled_at, send_timezone = 'Europe/London'",
+			"ANALYZE deliveries",
+		} {
+			if err := db.Exec(q).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := now.Add(time.Minute)
+		planFixture(t, db, "current", analyzeBulk, now, at)
+		if visits := dispatchPageVisits(t, s, at, 0); visits > 60 {
+			t.Errorf("the dispatcher's first page of 10 visited %d buffers, want at most 60", visits)
+		}
+		// An installation's customers are known to the planner long before
+		// a launch (launchRows writes them with the deliveries).
+		if err := db.Exec("ANALYZE customers").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("UPDATE customers SET erased_at = ? WHERE id = (SELECT MAX(customer_id) FROM deliveries)", now).Error; err != nil {
+			t.Fatal(err)
+		}
+		if visits, rows := skipErasedVisits(t, db); rows != 1 || visits > 20 {
+			t.Errorf("the skip of erased customers visited %d buffers for %d rows, want at most 20 for 1 row", visits, rows)
+		}
+	})
+}
