@@ -61,18 +61,25 @@ func TestPostgresGetsAFreshSchemaDroppedAfterTheTest(t *testing.T) {
 			t.Error("two calls returned the same schema")
 		}
 	})
+	if n := count(t, dbURL, "SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema); n != 0 {
+		t.Errorf("schema %s survived its test", schema)
+	}
+}
+
+// count runs a count query on its own connection to dbURL.
+func count(t *testing.T, dbURL, query string, args ...any) int {
+	t.Helper()
+	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
 	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema).Scan(&n); err != nil {
+	if err := conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 0 {
-		t.Errorf("schema %s survived its test", schema)
-	}
+	return n
 }
 
 // The benchmark suite finds the databases its benchmarks made by its run's
@@ -132,16 +139,7 @@ func TestOwnDatabaseIsFreshAndDroppedAfterTheTest(t *testing.T) {
 			t.Errorf("sqlite got URL %q", got)
 		}
 	})
-	conn, err := pgx.Connect(ctx, os.Getenv(EnvDatabaseURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if name == "" || n != 0 {
+	if n := count(t, os.Getenv(EnvDatabaseURL), "SELECT count(*) FROM pg_database WHERE datname = $1", name); name == "" || n != 0 {
 		t.Errorf("database %q survived its test", name)
 	}
 }
