@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -48,13 +47,6 @@ func copyChunks(ctx context.Context, conn *pgx.Conn, t BulkTable) (int64, error)
 	}
 	return tag.RowsAffected(), nil
 }
-
-// copyBinaryHeader starts a binary COPY stream: signature, flags and an
-// empty header extension; copyBinaryTrailer (a field count of -1) ends it.
-var (
-	copyBinaryHeader  = []byte("PGCOPY\n\377\r\n\000\000\000\000\000\000\000\000\000")
-	copyBinaryTrailer = []byte{0xff, 0xff}
-)
 
 // encodedChunk is one chunk's rows in COPY's binary format, or the error
 // that stopped it.
@@ -188,10 +180,10 @@ func appendBinary(buf []byte, oid uint32, v any) (out []byte, ok bool) {
 	case pgtype.Int8OID:
 		switch x := v.(type) {
 		case int64:
-			return binary.BigEndian.AppendUint64(buf, uint64(x)), true
+			return appendInt8Binary(buf, x), true
 		case *int64:
 			if x != nil {
-				return binary.BigEndian.AppendUint64(buf, uint64(*x)), true
+				return appendInt8Binary(buf, *x), true
 			}
 		}
 	case pgtype.Int4OID:
@@ -207,10 +199,10 @@ func appendBinary(buf []byte, oid uint32, v any) (out []byte, ok bool) {
 		default:
 			return nil, false
 		}
-		if i < math.MinInt32 || i > math.MaxInt32 {
-			return nil, false // pgtype reports the overflow
+		if out, ok := appendInt4Binary(buf, i); ok {
+			return out, true
 		}
-		return binary.BigEndian.AppendUint32(buf, uint32(int32(i))), true
+		return nil, false // pgtype reports the overflow
 	case pgtype.TimestamptzOID:
 		var t time.Time
 		switch x := v.(type) {
@@ -224,9 +216,7 @@ func appendBinary(buf []byte, oid uint32, v any) (out []byte, ok bool) {
 		default:
 			return nil, false
 		}
-		// Microseconds since 2000-01-01 UTC, as pgtype computes them.
-		micros := t.Unix()*1_000_000 + int64(t.Nanosecond())/1000 - 946_684_800*1_000_000
-		return binary.BigEndian.AppendUint64(buf, uint64(micros)), true
+		return appendTimestamptzBinary(buf, t), true
 	case pgtype.BoolOID:
 		if x, isBool := v.(bool); isBool {
 			if x {

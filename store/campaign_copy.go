@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -14,7 +16,7 @@ var deliveryCopyColumns = []string{"campaign_id", "customer_id", "channel", "loc
 	"content_version", "scheduled_at", "status", "reason", "generation", "created_at", "updated_at", "preference_version"}
 
 // copySink writes a PostgreSQL launch's deliveries and exclusions with
-// COPY (pgx CopyFrom through sql.Conn.Raw) on the launch transaction's
+// COPY (encoded by copyRows, sent by pgconn through sql.Conn.Raw) on the launch transaction's
 // connection, from its own goroutine: while one batch is copied (index
 // upkeep is most of a launch's cost), planning already reads and decides
 // the next one on another connection. Batches circulate between batches
@@ -50,16 +52,17 @@ func newCopySink(ctx context.Context, conn *sql.Conn) *copySink {
 // drains, and the error ends the launch.
 func (k *copySink) write(ctx context.Context) {
 	defer close(k.done)
-	var ds deliverySource
-	var es exclusionSource
+	// One buffer for every batch's encoded rows: a batch of planBatch
+	// deliveries is about a megabyte.
+	var enc copyRows
 	for batch := range k.batches {
 		if k.err == nil && len(batch.deliveries) > 0 {
-			ds = deliverySource{rows: batch.deliveries}
-			k.err = k.copy(ctx, "deliveries", deliveryCopyColumns, &ds)
+			enc.deliveries(batch.deliveries)
+			k.err = k.copy(ctx, deliveryCopy, &enc)
 		}
 		if k.err == nil && len(batch.exclusions) > 0 {
-			es = exclusionSource{rows: batch.exclusions}
-			k.err = k.copy(ctx, "campaign_exclusions", exclusionCopyColumns, &es)
+			enc.exclusions(batch.exclusions)
+			k.err = k.copy(ctx, exclusionCopy, &enc)
 		}
 		k.free <- planRows{deliveries: batch.deliveries[:0], exclusions: batch.exclusions[:0]}
 	}
@@ -116,50 +119,32 @@ func (k *copySink) close() {
 	<-k.done
 }
 
-// deliverySource is a pgx.CopyFromSource over a batch of deliveries; it
-// reuses one row of values (CopyFrom encodes a row before the next).
-type deliverySource struct {
-	rows []deliveryRow
-	i    int
-	vals [13]any
+// The statements that take copyRows' streams.
+var (
+	deliveryCopy  = copyStatement("deliveries", deliveryCopyColumns)
+	exclusionCopy = copyStatement("campaign_exclusions", exclusionCopyColumns)
+)
+
+func copyStatement(table string, columns []string) string {
+	cols := make([]string, len(columns))
+	for i, col := range columns {
+		cols[i] = pgx.Identifier{col}.Sanitize()
+	}
+	return "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN WITH (FORMAT binary)"
 }
 
-func (s *deliverySource) Next() bool { s.i++; return s.i <= len(s.rows) }
-
-func (s *deliverySource) Values() ([]any, error) {
-	d := &s.rows[s.i-1]
-	s.vals = [13]any{d.CampaignID, d.CustomerID, d.Channel, d.Locale, d.ContentID, d.ContentVersion,
-		d.ScheduledAt, d.Status, d.Reason, d.Generation, d.CreatedAt, d.UpdatedAt, d.PreferenceVersion}
-	return s.vals[:], nil
-}
-
-func (s *deliverySource) Err() error { return nil }
-
-// exclusionSource is deliverySource for exclusions.
-type exclusionSource struct {
-	rows []exclusionRow
-	i    int
-	vals [3]any
-}
-
-func (s *exclusionSource) Next() bool { s.i++; return s.i <= len(s.rows) }
-
-func (s *exclusionSource) Values() ([]any, error) {
-	e := &s.rows[s.i-1]
-	s.vals = [3]any{e.CampaignID, e.CustomerID, e.Reason}
-	return s.vals[:], nil
-}
-
-func (s *exclusionSource) Err() error { return nil }
-
-// copy COPYs rows into table on the transaction's connection.
-func (k *copySink) copy(ctx context.Context, table string, columns []string, rows pgx.CopyFromSource) error {
+// copy runs statement with the rows c holds (copyRows) on the
+// transaction's connection.
+func (k *copySink) copy(ctx context.Context, statement string, c *copyRows) error {
+	if c.err != nil {
+		return c.err
+	}
 	return k.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
+		pc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("store: COPY needs a pgx connection, got %T", dc)
 		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, rows)
+		_, err := pc.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(c.buf), statement)
 		return err
 	})
 }
