@@ -16,10 +16,10 @@ var deliveryCopyColumns = []string{"campaign_id", "customer_id", "channel", "loc
 	"content_version", "scheduled_at", "status", "reason", "generation", "created_at", "updated_at", "preference_version"}
 
 // copySink writes a PostgreSQL launch's deliveries and exclusions with
-// COPY (encoded by copyRows, sent by pgconn through sql.Conn.Raw) on the launch transaction's
-// connection, from its own goroutine: while one batch is copied (index
-// upkeep is most of a launch's cost), planning already reads and decides
-// the next one on another connection. Batches circulate between batches
+// COPY (encoded by copyRows, sent by pgconn through sql.Conn.Raw) on the
+// launch transaction's connection, from its own goroutine: while one
+// batch is copied (index upkeep is most of a launch's cost), planning
+// already reads and decides the next one on another connection. Batches circulate between batches
 // and free, so at most copyDepth of them exist and their buffers are
 // reused. The transaction's connection is used by nobody else until
 // finish returns.

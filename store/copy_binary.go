@@ -83,12 +83,20 @@ func (c *copyRows) timestamptz(t time.Time) {
 	c.buf = appendTimestamptzBinary(binary.BigEndian.AppendUint32(c.buf, 8), t)
 }
 
-// deliveries encodes rows in deliveryCopyColumns order.
-func (c *copyRows) deliveries(rows []deliveryRow) {
+// encodeRows makes c the stream of rows, each a row of n fields that
+// fields writes.
+func encodeRows[T any](c *copyRows, rows []T, n int, fields func(*copyRows, *T)) {
 	c.start()
 	for i := range rows {
-		d := &rows[i]
-		c.row(len(deliveryCopyColumns))
+		c.row(n)
+		fields(c, &rows[i])
+	}
+	c.end()
+}
+
+// deliveries encodes rows in deliveryCopyColumns order.
+func (c *copyRows) deliveries(rows []deliveryRow) {
+	encodeRows(c, rows, len(deliveryCopyColumns), func(c *copyRows, d *deliveryRow) {
 		c.int8(d.CampaignID)
 		c.int8(d.CustomerID)
 		c.text(d.Channel)
@@ -102,19 +110,14 @@ func (c *copyRows) deliveries(rows []deliveryRow) {
 		c.timestamptz(d.CreatedAt)
 		c.timestamptz(d.UpdatedAt)
 		c.int4(d.PreferenceVersion)
-	}
-	c.end()
+	})
 }
 
 // exclusions encodes rows in exclusionCopyColumns order.
 func (c *copyRows) exclusions(rows []exclusionRow) {
-	c.start()
-	for i := range rows {
-		e := &rows[i]
-		c.row(len(exclusionCopyColumns))
+	encodeRows(c, rows, len(exclusionCopyColumns), func(c *copyRows, e *exclusionRow) {
 		c.int8(e.CampaignID)
 		c.int8(e.CustomerID)
 		c.text(e.Reason)
-	}
-	c.end()
+	})
 }
