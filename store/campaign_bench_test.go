@@ -99,9 +99,10 @@ func BenchmarkCampaignPreview(b *testing.B) {
 
 // BenchmarkCampaignLaunch launches (plans and writes) a campaign to every
 // customer of the benchmark database, then deletes what it wrote. Besides
-// the mean (ns/op) it reports the first and the median launch: the first
-// of a process has been the slowest by 20-30 % (session 17), and the
-// suite compares the median with the median of its ceiling copies.
+// the mean (ns/op) it reports the first and the median launch: without
+// huge pages the first of a process was often much the slowest (session
+// 17: it runs on new PostgreSQL server processes), and the suite compares
+// the median with the median of its ceiling copies.
 func BenchmarkCampaignLaunch(b *testing.B) {
 	s := benchmarkStore(b)
 	var planned, excluded int64

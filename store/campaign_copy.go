@@ -19,9 +19,9 @@ var deliveryCopyColumns = []string{"campaign_id", "customer_id", "channel", "loc
 // COPY (encoded by copyRows, sent by pgconn through sql.Conn.Raw) on the
 // launch transaction's connection, from its own goroutine: while one
 // batch is copied (index upkeep is most of a launch's cost), planning
-// already reads and decides the next one on another connection. Batches circulate between batches
-// and free, so at most copyDepth of them exist and their buffers are
-// reused. The transaction's connection is used by nobody else until
+// already reads and decides the next one on another connection. Batches
+// circulate between batches and free, so at most copyDepth of them exist
+// and their buffers are reused. The transaction's connection is used by nobody else until
 // finish returns.
 type copySink struct {
 	conn    *sql.Conn
@@ -125,6 +125,7 @@ var (
 	exclusionCopy = copyStatement("campaign_exclusions", exclusionCopyColumns)
 )
 
+// copyStatement is the COPY of columns of table from a binary stream.
 func copyStatement(table string, columns []string) string {
 	cols := make([]string, len(columns))
 	for i, col := range columns {

@@ -43,9 +43,9 @@ func appendTimestamptzBinary(buf []byte, t time.Time) []byte {
 
 // copyRows encodes a launch's rows into one binary COPY stream, by hand:
 // pgx's CopyFrom boxes every value and looks its encoding plan up, which
-// cost a 1M launch 0.3-0.5 CPU-s of Go time on the goroutine that feeds
-// the writing connection (session 17, docs/benchmarks.md), for rows of
-// four fixed types. TestCopyRowsWritesWhatPgtypeWrites compares its bytes
+// cost a 1M launch 0.3-0.65 CPU-s of Go time on the goroutine that
+// feeds the writing connection (session 17, docs/benchmarks.md), for rows
+// of four fixed types. TestCopyRowsWritesWhatPgtypeWrites compares its bytes
 // with pgtype's encoding of the same values; the launch tests read the
 // rows back from PostgreSQL.
 type copyRows struct {
@@ -68,10 +68,11 @@ func (c *copyRows) int8(v int64) {
 	c.buf = appendInt8Binary(binary.BigEndian.AppendUint32(c.buf, 8), v)
 }
 
-func (c *copyRows) int4(v int) {
+// int4 writes v, or records that it does not fit column (an int4).
+func (c *copyRows) int4(column string, v int) {
 	var ok bool
 	if c.buf, ok = appendInt4Binary(binary.BigEndian.AppendUint32(c.buf, 4), v); !ok && c.err == nil {
-		c.err = fmt.Errorf("store: %d does not fit an integer column", v)
+		c.err = fmt.Errorf("store: %s %d does not fit an integer column", column, v)
 	}
 }
 
@@ -102,14 +103,14 @@ func (c *copyRows) deliveries(rows []deliveryRow) {
 		c.text(d.Channel)
 		c.text(d.Locale)
 		c.int8(d.ContentID)
-		c.int4(d.ContentVersion)
+		c.int4("content_version", d.ContentVersion)
 		c.timestamptz(d.ScheduledAt)
 		c.text(d.Status)
 		c.text(d.Reason)
-		c.int4(d.Generation)
+		c.int4("generation", d.Generation)
 		c.timestamptz(d.CreatedAt)
 		c.timestamptz(d.UpdatedAt)
-		c.int4(d.PreferenceVersion)
+		c.int4("preference_version", d.PreferenceVersion)
 	})
 }
 
