@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -23,12 +22,7 @@ import (
 // are encoded exactly as CopyFrom would: the same pgtype plans for the
 // column types the server describes.
 func copyChunks(ctx context.Context, conn *pgx.Conn, t BulkTable) (int64, error) {
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = pgx.Identifier{c}.Sanitize()
-	}
-	list, table := strings.Join(cols, ", "), pgx.Identifier{t.Name}.Sanitize()
-	sd, err := conn.PgConn().Prepare(ctx, "", "SELECT "+list+" FROM "+table, nil)
+	sd, err := conn.PgConn().Prepare(ctx, "", "SELECT "+quotedColumns(t.Columns)+" FROM "+pgx.Identifier{t.Name}.Sanitize(), nil)
 	if err != nil {
 		return 0, err
 	}
@@ -37,7 +31,7 @@ func copyChunks(ctx context.Context, conn *pgx.Conn, t BulkTable) (int64, error)
 		oids[i] = f.DataTypeOID
 	}
 	src := startChunks(ctx, t, oids, runtime.GOMAXPROCS(0))
-	tag, err := conn.PgConn().CopyFrom(ctx, src, "COPY "+table+" ("+list+") FROM STDIN BINARY")
+	tag, err := conn.PgConn().CopyFrom(ctx, src, copyStatement(t.Name, t.Columns))
 	src.stop()
 	if err := src.failure(); err != nil {
 		return 0, err // the generator's own error, not the server's "COPY failed"

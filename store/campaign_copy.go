@@ -5,9 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -21,8 +19,8 @@ var deliveryCopyColumns = []string{"campaign_id", "customer_id", "channel", "loc
 // batch is copied (index upkeep is most of a launch's cost), planning
 // already reads and decides the next one on another connection. Batches
 // circulate between batches and free, so at most copyDepth of them exist
-// and their buffers are reused. The transaction's connection is used by nobody else until
-// finish returns.
+// and their buffers are reused. The transaction's connection is used by
+// nobody else until finish returns.
 type copySink struct {
 	conn    *sql.Conn
 	batches chan planRows
@@ -124,15 +122,6 @@ var (
 	deliveryCopy  = copyStatement("deliveries", deliveryCopyColumns)
 	exclusionCopy = copyStatement("campaign_exclusions", exclusionCopyColumns)
 )
-
-// copyStatement is the COPY of columns of table from a binary stream.
-func copyStatement(table string, columns []string) string {
-	cols := make([]string, len(columns))
-	for i, col := range columns {
-		cols[i] = pgx.Identifier{col}.Sanitize()
-	}
-	return "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN WITH (FORMAT binary)"
-}
 
 // copy runs statement with the rows c holds (copyRows) on the
 // transaction's connection.

@@ -4,7 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // COPY's binary format (FORMAT binary), as both bulk loads (bulk_chunks.go)
@@ -19,6 +22,20 @@ var (
 	copyBinaryHeader  = []byte("PGCOPY\n\377\r\n\000\000\000\000\000\000\000\000\000")
 	copyBinaryTrailer = []byte{0xff, 0xff}
 )
+
+// quotedColumns is columns as a select or COPY list, each quoted.
+func quotedColumns(columns []string) string {
+	quoted := make([]string, len(columns))
+	for i, col := range columns {
+		quoted[i] = pgx.Identifier{col}.Sanitize()
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// copyStatement is the COPY of columns of table from a binary stream.
+func copyStatement(table string, columns []string) string {
+	return "COPY " + pgx.Identifier{table}.Sanitize() + " (" + quotedColumns(columns) + ") FROM STDIN WITH (FORMAT binary)"
+}
 
 // appendInt8Binary appends v as int8send does.
 func appendInt8Binary(buf []byte, v int64) []byte {
