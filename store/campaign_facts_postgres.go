@@ -34,12 +34,48 @@ var countingList = func() string {
 const factsCustomerColumns = "c.id, c.external_id, c.email, c.phone, c.locale, c.timezone, c.preferred_channel, " +
 	"c.preferred_windows_text, c.cadence_text, c.preference_version, c.suppressed, c.erased_at"
 
+// factsUse says what a statement of pgFactsQuery is read for.
+type factsUse int
+
+const (
+	// factsDecide: a launch or a preview, which only needs each
+	// customer's decision.
+	factsDecide factsUse = iota
+	// factsExplain: explain, which shows every rule with the values
+	// that decided it, so it reads every column of every customer.
+	factsExplain
+)
+
+// profileColumns are the customer columns that only rules after
+// no_consent read (channel_unavailable onwards: addresses, locale, zone,
+// windows, cadence). A decision reads them only for a customer whose
+// consent row says opted_in, so factsDecide sends them only for such a
+// customer (issue 17: two thirds of a launch's audience is excluded for
+// its consent, and their profile was a third of the bytes the launch
+// read). Every rule before no_consent (erased, suppressed,
+// consent_unverified) and no_consent itself read only the columns kept:
+// the id, suppressed, erased_at and the consent row with what its MAC
+// covers. The channel is kept because a decision carries it whatever
+// the reason; the preference version because it is never NULL.
+// campaigns' TestDecideWithoutOptedInConsentReadsNoProfile holds the
+// evaluator to that order; TestExplainAndLaunchDecideAlikeForRandomCustomers
+// (explain reads every column) holds this statement to it.
+var profileColumns = map[string]bool{"c.external_id": true, "c.email": true, "c.phone": true, "c.locale": true,
+	"c.timezone": true, "c.preferred_windows_text": true, "c.cadence_text": true}
+
+// optedIn is the condition under which factsDecide reads a customer's
+// profile and the deliveries that weigh on its later rules.
+const optedIn = "pc.status = '" + string(models.ConsentOptedIn) + "'"
+
 // pgFactsQuery returns the one PostgreSQL statement that reads customers
 // with every fact planning decides on (issue 17): the consent row of the
 // content's topic, whether another campaign already brings the content
 // (content dedup) and the instants of the deliveries that weigh on
 // cadence, in id order. inner selects the customers
-// (factsCustomerColumns) with args as $1..$n.
+// (factsCustomerColumns) with args as $1..$n. For factsDecide the
+// profile, dedup and cadence of a customer without opted-in consent are
+// NULL (profileColumns): they cannot change its decision, and
+// PostgreSQL runs a subquery inside CASE only for the rows that reach it.
 //
 // A plan runs it once for its whole audience and cuts the rows into
 // pages as they arrive (pipedPages), so each table is read at most once
@@ -52,28 +88,40 @@ const factsCustomerColumns = "c.id, c.external_id, c.email, c.phone, c.locale, c
 // subqueries, which it runs per row through the deliveries indexes: the
 // deliveries table may be far larger than the audience, and an EXISTS
 // could be turned into a hashed scan of every delivery of the content.
-func pgFactsQuery(p *plan, inner string, args []any) (string, []any) {
+func pgFactsQuery(p *plan, inner string, args []any, use factsUse) (string, []any) {
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	// only is expr where a decision may read it, NULL elsewhere.
+	only := func(expr, elseExpr string) string {
+		if use == factsExplain {
+			return expr
+		}
+		return "CASE WHEN " + optedIn + " THEN " + expr + " ELSE " + elseExpr + " END"
+	}
 	topic := arg(p.version.Topic)
 	received := "false"
 	if p.anyReceived {
-		received = "(SELECT true FROM deliveries pd WHERE pd.customer_id = c.id AND pd.content_id = " +
-			arg(p.version.ContentID) + " AND pd.campaign_id <> " + arg(p.campaign.ID) +
-			" AND pd.status IN (" + countingList + ") LIMIT 1) IS NOT NULL"
+		received = only("(SELECT true FROM deliveries pd WHERE pd.customer_id = c.id AND pd.content_id = "+
+			arg(p.version.ContentID)+" AND pd.campaign_id <> "+arg(p.campaign.ID)+
+			" AND pd.status IN ("+countingList+") LIMIT 1) IS NOT NULL", "false")
 	}
 	counted := "NULL::timestamptz[]"
 	if p.anyCadence {
 		from, to := p.cadenceHorizon()
-		counted = "ARRAY(SELECT COALESCE(pd.sent_at, pd.scheduled_at) FROM deliveries pd WHERE pd.customer_id = c.id" +
-			" AND pd.campaign_id <> " + arg(p.campaign.ID) + " AND pd.status IN (" + countingList + ")" +
-			" AND COALESCE(pd.sent_at, pd.scheduled_at) > " + arg(from) +
-			" AND COALESCE(pd.sent_at, pd.scheduled_at) < " + arg(to) + ")"
+		counted = only("ARRAY(SELECT COALESCE(pd.sent_at, pd.scheduled_at) FROM deliveries pd WHERE pd.customer_id = c.id"+
+			" AND pd.campaign_id <> "+arg(p.campaign.ID)+" AND pd.status IN ("+countingList+")"+
+			" AND COALESCE(pd.sent_at, pd.scheduled_at) > "+arg(from)+
+			" AND COALESCE(pd.sent_at, pd.scheduled_at) < "+arg(to)+")", "NULL")
 	}
-	query := "SELECT c.id, c.external_id, c.email, c.phone, c.locale, c.timezone, c.preferred_channel, " +
-		"c.preferred_windows_text, c.cadence_text, c.preference_version, c.suppressed, c.erased_at, " +
+	columns := strings.Split(factsCustomerColumns, ", ")
+	for i, col := range columns {
+		if profileColumns[col] {
+			columns[i] = only(col, "NULL")
+		}
+	}
+	query := "SELECT " + strings.Join(columns, ", ") + ", " +
 		"pc.status, pc.source, pc.seq, pc.key_id, pc.event_hash, pc.mac, " + received + ", " + counted +
 		" FROM (" + inner + ") c LEFT JOIN consents pc ON pc.customer_id = c.id AND pc.topic = " + topic + " ORDER BY c.id"
 	return query, args
@@ -101,8 +149,8 @@ func (s *Store) audienceQuery(p *plan) memberQuery {
 
 // customerFacts returns one customer's facts as a launch reads them, for
 // explain: on PostgreSQL the launch's own statement (pgFactsQuery) for
-// that customer, customer columns included, so both decide on the same
-// values; on SQLite batchFacts over the customer as given. ENOTFOUND when
+// that customer, with every column (factsExplain) since explain shows
+// every rule, so both decide on the same values; on SQLite batchFacts over the customer as given. ENOTFOUND when
 // the customer is gone.
 func (s *Store) customerFacts(ctx context.Context, db *gorm.DB, p *plan, c *models.Customer) (*models.PlanFacts, error) {
 	if s.dialect != DialectPostgres {
@@ -114,7 +162,7 @@ func (s *Store) customerFacts(ctx context.Context, db *gorm.DB, p *plan, c *mode
 	}
 	var page factsPage
 	err := s.withPgx(ctx, func(conn *pgx.Conn) error {
-		q, args := pgFactsQuery(p, "SELECT "+factsCustomerColumns+" FROM customers c WHERE c.id = $1", []any{c.ID})
+		q, args := pgFactsQuery(p, "SELECT "+factsCustomerColumns+" FROM customers c WHERE c.id = $1", []any{c.ID}, factsExplain)
 		return s.newFactsScanner(p.version.Topic).read(ctx, conn, q, args, &page)
 	})
 	if err != nil {

@@ -187,8 +187,11 @@ func (fs *factsScanner) add(page *factsPage) error {
 		c.ErasedAt = &t
 	}
 	var err error
-	if c.PreferredWindows, err = fs.windowsOf(r.windows); err != nil {
-		return fmt.Errorf("store: customer %d: preferred_windows: %w", r.id, err)
+	// The column is NOT NULL: NULL is a profile factsDecide left out.
+	if r.windows != nil {
+		if c.PreferredWindows, err = fs.windowsOf(r.windows); err != nil {
+			return fmt.Errorf("store: customer %d: preferred_windows: %w", r.id, err)
+		}
 	}
 	if r.cadence != nil {
 		if c.Cadence, err = fs.cadence(r.cadence); err != nil {

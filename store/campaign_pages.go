@@ -76,7 +76,7 @@ func (pp *pipedPages) read(ctx context.Context, s *Store, conn *pgx.Conn, p *pla
 		return mapError(err, "Campaign audience")
 	}
 	inner, args := s.pgAudience(p)
-	query, args := pgFactsQuery(p, inner, args)
+	query, args := pgFactsQuery(p, inner, args, factsDecide)
 	rows, err := conn.Query(ctx, query, args...)
 	if err != nil {
 		return mapError(err, "Campaign audience")

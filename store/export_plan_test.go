@@ -102,7 +102,7 @@ func (s *Store) PlanPageStatement(ctx context.Context, id int64, planner models.
 		return "", nil, err
 	}
 	inner, args := s.pgAudience(p)
-	q, args := pgFactsQuery(p, inner, args)
+	q, args := pgFactsQuery(p, inner, args, factsDecide)
 	return q, args, nil
 }
 
