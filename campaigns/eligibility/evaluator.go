@@ -17,7 +17,10 @@ import (
 // delivery may be planned and when. It holds what is the same for every
 // customer of a launch (campaign, server settings, the planning instant);
 // CustomerFacts holds the rest. Evaluation is pure apart from the
-// CadenceCounter, the one question that needs the deliveries table.
+// CadenceCounter, the one question that needs the deliveries table. One
+// plan's customers are evaluated one after the other: an Evaluator
+// remembers window occurrences between them and is not safe for
+// concurrent use.
 type Evaluator struct {
 	CampaignID int64
 	// Topic is the content's topic: the consent the customer must give.
@@ -50,6 +53,10 @@ type Evaluator struct {
 	Now time.Time
 	// Cadence counts existing deliveries; nil counts none.
 	Cadence CadenceCounter
+	// place finds each zone and windows' occurrence once for all the
+	// customers who share them (schedule.Memo), so an Evaluator is not
+	// safe for concurrent use.
+	place schedule.Memo
 }
 
 // CustomerFacts are the facts about one customer that eligibility needs.
@@ -269,7 +276,7 @@ func (e *Evaluator) timing(ctx context.Context, f CustomerFacts, r *ruleRun, tm 
 	var slotOK bool
 	if canPlan {
 		in := tm.Input(e.Now, e.NotBefore, e.NotAfter)
-		slot, slotOK = schedule.PlaceSend(in, schedule.Placement{CampaignID: e.CampaignID, CustomerID: f.Customer.ID, Spread: e.Spread, Margin: e.Margin})
+		slot, slotOK = e.place.PlaceSend(in, schedule.Placement{CampaignID: e.CampaignID, CustomerID: f.Customer.ID, Spread: e.Spread, Margin: e.Margin})
 	}
 
 	switch {

@@ -50,26 +50,54 @@ func usableEnd(in Input, slot Slot, margin time.Duration) time.Time {
 // or past not_after less the margin. ok is false when no occurrence before
 // not_after has room.
 func PlaceSend(in Input, p Placement) (Slot, bool) {
-	margin := p.margin()
+	r := firstRoom(in, p.margin())
+	return r.place(in, p)
+}
+
+// room is the first window occurrence with room found for an input: its
+// slot before any spread, the usable end, and NotBefore as the search
+// left it (spreadAt measures from it). It depends only on the input's
+// Now, NotBefore, NotAfter, Location and Windows and on the margin, not
+// on the customer (see Memo).
+type room struct {
+	slot      Slot
+	usableEnd time.Time
+	notBefore time.Time
+	ok        bool
+}
+
+// firstRoom is PlaceSend's search: the first occurrence (from
+// NextSendTime) that still has more than margin left.
+func firstRoom(in Input, margin time.Duration) room {
 	for range maxOccurrences {
 		slot, ok := NextSendTime(in)
 		if !ok {
-			return Slot{}, false
+			return room{}
 		}
 		usableEnd := usableEnd(in, slot, margin)
 		if slot.At.Before(usableEnd) {
-			if p.Spread {
-				slot.At = spreadAt(in, slot, usableEnd, p)
-				slot.Local = slot.At.In(in.Location)
-			}
-			return slot, true
+			return room{slot: slot, usableEnd: usableEnd, notBefore: in.NotBefore, ok: true}
 		}
 		if !in.NotAfter.IsZero() && !slot.At.Before(in.NotAfter.Add(-margin)) {
-			return Slot{}, false // later occurrences are even closer to not_after
+			return room{} // later occurrences are even closer to not_after
 		}
 		in.NotBefore = slot.WindowEnd
 	}
-	return Slot{}, false
+	return room{}
+}
+
+// place is PlaceSend's answer for p from the room found for in.
+func (r room) place(in Input, p Placement) (Slot, bool) {
+	if !r.ok {
+		return Slot{}, false
+	}
+	slot := r.slot
+	if p.Spread {
+		in.NotBefore = r.notBefore
+		slot.At = spreadAt(in, slot, r.usableEnd, p)
+		slot.Local = slot.At.In(in.Location)
+	}
+	return slot, true
 }
 
 // spreadAt places a spread send in slot's occurrence. The hashed point is
