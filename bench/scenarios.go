@@ -174,14 +174,22 @@ func segmentPreviewScenario(ctx context.Context, s *suite, size int) ([]Figure, 
 }
 
 // planningFacts is the COPY of what planning reads: the segment's members
-// with the topic's consent, the columns of store's pgFactsQuery (the
-// customer's, with the wishes as the text PostgreSQL keeps beside the
-// jsonb, and the consent row's, with what its MAC covers).
-const planningFacts = `COPY (SELECT c.id, c.external_id, c.email, c.phone, c.locale, c.timezone, c.preferred_channel,
-	c.preferred_windows_text, c.cadence_text, c.preference_version, c.suppressed, c.erased_at,
+// with the topic's consent, the columns of store's pgFactsQuery as a
+// preview reads them (the customer's, with the wishes as the text
+// PostgreSQL keeps beside the jsonb, and the consent row's, with what its
+// MAC covers). Since session 18 a preview reads a customer's addresses,
+// locale, zone and wishes only where the consent is opted_in, and so does
+// this ceiling.
+const planningFacts = `COPY (SELECT c.id, ` + optedInOnly + `c.external_id END, ` + optedInOnly + `c.email END,
+	` + optedInOnly + `c.phone END, ` + optedInOnly + `c.locale END, ` + optedInOnly + `c.timezone END, c.preferred_channel,
+	` + optedInOnly + `c.preferred_windows_text END, ` + optedInOnly + `c.cadence_text END, c.preference_version, c.suppressed, c.erased_at,
 	co.status, co.source, co.seq, co.key_id, co.event_hash, co.mac
 	FROM customers c LEFT JOIN consents co ON co.customer_id = c.id AND co.topic = 'product-roadmap'
 	WHERE c.attributes @> '{"plan": "free"}' OR c.attributes @> '{"plan": "pro"}' OR c.attributes @> '{"plan": "enterprise"}') TO STDOUT`
+
+// optedInOnly starts a column planningFacts sends only for an opted-in
+// customer.
+const optedInOnly = `CASE WHEN co.status = 'opted_in' THEN `
 
 // campaignPreviewScenario: a campaign preview to every customer beside a
 // COPY of the facts it reads.

@@ -62,9 +62,7 @@ func randomPlanFacts(r *rand.Rand) models.PlanFacts {
 // the same without it, and it is one of the rules that come before the
 // profile (erased, suppressed, consent_unverified, no_consent).
 func TestDecideWithoutOptedInConsentReadsNoProfile(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	r := rand.New(rand.NewPCG(seed, seed))
+	r := rand.New(rand.NewPCG(2026, 1203))
 	before := map[models.Reason]bool{models.ReasonErased: true, models.ReasonSuppressed: true,
 		models.ReasonConsentUnverified: true, models.ReasonNoConsent: true}
 	reached := map[models.Reason]int{}

@@ -26,13 +26,45 @@ var countingList = func() string {
 	return strings.Join(quoted, ", ")
 }()
 
-// factsCustomerColumns are the customer columns planning decides on; the
-// rest (name, attributes, timestamps) planning never reads. The windows
-// and cadence are read as the text kept beside their jsonb (migration
-// 00032): printing the jsonb for every customer was a quarter of the
-// reading backend's CPU.
-const factsCustomerColumns = "c.id, c.external_id, c.email, c.phone, c.locale, c.timezone, c.preferred_channel, " +
-	"c.preferred_windows_text, c.cadence_text, c.preference_version, c.suppressed, c.erased_at"
+// factsColumn is one customer column planning decides on. A profile
+// column is read by no rule before or at no_consent (see factsColumns).
+type factsColumn struct {
+	name    string
+	profile bool
+}
+
+// factsColumns are the customer columns planning decides on, in the
+// order factsScanner scans them; the rest (name, attributes, timestamps)
+// planning never reads. The windows and cadence are read as the text
+// kept beside their jsonb (migration 00032): printing the jsonb for every
+// customer was a quarter of the reading backend's CPU.
+//
+// The profile columns are the addresses, locale, zone, windows and
+// cadence: only the rules after no_consent (channel_unavailable onwards)
+// read them. A decision reads them only for a customer whose consent row
+// says opted_in, so factsDecide sends them only for such a customer
+// (issue 17: two thirds of a launch's audience is excluded for its
+// consent, and their profile was a third of the bytes the launch read).
+// Every rule before no_consent (erased, suppressed, consent_unverified)
+// and no_consent itself read only the columns kept: the id, suppressed,
+// erased_at and the consent row with what its MAC covers. The channel is
+// kept because a decision carries it whatever the reason, the preference
+// version because its scan target is a plain int32.
+// campaigns' TestDecideWithoutOptedInConsentReadsNoProfile holds the
+// evaluator to that order; TestExplainAndLaunchDecideAlikeForRandomCustomers
+// (explain reads every column) holds this statement to it.
+var factsColumns = []factsColumn{{"c.id", false}, {"c.external_id", true}, {"c.email", true}, {"c.phone", true},
+	{"c.locale", true}, {"c.timezone", true}, {"c.preferred_channel", false}, {"c.preferred_windows_text", true},
+	{"c.cadence_text", true}, {"c.preference_version", false}, {"c.suppressed", false}, {"c.erased_at", false}}
+
+// factsCustomerColumns is factsColumns as a select list.
+var factsCustomerColumns = func() string {
+	names := make([]string, len(factsColumns))
+	for i, col := range factsColumns {
+		names[i] = col.name
+	}
+	return strings.Join(names, ", ")
+}()
 
 // factsUse says what a statement of pgFactsQuery is read for.
 type factsUse int
@@ -46,23 +78,6 @@ const (
 	factsExplain
 )
 
-// profileColumns are the customer columns that only rules after
-// no_consent read (channel_unavailable onwards: addresses, locale, zone,
-// windows, cadence). A decision reads them only for a customer whose
-// consent row says opted_in, so factsDecide sends them only for such a
-// customer (issue 17: two thirds of a launch's audience is excluded for
-// its consent, and their profile was a third of the bytes the launch
-// read). Every rule before no_consent (erased, suppressed,
-// consent_unverified) and no_consent itself read only the columns kept:
-// the id, suppressed, erased_at and the consent row with what its MAC
-// covers. The channel is kept because a decision carries it whatever
-// the reason; the preference version because it is never NULL.
-// campaigns' TestDecideWithoutOptedInConsentReadsNoProfile holds the
-// evaluator to that order; TestExplainAndLaunchDecideAlikeForRandomCustomers
-// (explain reads every column) holds this statement to it.
-var profileColumns = map[string]bool{"c.external_id": true, "c.email": true, "c.phone": true, "c.locale": true,
-	"c.timezone": true, "c.preferred_windows_text": true, "c.cadence_text": true}
-
 // optedIn is the condition under which factsDecide reads a customer's
 // profile and the deliveries that weigh on its later rules.
 const optedIn = "pc.status = '" + string(models.ConsentOptedIn) + "'"
@@ -74,7 +89,7 @@ const optedIn = "pc.status = '" + string(models.ConsentOptedIn) + "'"
 // cadence, in id order. inner selects the customers
 // (factsCustomerColumns) with args as $1..$n. For factsDecide the
 // profile, dedup and cadence of a customer without opted-in consent are
-// NULL (profileColumns): they cannot change its decision, and
+// NULL (factsColumns): they cannot change its decision, and
 // PostgreSQL runs a subquery inside CASE only for the rows that reach it.
 //
 // A plan runs it once for its whole audience and cuts the rows into
@@ -115,10 +130,11 @@ func pgFactsQuery(p *plan, inner string, args []any, use factsUse) (string, []an
 			" AND COALESCE(pd.sent_at, pd.scheduled_at) > "+arg(from)+
 			" AND COALESCE(pd.sent_at, pd.scheduled_at) < "+arg(to)+")", "NULL")
 	}
-	columns := strings.Split(factsCustomerColumns, ", ")
-	for i, col := range columns {
-		if profileColumns[col] {
-			columns[i] = only(col, "NULL")
+	columns := make([]string, len(factsColumns))
+	for i, col := range factsColumns {
+		columns[i] = col.name
+		if col.profile {
+			columns[i] = only(col.name, "NULL")
 		}
 	}
 	query := "SELECT " + strings.Join(columns, ", ") + ", " +
@@ -147,11 +163,11 @@ func (s *Store) audienceQuery(p *plan) memberQuery {
 	return q
 }
 
-// customerFacts returns one customer's facts as a launch reads them, for
-// explain: on PostgreSQL the launch's own statement (pgFactsQuery) for
-// that customer, with every column (factsExplain) since explain shows
-// every rule, so both decide on the same values; on SQLite batchFacts over the customer as given. ENOTFOUND when
-// the customer is gone.
+// customerFacts returns one customer's facts for explain: on PostgreSQL
+// the launch's statement (pgFactsQuery) for that customer with every
+// column (factsExplain), since explain shows every rule, so both decide
+// on the same values; on SQLite batchFacts over the customer as given.
+// ENOTFOUND when the customer is gone.
 func (s *Store) customerFacts(ctx context.Context, db *gorm.DB, p *plan, c *models.Customer) (*models.PlanFacts, error) {
 	if s.dialect != DialectPostgres {
 		facts, err := s.batchFacts(db, p, []*models.Customer{c})

@@ -187,11 +187,15 @@ func (fs *factsScanner) add(page *factsPage) error {
 		c.ErasedAt = &t
 	}
 	var err error
-	// The column is NOT NULL: NULL is a profile factsDecide left out.
-	if r.windows != nil {
+	// NULL is a profile factsDecide left out (the column is computed
+	// from a NOT NULL one); for an opted-in customer it is a broken row.
+	switch {
+	case r.windows != nil:
 		if c.PreferredWindows, err = fs.windowsOf(r.windows); err != nil {
 			return fmt.Errorf("store: customer %d: preferred_windows: %w", r.id, err)
 		}
+	case string(r.status) == string(models.ConsentOptedIn):
+		return fmt.Errorf("store: customer %d: preferred_windows is NULL", r.id)
 	}
 	if r.cadence != nil {
 		if c.Cadence, err = fs.cadence(r.cadence); err != nil {

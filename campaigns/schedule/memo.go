@@ -25,7 +25,8 @@ type Memo struct {
 	rooms                    map[memoKey]room
 }
 
-// maxMemo bounds the memo; a plan meets a few hundred keys.
+// maxMemo bounds the memo: a plan over the seeded data meets a few
+// hundred keys; one past the bound is placed without the memo.
 const maxMemo = 4096
 
 // memoKey names an input's zone and windows by identity.
