@@ -54,8 +54,7 @@ type Evaluator struct {
 	// Cadence counts existing deliveries; nil counts none.
 	Cadence CadenceCounter
 	// place finds each zone and windows' occurrence once for all the
-	// customers who share them (schedule.Memo), so an Evaluator is not
-	// safe for concurrent use.
+	// customers who share them (schedule.Memo).
 	place schedule.Memo
 }
 

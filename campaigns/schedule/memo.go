@@ -10,8 +10,8 @@ import (
 // NotBefore, NotAfter and margin and, far more often than not, a zone
 // and windows with thousands of others: it finds the window occurrence
 // once per zone and windows and only spreads per customer (issue 17:
-// the search was a third of deciding a launch's customers). Its answers
-// equal PlaceSend's.
+// the search was 0.98 of the 2.14 CPU-s that three 1M launches spent
+// deciding). Its answers equal PlaceSend's.
 //
 // It tells windows apart by the identity of their slice, not by their
 // contents, so the windows of an input must not change while a Memo is
